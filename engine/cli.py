@@ -1,0 +1,127 @@
+"""The `chainrule` command line: `grad` prints value and gradient, `trace` the lecture's
+forward/backward table. Bad input prints the message with a caret and exits with status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+from .errors import ExpressionError, caret_excerpt
+from .evaluation import Evaluation, evaluate
+
+EXIT_BAD_INPUT = 2
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, float]:
+    """`x=1 y=2` or `x=1,y=2` -> {"x": 1.0, "y": 2.0}; numbers are read by float(), never eval."""
+    out: dict[str, float] = {}
+    for item in items:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            name, sep, text = part.partition("=")
+            name = name.strip()
+            if not sep or not name:
+                raise ExpressionError(f"--at expects name=value pairs such as x=1, not {part!r}",
+                                      code="invalid_value", text=part)
+            try:
+                value = float(text)
+            except ValueError:
+                raise ExpressionError(f"the value of '{name}' must be a number, not {text.strip()!r}",
+                                      code="invalid_value", text=text) from None
+            if not math.isfinite(value):
+                raise ExpressionError(f"the value of '{name}' must be finite, not {text.strip()}",
+                                      code="invalid_value", text=text)
+            out[name] = value
+    return out
+
+
+def _fmt(v: float | None, decimals: int | None) -> str:
+    """Full precision by default; else the lecture's style: 7 decimals, trailing zeros cut."""
+    if v is None:
+        return "-"
+    if decimals is None or not math.isfinite(v):
+        return repr(v)
+    if v != 0 and abs(v) < 10.0**-decimals * 1000:
+        return f"{v:.{decimals}g}"
+    text = f"{v:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _grad_payload(ev: Evaluation, wrt: list[str] | None) -> dict:
+    out = {"value": ev.value, "gradient": ev.gradient, "nodes": ev.nodes(), "edges": ev.edges()}
+    if wrt is not None:
+        out["wrt"] = wrt
+        out["gradient_wrt"] = ev.gradient_wrt(wrt)
+    if ev.warnings or ev.nonfinite():
+        out["warnings"] = ev.warnings + [w["message"] for w in ev.nonfinite()]
+    return out
+
+
+def cmd_grad(args: argparse.Namespace) -> int:
+    ev = evaluate(args.expression, parse_assignments(args.at), trace=args.json)
+    if args.json:
+        print(json.dumps(_grad_payload(ev, args.wrt), ensure_ascii=False, indent=2))
+        return 0
+    out_name = ev.graph.names[ev.graph.output] or "f"
+    print(f"{out_name} = {_fmt(ev.value, args.decimals)}")
+    pairs = (zip(args.wrt, ev.gradient_wrt(args.wrt)) if args.wrt is not None
+             else ev.gradient.items())
+    for name, g in pairs:
+        print(f"∂{out_name}/∂{name} = {_fmt(g, args.decimals)}")
+    for w in ev.warnings + [w["message"] for w in ev.nonfinite()]:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    ev = evaluate(args.expression, parse_assignments(args.at))
+    digits = args.decimals
+    rows = [("node", "name", "op", "value", "local derivatives", "gradient")]
+    for r in ev.table():
+        locals_ = "  ".join(f"∂{r['name']}/∂{loc['source_name']}={_fmt(loc['local'], digits)}"
+                            for loc in r["locals"])
+        rows.append((r["node"], r["name"], r["op"], _fmt(r["value"], digits), locals_ or "-",
+                     _fmt(r["grad"], digits)))
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chainrule", description="See automatic differentiation happen.")
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grad", help="value and gradient of an expression at a point")
+    g.add_argument("expression", help='for example "(x^2+2x)*ln(y)"')
+    g.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE", help="x=1 y=2")
+    g.add_argument("--wrt", nargs="+", metavar="VAR", help="variables to differentiate by, in "
+                   "order; repeats allowed")
+    g.add_argument("--json", action="store_true", help="print value, gradient, nodes and edges as JSON")
+    g.add_argument("--decimals", type=int, default=None, help="decimal places (default: full precision)")
+    g.set_defaults(run=cmd_grad)
+    t = sub.add_parser("trace", help="the forward/backward table: values, local derivatives, gradients")
+    t.add_argument("expression")
+    t.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE")
+    t.add_argument("--decimals", type=int, default=7, help="decimal places (default 7, as the lecture)")
+    t.set_defaults(run=cmd_trace)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ExpressionError as err:
+        print(f"error: {err.message}", file=sys.stderr)
+        excerpt = caret_excerpt(getattr(args, "expression", ""), err.line, err.column)
+        if excerpt:
+            print(excerpt, file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

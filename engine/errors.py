@@ -1,0 +1,66 @@
+"""Errors the engine raises: one type for anything wrong with what a person typed.
+
+Every error carries a short machine-readable `code`, a polite message, and where it
+happened (1-based line, 0-based column, the offending text) so that a UI can draw a caret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ExpressionError(Exception):
+    """Something is wrong with the expression or the values given for it.
+
+    `line` is 1-based, `column` 0-based within that line; both are None when the
+    error is not tied to a place in the text (a missing value, say).
+    """
+
+    message: str
+    code: str = "invalid_expression"
+    line: int | None = None
+    column: int | None = None
+    text: str | None = None
+    position: int | None = None  # 0-based offset into the whole source
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if self.line is None or self.column is None:
+            return self.message
+        return f"{self.message} (line {self.line}, column {self.column})"
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+        }
+
+
+@dataclass
+class LimitExceeded(ExpressionError):
+    """A configured bound (length, node count, nesting depth, ...) was exceeded."""
+
+    limit: str = ""
+    maximum: int | float = 0
+    actual: int | float = 0
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        out.update(limit=self.limit, maximum=self.maximum, actual=self.actual)
+        return out
+
+
+def caret_excerpt(source: str, line: int | None, column: int | None) -> str:
+    """The offending line of `source` with a caret under `column`, for terminals."""
+    if line is None or column is None:
+        return ""
+    lines = source.splitlines() or [""]
+    if not 1 <= line <= len(lines):
+        return ""
+    return f"{lines[line - 1]}\n{' ' * column}^"

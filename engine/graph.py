@@ -1,0 +1,259 @@
+"""The computation graph: plain, ordered, deterministic data.
+
+Nodes are numbered n0, n1, ... in creation order, which is a topological order because a
+node is created only after its inputs. A node is a variable (leaf), a constant (leaf) or an
+op applied to an ordered tuple of inputs; `x*x` has two edges from the one node x. Identical
+subexpressions share one node. Storage is a few parallel lists (not one object per node),
+which keeps a 100,000-node graph small and every pass a flat loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .errors import LimitExceeded
+from .ops import OPS, Op
+
+VARIABLE, CONSTANT = "var", "const"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The `index`-th input of `target` is `source`."""
+
+    id: int
+    source: int
+    target: int
+    index: int
+
+
+class Graph:
+    """A finished graph. Read-only by convention; build one with `GraphBuilder` or `compile`."""
+
+    __slots__ = (
+        "_edges",
+        "aliases",
+        "inputs",
+        "leaf",
+        "literals",
+        "n_edges",
+        "names",
+        "needs_grad",
+        "ops",
+        "output",
+        "var_nodes",
+        "variables",
+    )
+
+    def __init__(self, ops: list[Op | None], inputs: list[tuple[int, ...]],
+                 leaf: list[object], names: list[str | None], output: int,
+                 aliases: dict[int, list[str]] | None = None,
+                 literals: dict[int, str] | None = None) -> None:
+        self.ops = ops  # None for a leaf
+        self.inputs = inputs  # () for a leaf
+        self.leaf = leaf  # variable name (str) or constant value (float); None for an op
+        self.names = names  # the name a person gave the node, or None
+        self.aliases = aliases or {}  # node -> further names bound to the same node
+        self.literals = literals or {}  # constant node -> its text as typed ("2", "pi")
+        self.output = output
+        vars_ = [i for i, op in enumerate(ops) if op is None and isinstance(leaf[i], str)]
+        self.var_nodes = tuple(vars_)
+        self.variables = tuple(leaf[i] for i in vars_)
+        # A node needs a gradient iff it depends on some variable (as requires_grad in
+        # PyTorch): constants and constant subexpressions receive none.
+        needs = bytearray(len(ops))
+        n_edges = 0
+        for i, op in enumerate(ops):
+            if op is None:
+                needs[i] = isinstance(leaf[i], str)
+            else:
+                args = inputs[i]
+                n_edges += len(args)
+                for s in args:
+                    if needs[s]:
+                        needs[i] = 1
+                        break
+        self.needs_grad = needs
+        self.n_edges = n_edges
+        self._edges: list[Edge] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    @property
+    def edges(self) -> list[Edge]:
+        """All edges, numbered by target then argument index (so in topological order)."""
+        if self._edges is None:
+            out, e = [], 0
+            for t, args in enumerate(self.inputs):
+                for k, s in enumerate(args):
+                    out.append(Edge(e, s, t, k))
+                    e += 1
+            self._edges = out
+        return self._edges
+
+    def edge_ids(self) -> list[int]:
+        """First edge id of each node (its inputs' edges are consecutive from there)."""
+        starts, e = [], 0
+        for args in self.inputs:
+            starts.append(e)
+            e += len(args)
+        return starts
+
+    def kind(self, i: int) -> str:
+        op = self.ops[i]
+        if op is not None:
+            return "op"
+        return VARIABLE if isinstance(self.leaf[i], str) else CONSTANT
+
+    def op_name(self, i: int) -> str:
+        op = self.ops[i]
+        return op.name if op is not None else self.kind(i)
+
+    def label(self, i: int) -> str:
+        """What to draw inside a node: its op symbol, its variable name or constant value."""
+        op = self.ops[i]
+        if op is not None:
+            return op.label
+        if i in self.literals:
+            return self.literals[i]
+        leaf = self.leaf[i]
+        return leaf if isinstance(leaf, str) else format_number(leaf)
+
+    def display_name(self, i: int) -> str:
+        """A name for messages: the given name, else the variable or constant, else `n<i>`."""
+        name = self.names[i]
+        if name:
+            return name
+        if self.ops[i] is None:
+            return self.label(i)
+        return f"n{i}"
+
+    def consumers(self) -> list[list[int]]:
+        """For each node, the edge ids that leave it (fan-out)."""
+        out: list[list[int]] = [[] for _ in self.ops]
+        for edge in self.edges:
+            out[edge.source].append(edge.id)
+        return out
+
+    def iter_nodes(self) -> Iterator[int]:
+        return iter(range(len(self.ops)))
+
+
+def format_number(v: float) -> str:
+    """Shortest text that reads back as the same float: 2 rather than 2.0."""
+    if v == int(v) and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
+class GraphBuilder:
+    """Builds a graph node by node, sharing identical subexpressions.
+
+    >>> b = GraphBuilder()
+    >>> x = b.var("x")
+    >>> a = b.op("mul", x, x)          # two edges from x
+    >>> g = b.build(b.op("add", a, b.op("mul", b.const(2), x)))
+    >>> len(g), g.variables
+    (6, ('x',))
+    """
+
+    def __init__(self, max_nodes: int | None = None) -> None:
+        self.max_nodes = max_nodes
+        self.ops: list[Op | None] = []
+        self.inputs: list[tuple[int, ...]] = []
+        self.leaf: list[object] = []
+        self.names: list[str | None] = []
+        self.aliases: dict[int, list[str]] = {}
+        self.literals: dict[int, str] = {}
+        self._share: dict[tuple, int] = {}
+
+    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple) -> int:
+        i = len(self.ops)
+        if self.max_nodes is not None and i >= self.max_nodes:
+            raise LimitExceeded(
+                f"the graph would have more than {self.max_nodes} nodes; simplify the expression",
+                code="limit_exceeded", limit="max_nodes", maximum=self.max_nodes, actual=i + 1)
+        self.ops.append(op)
+        self.inputs.append(args)
+        self.leaf.append(leaf)
+        self.names.append(None)
+        self._share[key] = i
+        return i
+
+    def var(self, name: str) -> int:
+        key = ("var", name)
+        found = self._share.get(key)
+        return found if found is not None else self._new(None, (), name, key)
+
+    def const(self, value: float, literal: str | None = None) -> int:
+        value = float(value)
+        # -0.0 == 0.0 but they are different constants (1/-0.0 is -inf).
+        key = ("const", value, str(value))
+        found = self._share.get(key)
+        if found is None:
+            found = self._new(None, (), value, key)
+            if literal is not None:
+                self.literals[found] = literal
+        return found
+
+    def op(self, name: str | Op, *args: int) -> int:
+        op = name if isinstance(name, Op) else OPS[name]
+        if len(args) != op.arity:
+            raise ValueError(f"{op.name} takes {op.arity} arguments, got {len(args)}")
+        n = len(self.ops)
+        for a in args:
+            if not 0 <= a < n:
+                raise ValueError(f"no node {a}")
+        key = (op.name, args)
+        found = self._share.get(key)
+        return found if found is not None else self._new(op, args, None, key)
+
+    def name(self, node: int, name: str) -> None:
+        """Give `node` a name; a node named twice keeps the first and records the alias."""
+        if self.names[node] is None and not (self.ops[node] is None and isinstance(self.leaf[node], str)):
+            self.names[node] = name
+        else:
+            self.aliases.setdefault(node, []).append(name)
+
+    def build(self, output: int, prune: bool = True) -> Graph:
+        """Finish the graph. With `prune`, nodes the output does not depend on are dropped."""
+        if prune:
+            keep = self._ancestors(output)
+            if not all(keep):
+                return self._renumbered(keep, output)
+        self._share = {}  # the finished graph does not need the sharing table
+        return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases, self.literals)
+
+    def _ancestors(self, output: int) -> bytearray:
+        keep = bytearray(len(self.ops))
+        keep[output] = 1
+        for i in range(output, -1, -1):  # inputs always precede their consumer
+            if keep[i]:
+                for s in self.inputs[i]:
+                    keep[s] = 1
+        return keep
+
+    def _renumbered(self, keep: bytearray, output: int) -> Graph:
+        new_id = [-1] * len(self.ops)
+        ops, inputs, leaf, names = [], [], [], []
+        for i, k in enumerate(keep):
+            if k:
+                new_id[i] = len(ops)
+                ops.append(self.ops[i])
+                inputs.append(tuple(new_id[s] for s in self.inputs[i]))
+                leaf.append(self.leaf[i])
+                names.append(self.names[i])
+        aliases = {new_id[i]: v for i, v in self.aliases.items() if keep[i]}
+        literals = {new_id[i]: v for i, v in self.literals.items() if keep[i]}
+        return Graph(ops, inputs, leaf, names, new_id[output], aliases, literals)
+
+    def dropped_names(self, output: int) -> list[str]:
+        """Names given to nodes the output does not use (worth a warning)."""
+        keep = self._ancestors(output)
+        out = []
+        for i, name in enumerate(self.names):
+            if name and not keep[i]:
+                out.append(name)
+        return out

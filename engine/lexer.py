@@ -1,0 +1,163 @@
+"""Tokens of the expression language, read from text one character class at a time.
+
+Friendly to text pasted from slides: × · ÷ − and superscript digits (x²) read as the
+operators they show; any other character outside the grammar is an error that names it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from .errors import ExpressionError
+
+NUM, NAME, OP, LPAREN, RPAREN, COMMA, ASSIGN, SEP, END = (
+    "number", "name", "operator", "(", ")", ",", "=", "end of statement", "end of input",
+)
+
+# Characters that stand for an operator, as typed or as pasted from slides.
+OPERATOR_CHARS = {
+    "+": "+", "-": "-", "*": "*", "/": "/", "^": "^",
+    "×": "*", "·": "*", "⋅": "*", "∙": "*", "∗": "*", "÷": "/", "∕": "/",
+    "−": "-", "–": "-", "＋": "+", "－": "-",
+}
+SUPERSCRIPTS = {
+    "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4",
+    "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
+}
+SUPERSCRIPT_MINUS = "⁻"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str  # the canonical text: "*" for "×", "2" for "²"
+    pos: int  # 0-based offset into the source
+    source_text: str = ""  # what was actually typed, when it differs
+
+    @property
+    def shown(self) -> str:
+        return self.source_text or self.text
+
+
+def _is_name_start(ch: str) -> bool:
+    return ch == "_" or (ch.isalpha() and ch not in SUPERSCRIPTS)
+
+
+def _is_name_char(ch: str) -> bool:
+    return _is_name_start(ch) or ("0" <= ch <= "9")
+
+
+def describe_char(ch: str) -> str:
+    """'§' (U+00A7 SECTION SIGN); invisible characters by code point only."""
+    code = f"U+{ord(ch):04X}"
+    name = unicodedata.name(ch, "")
+    visible = ch.isprintable() and not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Mn")
+    if visible:
+        return f"'{ch}' ({code}{' ' + name if name else ''})"
+    return f"the invisible character {code}{' ' + name if name else ''}"
+
+
+class Locator:
+    """Turns offsets into (1-based line, 0-based column) for error messages."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.starts = [0]
+        for i, ch in enumerate(source):
+            if ch == "\n":
+                self.starts.append(i + 1)
+
+    def where(self, pos: int) -> tuple[int, int]:
+        lo, hi = 0, len(self.starts) - 1
+        while lo < hi:  # last line start <= pos
+            mid = (lo + hi + 1) // 2
+            if self.starts[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, pos - self.starts[lo]
+
+    def error(self, message: str, pos: int, text: str | None = None,
+              code: str = "invalid_expression") -> ExpressionError:
+        line, column = self.where(pos)
+        return ExpressionError(message, code=code, line=line, column=column, text=text, position=pos)
+
+
+def tokenize(source: str, loc: Locator) -> list[Token]:
+    """Split `source` into tokens; newlines become SEP (the parser drops those inside brackets)."""
+    tokens: list[Token] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\n" or ch == "\r":
+            tokens.append(Token(SEP, "\n", i))
+            i += 2 if source.startswith("\r\n", i) else 1
+        elif ch.isspace():
+            i += 1
+        elif ch == ";":
+            tokens.append(Token(SEP, ";", i))
+            i += 1
+        elif "0" <= ch <= "9" or (ch == "." and i + 1 < n and "0" <= source[i + 1] <= "9"):
+            j = i
+            while j < n and "0" <= source[j] <= "9":
+                j += 1
+            if j < n and source[j] == ".":
+                j += 1
+                while j < n and "0" <= source[j] <= "9":
+                    j += 1
+            # An exponent only when digits follow: `2e` is 2·e, `1e-3` is 0.001.
+            if j < n and source[j] in "eE":
+                k = j + 1
+                if k < n and source[k] in "+-":
+                    k += 1
+                if k < n and "0" <= source[k] <= "9":
+                    while k < n and "0" <= source[k] <= "9":
+                        k += 1
+                    j = k
+            tokens.append(Token(NUM, source[i:j], i))
+            i = j
+        elif _is_name_start(ch):
+            j = i + 1
+            while j < n and _is_name_char(source[j]):
+                j += 1
+            tokens.append(Token(NAME, source[i:j], i))
+            i = j
+        elif ch in SUPERSCRIPTS or ch == SUPERSCRIPT_MINUS:
+            # x² is x^2; x⁻¹ is x^(-1): emit ^, an optional unary minus, then the digits.
+            tokens.append(Token(OP, "^", i, ch))
+            j = i
+            if ch == SUPERSCRIPT_MINUS:
+                tokens.append(Token(OP, "-", i, ch))
+                j += 1
+            k = j
+            while k < n and source[k] in SUPERSCRIPTS:
+                k += 1
+            if k == j:
+                raise loc.error("a superscript minus must be followed by superscript digits", i, ch)
+            digits = "".join(SUPERSCRIPTS[c] for c in source[j:k])
+            tokens.append(Token(NUM, digits, j, source[j:k]))
+            i = k
+        elif ch == "*" and source.startswith("**", i):
+            tokens.append(Token(OP, "^", i, "**"))
+            i += 2
+        elif ch in OPERATOR_CHARS:
+            canon = OPERATOR_CHARS[ch]
+            tokens.append(Token(OP, canon, i, "" if canon == ch else ch))
+            i += 1
+        elif ch in "([{":
+            tokens.append(Token(LPAREN, "(", i, "" if ch == "(" else ch))
+            i += 1
+        elif ch in ")]}":
+            tokens.append(Token(RPAREN, ")", i, "" if ch == ")" else ch))
+            i += 1
+        elif ch == ",":
+            tokens.append(Token(COMMA, ",", i))
+            i += 1
+        elif ch == "=":
+            tokens.append(Token(ASSIGN, "=", i))
+            i += 1
+        else:
+            raise loc.error(f"unexpected character {describe_char(ch)}", i, ch, code="invalid_character")
+    tokens.append(Token(END, "", n))
+    return tokens

@@ -1,0 +1,110 @@
+"""The trace as plain data: each pass's recorded steps as JSON-ready dicts, and the lecture's
+forward/backward table rebuilt from those dicts alone (which is what a viewer must be able to do).
+
+Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index).
+
+Forward pass:  {"type": "evaluate", "node", "value"}
+Reverse pass:  {"type": "seed", "node", "grad": 1}; then for each node, latest first,
+               {"type": "visit", "node", "grad"} and for each incoming edge whose source
+               needs a gradient: {"type": "local", "edge", "source", "target", "index", "local"}
+               (d target / d source), {"type": "contribute", ..., "contribution"}
+               (local × grad[target]) and {"type": "accumulate", "edge", "node", "before", "grad"}
+               (the source's running sum after adding it).
+Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per dependent node
+               "local" and {"type": "term", ..., "term"} (local × tangent[source]) per edge,
+               and {"type": "tangent", "node", "tangent"}.
+"""
+
+from __future__ import annotations
+
+from .graph import Graph
+from .passes import (
+    ACCUMULATE,
+    CONTRIBUTE,
+    EVALUATE,
+    LOCAL,
+    SEED,
+    TANGENT,
+    VISIT,
+    Forward,
+    Reverse,
+    Tangents,
+)
+
+
+def nid(i: int) -> str:
+    return f"n{i}"
+
+
+def eid(e: int) -> str:
+    return f"e{e}"
+
+
+def forward_events(fwd: Forward) -> list[dict]:
+    if fwd.events is None:
+        raise ValueError("run forward(..., trace=True) to record its events")
+    return [{"type": EVALUATE, "node": nid(i), "value": v} for _, i, v in fwd.events]
+
+
+def _edge_event(ev: tuple, key: str) -> dict:
+    _, e, s, t, *rest = ev
+    out = {"type": ev[0], "edge": eid(e), "source": nid(s), "target": nid(t)}
+    if ev[0] == LOCAL:
+        out["index"], out["local"] = rest
+    else:
+        out[key] = rest[0]
+    return out
+
+
+def reverse_events(rev: Reverse) -> list[dict]:
+    if rev.events is None:
+        raise ValueError("run reverse(..., trace=True) to record its events")
+    out = []
+    for ev in rev.events:
+        tag = ev[0]
+        if tag in (SEED, VISIT):
+            out.append({"type": tag, "node": nid(ev[1]), "grad": ev[2]})
+        elif tag in (LOCAL, CONTRIBUTE):
+            out.append(_edge_event(ev, "contribution"))
+        elif tag == ACCUMULATE:
+            _, e, s, before, after = ev
+            out.append({"type": tag, "edge": eid(e), "node": nid(s), "before": before, "grad": after})
+    return out
+
+
+def tangent_events(tan: Tangents) -> list[dict]:
+    if tan.events is None:
+        raise ValueError("run tangent(..., trace=True) to record its events")
+    out = []
+    for ev in tan.events:
+        tag = ev[0]
+        if tag in (SEED, TANGENT):
+            out.append({"type": tag, "node": nid(ev[1]), "tangent": ev[2]})
+        else:
+            out.append(_edge_event(ev, "term"))
+    return out
+
+
+def table_from_events(graph: Graph, forward: list[dict], backward: list[dict]) -> list[dict]:
+    """The lecture's table (value, local derivatives, gradient per node) from the events alone.
+
+    Rows follow the graph's order; `locals` lists d node / d input for each incoming edge
+    the backward pass visited, in argument order.
+    """
+    rows = {}
+    for ev in forward:
+        i = int(ev["node"][1:])
+        rows[ev["node"]] = {"node": ev["node"], "name": graph.display_name(i), "op": graph.op_name(i),
+                            "value": ev["value"], "grad": None, "locals": []}
+    for ev in backward:
+        if ev["type"] == "seed":
+            rows[ev["node"]]["grad"] = ev["grad"]
+        elif ev["type"] == "local":
+            rows[ev["target"]]["locals"].append(
+                {"source": ev["source"], "source_name": rows[ev["source"]]["name"],
+                 "index": ev["index"], "local": ev["local"]})
+        elif ev["type"] == "accumulate":
+            rows[ev["node"]]["grad"] = ev["grad"]
+    for row in rows.values():
+        row["locals"].sort(key=lambda r: r["index"])
+    return list(rows.values())
