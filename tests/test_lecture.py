@@ -74,7 +74,7 @@ def test_cs231n_neuron():
 
 
 def test_gradient_for_chosen_variables_with_repeats():
-    value, g = grad(LECTURE, x=1, y=2, wrt=["y", "x", "y"])
+    _, g = grad(LECTURE, x=1, y=2, wrt=["y", "x", "y"])
     assert g == [1.5, pytest.approx(2.7725887, abs=1e-7), 1.5]
 
 
