@@ -1,0 +1,223 @@
+"""The four ways to a derivative (issue 5, engine side): finite differences and the error
+experiment, SymPy under a time budget, paths, the comparison table, check-my-derivative,
+the PyTorch snippet."""
+
+import ast
+import importlib.util
+import math
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.compare import check_derivative, compare, mode_cost
+from engine.numeric import difference, error_sweep, numeric_gradient, steps_between
+from engine.paths import count_paths, paths
+from engine.snippet import torch_snippet
+from engine.symbolic_jobs import symbolic_derivatives
+
+LECTURE = "(x^2 + 2x) * ln(y)"
+AT = {"x": 1, "y": 2}
+
+
+def test_numer_deriv_like_the_lecture():
+    g = engine.compile(LECTURE)
+    num = numeric_gradient(g, AT)  # central, h = 1e-3, integer inputs read as floats
+    assert round(num["x"], 4) == 2.7726
+    assert abs(num["y"] - 1.5) < 1e-7  # central error ~ f'''·h²/24 = 0.75e-6/24
+    fwd = numeric_gradient(g, AT, method="forward")
+    assert fwd["y"] == pytest.approx(1.5 - 0.375e-3, abs=2e-6)  # truncation ≈ f''·h/2, f'' = −3/4
+    bwd = numeric_gradient(g, AT, method="backward")
+    assert bwd["y"] == pytest.approx(1.5 + 0.375e-3, abs=2e-6)
+    # float32, as numpy would do with a float32 array: round-off shows at h = 1e-3 already
+    f32 = numeric_gradient(g, AT, dtype="float32")
+    assert 1e-6 < abs(f32["y"] - 1.5) < 1e-3
+
+
+def test_integer_point_is_not_truncated():
+    g = engine.compile("x^3")
+    assert difference(g, {"x": 2}, "x", "forward", 0.5) == pytest.approx((2.5**3 - 8) / 0.5)
+
+
+def test_central_beats_forward():
+    g = engine.compile("exp(x) * sin(x)")
+    exact = engine.grad(g, {"x": 0.7})[1]["x"]
+    for h in (1e-1, 1e-2, 1e-3):
+        c = abs(difference(g, {"x": 0.7}, "x", "central", h) - exact)
+        f = abs(difference(g, {"x": 0.7}, "x", "forward", h) - exact)
+        assert c < f / 10
+
+
+def test_error_sweep_slopes_and_best_step():
+    g = engine.compile(LECTURE)
+    exact = engine.grad(g, AT)[1]
+    curves = {(c.variable, c.method): c for c in error_sweep(g, AT, exact)}
+    assert len(curves[("y", "central")].steps) == 13
+    assert curves[("y", "forward")].slope == pytest.approx(1.0, abs=0.15)
+    assert curves[("y", "backward")].slope == pytest.approx(1.0, abs=0.15)
+    assert curves[("y", "central")].slope == pytest.approx(2.0, abs=0.2)
+    # round-off takes over at small h: the error at 1e-13 is far above the best one
+    for m in ("forward", "central"):
+        c = curves[("y", m)]
+        assert c.errors[-1] > 100 * min(c.errors)
+    assert 1e-10 < curves[("y", "forward")].best_step < 1e-5
+    assert 1e-7 < curves[("y", "central")].best_step < 1e-2
+    # f is quadratic in x: the central difference has no truncation error to fit
+    assert curves[("x", "central")].slope is None
+    assert steps_between(1e-1, 1e-5, 5) == pytest.approx([1e-1, 1e-2, 1e-3, 1e-4, 1e-5])
+
+
+def test_bad_numeric_arguments_are_clear():
+    g = engine.compile("x")
+    with pytest.raises(engine.ExpressionError, match="method"):
+        difference(g, {"x": 1}, "x", "sideways")
+    with pytest.raises(engine.ExpressionError, match="positive"):
+        difference(g, {"x": 1}, "x", "central", 0.0)
+    with pytest.raises(engine.ExpressionError, match="steps"):
+        steps_between(1e-1, 1e-3, 10_000)
+
+
+def test_symbolic_derivatives_of_the_lecture():
+    g = engine.compile(LECTURE)
+    fwd = engine.forward(g, AT)
+    res = symbolic_derivatives(g, AT, fwd.values)
+    assert res.status == "ok", res.notes
+    assert res.derivatives["x"].value == pytest.approx(4 * math.log(2), rel=1e-15)
+    assert res.derivatives["y"].value == 1.5
+    assert res.derivatives["x"].text == "(2*x + 2)*log(y)"
+    assert res.derivatives["x"].simplified["text"] == "2*(x + 1)*log(y)"
+    assert res.derivatives["y"].simplified["text"] == "x*(x + 2)/y"
+    assert res.derivatives["x"].mathml.startswith("<math")
+    assert "\\log" in res.derivatives["x"].latex
+
+
+def test_exact_power_is_refused_quickly():
+    for text in ("9^9^9 * x", "x + 2^(10^10)", "x*9^(9^(9^9))"):
+        g = engine.compile(text)
+        start = time.perf_counter()
+        res = symbolic_derivatives(g, {"x": 1}, engine.forward(g, {"x": 1}).values)
+        assert time.perf_counter() - start < 0.5
+        assert res.status == "skipped" and "exact" in res.notes[0]
+
+
+def test_time_budget_holds_on_a_slow_simplify():
+    text = "(sin(x)+cos(y))^12 * (tanh(x*y) + exp(x-y))^9 / (1 + x^2 + y^2)^7"
+    g = engine.compile(text)
+    point = {"x": 0.3, "y": 0.7}
+    start = time.perf_counter()
+    res = symbolic_derivatives(g, point, engine.forward(g, point).values, budget_s=1.0)
+    assert time.perf_counter() - start < 2.0
+    assert res.status == "partial"
+    assert any("simplify did not finish" in n for n in res.notes)
+    # the derivatives themselves arrived, unsimplified, and are right
+    grads = engine.grad(g, point)[1]
+    for v in ("x", "y"):
+        assert res.derivatives[v].simplified is None
+        assert res.derivatives[v].value == pytest.approx(grads[v], rel=1e-12)
+    # the killed worker was replaced: the next job works
+    g2 = engine.compile("x*y")
+    again = symbolic_derivatives(g2, {"x": 3, "y": 4}, engine.forward(g2, {"x": 3, "y": 4}).values)
+    assert again.status == "ok" and again.derivatives["x"].value == 4.0
+
+
+def test_comparison_table_of_the_lecture():
+    c = compare(engine.compile(LECTURE), AT)
+    rows = {r["variable"]: r for r in c.rows}
+    for v, exact in (("x", 2.7726), ("y", 1.5)):
+        r = rows[v]
+        for col in ("symbolic", "numeric", "forward_mode", "reverse_mode"):
+            assert round(r[col], 4) == exact
+        assert r["reverse_mode_error"] <= 1e-15 and r["forward_mode_error"] <= 1e-15
+    # the numeric column is within the error the central difference predicts (f'''·h²/24)
+    assert rows["y"]["numeric_error"] == pytest.approx(0.75 * 1e-6 / 24, rel=0.01)
+    assert c.cost.forward_passes == 2 and c.cost.reverse_passes == 1
+
+
+def test_mode_cost_counts_edges():
+    cost = mode_cost(engine.compile("a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"))
+    # reverse: x->a twice, x->b, a->c, b->c, c->f, y->d, d->f (not the constant 2 -> b)
+    assert cost.reverse_ops == 8
+    assert cost.forward_ops == {"x": 6, "y": 2}
+
+
+def test_check_my_derivative():
+    g = engine.compile("(x^2+2x)*ln(x)")
+    ok = check_derivative(g, {"x": 1}, "x", "2*(x+1)*ln(x) + x + 2")
+    assert ok.agrees is True and ok.symbolic_equal is True and len(ok.points) == 5
+    assert all(p["agrees"] for p in ok.points)
+    bad = check_derivative(g, {"x": 1}, "x", "2*x*ln(x)")
+    assert bad.agrees is False and bad.symbolic_equal is False
+    assert bad.points[0] == {"point": {"x": 1.0}, "expected": 3.0, "yours": 0.0, "agrees": False}
+    assert bad.symbolic_difference == "-x - 2*log(x) - 2"  # yours − true
+    with pytest.raises(engine.ExpressionError, match="not a variable"):
+        check_derivative(g, {"x": 1}, "x", "z*2")
+    with pytest.raises(engine.ExpressionError):
+        check_derivative(g, {"x": 1}, "x", "2*(x+")
+
+
+def test_paths_of_the_lecture():
+    ev = engine.evaluate("a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d", AT)
+    p = paths(ev.graph, ev.reverse, "x")
+    assert p.count == 3 and not p.truncated
+    assert sorted([round(v, 7) for v in q.locals] for q in p.paths) == [
+        [1.0, 1.0, 0.6931472], [1.0, 1.0, 0.6931472], [2.0, 1.0, 0.6931472]]
+    assert p.listed_sum == pytest.approx(2.7725887, abs=1e-7) == p.gradient
+
+
+def test_paths_counted_without_enumerating():
+    # each level doubles the paths: t_{k+1} = t_k * t_k has 2^k paths from x
+    b = engine.GraphBuilder()
+    t = b.var("x")
+    for _ in range(200):
+        t = b.op("mul", t, t)
+    g = b.build(t)
+    assert count_paths(g, 0) == 2**200
+    ev = engine.evaluate(g, {"x": 1.0})
+    p = paths(g, ev.reverse, "x", limit=50)
+    assert p.truncated and len(p.paths) == 50 and p.count == 2**200
+
+
+@st.composite
+def random_graph(draw):
+    b = engine.GraphBuilder()
+    nodes = [b.var("x"), b.var("y"), b.const(draw(st.sampled_from([0.5, 1.5, 2.0])))]
+    for _ in range(draw(st.integers(1, 12))):
+        op = draw(st.sampled_from(["add", "mul", "sub", "sin", "tanh", "sigmoid"]))
+        arity = engine.OPS[op].arity
+        args = [draw(st.sampled_from(nodes)) for _ in range(arity)]
+        nodes.append(b.op(op, *args))
+    out = b.op("add", nodes[-1], b.op("mul", nodes[0], nodes[1]))
+    return b.build(out)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_graph(), st.floats(-2, 2), st.floats(-2, 2))
+def test_sum_over_paths_is_the_gradient(g, x, y):
+    ev = engine.evaluate(g, {"x": x, "y": y})
+    for v in g.variables:
+        p = paths(g, ev.reverse, v, limit=10_000)
+        if not p.truncated:
+            assert p.listed_sum == pytest.approx(ev.gradient[v], rel=1e-9, abs=1e-12)
+
+
+def test_torch_snippet_is_python_and_matches():
+    g = engine.compile("a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d")
+    code = torch_snippet(g, AT, ["x", "x", "y"])
+    ast.parse(code)
+    assert "requires_grad=True" in code and "torch.autograd.grad(f, (x, x, y))" in code
+    assert "a = x * x" in code and "d = torch.log(y)" in code
+    odd = engine.compile("lambda*θ + max(lambda, 2) - 2^-θ + sin(2) + log(θ, 3)")
+    ast.parse(torch_snippet(odd, {"lambda": 1.0, "θ": 0.5}))
+    if importlib.util.find_spec("torch") is None:
+        return  # PyTorch is optional; the syntax checks above still ran
+    for graph, point, wrt in ((g, AT, ["x", "x", "y"]), (odd, {"lambda": 1.0, "θ": 0.5}, None)):
+        out = subprocess.run([sys.executable, "-c", torch_snippet(graph, point, wrt)],
+                             capture_output=True, text=True, timeout=120, check=True).stdout.split("\n")
+        value, grads = float(out[0]), ast.literal_eval(out[1])
+        ours = engine.evaluate(graph, point)
+        assert value == pytest.approx(ours.value, rel=1e-12)
+        assert grads == pytest.approx(ours.gradient_wrt(wrt or list(graph.variables)), rel=1e-12)
