@@ -44,10 +44,21 @@ class Evaluation:
         g, out = self.graph, []
         i = self.forward.first_nonfinite
         if i is not None:
+            vals = self.forward.values
+            op = g.ops[i]
+            if op is None:  # a variable given inf or nan
+                what = f"{g.display_name(i)} is {vals[i]} (not finite), as given"
+            else:
+                args = [_short(vals[s]) for s in g.inputs[i]]
+                if op.symbol is not None and op.arity == 2:
+                    call = f" {op.symbol} ".join(args)
+                elif op.symbol is not None:
+                    call = f"{op.symbol}{args[0]}"
+                else:
+                    call = f"{op.spelling}({', '.join(args)})"
+                what = f"{g.display_name(i)} = {call} is {vals[i]} (not finite)"
             out.append({"pass": "forward", "node": nid(i), "name": g.display_name(i),
-                        "value": self.forward.values[i],
-                        "message": f"{g.display_name(i)} = {g.label(i)}(...) is "
-                                   f"{self.forward.values[i]} (not finite)"})
+                        "value": vals[i], "message": what})
         j = self.reverse.first_nonfinite
         if j is not None:
             out.append({"pass": "backward", "node": nid(j), "name": g.display_name(j),
@@ -91,6 +102,10 @@ class Evaluation:
         """The lecture's forward/backward table, rebuilt from the trace."""
         t = self.trace()
         return table_from_events(self.graph, t["forward"], t["backward"])
+
+
+def _short(v: float) -> str:
+    return format(v, ".7g")
 
 
 def evaluate(expression: str | Graph, values: Mapping[str, float], *,

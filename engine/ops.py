@@ -150,7 +150,8 @@ def define(op: Op) -> Op:
 ANY = ((-3.0, 3.0),)
 POSITIVE = ((0.1, 5.0),)
 NONZERO = ((-5.0, -0.1), (0.1, 5.0))
-OPEN_UNIT = ((-0.9, 0.9),)
+OPEN_UNIT = ((-0.999, 0.999),)
+WIDE = ((-30.0, 30.0),)  # where tanh and σ saturate, so precision there is tested too
 
 # Arithmetic. Precedences: + - 10, * / 20, unary - 30, ^ 40 (the parser uses the same).
 define(Op("add", 2, lambda xp, a, b: a + b,
@@ -188,16 +189,17 @@ define(Op("cos", 1, lambda xp, a: xp.cos(a), (lambda xp, out, a: -xp.sin(a),),
 define(Op("tan", 1, lambda xp, a: xp.tan(a), (lambda xp, out, a: 1.0 + out * out,),
           "tan", r"\tan", lambda sp, a: sp.tan(a), "tangent", (((-1.4, 1.4),),),
           torch="torch.tan({0})", spelling="tan"))
+# 1 - a² is written (1 - a)(1 + a): near |a| = 1 the product keeps the digits a * a loses.
 define(Op("asin", 1, lambda xp, a: xp.arcsin(a),
-          (lambda xp, out, a: 1.0 / xp.sqrt(1.0 - a * a),),
+          (lambda xp, out, a: 1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),),
           "asin", r"\arcsin", lambda sp, a: sp.asin(a), "inverse sine", (OPEN_UNIT,),
           torch="torch.asin({0})", spelling="asin"))
 define(Op("acos", 1, lambda xp, a: xp.arccos(a),
-          (lambda xp, out, a: -1.0 / xp.sqrt(1.0 - a * a),),
+          (lambda xp, out, a: -1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),),
           "acos", r"\arccos", lambda sp, a: sp.acos(a), "inverse cosine", (OPEN_UNIT,),
           torch="torch.acos({0})", spelling="acos"))
 define(Op("atan", 1, lambda xp, a: xp.arctan(a), (lambda xp, out, a: 1.0 / (1.0 + a * a),),
-          "atan", r"\arctan", lambda sp, a: sp.atan(a), "inverse tangent", (ANY,),
+          "atan", r"\arctan", lambda sp, a: sp.atan(a), "inverse tangent", (WIDE,),
           torch="torch.atan({0})", spelling="atan"))
 define(Op("sinh", 1, lambda xp, a: xp.sinh(a), (lambda xp, out, a: xp.cosh(a),),
           "sinh", r"\sinh", lambda sp, a: sp.sinh(a), "hyperbolic sine", (ANY,),
@@ -205,8 +207,9 @@ define(Op("sinh", 1, lambda xp, a: xp.sinh(a), (lambda xp, out, a: xp.cosh(a),),
 define(Op("cosh", 1, lambda xp, a: xp.cosh(a), (lambda xp, out, a: xp.sinh(a),),
           "cosh", r"\cosh", lambda sp, a: sp.cosh(a), "hyperbolic cosine", (ANY,),
           torch="torch.cosh({0})", spelling="cosh"))
-define(Op("tanh", 1, lambda xp, a: xp.tanh(a), (lambda xp, out, a: 1.0 - out * out,),
-          "tanh", r"\tanh", lambda sp, a: sp.tanh(a), "hyperbolic tangent", (ANY,),
+# The textbook 1 - out² loses every digit once tanh(a) rounds to 1 (a > 19); 1/cosh² keeps them.
+define(Op("tanh", 1, lambda xp, a: xp.tanh(a), (lambda xp, out, a: 1.0 / (xp.cosh(a) * xp.cosh(a)),),
+          "tanh", r"\tanh", lambda sp, a: sp.tanh(a), "hyperbolic tangent", (WIDE,),
           torch="torch.tanh({0})", spelling="tanh"))
 define(Op("exp", 1, lambda xp, a: xp.exp(a), (lambda xp, out, a: out,),
           "exp", r"\exp", lambda sp, a: sp.exp(a), "exponential e^a", (ANY,),
@@ -232,10 +235,11 @@ define(Op("sqrt", 1, lambda xp, a: xp.sqrt(a), (lambda xp, out, a: 0.5 / out,),
 define(Op("abs", 1, lambda xp, a: xp.abs(a), (lambda xp, out, a: xp.sign(a),),
           "abs", r"\lvert\cdot\rvert", lambda sp, a: sp.Abs(a), "absolute value |a|", (NONZERO,),
           torch="torch.abs({0})", spelling="abs", subgradient="0 at a = 0 (as PyTorch)"))
+# σ' = σ(a)·σ(−a) = out / (1 + e^a): the textbook out(1 − out) cancels to 0 once σ rounds to 1.
 define(Op("sigmoid", 1, lambda xp, a: 1.0 / (1.0 + xp.exp(-a)),
-          (lambda xp, out, a: out * (1.0 - out),),
+          (lambda xp, out, a: out / (1.0 + xp.exp(a)),),
           "σ", r"\sigma", lambda sp, a: 1 / (1 + sp.exp(-a)), "logistic sigmoid 1 / (1 + e^−a)",
-          (ANY,), torch="torch.sigmoid({0})", spelling="sigmoid"))
+          (WIDE,), torch="torch.sigmoid({0})", spelling="sigmoid"))
 define(Op("relu", 1, lambda xp, a: xp.maximum(a, 0.0),
           (lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),),
           "relu", r"\operatorname{relu}", lambda sp, a: sp.Max(0, a), "rectifier max(a, 0)",
@@ -246,7 +250,7 @@ define(Op("softplus", 1,
           lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
           (lambda xp, out, a: 1.0 / (1.0 + xp.exp(-a)),),
           "softplus", r"\operatorname{softplus}", lambda sp, a: sp.log(1 + sp.exp(a)),
-          "softplus ln(1 + e^a)", (ANY,), torch="torch.nn.functional.softplus({0})",
+          "softplus ln(1 + e^a)", (WIDE,), torch="torch.nn.functional.softplus({0})",
           spelling="softplus"))
 define(Op("max", 2, lambda xp, a, b: xp.maximum(a, b),
           (lambda xp, out, a, b: xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)),

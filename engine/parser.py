@@ -14,6 +14,7 @@ unary `- +`; `^` (also `**`), right-associative, so `-x^2` is `-(x^2)` and `2^-3
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -78,6 +79,7 @@ class _Parser:
         self.builder = GraphBuilder(limits.max_nodes)
         self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, line)
         self.variables_seen: dict[str, int] = {}  # variable -> line of first use
+        self.bare_names: set[str] = set()  # names used anywhere without brackets after them
         self.warnings: list[str] = []
 
     def error(self, message: str, tok: Token, code: str = "invalid_expression") -> ExpressionError:
@@ -85,6 +87,9 @@ class _Parser:
 
     def run(self) -> Parsed:
         tokens = tokenize(self.source, self.loc)
+        # Whether `w0(x+1)` multiplies must not depend on where else `w0` appears.
+        self.bare_names = {t.text for t, nxt in itertools.pairwise(tokens)
+                           if t.kind == NAME and nxt.kind != LPAREN}
         statements = self._split(tokens)
         if not statements:
             raise ExpressionError("the expression is empty: type a function such as (x^2 + 2x) * ln(y)",
@@ -93,10 +98,11 @@ class _Parser:
         for k, stmt in enumerate(statements):
             target = None
             if len(stmt) >= 2 and stmt[0].kind == NAME and stmt[1].kind == ASSIGN:
-                target, stmt = stmt[0], stmt[2:]
+                target, equals, stmt = stmt[0], stmt[1], stmt[2:]
                 self._check_target(target)
-                if not stmt:
-                    raise self.error(f"nothing after '=': give '{target.text}' a value", target)
+                if stmt[0].kind == END:
+                    raise self.error(f"nothing after '=': give '{target.text}' a value, "
+                                     f"as in {target.text} = x + 1", equals)
             elif k < len(statements) - 1:
                 line = self.loc.where(stmt[0].pos)[0]
                 raise self.error(
@@ -107,9 +113,24 @@ class _Parser:
                 self.builder.name(node, target.text)
                 self.assigned[target.text] = (node, self.loc.where(target.pos)[0])
             output = node
-        for name in self.builder.dropped_names(output):
-            self.warnings.append(f"'{name}' is assigned but the output does not use it")
+        # An intermediate the output does not use is dropped from the graph, with a warning
+        # (also when it merely names a variable or another intermediate, as in `a = x`).
+        used = self._used_by(output)
+        for name, (node, _line) in self.assigned.items():
+            if not used[node]:
+                self.warnings.append(f"'{name}' is assigned but the output does not use it")
         return Parsed(self.builder.build(output), self.source, self.warnings)
+
+    def _used_by(self, output: int) -> bytearray:
+        """1 for every node `output` depends on (inputs always precede their consumer)."""
+        inputs = self.builder.inputs
+        used = bytearray(len(inputs))
+        used[output] = 1
+        for i in range(output, -1, -1):
+            if used[i]:
+                for s in inputs[i]:
+                    used[s] = 1
+        return used
 
     def _split(self, tokens: list[Token]) -> list[list[Token]]:
         """Statements between separators; new lines inside brackets are just spaces."""
@@ -306,7 +327,7 @@ class _Parser:
             return self.builder.const(CONSTANTS[name], name)
         if name in self.assigned:
             return self.assigned[name][0]
-        if is_call and len(name) > 1 and name not in self.variables_seen:
+        if is_call and len(name) > 1 and name not in self.bare_names:
             # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
             raise self.error(f"unknown function '{name}'{suggest(name, sorted(FUNCTIONS))} "
                              f"(to multiply, write {name}*(...))", tok, code="unknown_function")

@@ -1,0 +1,233 @@
+"""The graph and the passes over it: shared subexpressions and fan-out, deterministic ids,
+pruning, constants, a 100,000-deep chain, and non-finite values named by their node."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import (
+    GraphBuilder,
+    compile,
+    evaluate,
+    forward,
+    gradient,
+    parse,
+    reverse,
+    tangent,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def node_of(graph, op_name):
+    [i] = [i for i in range(len(graph)) if graph.op_name(i) == op_name]
+    return i
+
+
+# --- shared subexpressions and fan-out -------------------------------------------------------
+
+def test_x_in_x_times_x_plus_2x_is_one_node_with_three_edges_out():
+    ev = evaluate("x*x + 2*x", {"x": 3})
+    g = ev.graph
+    [x] = g.var_nodes
+    out_edges = [e for e in g.edges if e.source == x]
+    assert len(out_edges) == 3
+    mul_x_x = [e for e in out_edges if e.target == out_edges[0].target]
+    assert [e.index for e in mul_x_x] == [0, 1]  # x*x: two edges into one node, args 0 and 1
+    assert g.consumers()[x] == [e.id for e in out_edges]
+    # The three contributions add up at x: 3 + 3 + 2 = 8 = d/dx (x² + 2x) at 3.
+    contributions = [e["contribution"] for e in ev.edges() if e["source"] == "n0"]
+    assert contributions == [3.0, 3.0, 2.0]
+    assert ev.gradient == {"x": 8.0}
+
+
+def test_identical_subexpressions_share_one_node():
+    g = compile("sin(x) + sin(x)")
+    sin = node_of(g, "sin")
+    add = node_of(g, "add")
+    assert g.inputs[add] == (sin, sin)
+    assert len(g) == 3
+    ev = evaluate(g, {"x": 0.5})
+    assert ev.gradient["x"] == pytest.approx(2 * math.cos(0.5), rel=1e-15, abs=0)
+    # Sharing goes through names too: `a` and `sin(x)` are the same node.
+    assert len(compile("a = sin(x); a + sin(x)")) == 3
+    # Different argument order is a different node (no algebra in the graph).
+    assert len(compile("x*y + y*x")) == 5
+
+
+def test_edges_carry_source_target_and_index():
+    g = compile("x - y")
+    assert [(e.source, e.target, e.index) for e in g.edges] == [(0, 2, 0), (1, 2, 1)]
+    ev = evaluate(g, {"x": 1, "y": 2})
+    assert [e["local"] for e in ev.edges()] == [1.0, -1.0]
+
+
+def test_node_ids_are_deterministic_across_runs():
+    code = ("import json; from engine import evaluate\n"
+            "ev = evaluate('a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d + sin(c) + max(a, y)', "
+            "{'x': 1.5, 'y': 2})\n"
+            "print(json.dumps([ev.nodes(), ev.edges(), ev.trace()]))")
+    outputs = []
+    for seed in ("1", "2", "random"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                             check=True, cwd=ROOT)
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1] == outputs[2]
+    nodes = json.loads(outputs[0])[0]
+    assert [n["id"] for n in nodes] == [f"n{i}" for i in range(len(nodes))]
+    # Creation order is a topological order: every input precedes its consumer.
+    for n in nodes:
+        assert all(int(s[1:]) < int(n["id"][1:]) for s in n["inputs"])
+
+
+# --- naming and pruning ----------------------------------------------------------------------
+
+def test_unused_intermediate_is_pruned_with_a_warning():
+    p = parse("a = x*x; b = sin(y); a + 1")
+    assert p.warnings == ["'b' is assigned but the output does not use it"]
+    assert "sin" not in [p.graph.op_name(i) for i in range(len(p.graph))]
+    assert p.graph.variables == ("x",)  # y went with b, so no value is needed for it
+    assert evaluate(p.source, {"x": 2}).value == 5.0
+    # An intermediate that only renames a variable or a constant is reported too.
+    assert parse("a = y; x").warnings == ["'a' is assigned but the output does not use it"]
+    assert parse("a = 2; x").warnings == ["'a' is assigned but the output does not use it"]
+    assert parse("a = x*x; b = a; b").warnings == []
+    ev = evaluate("a = x*x; b = sin(y); a + 1", {"x": 2})
+    assert ev.warnings == ["'b' is assigned but the output does not use it"]
+
+
+def test_names_of_intermediates_and_aliases():
+    g = compile("a = x*x; b = a; f = b + 1")
+    mul = node_of(g, "mul")
+    assert g.names[mul] == "a"
+    assert g.aliases[mul] == ["b"]
+    assert g.names[g.output] == "f"
+    ev = evaluate(g, {"x": 1})
+    assert [n.get("aliases") for n in ev.nodes() if n["op"] == "mul"] == [["b"]]
+
+
+# --- constants ---------------------------------------------------------------------------------
+
+def test_constants_get_no_gradient():
+    ev = evaluate("x * (2 + 3) + pi", {"x": 2})
+    by_op = {}
+    for n in ev.nodes():
+        by_op.setdefault(n["op"], []).append(n)
+    assert all(n["grad"] is None for n in by_op["const"])
+    [inner_add, outer_add] = by_op["add"]
+    assert inner_add["grad"] is None  # 2 + 3 depends on no variable
+    assert outer_add["grad"] == 1.0
+    assert by_op["var"][0]["grad"] == 5.0
+    const_edges = [e for e in ev.edges() if e["source"] in {n["id"] for n in by_op["const"]}]
+    assert const_edges and all(e["local"] is None and e["contribution"] is None for e in const_edges)
+    assert ev.gradient == {"x": 5.0}
+
+
+def test_expression_without_variables():
+    ev = evaluate("2^10 - 24", {})
+    assert ev.value == 1000.0 and ev.gradient == {}
+    assert all(n["grad"] is None for n in ev.nodes())
+    assert ev.trace()["backward"] == []
+
+
+# --- a 100,000-deep chain ---------------------------------------------------------------------
+
+DEPTH = 100_000
+
+
+def test_deep_affine_chain_forward_reverse_tangent():
+    # v <- a*v + 1, 100,000 times: v_n = a^n x + (a^n - 1)/(a - 1), dv_n/dx = a^n.
+    a = 1.00001
+    b = GraphBuilder(max_nodes=None)
+    x = b.var("x")
+    ca, one = b.const(a), b.const(1.0)
+    v = x
+    for _ in range(DEPTH):
+        v = b.op("add", b.op("mul", ca, v), one)
+    g = b.build(v)
+    assert len(g) == 2 * DEPTH + 3
+    fwd = forward(g, {"x": 0.5})
+    an = a ** DEPTH
+    assert fwd.values[g.output] == pytest.approx(an * 0.5 + (an - 1) / (a - 1), rel=1e-9, abs=0)
+    rev = reverse(g, fwd)
+    assert gradient(g, rev)["x"] == pytest.approx(an, rel=1e-9, abs=0)
+    tan = tangent(g, fwd, "x")
+    assert tan.tangents[g.output] == pytest.approx(an, rel=1e-9, abs=0)
+    # With the full trace as well.
+    traced = reverse(g, forward(g, {"x": 0.5}, trace=True), trace=True)
+    assert traced.grads == rev.grads
+    assert len(traced.events) == 1 + 2 * DEPTH + 3 * 2 * DEPTH  # seed, visits, 3 per edge
+
+
+def test_deep_sin_chain_matches_the_chain_rule_product():
+    b = GraphBuilder(max_nodes=None)
+    v = b.var("x")
+    for _ in range(DEPTH):
+        v = b.op("sin", v)
+    g = b.build(v)
+    ev = evaluate(g, {"x": 1.0}, tangent_of="x")
+    value, derivative = 1.0, 1.0
+    for _ in range(DEPTH):
+        derivative *= math.cos(value)
+        value = math.sin(value)
+    assert ev.value == value
+    assert ev.gradient["x"] == pytest.approx(derivative, rel=1e-12, abs=0)
+    assert ev.tangent.tangents[g.output] == pytest.approx(derivative, rel=1e-12, abs=0)
+    assert len(ev.trace()["backward"]) == 1 + 4 * DEPTH
+
+
+def test_builder_checks_its_arguments():
+    b = GraphBuilder()
+    x = b.var("x")
+    with pytest.raises(ValueError):
+        b.op("mul", x)
+    with pytest.raises(ValueError):
+        b.op("sin", 5)
+    with pytest.raises(KeyError):
+        b.op("nosuchop", x)
+
+
+# --- non-finite values ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "x", "op", "value"), [
+    ("ln(x) + 1", 0.0, "ln", -math.inf),
+    ("1/x + 1", 0.0, "div", math.inf),
+    ("sqrt(x) + 1", -1.0, "sqrt", math.nan),
+    ("exp(x) * 2", 1000.0, "exp", math.inf),
+])
+def test_nonfinite_values_name_the_first_node(text, x, op, value):
+    ev = evaluate(text, {"x": x})  # never raises
+    node = node_of(ev.graph, op)
+    [forward_report, *_] = ev.nonfinite()
+    assert forward_report["pass"] == "forward"
+    assert forward_report["node"] == f"n{node}"
+    got = forward_report["value"]
+    assert (math.isnan(got) and math.isnan(value)) or got == value
+    assert "not finite" in forward_report["message"]
+    assert not math.isfinite(ev.value)
+
+
+def test_nonfinite_gradient_only():
+    ev = evaluate("sqrt(x)", {"x": 0})
+    assert ev.value == 0.0 and ev.gradient == {"x": math.inf}
+    [report] = ev.nonfinite()
+    assert report["pass"] == "backward" and report["node"] == "n0"
+
+
+def test_finite_evaluation_reports_nothing():
+    assert evaluate("ln(x)", {"x": 1}).nonfinite() == []
+
+
+def test_named_nonfinite_node():
+    ev = evaluate("a = ln(x); f = a + 1", {"x": 0})
+    report = ev.nonfinite()[0]
+    assert report["name"] == "a"
+    assert report["message"].startswith("a = ln(0) is -inf")
