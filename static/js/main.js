@@ -1,0 +1,471 @@
+// The page: wires the API, the view state in the URL, the player, the renderer, the table,
+// the narration and the controls together. Each of those lives in its own module.
+
+import { fetchExamples, fetchFunctions, fetchGraph } from "./api.js";
+import { Details } from "./details.js";
+import { Editor } from "./editor.js";
+import { downloadPng, downloadSvg } from "./exporter.js";
+import { fmt } from "./format.js";
+import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
+import { buildModel } from "./model.js";
+import { narrate } from "./narration.js";
+import { Player, SPEEDS } from "./player.js";
+import { Renderer } from "./renderer.js";
+import { fromHash, initialState, toHash } from "./state.js";
+import { Table } from "./table.js";
+import { buildTimeline, eventFocus, snapshot } from "./timeline.js";
+import { Variables } from "./variables.js";
+
+const $ = (id) => document.getElementById(id);
+const body = document.body;
+
+const app = {
+  state: initialState(location.hash),
+  graph: null, // the last good answer from the server
+  model: null,
+  timeline: null,
+  snap: null,
+  functions: null, // op name -> entry of /api/v1/functions
+  examples: [],
+  lastHash: null,
+  requestSeq: 0,
+  controller: null,
+  renders: 0,
+};
+
+const f = (v) => fmt(v, app.state.digits);
+
+// --- the parts --------------------------------------------------------------------------
+
+const player = new Player();
+const details = new Details($("tooltip"));
+const renderer = new Renderer($("graph"), {
+  onHover: (id, el) => (id ? details.show(id, el, detailContext()) : details.hide()),
+  onActivate: (id) => {
+    const refs = renderer.nodeEls?.get(id);
+    if (refs) details.show(id, refs[0].g, detailContext());
+  },
+});
+const table = new Table($("table"));
+const editor = new Editor(
+  { textarea: $("expr"), error: $("expr-error"), status: $("expr-status"), kept: $("expr-kept") },
+  (text) => requestGraph(text, app.state.values, { history: "push", editing: true }),
+);
+const variables = new Variables($("variables"), (name, value, final) => {
+  app.state.values = { ...app.state.values, [name]: value };
+  requestGraph(app.state.expression, app.state.values, { history: "replace", final });
+});
+
+function detailContext() {
+  return {
+    model: app.model, snap: app.snap, functions: app.functions,
+    pass: app.timeline?.pass ?? app.state.pass, tangentVar: currentTangent(),
+  };
+}
+
+function currentTangent() {
+  return app.graph?.tangent?.direction
+    ? Object.keys(app.graph.tangent.direction)[0]
+    : app.state.tangent;
+}
+
+// --- talking to the server ---------------------------------------------------------------
+
+/**
+ * Ask for the graph of `expression` at `values`. Only the newest request counts: an older
+ * one still in flight is aborted. On an error the last good graph stays on screen.
+ */
+async function requestGraph(expression, values, opts = {}) {
+  const seq = ++app.requestSeq;
+  app.controller?.abort();
+  const controller = new AbortController();
+  app.controller = controller;
+  editor.checking(true);
+  const started = performance.now();
+  const tangent = opts.tangent ?? app.state.tangent ?? Object.keys(values)[0] ?? null;
+  try {
+    const { graph, values: used } = await fetchGraph(expression, values, {
+      tangent, signal: controller.signal, fallback: () => 1,
+    });
+    if (seq !== app.requestSeq) return;
+    showGraph(graph, expression, used, opts);
+    performance.measure("chainrule:request-to-graph", { start: started, end: performance.now() });
+  } catch (err) {
+    if (err.name === "AbortError" || seq !== app.requestSeq) return;
+    editor.showError(err, expression, !!app.graph);
+    body.classList.toggle("stale", !!app.graph);
+    body.dataset.status = "error";
+  } finally {
+    if (seq === app.requestSeq) editor.checking(false);
+  }
+}
+
+function showGraph(graph, expression, values, opts) {
+  const model = buildModel(graph);
+  const sameStructure = app.model?.structureKey === model.structureKey;
+  const previousStep = player.step;
+  const previousCount = player.count;
+  app.graph = graph;
+  app.model = model;
+  const s = app.state;
+  s.expression = expression;
+  s.values = Object.fromEntries(model.variables.map((v) => [v, values[v] ?? 1]));
+  if (!model.variables.includes(s.tangent)) s.tangent = model.variables[0] ?? null;
+  if (s.pass === "forward" && s.tangent && !graph.trace.tangent) {
+    // Asked before the variables were known: ask again, now for a real input.
+    requestGraph(expression, s.values, { ...opts, tangent: s.tangent });
+    return;
+  }
+  editor.clearError();
+  body.classList.remove("stale");
+  if (editor.value !== expression && !opts.editing) editor.value = expression;
+
+  drawGraph();
+  const timeline = buildTimeline(graph, s.pass);
+  app.timeline = timeline;
+  body.dataset.pass = timeline.pass;
+  table.draw(model, timeline.pass, currentTangent());
+  refreshTangentChoice();
+  refreshWarnings();
+  renderVariables();
+
+  let step = null;
+  if (opts.step !== undefined) step = opts.step;
+  else if (sameStructure && previousCount === timeline.events.length && previousStep < previousCount) step = previousStep;
+  player.load(timeline.events.length, step);
+  writeHash(opts.history ?? "replace");
+  app.renders++;
+  body.dataset.renders = String(app.renders);
+  body.dataset.status = "ready";
+}
+
+function drawGraph() {
+  const { graph, model } = app;
+  const layout = graph.layout;
+  if (!layout || layout.status === "skipped" || !layout.nodes) {
+    renderer.clear();
+    const p = document.createElement("p");
+    p.className = "graph-message";
+    p.textContent = t("layoutSkipped", { reason: layout?.reason?.message ?? "" });
+    $("graph").replaceChildren(p);
+    return;
+  }
+  renderer.draw(model, layout);
+  renderer.svg.setAttribute("aria-label", t("graphLabel", { f: app.state.expression }));
+}
+
+function renderVariables() {
+  if (!app.model) return;
+  variables.render(app.model.variables, app.state.values, app.graph.gradient, app.model.dname(app.model.outputId), f);
+}
+
+function refreshTangentChoice() {
+  const select = $("tangent-var");
+  const names = app.model?.variables ?? [];
+  const key = names.join("\u0000");
+  if (select.dataset.key !== key) {
+    select.replaceChildren(...names.map((n) => new Option(n, n)));
+    select.dataset.key = key;
+  }
+  select.value = currentTangent() ?? "";
+  select.disabled = names.length === 0;
+  for (const radio of document.querySelectorAll('input[name="pass"]')) {
+    radio.checked = radio.value === (app.timeline?.pass ?? app.state.pass);
+    if (radio.value === "forward") radio.disabled = names.length === 0;
+  }
+}
+
+function refreshWarnings() {
+  const box = $("warnings");
+  const shown = (app.graph?.warnings ?? []).filter((w) => w.code !== "unused_value");
+  box.replaceChildren(...shown.map((w) => {
+    const p = document.createElement("p");
+    p.textContent = `${t("warning")}: ${w.message}`;
+    return p;
+  }));
+}
+
+// --- stepping -----------------------------------------------------------------------------
+
+player.subscribe((e) => {
+  if (!app.timeline) return;
+  const snap = snapshot(app.timeline, e.step);
+  app.snap = snap;
+  const focus = eventFocus(snap.current);
+  renderer.update(snap, f, focus, { nodeLabel });
+  table.update(snap, f);
+  $("narration").textContent = narrate(snap, app.model, f, app.functions, currentTangent());
+  const phase = $("phase");
+  phase.dataset.phase = snap.phase;
+  phase.textContent = t(`phase_${snap.phase}`);
+  const scrub = $("scrubber");
+  scrub.max = String(e.count);
+  scrub.value = String(e.step);
+  scrub.setAttribute("aria-valuetext", t("stepOfLong", { k: e.step, n: e.count }));
+  $("step-count").textContent = t("stepOf", { k: e.step, n: e.count });
+  $("to-start").disabled = $("step-back").disabled = e.step === 0;
+  $("to-end").disabled = $("step-forward").disabled = e.step === e.count;
+  body.classList.toggle("playing", e.playing);
+  const play = $("play");
+  play.setAttribute("aria-label", t(e.playing ? "pause" : "play"));
+  play.title = t(e.playing ? "pause" : "play");
+  play.setAttribute("aria-pressed", String(e.playing));
+  body.dataset.step = String(e.step);
+  body.dataset.count = String(e.count);
+  if (details.id) details.refresh(detailContext());
+
+  // One step forward: animate the event. Anything else (back, jumps) is shown at once.
+  const ev = snap.current;
+  if ((e.cause === "step" || e.cause === "play") && e.step === e.from + 1 && ev) {
+    const duration = Math.min(650, player.interval * 0.8);
+    if (ev.type === "contribute") renderer.pulse(ev.edge, { backwards: true, label: f(ev.contribution), duration });
+    else if (ev.type === "term") renderer.pulse(ev.edge, { backwards: false, label: f(ev.term), duration, kind: "tangent" });
+    else renderer.stopPulse();
+  } else {
+    renderer.stopPulse();
+  }
+  if (focus.nodes.length) renderer.reveal(focus.nodes[0]);
+
+  if (e.cause !== "load") {
+    app.state.step = e.step === e.count ? null : e.step;
+    writeHash("replace", e.playing);
+  }
+});
+
+function nodeLabel(id, st) {
+  const m = app.model;
+  const parts = [m.name(id)];
+  const n = m.nodes.get(id);
+  if (n.kind === "op") parts.push(m.formula(id));
+  if (st && st.value !== null) parts.push(`${t("dValue")} ${f(st.value)}`);
+  if (st && st.grad !== null) parts.push(`${t("dGrad")} ${f(st.grad)}`);
+  if (st && st.tangent !== null) parts.push(`${t("dTangent")} ${f(st.tangent)}`);
+  return parts.join(", ");
+}
+
+function redrawStep() {
+  if (app.timeline) player.seek(player.step, "redraw");
+}
+
+// --- the URL ------------------------------------------------------------------------------
+
+let hashTimer = null;
+
+/** Write the view to the hash: "push" makes a history entry, "replace" does not. */
+function writeHash(mode, throttle = false) {
+  if (mode === "none") {
+    app.lastHash = toHash(app.state);
+    return;
+  }
+  const write = () => {
+    hashTimer = null;
+    const hash = toHash(app.state);
+    if (hash === app.lastHash) return;
+    app.lastHash = hash;
+    if (mode === "push") history.pushState(null, "", `#${hash}`);
+    else history.replaceState(null, "", `#${hash}`);
+  };
+  if (!throttle) {
+    clearTimeout(hashTimer);
+    write();
+  } else if (hashTimer === null) {
+    // While playing, at most four writes a second (browsers limit history updates).
+    hashTimer = setTimeout(write, 250);
+  }
+}
+
+function onHashChange() {
+  const hash = location.hash.replace(/^#/, "");
+  if (hash === app.lastHash) return;
+  app.lastHash = hash;
+  const next = { ...initialState(""), ...fromHash(hash) };
+  const s = app.state;
+  const langChanged = (next.lang ?? s.lang) !== s.lang && next.lang;
+  s.digits = next.digits;
+  $("digits").value = String(s.digits);
+  if (langChanged) switchLanguage(next.lang, false);
+  const passChanged = next.pass !== s.pass;
+  const tangentChanged = next.tangent && next.tangent !== s.tangent;
+  s.pass = next.pass;
+  if (next.tangent) s.tangent = next.tangent;
+  const sameValues = JSON.stringify(next.values) === JSON.stringify(s.values);
+  if (next.expression !== s.expression || !sameValues || tangentChanged || !app.graph) {
+    editor.value = next.expression;
+    requestGraph(next.expression, next.values, { step: next.step, history: "none" });
+  } else if (passChanged) {
+    setPass(s.pass, next.step);
+  } else {
+    player.pause();
+    player.seek(next.step === null ? player.count : next.step, "seek");
+  }
+}
+
+// --- controls -----------------------------------------------------------------------------
+
+function setPass(pass, step) {
+  app.state.pass = pass;
+  if (!app.graph) return;
+  if (pass === "forward" && !app.graph.trace.tangent) {
+    requestGraph(app.state.expression, app.state.values, { history: "replace" });
+    return;
+  }
+  const before = player.step;
+  const forwardCount = app.timeline?.forwardCount ?? 0;
+  app.timeline = buildTimeline(app.graph, pass);
+  body.dataset.pass = app.timeline.pass;
+  table.draw(app.model, app.timeline.pass, currentTangent());
+  refreshTangentChoice();
+  const keep = step !== undefined ? step : before <= forwardCount ? before : null;
+  player.load(app.timeline.events.length, keep);
+  writeHash("replace");
+}
+
+function switchLanguage(lang, write = true) {
+  setLanguage(lang);
+  app.state.lang = lang;
+  $("lang-en").setAttribute("aria-pressed", String(lang === "en"));
+  $("lang-ko").setAttribute("aria-pressed", String(lang === "ko"));
+  applyI18n();
+  fillPresets();
+  fillSpeeds();
+  if (app.model) {
+    table.draw(app.model, app.timeline.pass, currentTangent());
+    renderVariables();
+    renderer.svg?.setAttribute("aria-label", t("graphLabel", { f: app.state.expression }));
+  }
+  redrawStep();
+  if (write) writeHash("replace");
+}
+
+function fillSpeeds() {
+  const select = $("speed");
+  select.replaceChildren(...SPEEDS.map((x) => new Option(`${x}×`, String(x))));
+  select.value = String(player.speed);
+}
+
+function fillPresets() {
+  const select = $("preset");
+  const first = new Option(t("chooseExample"), "");
+  const lang = language();
+  const options = app.examples.map((ex) => {
+    const title = typeof ex.title === "object" ? ex.title[lang] ?? ex.title.en : ex.title;
+    const o = new Option(title, ex.id);
+    if (ex.description) o.title = typeof ex.description === "object" ? ex.description[lang] ?? "" : ex.description;
+    return o;
+  });
+  const value = select.value;
+  select.replaceChildren(first, ...options);
+  select.value = value;
+}
+
+function applyTheme(theme) {
+  if (theme) document.documentElement.dataset.theme = theme;
+  const dark = theme ? theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+  $("theme").setAttribute("aria-pressed", String(dark));
+}
+
+function wire() {
+  $("play").addEventListener("click", () => player.toggle());
+  $("step-forward").addEventListener("click", () => { player.pause(); player.forward(); });
+  $("step-back").addEventListener("click", () => { player.pause(); player.back(); });
+  $("to-start").addEventListener("click", () => { player.pause(); player.toStart(); });
+  $("to-end").addEventListener("click", () => { player.pause(); player.toEnd(); });
+  $("scrubber").addEventListener("input", (e) => { player.pause(); player.seek(Number(e.target.value)); });
+  $("speed").addEventListener("change", (e) => player.setSpeed(Number(e.target.value)));
+
+  $("digits").addEventListener("change", (e) => {
+    app.state.digits = Number(e.target.value);
+    renderVariables();
+    redrawStep();
+    writeHash("replace");
+  });
+  $("lang-en").addEventListener("click", () => switchLanguage("en"));
+  $("lang-ko").addEventListener("click", () => switchLanguage("ko"));
+  $("theme").addEventListener("click", () => {
+    const dark = $("theme").getAttribute("aria-pressed") === "true";
+    const theme = dark ? "light" : "dark";
+    try { localStorage.setItem("chainrule-theme", theme); } catch { /* private mode */ }
+    applyTheme(theme);
+  });
+
+  for (const radio of document.querySelectorAll('input[name="pass"]')) {
+    radio.addEventListener("change", () => { if (radio.checked) setPass(radio.value); });
+  }
+  $("tangent-var").addEventListener("change", (e) => {
+    app.state.tangent = e.target.value;
+    app.state.pass = "forward";
+    requestGraph(app.state.expression, app.state.values, { history: "replace", tangent: e.target.value });
+  });
+
+  $("preset").addEventListener("change", (e) => {
+    const ex = app.examples.find((x) => x.id === e.target.value);
+    if (!ex) return;
+    editor.value = ex.expression;
+    app.state.tangent = null;
+    requestGraph(ex.expression, { ...ex.values }, { history: "push", step: null, tangent: Object.keys(ex.values)[0] });
+  });
+  $("expr").addEventListener("input", () => { $("preset").value = ""; });
+
+  $("zoom-in").addEventListener("click", () => renderer.zoomBy(1.25));
+  $("zoom-out").addEventListener("click", () => renderer.zoomBy(0.8));
+  $("zoom-fit").addEventListener("click", () => renderer.fitToWindow());
+  $("download-svg").addEventListener("click", () => downloadSvg(renderer));
+  $("download-png").addEventListener("click", () => downloadPng(renderer));
+
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("popstate", onHashChange);
+  window.addEventListener("hashchange", onHashChange);
+  window.addEventListener("scroll", () => details.hide(), { passive: true });
+}
+
+const KEYS = {
+  ArrowRight: () => { player.pause(); player.forward(); },
+  ArrowLeft: () => { player.pause(); player.back(); },
+  " ": () => player.toggle(),
+  Home: () => { player.pause(); player.toStart(); },
+  End: () => { player.pause(); player.toEnd(); },
+};
+
+function onKey(e) {
+  if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+  const action = KEYS[e.key];
+  if (!action) return;
+  const target = e.target;
+  // Fields keep their own keys; a focused button keeps Space (it presses the button).
+  if (target.closest?.("textarea, input, select, [contenteditable='true']")) return;
+  if (e.key === " " && target.closest?.("button, a, summary")) return;
+  e.preventDefault();
+  action();
+}
+
+// --- start ----------------------------------------------------------------------------------
+
+async function start() {
+  const s = app.state;
+  switchLanguage(s.lang ?? browserLanguage(), false);
+  s.lang = fromHash(location.hash).lang ?? null; // only a chosen language goes into links
+  let theme = null;
+  try { theme = localStorage.getItem("chainrule-theme"); } catch { /* private mode */ }
+  applyTheme(theme);
+  $("digits").value = String(s.digits);
+  fillSpeeds();
+  wire();
+
+  fetchFunctions().then((body) => {
+    const list = Array.isArray(body) ? body : body.functions ?? [];
+    app.functions = new Map(list.map((fn) => [fn.name, fn]));
+    redrawStep();
+  }).catch(() => {});
+  fetchExamples().then((body) => {
+    app.examples = Array.isArray(body) ? body : body.examples ?? [];
+    fillPresets();
+  }).catch(() => {});
+
+  editor.value = s.expression;
+  await requestGraph(s.expression, s.values, {
+    step: s.step, history: location.hash.length > 1 ? "none" : "replace",
+  });
+}
+
+window.chainrule = { app, player, renderer };
+start();

@@ -1,0 +1,97 @@
+// One sentence per trace event, in the chosen language: "c = a + b = 3";
+// "∂f/∂c = d = 0.6931, so c's gradient += 1 × 0.6931". Numbers come from the trace.
+
+import { t } from "./i18n.js";
+
+/**
+ * Text of a local derivative's formula when the server's op table gives one, with the
+ * op's argument letters (a, b) and `out` replaced by node names; "" otherwise.
+ */
+function localFormula(model, functions, edge) {
+  const target = model.nodes.get(edge.target);
+  const spec = functions?.get(target.op);
+  const partials = spec?.partials || spec?.locals;
+  const text = Array.isArray(partials) ? partials[edge.index] : null;
+  if (typeof text !== "string" || !text) return "";
+  const ins = model.inEdges.get(edge.target);
+  const names = { out: model.dname(edge.target) };
+  "abcd".split("").forEach((letter, i) => {
+    if (ins[i]) names[letter] = model.dname(ins[i].source);
+  });
+  const replaced = text.replace(/\b(out|[abcd])\b/g, (m) => names[m] ?? m);
+  return replaced;
+}
+
+function argNote(model, edge) {
+  const same = model.inEdges.get(edge.target).filter((e) => e.source === edge.source);
+  return same.length > 1 ? t("argument", { k: edge.index + 1 }) : "";
+}
+
+function sum(terms, f) {
+  return terms.map((x) => f(x.value)).join(" + ").replace(/\+ \u2212/g, "\u2212 ");
+}
+
+/** The sentence for the event that brought the view to `snap` (or the opening hint). */
+export function narrate(snap, model, f, functions = null, tangentVar = null) {
+  const ev = snap.current;
+  if (!ev) return t("n_start");
+  const out = model.dname(model.outputId);
+  const node = (id) => snap.nodes.get(id) || {};
+  switch (ev.type) {
+    case "evaluate": {
+      const n = model.nodes.get(ev.node);
+      const name = model.name(ev.node);
+      if (n.kind === "var") return t("n_evalVar", { name, value: f(ev.value) });
+      if (n.kind === "const") return t("n_evalConst", { value: f(ev.value) });
+      const formula = model.formula(ev.node);
+      if (formula === name) return t("n_evalSame", { name, value: f(ev.value) });
+      return t("n_evalOp", { name, formula, value: f(ev.value) });
+    }
+    case "seed":
+      if (ev.phase === "tangent") return t("n_tseed", { x: model.dname(ev.node) });
+      return t("n_seed", { out });
+    case "visit":
+      return t("n_visit", { name: model.name(ev.node), dname: model.dname(ev.node), out, grad: f(ev.grad) });
+    case "local": {
+      const edge = model.edgeById.get(ev.edge);
+      const expr = localFormula(model, functions, edge);
+      return t(ev.phase === "tangent" ? "n_tlocal" : "n_local", {
+        t: model.dname(ev.target), s: model.dname(ev.source), arg: argNote(model, edge),
+        expr: expr && expr !== f(ev.local) ? `${expr} = ` : "", local: f(ev.local),
+      });
+    }
+    case "contribute": {
+      const edge = model.edgeById.get(ev.edge);
+      const expr = localFormula(model, functions, edge);
+      const local = snap.edges.get(ev.edge)?.local;
+      return t("n_contribute", {
+        t: model.dname(ev.target), s: model.dname(ev.source), arg: argNote(model, edge),
+        expr: expr && expr !== f(local) ? `${expr} = ` : "", local: f(local),
+        sname: model.name(ev.source), tgrad: f(node(ev.target).grad),
+      });
+    }
+    case "accumulate": {
+      const n = node(ev.node);
+      const terms = n.terms.length === 1 ? [{ value: 0 }, ...n.terms] : n.terms;
+      const key = n.terms.length > 1 ? "n_fanout" : "n_accumulate";
+      return t(key, { name: model.name(ev.node), sum: sum(terms, f), grad: f(ev.grad) });
+    }
+    case "term": {
+      const edge = model.edgeById.get(ev.edge);
+      const local = snap.edges.get(ev.edge)?.local;
+      return t("n_term", {
+        t: model.dname(ev.target), s: model.dname(ev.source), x: tangentVar ?? "x",
+        arg: argNote(model, edge), local: f(local), stan: f(node(ev.source).tangent), term: f(ev.term),
+      });
+    }
+    case "tangent": {
+      const n = node(ev.node);
+      const terms = n.tterms.length > 1 ? `${sum(n.tterms, f)} = ` : "";
+      return t("n_tangent", {
+        name: model.dname(ev.node), x: tangentVar ?? "x", sum: terms, tangent: f(ev.tangent),
+      });
+    }
+    default:
+      return "";
+  }
+}

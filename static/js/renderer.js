@@ -1,0 +1,446 @@
+// Draws the graph as SVG from the server's Graphviz layout, then shows any step of the trace
+// on it: values above the edges, local derivatives below them, gradients (or tangents) in a
+// pill under each node, a pulse travelling along the edge a contribution takes. The drawing
+// is built once per structure; a new step or new values only change text and classes.
+
+const NS = "http://www.w3.org/2000/svg";
+// Graphviz packs ranks tightly; spreading the centres (not the nodes) leaves room for the
+// numbers written on the edges. Endpoints of each edge stay attached to their nodes.
+const SPREAD_X = 1.6;
+const SPREAD_Y = 1.5;
+const MARGIN = { left: 16, top: 30, right: 96, bottom: 40 };
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans KR", sans-serif';
+const STUB = 44; // the output's own outgoing arrow, which carries its value
+
+
+const THEME_VARS = [
+  "--g-halo", "--g-edge", "--g-value", "--g-local", "--g-grad", "--g-grad-bg", "--g-grad-text",
+  "--g-tangent", "--g-tangent-bg", "--g-tangent-text", "--g-node", "--g-input", "--g-const",
+  "--g-stroke", "--g-current", "--g-focus", "--g-text", "--g-muted", "--g-pulse", "--g-bg",
+];
+
+function el(name, attrs = {}, parent = null) {
+  const e = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+const r1 = (v) => Math.round(v * 10) / 10;
+
+let measureCtx = null;
+function textWidth(text, size = 12, weight = 650) {
+  if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
+  measureCtx.font = `${weight} ${size}px ${FONT}`;
+  return measureCtx.measureText(text).width;
+}
+
+// --- geometry: the layout, spread apart; each edge sampled for labels and pulses ---------
+
+function cubic(p0, p1, p2, p3, t) {
+  const u = 1 - t;
+  const a = u * u * u, b = 3 * u * u * t, c = 3 * u * t * t, d = t * t * t;
+  return [a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]];
+}
+
+function sample(points) {
+  const out = [points[0]];
+  for (let i = 0; i + 3 < points.length; i += 3) {
+    for (let k = 1; k <= 10; k++) out.push(cubic(points[i], points[i + 1], points[i + 2], points[i + 3], k / 10));
+  }
+  const lengths = [0];
+  for (let i = 1; i < out.length; i++) {
+    lengths.push(lengths[i - 1] + Math.hypot(out[i][0] - out[i - 1][0], out[i][1] - out[i - 1][1]));
+  }
+  return { pts: out, lengths, total: lengths[lengths.length - 1] };
+}
+
+/** Point and unit direction at fraction f (0..1) of a sampled path. */
+function along(s, f) {
+  const target = s.total * Math.max(0, Math.min(1, f));
+  let i = 1;
+  while (i < s.lengths.length - 1 && s.lengths[i] < target) i++;
+  const l0 = s.lengths[i - 1], l1 = s.lengths[i];
+  const u = l1 > l0 ? (target - l0) / (l1 - l0) : 0;
+  const a = s.pts[i - 1], b = s.pts[i] || a;
+  const dx = b[0] - a[0], dy = b[1] - a[1];
+  const len = Math.hypot(dx, dy) || 1;
+  return { x: a[0] + u * dx, y: a[1] + u * dy, dx: dx / len, dy: dy / len };
+}
+
+function geometry(layout) {
+  const place = (b) => ({
+    x: b.x * SPREAD_X + MARGIN.left, y: b.y * SPREAD_Y + MARGIN.top, w: b.width, h: b.height, ox: b.x, oy: b.y,
+  });
+  const nodes = new Map();
+  for (const [id, box] of Object.entries(layout.nodes)) {
+    const copies = layout.copies?.[id];
+    nodes.set(id, (copies && copies.length ? copies : [box]).map(place));
+  }
+  const edges = layout.edges.map((e) => {
+    const src = nodes.get(e.source)[e.copy ?? 0];
+    const dst = nodes.get(e.target)[0];
+    const n = e.points.length;
+    // The first two control points stay attached to the source, the last two (and the
+    // arrow's tip) to the target; the ones in between are spread like the centres.
+    const pts = e.points.map((p, i) => {
+      if (i <= 1) return [p[0] - src.ox + src.x, p[1] - src.oy + src.y];
+      if (i >= n - 2) return [p[0] - dst.ox + dst.x, p[1] - dst.oy + dst.y];
+      return [p[0] * SPREAD_X + MARGIN.left, p[1] * SPREAD_Y + MARGIN.top];
+    });
+    const tip = e.arrow_end ? [e.arrow_end[0] - dst.ox + dst.x, e.arrow_end[1] - dst.oy + dst.y] : null;
+    return { ...e, pts, tip, s: sample(pts) };
+  });
+  const width = layout.width * SPREAD_X + MARGIN.left + MARGIN.right;
+  const height = layout.height * SPREAD_Y + MARGIN.top + MARGIN.bottom;
+  return { nodes, edges, width, height };
+}
+
+function pathData(pts) {
+  let d = `M${r1(pts[0][0])},${r1(pts[0][1])}`;
+  for (let i = 1; i + 2 < pts.length; i += 3) {
+    d += `C${r1(pts[i][0])},${r1(pts[i][1])} ${r1(pts[i + 1][0])},${r1(pts[i + 1][1])} ${r1(pts[i + 2][0])},${r1(pts[i + 2][1])}`;
+  }
+  return d;
+}
+
+function arrowHead(from, tip, width = 4.2) {
+  const dx = tip[0] - from[0], dy = tip[1] - from[1];
+  const len = Math.hypot(dx, dy) || 1;
+  const nx = -dy / len * width, ny = dx / len * width;
+  return `M${r1(tip[0])},${r1(tip[1])}L${r1(from[0] + nx)},${r1(from[1] + ny)}L${r1(from[0] - nx)},${r1(from[1] - ny)}Z`;
+}
+
+// --- the renderer -------------------------------------------------------------------------
+
+export class Renderer {
+  /**
+   * @param container element the SVG goes into (it scrolls when the graph is large)
+   * @param hooks {onHover(id|null, element), onActivate(id)}
+   */
+  constructor(container, hooks = {}) {
+    this.container = container;
+    this.hooks = hooks;
+    this.svg = null;
+    this.key = null;
+    this.zoom = 1;
+    this.fit = true;
+    this.reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+    this._pulseToken = 0;
+    this._resize = new ResizeObserver(() => {
+      if (this.fit) this.fitToWindow();
+    });
+    this._resize.observe(container);
+  }
+
+  get structureKey() {
+    return this.key;
+  }
+
+  /** Draw `model`'s graph at `layout`; nothing is redrawn if the structure is unchanged. */
+  draw(model, layout, labels) {
+    if (this.key === model.structureKey && this.svg) {
+      this.model = model;
+      return false;
+    }
+    this.model = model;
+    this.key = model.structureKey;
+    this.labels = labels;
+    this.geo = geometry(layout);
+    this._build();
+    this.cache = new Map();
+    this.fit = true;
+    this.fitToWindow();
+    return true;
+  }
+
+  clear() {
+    this.container.replaceChildren();
+    this.svg = null;
+    this.key = null;
+  }
+
+  _build() {
+    const { model, geo } = this;
+    const svg = el("svg", {
+      class: "graph-svg", xmlns: NS, viewBox: `0 0 ${r1(geo.width)} ${r1(geo.height)}`, role: "group",
+    });
+    const edgeLayer = el("g", { class: "edges" }, svg);
+    const nodeLayer = el("g", { class: "nodes" }, svg);
+    this.pulseLayer = el("g", { class: "pulses", "aria-hidden": "true" }, svg);
+
+    this.edgeEls = new Map();
+    geo.edges.forEach((e, i) => {
+      const id = model.graph.edges[i]?.id ?? `e${i}`;
+      const g = el("g", { class: "edge pending", "data-id": id, "aria-hidden": "true" }, edgeLayer);
+      const last = e.pts[e.pts.length - 1];
+      el("path", { class: "wire", d: pathData(e.pts) + (e.tip ? "" : "") }, g);
+      if (e.tip) el("path", { class: "arrow", d: arrowHead(last, e.tip) }, g);
+      const mid = along(e.s, 0.5);
+      // Above the edge: its source's value; below it: the local derivative.
+      let nx = mid.dy, ny = -mid.dx;
+      if (ny > 0) { nx = -nx; ny = -ny; }
+      const v = el("text", { class: "vlabel fade", x: r1(mid.x + nx * 7), y: r1(mid.y + ny * 7) }, g);
+      const l = el("text", { class: "llabel fade", x: r1(mid.x - nx * 16), y: r1(mid.y - ny * 16 + 2) }, g);
+      this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target });
+    });
+
+    this.nodeEls = new Map();
+    for (const n of model.graph.nodes) {
+      const boxes = geo.nodes.get(n.id);
+      if (!boxes) continue;
+      const kind = n.kind === "var" ? "input" : n.kind;
+      const refs = [];
+      boxes.forEach((b, copy) => {
+        const g = el("g", {
+          class: `node ${kind} pending${n.id === model.outputId ? " output" : ""}`,
+          "data-id": n.id, "data-name": model.name(n.id), "data-copy": copy,
+          tabindex: copy === 0 ? "0" : "-1", role: "button",
+        }, nodeLayer);
+        if (kind === "op") {
+          el("ellipse", { class: "shape", cx: r1(b.x), cy: r1(b.y), rx: r1(b.w / 2), ry: r1(b.h / 2) }, g);
+        } else {
+          el("rect", {
+            class: "shape", x: r1(b.x - b.w / 2), y: r1(b.y - b.h / 2), width: r1(b.w), height: r1(b.h),
+            rx: kind === "input" ? 9 : 3,
+          }, g);
+        }
+        const label = el("text", { class: "label", x: r1(b.x), y: r1(b.y) }, g);
+        label.textContent = kind === "input" ? n.name : n.label;
+        if (kind === "op" && (n.name || model.generated(n.id))) {
+          el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = model.name(n.id);
+        }
+        const pill = el("g", { class: "pill grad fade" }, g);
+        const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: 19, rx: 9.5, width: 0 }, pill);
+        const text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 14.5) }, pill);
+        refs.push({ g, pill, rect, text, box: b });
+        g.addEventListener("pointerenter", () => this._hover(n.id, g));
+        g.addEventListener("pointerleave", () => this._hover(null, g));
+        g.addEventListener("focus", () => this._hover(n.id, g));
+        g.addEventListener("blur", () => this._hover(null, g));
+        g.addEventListener("click", () => this.hooks.onActivate?.(n.id));
+      });
+      this.nodeEls.set(n.id, refs);
+    }
+
+    // The output's value rides on a short arrow of its own, like every other value.
+    const out = geo.nodes.get(model.outputId)?.[0];
+    if (out) {
+      const g = el("g", { class: "edge output-edge pending", "aria-hidden": "true" }, edgeLayer);
+      const x0 = out.x + out.w / 2, x1 = x0 + STUB;
+      el("path", { class: "wire", d: `M${r1(x0)},${r1(out.y)}L${r1(x1 - 7)},${r1(out.y)}` }, g);
+      el("path", { class: "arrow", d: arrowHead([x1 - 7, out.y], [x1, out.y]) }, g);
+      const v = el("text", { class: "vlabel fade", x: r1(x0 + STUB / 2 + 4), y: r1(out.y - 7) }, g);
+      v.style.textAnchor = "start";
+      v.setAttribute("x", r1(x0 + 4));
+      this.outputEdge = { g, v };
+    } else {
+      this.outputEdge = null;
+    }
+
+    this.svg = svg;
+    this.container.replaceChildren(svg);
+  }
+
+  _hover(id, g) {
+    if (this._hovered) this._hovered.classList.remove("hover");
+    this._hovered = id ? g : null;
+    if (id) g.classList.add("hover");
+    this.hooks.onHover?.(id, g);
+  }
+
+  /** Set an attribute or text only when it changed (cheap steps on large graphs). */
+  _set(key, value, apply) {
+    if (this.cache.get(key) === value) return;
+    this.cache.set(key, value);
+    apply(value);
+  }
+
+  /**
+   * Show the step `snap` (from timeline.snapshot). `f` formats a number; `focus` is
+   * {nodes, edges} of the current event; `phase` "forward" | "backward" | "tangent".
+   */
+  update(snap, f, focus, { nodeLabel } = {}) {
+    if (!this.svg) return;
+    const { model } = this;
+    const focusNodes = new Set(focus.nodes);
+    const focusEdges = new Set(focus.edges);
+    const ev = snap.current;
+    const phaseClass = snap.phase === "backward" ? "bw" : snap.phase === "tangent" ? "tg" : "fw";
+    const out = model.dname(model.outputId);
+
+    for (const [id, refs] of this.nodeEls) {
+      const st = snap.nodes.get(id);
+      const n = model.nodes.get(id);
+      const computed = st && st.value !== null;
+      let pillText = "";
+      let pillKind = "grad";
+      if (st && st.tangent !== null) {
+        pillKind = "tangent";
+        pillText = f(st.tangent);
+      } else if (st && st.grad !== null) {
+        const showSum = ev && ev.type === "accumulate" && ev.node === id && st.terms.length > 1;
+        pillText = showSum ? `${st.terms.map((x) => f(x.value)).join(" + ")} = ${f(st.grad)}` : f(st.grad);
+      }
+      if (pillText && n.kind === "var") {
+        const x = model.dname(id);
+        pillText = pillKind === "grad" ? `∂${out}/∂${x} = ${pillText}` : `∂${x}/∂· = ${pillText}`;
+      }
+      const current = focusNodes.has(id);
+      refs.forEach((r, copy) => {
+        const k = `${id}.${copy}`;
+        this._set(`${k}.pending`, !computed, (v) => r.g.classList.toggle("pending", v));
+        this._set(`${k}.current`, current, (v) => r.g.classList.toggle("current", v));
+        this._set(`${k}.pk`, pillKind, (v) => r.pill.setAttribute("class", `pill ${v} fade${pillText ? " known" : ""}`));
+        this._set(`${k}.pill`, pillText, (text) => {
+          r.pill.classList.toggle("known", !!text);
+          if (!text) return;
+          r.text.textContent = text;
+          const w = textWidth(text) + 16;
+          r.rect.setAttribute("width", r1(w));
+          // Centred under the node, but kept inside the drawing.
+          const x = Math.max(2, Math.min(this.geo.width - w - 2, r.box.x - w / 2));
+          r.rect.setAttribute("x", r1(x));
+          r.text.setAttribute("x", r1(x + w / 2));
+        });
+        if (copy === 0 && nodeLabel) this._set(`${k}.aria`, nodeLabel(id, st), (v) => r.g.setAttribute("aria-label", v));
+      });
+    }
+
+    for (const [id, r] of this.edgeEls) {
+      const src = snap.nodes.get(r.source);
+      const est = snap.edges.get(id);
+      const value = src && src.value !== null ? f(src.value) : "";
+      const local = est && est.local !== null ? f(est.local) : "";
+      this._set(`${id}.v`, value, (text) => {
+        r.v.textContent = text;
+        r.v.classList.toggle("known", !!text);
+      });
+      this._set(`${id}.l`, local, (text) => {
+        r.l.textContent = text;
+        r.l.classList.toggle("known", !!text);
+      });
+      let cls = "edge";
+      if (!value) cls += " pending";
+      if (est && est.contribution !== null) cls += " carried";
+      if (est && est.term !== null) cls += " termed";
+      if (focusEdges.has(id)) cls += ` current ${phaseClass}`;
+      this._set(`${id}.cls`, cls, (c) => r.g.setAttribute("class", c));
+    }
+
+    if (this.outputEdge) {
+      const st = snap.nodes.get(model.outputId);
+      const value = st && st.value !== null ? `${out} = ${f(st.value)}` : "";
+      this._set("out.v", value, (text) => {
+        this.outputEdge.v.textContent = text;
+        this.outputEdge.v.classList.toggle("known", !!text);
+        this.outputEdge.g.classList.toggle("pending", !text);
+      });
+    }
+  }
+
+  /**
+   * A dot carrying `label` along edge `id`: backwards (target to source) for a gradient's
+   * contribution, forwards for a tangent's term. Skipped when motion is reduced.
+   */
+  pulse(id, { backwards, label, duration = 600, kind = "grad" }) {
+    this.stopPulse();
+    const r = this.edgeEls?.get(id);
+    if (!r || this.reducedMotion.matches || duration < 60) return;
+    const token = ++this._pulseToken;
+    const g = el("g", { class: `pulse ${kind}` }, this.pulseLayer);
+    const dot = el("circle", { r: 6 }, g);
+    const text = el("text", {}, g);
+    text.textContent = label;
+    const start = performance.now();
+    const frame = (now) => {
+      if (token !== this._pulseToken) return;
+      const u = Math.min(1, (now - start) / duration);
+      const eased = u < 0.5 ? 2 * u * u : 1 - (-2 * u + 2) ** 2 / 2;
+      const p = along(r.s, backwards ? 1 - eased : eased);
+      dot.setAttribute("cx", r1(p.x));
+      dot.setAttribute("cy", r1(p.y));
+      text.setAttribute("x", r1(p.x));
+      text.setAttribute("y", r1(p.y - 11));
+      if (u < 1) requestAnimationFrame(frame);
+      else g.remove();
+    };
+    requestAnimationFrame(frame);
+  }
+
+  stopPulse() {
+    this._pulseToken++;
+    this.pulseLayer?.replaceChildren();
+  }
+
+  // --- zoom -------------------------------------------------------------------------
+
+  _applyZoom() {
+    if (!this.svg) return;
+    this.svg.setAttribute("width", r1(this.geo.width * this.zoom));
+    this.svg.setAttribute("height", r1(this.geo.height * this.zoom));
+  }
+
+  fitToWindow() {
+    if (!this.svg) return;
+    const w = this.container.clientWidth - 8;
+    const maxH = Math.max(220, window.innerHeight * 0.62);
+    let z = Math.min(w / this.geo.width, maxH / this.geo.height, 2.4);
+    z = Math.max(z, 0.55); // below this the numbers cannot be read: scroll instead
+    this.zoom = z;
+    this.fit = true;
+    this._applyZoom();
+  }
+
+  zoomBy(factor) {
+    this.zoom = Math.max(0.3, Math.min(4, this.zoom * factor));
+    this.fit = false;
+    this._applyZoom();
+  }
+
+  /** Scroll so that node `id` is visible (large graphs). */
+  reveal(id) {
+    const refs = this.nodeEls?.get(id);
+    if (!refs || this.fit) return;
+    const b = refs[0].box;
+    const c = this.container;
+    const x = b.x * this.zoom, y = b.y * this.zoom;
+    if (x < c.scrollLeft + 40 || x > c.scrollLeft + c.clientWidth - 40) c.scrollLeft = x - c.clientWidth / 2;
+    if (y < c.scrollTop + 40 || y > c.scrollTop + c.clientHeight - 40) c.scrollTop = y - c.clientHeight / 2;
+  }
+
+  // --- export -----------------------------------------------------------------------
+
+  /**
+   * A standalone SVG document of the current view: the drawing's stylesheet (`css`, the
+   * text of graph.css) and the theme's colours written in, no animation.
+   */
+  exportSvg(css) {
+    if (!this.svg) return null;
+    const clone = this.svg.cloneNode(true);
+    clone.querySelector(".pulses")?.replaceChildren();
+    for (const g of clone.querySelectorAll(".hover")) g.classList.remove("hover");
+    clone.removeAttribute("role");
+    clone.removeAttribute("aria-label");
+    clone.setAttribute("width", r1(this.geo.width * 2));
+    clone.setAttribute("height", r1(this.geo.height * 2));
+    const cs = getComputedStyle(this.svg);
+    const vars = THEME_VARS.map((v) => `${v}: ${cs.getPropertyValue(v).trim()};`).join(" ");
+    const bg = cs.getPropertyValue("--g-bg").trim() || "#ffffff";
+    const stylesheet = `.graph-svg { ${vars} }\n${css.replace(/transition:[^;}]*;?/g, "")}`;
+    let text = new XMLSerializer().serializeToString(clone);
+    // Inserted as text: the page's Content-Security-Policy forbids inline styles in it.
+    const open = text.indexOf(">") + 1;
+    text = `${text.slice(0, open)}<style>${escapeXml(stylesheet)}</style>`
+      + `<rect width="100%" height="100%" fill="${escapeXml(bg)}"/>${text.slice(open)}`;
+    return `<?xml version="1.0" encoding="UTF-8"?>\n${text}`;
+  }
+
+  get size() {
+    return this.geo ? { width: this.geo.width, height: this.geo.height } : null;
+  }
+}
+
+function escapeXml(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}

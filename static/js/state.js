@@ -1,0 +1,83 @@
+// The whole view as a declarative list of properties, written to the URL hash and read back,
+// so every view is a link: expression, values, step, pass, tangent input, language, digits.
+
+export const DEFAULTS = Object.freeze({
+  expression: "(x^2 + 2x) * ln(y)",
+  values: Object.freeze({ x: 1, y: 2 }),
+  step: null, // null: the end of the trace (everything computed)
+  pass: "reverse", // "reverse" (backward pass) or "forward" (forward-mode pass)
+  tangent: null, // the input of the forward-mode pass; null: the first variable
+  lang: null, // null: from the browser's language
+  digits: 4,
+});
+
+const PASSES = ["reverse", "forward"];
+const LANGS = ["en", "ko"];
+
+function int(text, lo, hi) {
+  if (!/^-?\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= lo && n <= hi ? n : undefined;
+}
+
+// Each property: its key in the hash, how to write it, how to read it (undefined: ignore).
+export const PROPS = [
+  {
+    name: "expression", key: "f",
+    write: (v) => v,
+    read: (s) => (s.length <= 10000 ? s : undefined),
+  },
+  {
+    name: "values", key: "at",
+    write: (v) => Object.entries(v).map(([k, x]) => `${k}=${x}`).join(";"),
+    read: (s) => {
+      const out = {};
+      for (const part of s.split(";")) {
+        const eq = part.lastIndexOf("=");
+        if (eq <= 0) continue;
+        const x = Number(part.slice(eq + 1));
+        if (part.slice(eq + 1).trim() !== "" && Number.isFinite(x)) out[part.slice(0, eq)] = x;
+      }
+      return out;
+    },
+  },
+  {
+    name: "step", key: "step",
+    write: (v) => (v === null ? "end" : String(v)),
+    read: (s) => (s === "end" ? null : int(s, 0, 1e9)),
+  },
+  { name: "pass", key: "pass", write: (v) => v, read: (s) => (PASSES.includes(s) ? s : undefined) },
+  { name: "tangent", key: "wrt", write: (v) => v ?? "", read: (s) => s || undefined },
+  { name: "lang", key: "lang", write: (v) => v ?? "", read: (s) => (LANGS.includes(s) ? s : undefined) },
+  { name: "digits", key: "digits", write: (v) => String(v), read: (s) => int(s, 1, 17) },
+];
+
+/** The hash for a state (without '#'); default values are left out to keep links short. */
+export function toHash(state) {
+  const params = new URLSearchParams();
+  for (const p of PROPS) {
+    const value = state[p.name];
+    if (value === undefined) continue;
+    if (p.name !== "expression" && p.name !== "values" && value === DEFAULTS[p.name]) continue;
+    const text = p.write(value);
+    if (text !== "") params.set(p.key, text);
+  }
+  return params.toString().replace(/\+/g, "%20");
+}
+
+/** The properties a hash sets (unknown keys and unreadable values are ignored). */
+export function fromHash(hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const out = {};
+  for (const p of PROPS) {
+    if (!params.has(p.key)) continue;
+    const value = p.read(params.get(p.key));
+    if (value !== undefined) out[p.name] = value;
+  }
+  return out;
+}
+
+/** A full state: defaults, then what the hash says. */
+export function initialState(hash) {
+  return { ...DEFAULTS, values: { ...DEFAULTS.values }, ...fromHash(hash) };
+}

@@ -1,0 +1,142 @@
+// The lecture's forward/backward table beside the graph: per node its value (forward pass),
+// the local derivatives of its inputs and its gradient (backward pass) or tangent (forward
+// mode), filled in as the trace is stepped, the current step's cell highlighted.
+
+import { t } from "./i18n.js";
+
+function h(tag, attrs = {}, text = null) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== null) e.textContent = text;
+  return e;
+}
+
+export class Table {
+  constructor(container) {
+    this.container = container;
+    this.key = null;
+  }
+
+  /** Build the rows for `model` (once per structure and pass). */
+  draw(model, pass, tangentVar) {
+    const key = `${model.structureKey}#${pass}#${tangentVar}#${document.documentElement.lang}`;
+    this.model = model;
+    this.pass = pass;
+    this.tangentVar = tangentVar;
+    if (key === this.key) return;
+    this.key = key;
+    this.cache = new Map();
+    const out = model.dname(model.outputId);
+    const table = h("table", { class: "trace-table" });
+    const caption = h("caption", { class: "sr-only" }, t("tableTitle"));
+    table.appendChild(caption);
+    const thead = h("thead");
+    const groups = h("tr", { class: "groups" });
+    groups.append(
+      h("td", {}, ""),
+      h("th", { scope: "colgroup", class: "g-forward" }, t("forwardHead")),
+      h("th", { colspan: "2", scope: "colgroup", class: pass === "forward" ? "g-tangent" : "g-backward" },
+        t(pass === "forward" ? "tangentHead" : "backwardHead")),
+    );
+    const cols = h("tr");
+    const last = pass === "forward" ? `∂·/∂${tangentVar}` : `∂${out}/∂·`;
+    cols.append(
+      h("th", { scope: "col" }, t("colNode")),
+      h("th", { scope: "col", class: "num" }, t("colValue")),
+      h("th", { scope: "col" }, t("colLocals")),
+      h("th", { scope: "col", class: "num" }, `${t(pass === "forward" ? "colTangent" : "colGrad")} ${last}`),
+    );
+    thead.append(groups, cols);
+    const tbody = h("tbody");
+    this.rows = new Map();
+    for (const n of model.graph.nodes) {
+      if (n.kind === "const") continue; // the lecture's table lists inputs and operations
+      const tr = h("tr", { "data-id": n.id });
+      const name = h("th", { scope: "row", class: "name" }, model.name(n.id));
+      const formula = n.kind === "var" ? t("kindVar") : model.formula(n.id);
+      if (formula !== model.name(n.id)) name.appendChild(h("span", { class: "op" }, formula));
+      const value = h("td", { class: "num value" });
+      const locals = h("td", { class: "locals" });
+      const spans = new Map();
+      for (const e of model.inEdges.get(n.id)) {
+        if (model.nodes.get(e.source).kind === "const") continue;
+        const s = h("span", { class: "local", "data-edge": e.id });
+        const same = model.inEdges.get(n.id).filter((x) => x.source === e.source).length > 1;
+        const top = model.dname(n.id), bottom = model.dname(e.source);
+        // The lecture's ∂c/∂a; the row already names the node when names are long.
+        const d = top.length <= 4 && bottom.length <= 6 ? `∂${top}/∂${bottom}` : `∂/∂${bottom}`;
+        const label = h("span", { class: "dname" }, `${d}${same ? `⁽${sup(e.index + 1)}⁾` : ""}`);
+        const num = h("span", { class: "lnum" });
+        s.append(label, " = ", num);
+        locals.appendChild(s);
+        spans.set(e.id, { s, num });
+      }
+      const grad = h("td", { class: "num grad" });
+      tr.append(name, value, locals, grad);
+      tbody.appendChild(tr);
+      this.rows.set(n.id, { tr, value, locals: spans, grad });
+    }
+    table.append(thead, tbody);
+    this.container.replaceChildren(table);
+  }
+
+  _set(key, value, apply) {
+    if (this.cache.get(key) === value) return;
+    this.cache.set(key, value);
+    apply(value);
+  }
+
+  update(snap, f) {
+    if (!this.rows) return;
+    const ev = snap.current;
+    let currentRow = null;
+    for (const [id, r] of this.rows) {
+      const st = snap.nodes.get(id);
+      this._set(`${id}.v`, st && st.value !== null ? f(st.value) : "", (v) => { r.value.textContent = v; });
+      let g = "";
+      if (this.pass === "forward") {
+        if (st && st.tangent !== null) g = f(st.tangent);
+      } else if (st && st.grad !== null) {
+        g = st.terms.length > 1 ? `${st.terms.map((x) => f(x.value)).join(" + ")} = ${f(st.grad)}` : f(st.grad);
+      }
+      this._set(`${id}.g`, g, (v) => { r.grad.textContent = v; });
+      for (const [eid, s] of r.locals) {
+        const est = snap.edges.get(eid);
+        const text = est && est.local !== null ? f(est.local) : "";
+        this._set(`${eid}.l`, text, (v) => {
+          s.num.textContent = v || "…";
+          s.s.classList.toggle("known", !!v);
+        });
+      }
+      // The cell the current event writes to.
+      let cell = "";
+      if (ev) {
+        if (ev.type === "evaluate" && ev.node === id) cell = "value";
+        else if ((ev.type === "accumulate" || ev.type === "seed" || ev.type === "visit" || ev.type === "tangent") && ev.node === id) cell = "grad";
+        else if ((ev.type === "local" || ev.type === "contribute" || ev.type === "term") && ev.target === id) cell = `local:${ev.edge}`;
+      }
+      if (cell) currentRow = r.tr;
+      this._set(`${id}.cur`, cell, (c) => {
+        r.tr.classList.toggle("current", !!c);
+        r.value.classList.toggle("current", c === "value");
+        r.grad.classList.toggle("current", c === "grad");
+        for (const [eid, s] of r.locals) s.s.classList.toggle("current", c === `local:${eid}`);
+      });
+    }
+    if (currentRow) scrollIntoContainer(this.container, currentRow);
+  }
+}
+
+function sup(k) {
+  return String(k).replace(/\d/g, (d) => "⁰¹²³⁴⁵⁶⁷⁸⁹"[d]);
+}
+
+/** Scroll the table's own box (never the page) so the row is in view. */
+function scrollIntoContainer(box, row) {
+  if (box.scrollHeight <= box.clientHeight) return;
+  const top = row.offsetTop;
+  const bottom = top + row.offsetHeight;
+  const head = 56;
+  if (top - head < box.scrollTop) box.scrollTop = top - head;
+  else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight + 8;
+}
