@@ -1,0 +1,70 @@
+"""JSON in and out. Numbers that are not finite leave the server as the strings "inf", "-inf"
+and "nan" (everywhere a number may be: values, gradients, locals, trace events); JSON has no
+spelling for them, and a string is unambiguous where null would not be.
+
+Reading a body: integers with more digits than float64 can hold become inf before anything
+converts them, so `1000...0` (even thousands of digits) is refused cheaply as "not finite",
+naming its field, instead of costing a big-integer conversion or a generic parse error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
+
+
+def encode_number(v: float) -> float | str:
+    if v != v:
+        return "nan"
+    return NONFINITE.get(v, v)
+
+
+def _encode(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else encode_number(obj)
+    if isinstance(obj, dict):
+        return {k: _encode(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_encode(v) for v in obj]
+    return obj
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact UTF-8 JSON. The common case (all finite) is one pass of the C encoder;
+    only when it refuses a non-finite float is the payload walked and re-encoded."""
+    try:
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        text = json.dumps(_encode(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")
+
+
+def _parse_int(text: str) -> int | float:
+    # Short integers stay exact ints; longer ones become floats directly (inf past float64's
+    # ~1.8e308), never a bignum whose conversion costs time quadratic in its digits.
+    return int(text) if len(text) <= 300 else float(text)
+
+
+class BodyError(ValueError):
+    """The body is not JSON; `line` (1-based) and `column` (0-based) say where."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def loads(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyError(f"the request body is not UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        raise BodyError(f"the request body is not valid JSON: {exc.msg}", exc.lineno,
+                        exc.colno - 1) from None
+    except RecursionError:
+        raise BodyError("the request body is nested too deeply") from None

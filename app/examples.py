@@ -1,0 +1,83 @@
+"""The lecture's examples as presets, titled in English and Korean (the lecture's own words
+where it has them). Each one is a valid GraphRequest body."""
+
+from __future__ import annotations
+
+EXAMPLES: list[dict] = [
+    {
+        "id": "product",
+        "title": {"en": "The simplest example: z = x × y",
+                  "ko": "초(超)간단 예제: z = x × y"},
+        "description": {"en": "One multiplication: ∂z/∂x = y and ∂z/∂y = x.",
+                        "ko": "곱셈 하나: ∂z/∂x = y, ∂z/∂y = x"},
+        "expression": "z = x*y",
+        "values": {"x": 3.0, "y": 4.0},
+    },
+    {
+        "id": "one-variable",
+        "title": {"en": "Product rule: f(x) = (x² + 2x) ln x at x = 1",
+                  "ko": "곱셈의 미분: f(x) = (x² + 2x) ln x, x = 1"},
+        "description": {"en": "The lecture's direct (analytic) derivative: f(1) = 0, f'(1) = 3, as "
+                              "torch.autograd.backward gives.",
+                        "ko": "직접 미분의 예: f(1) = 0, f'(1) = 3 (torch.autograd.backward 결과와 같음)"},
+        "expression": "(x^2 + 2x) * ln(x)",
+        "values": {"x": 1.0},
+    },
+    {
+        "id": "two-variables",
+        "title": {"en": "Simple example: f(x, y) = (x² + 2x) ln y at (1, 2)",
+                  "ko": "간단 예제: f(x, y) = (x² + 2x) ln y, (1, 2)"},
+        "description": {"en": "f = 2.0794415, ∂f/∂x = 2.7725887, ∂f/∂y = 1.5; x² is one node with "
+                              "local derivative 2x = 2.",
+                        "ko": "f = 2.0794415, ∂f/∂x = 2.7725887, ∂f/∂y = 1.5; x²은 국소 미분계수가 "
+                              "2x = 2인 노드 하나"},
+        "expression": "(x^2 + 2x) * ln(y)",
+        "values": {"x": 1.0, "y": 2.0},
+        "wrt": ["x", "y"],
+    },
+    {
+        "id": "unit-functions",
+        "title": {"en": "Split into unit functions: a = x·x, b = 2x, c = a + b, d = ln y, f = c·d",
+                  "ko": "간단 예제: 단위 함수로 세분화 (a, b, c, d)"},
+        "description": {"en": "The lecture's forward/backward table. Two edges run from x into a "
+                              "(local derivative 1 each) and one through b (2): ∂f/∂x = "
+                              "0.6931472·1·1 + 0.6931472·1·1 + 0.6931472·1·2 = 2.7725887.",
+                        "ko": "순전파·역전파 표. x에서 a로 가는 간선 두 개(국소 미분계수 각 1)와 b를 "
+                              "지나는 간선 하나(2): ∂f/∂x = 0.6931472·1·1 + 0.6931472·1·1 + "
+                              "0.6931472·1·2 = 2.7725887"},
+        "expression": "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d",
+        "values": {"x": 1.0, "y": 2.0},
+        "wrt": ["x", "y"],
+    },
+    {
+        "id": "logistic",
+        "title": {"en": "Example 2: the logistic function σ(x)",
+                  "ko": "Example 2: 로지스틱 함수 σ(x)"},
+        "description": {"en": "An activation function that neural networks use often, as one "
+                              "composite node: σ'(x) = σ(x)(1 − σ(x)).",
+                        "ko": "신경망의 활성화 함수로 자주 등장하는 함수 (합성 노드 하나): "
+                              "σ'(x) = σ(x)(1 − σ(x))"},
+        "expression": "sigmoid(x)",
+        "values": {"x": 0.0},
+    },
+    {
+        "id": "logistic-expanded",
+        "title": {"en": "Example 2: the logistic function 1 / (1 + e^−x), unit by unit",
+                  "ko": "Example 2: 로지스틱 함수 1 / (1 + e^−x), 단위 함수로"},
+        "description": {"en": "The same function split into negation, exp, addition and division.",
+                        "ko": "같은 함수를 부호 반전, 지수, 덧셈, 나눗셈으로 나눈 그래프"},
+        "expression": "1/(1+exp(-x))",
+        "values": {"x": 0.0},
+    },
+    {
+        "id": "cs231n",
+        "title": {"en": "Example 3: the CS231n neuron 1 / (1 + e^−(w0·x0 + w1·x1 + w2))",
+                  "ko": "Example 3: cs231n 함수 그래프 1 / (1 + e^−(w0·x0 + w1·x1 + w2))"},
+        "description": {"en": "f = 0.7311; ∂f/∂w0 = −0.1966, ∂f/∂x0 = 0.3932, ∂f/∂w1 = −0.3932, "
+                              "∂f/∂x1 = −0.5898, ∂f/∂w2 = 0.1966.",
+                        "ko": "f = 0.7311; ∂f/∂w0 = −0.1966, ∂f/∂x0 = 0.3932, ∂f/∂w1 = −0.3932, "
+                              "∂f/∂x1 = −0.5898, ∂f/∂w2 = 0.1966"},
+        "expression": "1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
+        "values": {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0},
+    },
+]

@@ -1,0 +1,200 @@
+"""What POST /api/v1/graph and the exports compute: the engine's evaluation of a request,
+its Graphviz layout, and the response body as plain data. No HTTP here beyond APIError."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
+from engine.layout import Layout, LayoutSkipped, layout
+
+from .errors import APIError
+from .settings import Settings
+
+#: The engine's node kinds, as engine/layout.py names them.
+LAYOUT_KIND = {"var": "input", "const": "const", "op": "op"}
+
+
+def _check_sizes(values: Mapping, wrt: list | None, tangent: Any, settings: Settings) -> None:
+    for field, size, maximum, limit in (
+        ("values", len(values), settings.max_variables, "max_variables"),
+        ("tangent", len(tangent) if isinstance(tangent, dict) else 0, settings.max_variables,
+         "max_variables"),
+        ("wrt", len(wrt or ()), settings.max_wrt, "max_wrt"),
+    ):
+        if size > maximum:
+            raise APIError(422, "limit_exceeded", f"{field} has {size} entries; at most {maximum} are "
+                           f"allowed", field=field, limit=limit, maximum=maximum, actual=size)
+
+
+def evaluate_request(expression: str, values: Mapping[str, float], *, wrt: list[str] | None = None,
+                     tangent: str | Mapping[str, float] | None, settings: Settings
+                     ) -> tuple[Evaluation, list[float] | None]:
+    """Run the engine; errors keep the engine's message and place and gain the request field."""
+    _check_sizes(values, wrt, tangent, settings)
+    try:
+        ev = evaluate(expression, values, tangent_of=tangent, limits=settings.limits)
+    except LimitExceeded as err:
+        err.field = "expression"  # type: ignore[attr-defined]
+        raise
+    except ExpressionError as err:
+        if err.code == "missing_value" and err.text:
+            err.field = f"values.{err.text}"  # type: ignore[attr-defined]
+        elif err.code in ("unknown_variable", "invalid_value"):
+            err.field = "tangent"  # type: ignore[attr-defined]
+        else:
+            err.field = "expression"  # type: ignore[attr-defined]
+        raise
+    grads_wrt = None
+    if wrt is not None:
+        try:
+            grads_wrt = ev.gradient_wrt(wrt)
+        except ExpressionError as err:
+            err.field = "wrt"  # type: ignore[attr-defined]
+            raise
+    return ev, grads_wrt
+
+
+def layout_items(graph: Graph) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, int]]]:
+    """The graph as engine.layout wants it: (id, label, kind) nodes and (source, target, index)
+    edges. Labels are op symbols, variable names and constants' text: structure, never values."""
+    kind = graph.kind
+    nodes = [(f"n{i}", graph.label(i), LAYOUT_KIND[kind(i)]) for i in range(len(graph))]
+    edges = [(f"n{e.source}", f"n{e.target}", e.index) for e in graph.edges]
+    return nodes, edges
+
+
+class _SkipCache:
+    """Structures whose layout recently failed on time, memory or Graphviz's own limits, so that
+    asking again (the same big graph, other values) costs nothing for a while instead of
+    another `layout_timeout_s`. Entries expire: a timeout may have been caused by load."""
+
+    MIN_NODES = 100  # smaller graphs lay out in milliseconds; not worth the hashing
+    SIZE = 256
+    TTL_S = 60.0
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[float, LayoutSkipped]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(nodes: list, edges: list, settings: Settings) -> str:
+        blob = json.dumps([settings.layout_fanout_threshold, settings.layout_timeout_s, nodes, edges],
+                          separators=(",", ":"))
+        return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
+    def get(self, key: str) -> LayoutSkipped | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > self.TTL_S:
+                del self._items[key]
+                return None
+            return hit[1]
+
+    def put(self, key: str, skip: LayoutSkipped) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), skip)
+            self._items.move_to_end(key)
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
+
+
+SKIPPED = _SkipCache()
+
+
+def graph_layout(graph: Graph, settings: Settings) -> Layout:
+    """Graphviz's layout (cached by structure in engine.layout); raises LayoutSkipped over a
+    bound. Structures that recently timed out or ran out of memory are refused at once."""
+    nodes, edges = layout_items(graph)
+    key = None
+    if SKIPPED.MIN_NODES <= len(nodes) <= settings.layout_max_nodes:
+        key = SKIPPED.key(nodes, edges, settings)
+        skip = SKIPPED.get(key)
+        if skip is not None:
+            raise skip
+    try:
+        return layout(nodes, edges, timeout_s=settings.layout_timeout_s,
+                      max_nodes=settings.layout_max_nodes,
+                      fanout_threshold=settings.layout_fanout_threshold)
+    except LayoutSkipped as skip:
+        if key is not None:
+            SKIPPED.put(key, skip)
+        raise
+
+
+def layout_body(graph: Graph, settings: Settings) -> dict:
+    try:
+        drawn = graph_layout(graph, settings)
+    except LayoutSkipped as skip:
+        return {"status": "skipped", "reason": {"line": None, "column": None, "text": None,
+                                                **skip.to_dict()},
+                "unit": "pt", "width": None, "height": None, "nodes": {}, "copies": {}, "edges": []}
+    return {"status": "ok", "reason": None, "unit": "pt", **drawn.to_dict()}
+
+
+def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
+    """Everything worth telling that is not an error: unused names and values, and where a
+    value, gradient or tangent first stopped being finite."""
+    graph = ev.graph
+    out: list[dict] = [{"code": "unused_name", "message": text} for text in ev.warnings]
+    known = set(graph.variables)
+    for name in values:
+        if name not in known:
+            out.append({"code": "unused_value", "name": name,
+                        "message": f"'{name}' is not a variable of this expression; its value was "
+                                   f"ignored"})
+    for item in ev.nonfinite():
+        out.append({"code": "nonfinite_value" if item["pass"] == "forward" else "nonfinite_gradient",
+                    "message": item["message"], "node": item["node"], "name": item["name"],
+                    "pass": item["pass"]})
+    if ev.tangent is not None:
+        tans = ev.tangent.tangents
+        if not math.isfinite(sum(tans)):
+            i = next(i for i, t in enumerate(tans) if not math.isfinite(t))
+            name = graph.display_name(i)
+            out.append({"code": "nonfinite_tangent", "node": f"n{i}", "name": name, "pass": "tangent",
+                        "message": f"the tangent at {name} is {tans[i]} (not finite)"})
+    return out
+
+
+def response_body(expression: str, values: Mapping[str, float], *, wrt: list[str] | None = None,
+                  tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
+                  settings: Settings) -> dict:
+    """The body of POST /api/v1/graph (and GET /api/v1/graph.json), as plain data with floats
+    that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan"."""
+    ev, grads_wrt = evaluate_request(expression, values, wrt=wrt, tangent=tangent, settings=settings)
+    graph = ev.graph
+    warnings = warnings_of(ev, values)
+    drawn = None
+    if with_layout:
+        drawn = layout_body(graph, settings)
+        if drawn["status"] == "skipped":
+            warnings.append({"code": "layout_skipped", "message": drawn["reason"]["message"]})
+    tangent_out = None
+    if ev.tangent is not None:
+        tangent_out = {"direction": ev.tangent.direction,
+                       "output": ev.tangent.tangents[graph.output]}
+    return {
+        "expression": expression,
+        "value": ev.value,
+        "output": f"n{graph.output}",
+        "variables": list(graph.variables),
+        "gradient": ev.gradient,
+        "wrt": wrt,
+        "gradient_wrt": grads_wrt,
+        "tangent": tangent_out,
+        "nodes": ev.nodes(),
+        "edges": ev.edges(),
+        "trace": ev.trace(),
+        "layout": drawn,
+        "warnings": warnings,
+    }

@@ -1,0 +1,55 @@
+"""Build the app: settings, error handlers, middleware, routers, static files. `app` is the
+module-level instance (`uvicorn app.main:app`); tests build their own with `create_app(Settings(...))`."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from engine import layout as layout_module
+
+from . import __version__, errors
+from .middleware import BodyLimit, SecurityHeaders
+from .openapi import describe, install_openapi
+from .routes import examples, exports, functions, graph, health, pages
+from .settings import Settings
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # The layout cache is the engine's; its size is a module setting there.
+        layout_module.CACHE_SIZE = settings.layout_cache_size
+        if settings.layout_warm_up:  # compiling graphviz.wasm takes ~1.5 s: not on a request
+            threading.Thread(target=layout_module.warm_up, name="graphviz-warm-up", daemon=True).start()
+        yield
+
+    app = FastAPI(title="chainrule", version=__version__, description=describe(settings),
+                  lifespan=lifespan, redoc_url=None)
+    app.state.settings = settings
+    errors.install(app)
+    for module in (graph, exports, functions, examples):
+        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    # Added innermost first: SecurityHeaders wraps CORS wraps BodyLimit wraps the routes.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, max_query=settings.max_query_chars)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)
+    install_openapi(app)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,265 @@
+"""Request and response models, named by role. They are the API's contract in OpenAPI;
+responses are built as plain dicts by app/graphs.py and checked against these in tests.
+
+Numbers in responses are JSON numbers, or one of the strings "inf", "-inf", "nan" where a
+value is not finite (see app/encoding.py). Numbers in requests must be finite.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictStr
+
+from .errors import ErrorDetail
+
+#: A number sent to us: a JSON number that is finite in float64. Strings ("3"), booleans,
+#: null, NaN, Infinity and numbers beyond float64's range (1e999) are refused.
+FiniteFloat = Annotated[float, Strict(), AllowInfNan(False)]
+
+#: A number we send: finite, or "inf" / "-inf" / "nan".
+Number = Annotated[float | Literal["inf", "-inf", "nan"],
+                   Field(description='a number; "inf", "-inf" or "nan" where it is not finite')]
+
+LECTURE = {"expression": "(x^2 + 2x) * ln(y)", "values": {"x": 1, "y": 2}}
+
+
+# --- POST /api/v1/graph -----------------------------------------------------------------
+
+class GraphRequest(BaseModel):
+    """An expression, a point, and what to compute there."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        LECTURE,
+        {"expression": "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d", "values": {"x": 1, "y": 2},
+         "wrt": ["x", "x"], "tangent": "x"},
+        {"expression": "1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
+         "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}, "layout": False},
+    ]})
+
+    expression: StrictStr = Field(description="the function, e.g. `(x^2 + 2x) * ln(y)`; statements "
+                                              "separated by `;` or new lines name intermediates")
+    values: dict[str, FiniteFloat] = Field(default_factory=dict, description="variable -> number; "
+                                           "names not in the expression are ignored (and warned of)")
+    wrt: list[StrictStr] | None = Field(None, description="variables to differentiate by, in order; "
+                                        "repeats allowed (as torch.autograd.grad(f, (x, x)))")
+    tangent: StrictStr | dict[str, FiniteFloat] | None = Field(
+        None, description="forward mode: a variable (unit direction) or a direction variable -> number")
+    layout: StrictBool = Field(True, description="lay the graph out with Graphviz dot")
+
+
+class Node(BaseModel):
+    id: str = Field(description="n0, n1, ... in topological order")
+    name: str | None = Field(description="the name a person gave it (intermediates, variables)")
+    kind: Literal["var", "const", "op"]
+    op: str = Field(description="the op's name (see /api/v1/functions), or var / const")
+    label: str = Field(description="what to draw inside the node")
+    inputs: list[str] = Field(description="input node ids, in argument order")
+    value: Number
+    grad: Number | None = Field(description="the adjoint d output / d node; null for constants "
+                                            "and nodes that do not depend on a variable")
+    tangent: Number | None = Field(None, description="d node / d direction, when a tangent was asked")
+    shape: list[int] = Field(description="[] for a scalar")
+    aliases: list[str] | None = Field(None, description="further names bound to the same node")
+
+
+class Edge(BaseModel):
+    id: str = Field(description="e0, e1, ... numbered by target, then argument index")
+    source: str
+    target: str
+    index: int = Field(description="which argument of target")
+    local: Number | None = Field(description="d target / d source; null on edges from constants")
+    contribution: Number | None = Field(description="local × grad[target], sent to the source")
+
+
+# Trace events, exactly as engine/trace.py records them.
+class EvaluateEvent(BaseModel):
+    type: Literal["evaluate"]
+    node: str
+    value: Number
+
+
+class SeedEvent(BaseModel):
+    type: Literal["seed"]
+    node: str
+    grad: Number
+
+
+class VisitEvent(BaseModel):
+    type: Literal["visit"]
+    node: str
+    grad: Number
+
+
+class LocalEvent(BaseModel):
+    type: Literal["local"]
+    edge: str
+    source: str
+    target: str
+    index: int
+    local: Number
+
+
+class ContributeEvent(BaseModel):
+    type: Literal["contribute"]
+    edge: str
+    source: str
+    target: str
+    contribution: Number
+
+
+class AccumulateEvent(BaseModel):
+    type: Literal["accumulate"]
+    edge: str
+    node: str
+    before: Number
+    grad: Number
+
+
+class TangentSeedEvent(BaseModel):
+    type: Literal["seed"]
+    node: str
+    tangent: Number
+
+
+class TermEvent(BaseModel):
+    type: Literal["term"]
+    edge: str
+    source: str
+    target: str
+    term: Number
+
+
+class TangentEvent(BaseModel):
+    type: Literal["tangent"]
+    node: str
+    tangent: Number
+
+
+BackwardEvent = Annotated[SeedEvent | VisitEvent | LocalEvent | ContributeEvent | AccumulateEvent,
+                          Field(discriminator="type")]
+TangentPassEvent = Annotated[TangentSeedEvent | LocalEvent | TermEvent | TangentEvent,
+                             Field(discriminator="type")]
+
+
+class Trace(BaseModel):
+    """Each pass as an ordered list of events a viewer replays one at a time."""
+
+    forward: list[EvaluateEvent]
+    backward: list[BackwardEvent]
+    tangent: list[TangentPassEvent] | None = Field(None, description="when a tangent was asked")
+
+
+class NodeBox(BaseModel):
+    x: float = Field(description="centre")
+    y: float = Field(description="centre (y grows downwards)")
+    width: float
+    height: float
+
+
+class EdgePath(BaseModel):
+    source: str
+    target: str
+    index: int
+    points: list[list[float]] = Field(description="cubic B-spline control points [x, y], 1 + 3k of them")
+    arrow_end: list[float] | None = Field(description="the arrowhead's tip, at the target's border")
+    copy_: int | None = Field(alias="copy", description="which copy of a high fan-out source the edge "
+                                                        "leaves from (index into copies[source])")
+
+
+class GraphLayout(BaseModel):
+    """Graphviz dot's drawing, left to right, inputs in the leftmost column, in points (1/72 in)
+    with the origin top left. Node sizes do not depend on values, so the layout depends on the
+    graph's structure only and is cached by it."""
+
+    status: Literal["ok", "skipped"]
+    reason: ErrorDetail | None = Field(None, description="why the layout was skipped (its limit)")
+    unit: Literal["pt"] = "pt"
+    width: float | None = None
+    height: float | None = None
+    nodes: dict[str, NodeBox] = Field(default_factory=dict, description="node id -> box")
+    copies: dict[str, list[NodeBox]] = Field(default_factory=dict, description="a leaf with high "
+                                             "fan-out drawn as several copies: node id -> their boxes")
+    edges: list[EdgePath] = Field(default_factory=list, description="parallel to `edges`")
+
+
+class GraphWarning(BaseModel):
+    """Not an error: something worth knowing about the answer."""
+
+    code: str = Field(description="nonfinite_value, nonfinite_gradient, nonfinite_tangent, "
+                                  "unused_value, unused_name, layout_skipped")
+    message: str
+    node: str | None = Field(None, description="the node where it first happened")
+    name: str | None = None
+    pass_: Literal["forward", "backward", "tangent"] | None = Field(None, alias="pass")
+
+
+class TangentResult(BaseModel):
+    direction: dict[str, float] = Field(description="the seeded direction, variable -> number")
+    output: Number = Field(description="d output / d direction")
+
+
+class GraphResponse(BaseModel):
+    """The graph evaluated at the point: values, gradients, trace and layout."""
+
+    expression: str
+    value: Number = Field(description="the output's value")
+    output: str = Field(description="the output node's id")
+    variables: list[str] = Field(description="in order of first appearance")
+    gradient: dict[str, Number] = Field(description="variable -> d output / d variable")
+    wrt: list[str] | None = None
+    gradient_wrt: list[Number] | None = Field(None, description="when `wrt` was given: the gradient "
+                                              "in its order, repeats included")
+    tangent: TangentResult | None = None
+    nodes: list[Node]
+    edges: list[Edge]
+    trace: Trace
+    layout: GraphLayout | None = Field(description="null when `layout` was false")
+    warnings: list[GraphWarning]
+
+
+# --- GET /api/v1/functions, /api/v1/examples, /healthz ----------------------------------
+
+class Function(BaseModel):
+    name: str = Field(description="the op's name in graphs (`op` of a node)")
+    arity: int
+    label: str = Field(description="drawn in the node")
+    latex: str
+    description: str
+    syntax: str = Field(description="how to type it, e.g. `sin(a)`, `a ^ b`")
+    spelling: str | None = Field(description="the function name to call it by, if any")
+    symbol: str | None = Field(description="its operator symbol, if any")
+    subgradient: str | None = Field(description="the choice made where the derivative does not exist")
+
+
+class Constant(BaseModel):
+    name: str
+    value: float
+
+
+class FunctionsResponse(BaseModel):
+    functions: list[Function]
+    constants: list[Constant]
+
+
+class Text(BaseModel):
+    en: str
+    ko: str
+
+
+class Example(BaseModel):
+    id: str
+    title: Text
+    description: Text
+    expression: str
+    values: dict[str, float]
+    wrt: list[str] | None = None
+
+
+class ExamplesResponse(BaseModel):
+    examples: list[Example]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str

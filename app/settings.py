@@ -1,0 +1,48 @@
+"""Every limit and switch of the server, read once from environment variables (CHAINRULE_*).
+
+    CHAINRULE_MAX_BODY_BYTES=65536 CHAINRULE_CORS_ORIGINS='["https://example.org"]' chainrule serve
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine import Limits
+
+
+class Settings(BaseSettings):
+    """Defaults suit a public teaching site; each bound answers a 413 or 422 that names it."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINRULE_", frozen=True)
+
+    host: str = Field("127.0.0.1", description="address `chainrule serve` binds to")
+    port: int = Field(8000, ge=0, le=65535, description="port `chainrule serve` listens on")
+
+    # Request size, counted as the body streams in (so a huge body is never held in memory).
+    max_body_bytes: int = Field(256 * 1024, ge=1024, description="largest request body, in bytes")
+    max_query_chars: int = Field(16 * 1024, ge=256, description="longest query string of an export URL")
+
+    # The engine's bounds (engine.Limits).
+    max_length: int = Field(10_000, ge=1, description="characters of expression text")
+    max_nodes: int = Field(20_000, ge=1, description="nodes in the built graph")
+    max_depth: int = Field(500, ge=1, description="nesting of brackets and calls")
+    max_variables: int = Field(1_000, ge=1, description="entries in `values` or a tangent direction")
+    max_wrt: int = Field(1_000, ge=1, description="entries in `wrt`")
+
+    # Graphviz layout: bounded in size and time; over a bound the layout is skipped, not the answer.
+    layout_max_nodes: int = Field(3_000, ge=1, description="largest graph that is laid out")
+    layout_timeout_s: float = Field(5.0, gt=0, le=60, description="time allowed for one layout")
+    layout_fanout_threshold: int = Field(8, ge=1, description="a leaf with more edges out is drawn "
+                                                              "as several copies")
+    layout_cache_size: int = Field(256, ge=1, description="layouts kept, by structure (LRU)")
+    layout_warm_up: bool = Field(True, description="compile Graphviz's WebAssembly at start-up, in "
+                                                   "the background")
+
+    # Cross-origin requests are refused (no CORS headers) unless origins are listed here.
+    cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://example.org"] '
+                                                                       'or ["*"]')
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(max_length=self.max_length, max_nodes=self.max_nodes, max_depth=self.max_depth)
