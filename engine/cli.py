@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,10 +62,22 @@ def _grad_payload(ev: Evaluation, wrt: list[str] | None) -> dict:
     return out
 
 
+def json_ready(obj: object) -> object:
+    """JSON has no inf or nan: write them as the strings "inf", "-inf", "nan" (as the API does)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    return obj
+
+
 def cmd_grad(args: argparse.Namespace) -> int:
     ev = evaluate(args.expression, parse_assignments(args.at), trace=args.json)
     if args.json:
-        print(json.dumps(_grad_payload(ev, args.wrt), ensure_ascii=False, indent=2))
+        payload = json_ready(_grad_payload(ev, args.wrt))
+        print(json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False))
         return 0
     out_name = ev.graph.names[ev.graph.output] or "f"
     print(f"{out_name} = {_fmt(ev.value, args.decimals)}")
@@ -96,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chainrule", description="See automatic differentiation happen.")
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grad", help="value and gradient of an expression at a point")
-    g.add_argument("expression", help='for example "(x^2+2x)*ln(y)"')
+    g.add_argument("expression", nargs="?", help='for example "(x^2+2x)*ln(y)"')
     g.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE", help="x=1 y=2")
     g.add_argument("--wrt", nargs="+", metavar="VAR", help="variables to differentiate by, in "
                    "order; repeats allowed")
@@ -104,17 +117,34 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--decimals", type=int, default=None, help="decimal places (default: full precision)")
     g.set_defaults(run=cmd_grad)
     t = sub.add_parser("trace", help="the forward/backward table: values, local derivatives, gradients")
-    t.add_argument("expression")
+    t.add_argument("expression", nargs="?", help='for example "a = x*x; f = a*ln(y)"')
     t.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE")
     t.add_argument("--decimals", type=int, default=7, help="decimal places (default 7, as the lecture)")
     t.set_defaults(run=cmd_trace)
     return p
 
 
+def _parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """argparse reads `-x^2` as an unknown option; an expression that starts with a minus sign
+    is taken back from the leftovers, so `chainrule grad "-x^2" --at x=1` works."""
+    args, rest = parser.parse_known_args(argv)
+    if (args.expression is None and len(rest) == 1 and rest[0].startswith("-")
+            and not rest[0].startswith("--")):
+        args.expression, rest = rest[0], []
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.expression is None:
+        parser.error('the expression is required, as in: chainrule grad "(x^2+2x)*ln(y)" --at x=1 y=2')
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = _parse_args(build_parser(), argv)
     try:
         return args.run(args)
+    except BrokenPipeError:  # `chainrule ... | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except ExpressionError as err:
         print(f"error: {err.message}", file=sys.stderr)
         excerpt = caret_excerpt(getattr(args, "expression", ""), err.line, err.column)

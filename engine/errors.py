@@ -6,10 +6,11 @@ happened (1-based line, 0-based column, the offending text) so that a UI can dra
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(eq=False)  # exceptions compare and hash by identity (sets of them, tracebacks)
 class ExpressionError(Exception):
     """Something is wrong with the expression or the values given for it.
 
@@ -42,7 +43,7 @@ class ExpressionError(Exception):
         }
 
 
-@dataclass
+@dataclass(eq=False)
 class LimitExceeded(ExpressionError):
     """A configured bound (length, node count, nesting depth, ...) was exceeded."""
 
@@ -56,11 +57,27 @@ class LimitExceeded(ExpressionError):
         return out
 
 
+def source_lines(source: str) -> list[str]:
+    """The lines of `source` as the parser counts them: split at "\r\n", "\r" or "\n" only
+    (not at the other characters str.splitlines() breaks on), so line numbers agree."""
+    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def caret_excerpt(source: str, line: int | None, column: int | None) -> str:
-    """The offending line of `source` with a caret under `column`, for terminals."""
+    """The offending line of `source` with a caret under `column`, for terminals: tabs are
+    kept and wide (East Asian) characters count two cells, so the caret lines up."""
     if line is None or column is None:
         return ""
-    lines = source.splitlines() or [""]
+    lines = source_lines(source)
     if not 1 <= line <= len(lines):
         return ""
-    return f"{lines[line - 1]}\n{' ' * column}^"
+    text = lines[line - 1]
+    pad = []
+    for ch in text[:column]:
+        if ch == "\t":
+            pad.append("\t")
+        elif unicodedata.combining(ch) or unicodedata.category(ch) in ("Cf", "Mn", "Me"):
+            continue
+        else:
+            pad.append("  " if unicodedata.east_asian_width(ch) in ("W", "F") else " ")
+    return f"{text}\n{''.join(pad)}^"

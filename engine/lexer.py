@@ -49,13 +49,15 @@ def _is_name_char(ch: str) -> bool:
 
 
 def describe_char(ch: str) -> str:
-    """'§' (U+00A7 SECTION SIGN); invisible characters by code point only."""
+    """"character '§' (U+00A7 SECTION SIGN)"; an invisible one by code point only:
+    "invisible character U+200B (ZERO WIDTH SPACE)"."""
     code = f"U+{ord(ch):04X}"
     name = unicodedata.name(ch, "")
-    visible = ch.isprintable() and not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Mn")
+    visible = (ch.isprintable() and not ch.isspace()
+               and unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Co", "Cn", "Cs"))
     if visible:
-        return f"'{ch}' ({code}{' ' + name if name else ''})"
-    return f"the invisible character {code}{' ' + name if name else ''}"
+        return f"character '{ch}' ({code}{' ' + name if name else ''})"
+    return f"invisible character {code}{' (' + name + ')' if name else ''}"
 
 
 class Locator:
@@ -64,8 +66,8 @@ class Locator:
     def __init__(self, source: str) -> None:
         self.source = source
         self.starts = [0]
-        for i, ch in enumerate(source):
-            if ch == "\n":
+        for i, ch in enumerate(source):  # a line ends at "\n", "\r\n" or a lone "\r"
+            if ch == "\n" or (ch == "\r" and not source.startswith("\n", i + 1)):
                 self.starts.append(i + 1)
 
     def where(self, pos: int) -> tuple[int, int]:
@@ -158,6 +160,9 @@ def tokenize(source: str, loc: Locator) -> list[Token]:
             tokens.append(Token(ASSIGN, "=", i))
             i += 1
         else:
-            raise loc.error(f"unexpected character {describe_char(ch)}", i, ch, code="invalid_character")
+            what = describe_char(ch)
+            hint = ("delete it (pasted text often carries such characters)" if what.startswith("invisible")
+                    else "expressions use numbers, names, + - * / ^, brackets and commas")
+            raise loc.error(f"unexpected {what}: {hint}", i, ch, code="invalid_character")
     tokens.append(Token(END, "", n))
     return tokens

@@ -3,9 +3,20 @@ statements), with just the brackets needed to read back as the same graph."""
 
 from __future__ import annotations
 
+import math
+
 from .graph import Graph, format_number
 
 ATOM = 100
+
+
+def _number(v: float) -> str:
+    """A constant as text that reads back as the same float, the sign of zero included."""
+    if not math.isfinite(v):
+        raise ValueError(f"the constant {v} cannot be written in the expression language")
+    if v == 0 and math.copysign(1.0, v) < 0:
+        return "-0"
+    return format_number(v)
 
 
 def to_text(graph: Graph, node: int | None = None, max_length: int = 1_000_000) -> str:
@@ -29,7 +40,7 @@ def to_text(graph: Graph, node: int | None = None, max_length: int = 1_000_000) 
                 text[i] = (leaf, ATOM)
             else:
                 lit = graph.literals.get(i)
-                s = lit if lit is not None and not lit.startswith("-") else format_number(leaf)
+                s = lit if lit is not None and not lit.startswith("-") else _number(leaf)
                 text[i] = (s, 30 if s.startswith("-") else ATOM)
             continue
         args = [text[s] for s in graph.inputs[i]]
@@ -37,7 +48,7 @@ def to_text(graph: Graph, node: int | None = None, max_length: int = 1_000_000) 
             s, prec = f"{op.spelling}({', '.join(a for a, _ in args)})", ATOM
         elif op.arity == 1:  # unary minus: parenthesise anything looser than itself,
             a, p = args[0]  # and a bare number, which would read back as a negative constant
-            inner = f"({a})" if p < op.precedence or a[:1].isdigit() or a[:1] == "-" else a
+            inner = f"({a})" if p < op.precedence or a[:1].isdigit() or a[:1] in "-." else a
             s, prec = f"-{inner}", op.precedence
         else:
             (a, pa), (b, pb) = args

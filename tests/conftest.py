@@ -30,14 +30,10 @@ def sympy_at(expr: sp.Expr, point: dict[str, float], digits: int = 30) -> float 
     return out if math.isfinite(out) else None
 
 
-def structure(graph: Graph, node: int | None = None) -> int:
-    """A canonical id for the structure under `node`: equal ids mean the same expression DAG
-    (op names, argument order, variable names, constants including the sign of zero),
-    whatever the node numbering."""
-    return structures([graph], [graph.output if node is None else node])[0]
-
-
 def structures(graphs: list[Graph], nodes: list[int]) -> list[int]:
+    """Canonical ids for the structure under each (graph, node), from one shared table: equal
+    ids mean the same expression DAG (op names, argument order, variable names, constants
+    including the sign of zero), whatever the node numbering."""
     table: dict[tuple, int] = {}
     out = []
     for graph, node in zip(graphs, nodes):
@@ -52,6 +48,12 @@ def structures(graphs: list[Graph], nodes: list[int]) -> list[int]:
             ids.append(table.setdefault(key, len(table)))
         out.append(ids[node])
     return out
+
+
+def same_structure(a: Graph, b: Graph) -> bool:
+    """The outputs of `a` and `b` are the same expression DAG, whatever the numbering."""
+    sa, sb = structures([a, b], [a.output, b.output])
+    return sa == sb
 
 
 def same_graph(a: Graph, b: Graph) -> bool:

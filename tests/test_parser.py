@@ -8,7 +8,7 @@ import math
 import random
 
 import pytest
-from conftest import structure
+from conftest import same_structure
 
 from engine import (
     CONSTANTS,
@@ -30,7 +30,7 @@ def points(graph, n: int = 4, seed: int = 0) -> list[dict[str, float]]:
 def assert_equivalent(typed: str, explicit: str) -> None:
     a, b = compile(typed), compile(explicit)
     assert a.variables == b.variables
-    assert structure(a) == structure(b), (typed, explicit)
+    assert same_structure(a, b), (typed, explicit)
     for point in points(a):
         ea, eb = evaluate(a, point), evaluate(b, point)
         assert ea.value == eb.value
@@ -284,8 +284,8 @@ def test_a_name_is_either_a_function_or_a_variable():
     with pytest.raises(ExpressionError, match="unknown function 'foo'"):
         parse("foo(x)")
     # ... unless the same name is a variable elsewhere: then it multiplies, in either order.
-    assert structure(compile("w0 + w0(x+1)")) == structure(compile("w0 + w0*(x+1)"))
-    assert structure(compile("w0(x+1) + w0")) == structure(compile("w0*(x+1) + w0"))
+    assert same_structure(compile("w0 + w0(x+1)"), compile("w0 + w0*(x+1)"))
+    assert same_structure(compile("w0(x+1) + w0"), compile("w0*(x+1) + w0"))
     # A one-letter name before brackets multiplies; an assigned name too.
     assert evaluate("x(x+1)", {"x": 2}).value == 6.0
     assert evaluate("ab = x + 1; ab(2)", {"x": 2}).value == 6.0
