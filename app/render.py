@@ -101,10 +101,14 @@ def _node(box: NodeBox, kind: str, node: dict, title: str) -> list[str]:
                    f'rx="{radius}" {attrs}/>')
     name, label = node["name"], node["label"]
     head = f"{name} {label}" if node["kind"] == "op" and name else (name or label)
-    out = [f'<g class="node" id={_attr(node["id"])}><title>{_x(title)}</title>', outline,
-           f'<text class="label" x="{_n(cx)}" y="{_n(cy - 2)}" text-anchor="middle">{_x(head)}</text>',
-           f'<text class="value" x="{_n(cx)}" y="{_n(cy + 10)}" text-anchor="middle">'
-           f'{_x(fmt(node["value"]))}</text>']
+    out = [f'<g class="node" id={_attr(node["id"])}><title>{_x(title)}</title>', outline]
+    if node["kind"] == "const":  # its label is its value
+        out.append(f'<text class="label" x="{_n(cx)}" y="{_n(cy + 4)}" text-anchor="middle">'
+                   f'{_x(head)}</text>')
+    else:
+        out += [f'<text class="label" x="{_n(cx)}" y="{_n(cy - 2)}" text-anchor="middle">{_x(head)}</text>',
+                f'<text class="value" x="{_n(cx)}" y="{_n(cy + 10)}" text-anchor="middle">'
+                f'{_x(fmt(node["value"]))}</text>']
     if node["grad"] is not None:
         out.append(f'<text class="grad" x="{_n(cx)}" y="{_n(cy + h / 2 + 10)}" text-anchor="middle">'
                    f'grad {_x(fmt(node["grad"]))}</text>')
