@@ -19,8 +19,11 @@ NUM, NAME, OP, LPAREN, RPAREN, COMMA, ASSIGN, SEP, END = (
 OPERATOR_CHARS = {
     "+": "+", "-": "-", "*": "*", "/": "/", "^": "^",
     "×": "*", "·": "*", "⋅": "*", "∙": "*", "∗": "*", "÷": "/", "∕": "/",
-    "−": "-", "–": "-", "＋": "+", "－": "-",
+    "−": "-", "–": "-", "‐": "-", "‑": "-", "‒": "-",
 }
+# Full-width forms (U+FF01..U+FF5E, typed with East Asian input methods: （ｘ＋１）＊２) read as
+# the ASCII they show; one character for one, so columns in messages stay right.
+FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 SUPERSCRIPTS = {
     "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4",
     "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
@@ -89,6 +92,7 @@ class Locator:
 def tokenize(source: str, loc: Locator) -> list[Token]:
     """Split `source` into tokens; newlines become SEP (the parser drops those inside brackets)."""
     tokens: list[Token] = []
+    source = source.translate(FULLWIDTH)
     i, n = 0, len(source)
     while i < n:
         ch = source[i]

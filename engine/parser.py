@@ -66,6 +66,15 @@ def compile(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
     return parse(source, limits).graph
 
 
+def _clip(text: str, limit: int = 24) -> str:
+    """Long typed text shortened for a message (the error's `text` keeps all of it)."""
+    return text if len(text) <= limit else f"{text[:limit - 4]}… ({len(text)} characters)"
+
+
+def _q(text: str) -> str:
+    return f"'{_clip(text)}'"
+
+
 def suggest(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
@@ -101,8 +110,8 @@ class _Parser:
                 target, equals, stmt = stmt[0], stmt[1], stmt[2:]
                 self._check_target(target)
                 if stmt[0].kind == END:
-                    raise self.error(f"nothing after '=': give '{target.text}' a value, "
-                                     f"as in {target.text} = x + 1", equals)
+                    raise self.error(f"nothing after '=': give {_q(target.text)} a value, "
+                                     f"as in {_clip(target.text)} = x + 1", equals)
             elif k < len(statements) - 1:
                 line = self.loc.where(stmt[0].pos)[0]
                 raise self.error(
@@ -118,7 +127,7 @@ class _Parser:
         used = self._used_by(output)
         for name, (node, _line) in self.assigned.items():
             if not used[node]:
-                self.warnings.append(f"'{name}' is assigned but the output does not use it")
+                self.warnings.append(f"{_q(name)} is assigned but the output does not use it")
         return Parsed(self.builder.build(output), self.source, self.warnings)
 
     def _used_by(self, output: int) -> bytearray:
@@ -162,10 +171,10 @@ class _Parser:
         if name in FUNCTIONS:
             raise self.error(f"cannot assign to '{name}': it is a function", tok)
         if name in self.assigned:
-            raise self.error(f"'{name}' is already assigned on line {self.assigned[name][1]}; "
+            raise self.error(f"{_q(name)} is already assigned on line {self.assigned[name][1]}; "
                              "choose another name", tok)
         if name in self.variables_seen:
-            raise self.error(f"'{name}' is already used as a variable on line "
+            raise self.error(f"{_q(name)} is already used as a variable on line "
                              f"{self.variables_seen[name]}; choose another name", tok)
 
     # --- one statement ------------------------------------------------------------
@@ -212,11 +221,12 @@ class _Parser:
             if expect_operand:
                 if tok.kind == NUM:
                     if i + 1 < n and toks[i + 1].kind == NUM:
-                        raise self.error(f"missing operator between '{tok.shown}' and "
-                                         f"'{toks[i + 1].shown}'", toks[i + 1])
+                        raise self.error(f"missing operator between {_q(tok.shown)} and "
+                                         f"{_q(toks[i + 1].shown)}", toks[i + 1])
                     value = float(tok.text)
                     if not math.isfinite(value):
-                        raise self.error(f"the number {tok.text} is too large for a float64", tok)
+                        raise self.error(f"the number {_clip(tok.text)} is too large for a float64 "
+                                         "(at most about 1.8e308)", tok)
                     operands.append((b.const(value, tok.text), True))
                     expect_operand = False
                 elif tok.kind == NAME:
@@ -255,7 +265,7 @@ class _Parser:
                     expect_operand = True
                     continue  # read the same token again as an operand
                 elif tok.kind == NUM:
-                    raise self.error(f"missing operator before the number '{tok.shown}' "
+                    raise self.error(f"missing operator before the number {_q(tok.shown)} "
                                      "(write * to multiply)", tok)
                 elif tok.kind == RPAREN:
                     while stack and isinstance(stack[-1], tuple):
@@ -307,12 +317,12 @@ class _Parser:
 
     def _expected_operand(self, tok: Token, prev: Token | None) -> ExpressionError:
         if tok.kind == END:
-            after = f" after '{prev.shown}'" if prev is not None else ""
+            after = f" after {_q(prev.shown)}" if prev is not None else ""
             return self.error(f"the expression ends too early{after}: a number, a name or '(' "
                               "should follow", tok)
         if tok.kind == ASSIGN:
             return self.error("'=' can only follow a name at the start of a statement", tok)
-        return self.error(f"expected a number, a name or '(' but found '{tok.shown}'", tok)
+        return self.error(f"expected a number, a name or '(' but found {_q(tok.shown)}", tok)
 
     def _name(self, tok: Token, nxt: Token | None, stack: list) -> int:
         """The node a name stands for, or (for a function name) -1 to be replaced by a call."""
@@ -329,8 +339,9 @@ class _Parser:
             return self.assigned[name][0]
         if is_call and len(name) > 1 and name not in self.bare_names:
             # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
-            raise self.error(f"unknown function '{name}'{suggest(name, sorted(FUNCTIONS))} "
-                             f"(to multiply, write {name}*(...))", tok, code="unknown_function")
+            hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
+            raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}",
+                             tok, code="unknown_function")
         self.variables_seen.setdefault(name, self.loc.where(tok.pos)[0])
         return self.builder.var(name)
 

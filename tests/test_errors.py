@@ -81,3 +81,20 @@ def test_describe_char():
     assert describe_char("\x07") == "invisible character U+0007"
     assert describe_char("\u0301") == "invisible character U+0301 (COMBINING ACUTE ACCENT)"
     assert describe_char("😀") == "character '😀' (U+1F600 GRINNING FACE)"
+
+
+# --- the worked examples in the engine's docstrings ------------------------------------------
+
+CORE = ["engine", "engine.errors", "engine.lexer", "engine.parser", "engine.graph", "engine.ops",
+        "engine.passes", "engine.trace", "engine.evaluation", "engine.printer", "engine.symbolic",
+        "engine.cli", "engine.limits"]
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_docstring_examples_are_true(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0, (f"{result.failed} docstring example(s) in {module} print something "
+                                "else than they show (run: python -m doctest -v on the file)")

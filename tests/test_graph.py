@@ -231,3 +231,102 @@ def test_named_nonfinite_node():
     report = ev.nonfinite()[0]
     assert report["name"] == "a"
     assert report["message"].startswith("a = ln(0) is -inf")
+
+
+# --- big graphs against small ones --------------------------------------------------------------
+
+EDGE_POINTS = [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 3.0, 1e-300, 1e300, 800.0, -800.0, math.inf, math.nan]
+
+
+def _same(a: float, b: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= 1e-13 * max(abs(a), abs(b))
+
+
+def test_a_big_graph_gives_each_edge_the_same_local_derivative_as_the_op_table():
+    """Thousands of terms op(a_k, b_k) summed: d sum / d a_k is the op's partial at that point,
+    whatever strategy the passes use for big graphs, at kinks, poles and overflow too."""
+    from engine import OPS
+    from engine.ops import call_rule
+
+    cases = []
+    for name in sorted(OPS):
+        op = OPS[name]
+        for a in EDGE_POINTS:
+            for b in EDGE_POINTS if op.arity == 2 else [None]:
+                cases.append((op, (a,) if b is None else (a, b)))
+    builder = GraphBuilder(max_nodes=None)
+    point, total = {}, None
+    for k, (op, args) in enumerate(cases):
+        names = [f"v{k}_{j}" for j in range(op.arity)]
+        point.update(zip(names, args))
+        term = builder.op(op, *(builder.var(n) for n in names))
+        total = term if total is None else builder.op("add", total, term)
+    g = builder.build(total)
+    assert g.n_edges > 5000
+    for trace in (False, True):
+        fwd = forward(g, point, trace=trace)
+        grads = gradient(g, reverse(g, fwd, trace=trace))
+        for k, (op, args) in enumerate(cases):
+            out = call_rule(op.forward, *args)
+            for j in range(op.arity):
+                expected = call_rule(op.partials[j], out, *args)
+                got = grads[f"v{k}_{j}"]
+                assert _same(got, expected), (op.name, args, j, got, expected, trace)
+    # Forward mode along a few inputs reads the same partials.
+    fwd = forward(g, point)
+    node_of_var = dict(zip(g.variables, g.var_nodes))
+    for k in range(0, len(cases), 97):
+        op, args = cases[k]
+        out = call_rule(op.forward, *args)
+        tan = tangent(g, fwd, f"v{k}_0")
+        x = node_of_var[f"v{k}_0"]
+        [term] = [i for i in range(len(g)) if g.inputs[i][:1] == (x,) and g.op_name(i) == op.name]
+        assert _same(tan.tangents[term], call_rule(op.partials[0], out, *args)), (op.name, args)
+
+
+# --- values from Python -----------------------------------------------------------------------
+
+def test_numpy_scalars_are_numbers():
+    """A notebook passes numpy scalars (np.int64 from an array of ints, np.float32)."""
+    import numpy as np
+
+    from engine import ExpressionError, grad
+
+    for value in (np.int64(3), np.int32(3), np.float32(3.0), np.float64(3.0), 3, 3.0):
+        try:
+            result = grad("x*x", x=value)
+        except ExpressionError as err:
+            result = err
+        assert result == (9.0, {"x": 6.0}), (
+            f"BUG in engine/passes.py leaf_values: the value {value!r} is refused ({result}); "
+            "any real number (numbers.Real) should be accepted as a float")
+
+
+def test_a_value_too_large_for_float64_is_an_expression_error():
+    from engine import ExpressionError, grad
+
+    try:
+        grad("x + 1", x=10**400)
+        outcome = "accepted"
+    except ExpressionError:
+        outcome = "ExpressionError"
+    except OverflowError:
+        outcome = "OverflowError"
+    assert outcome == "ExpressionError", (
+        f"BUG in engine/passes.py leaf_values: x=10**400 gives {outcome}; float(v) overflows "
+        "and must become an ExpressionError naming the variable")
+
+
+def test_nonfinite_constant_from_the_builder_has_a_label():
+    b = GraphBuilder()
+    x = b.var("x")
+    g = b.build(b.op("add", b.op("mul", x, b.const(math.inf)), b.const(math.nan)))
+    try:
+        labels = [n["label"] for n in evaluate(g, {"x": 1}).nodes()]
+    except (OverflowError, ValueError) as err:
+        labels = [repr(err)]
+    assert labels == ["x", "inf", "×", "nan", "+"], (
+        f"BUG in engine/graph.py format_number: int(v) on an inf or nan constant raises, so "
+        f"Graph.label and Evaluation.nodes() crash: {labels}")

@@ -88,6 +88,9 @@ EQUIVALENT = [
     ("x²y", "(x^2)*y"),
     ("x × y ÷ z − w", "((x*y)/z)-w"),
     ("x·y⋅z", "(x*y)*z"),
+    ("x ‐ y – z", "(x - y) - z"),  # hyphen and en dash as minus
+    ("（ｘ＋１）＊２／ｙ", "((x+1)*2)/y"),  # full-width forms from East Asian input methods
+    ("ｘ　ｙ", "x*y"),  # ideographic space
     ("log(x)", "ln(x)"),
     ("(x +\n y)", "x + y"),
     ("max(x,\n y)", "max(x, y)"),
@@ -348,3 +351,12 @@ def test_not_text():
     with pytest.raises(ExpressionError):
         parse(b"x")  # type: ignore[arg-type]
 
+
+def test_long_typed_text_is_shortened_in_messages():
+    err = error_of("1" * 500)
+    assert "500 characters" in err.message and len(err.message) < 120
+    assert err.text == "1" * 500  # the error still carries all of it
+    err = error_of("a" * 300 + "(x)")
+    assert err.code == "unknown_function" and len(err.message) < 120
+    err = error_of("x " + "y" * 200 + " 2")
+    assert len(err.message) < 120
