@@ -13,6 +13,7 @@ export class Editor {
     this.onChange = onChange;
     this.debounceMs = debounceMs;
     this._timer = null;
+    window.addEventListener("resize", () => this._grow());
     this.textarea.addEventListener("input", () => {
       this._grow();
       clearTimeout(this._timer);
@@ -31,9 +32,12 @@ export class Editor {
     this._grow();
   }
 
+  /** As tall as its text (wrapped lines included), up to about ten lines. */
   _grow() {
-    const lines = this.textarea.value.split("\n").length;
-    this.textarea.rows = Math.min(8, Math.max(1, lines));
+    const ta = this.textarea;
+    ta.style.height = "auto";
+    const max = parseFloat(getComputedStyle(ta).lineHeight) * 10 || 300;
+    ta.style.height = `${Math.min(max, ta.scrollHeight + 3)}px`;
   }
 
   checking(on) {

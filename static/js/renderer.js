@@ -260,8 +260,10 @@ export class Renderer {
    * Show the step `snap` (from timeline.snapshot). `f` formats a number; `focus` is
    * {nodes, edges} of the current event; `phase` "forward" | "backward" | "tangent".
    */
-  update(snap, f, focus, { nodeLabel } = {}) {
+  update(snap, f, focus, { nodeLabel, animate = false, tangentVar = "x" } = {}) {
     if (!this.svg) return;
+    // Only a single step forward fades in; jumps, steps back and new values show at once.
+    this.svg.classList.toggle("still", !animate || this.reducedMotion.matches);
     const { model } = this;
     const focusNodes = new Set(focus.nodes);
     const focusEdges = new Set(focus.edges);
@@ -284,7 +286,7 @@ export class Renderer {
       }
       if (pillText && n.kind === "var") {
         const x = model.dname(id);
-        pillText = pillKind === "grad" ? `∂${out}/∂${x} = ${pillText}` : `∂${x}/∂· = ${pillText}`;
+        pillText = pillKind === "grad" ? `∂${out}/∂${x} = ${pillText}` : `∂${x}/∂${tangentVar} = ${pillText}`;
       }
       const current = focusNodes.has(id);
       refs.forEach((r, copy) => {
@@ -401,9 +403,9 @@ export class Renderer {
   /** Scroll so that node `id` is visible (large graphs). */
   reveal(id) {
     const refs = this.nodeEls?.get(id);
-    if (!refs || this.fit) return;
-    const b = refs[0].box;
     const c = this.container;
+    if (!refs || (c.scrollWidth <= c.clientWidth && c.scrollHeight <= c.clientHeight)) return;
+    const b = refs[0].box;
     const x = b.x * this.zoom, y = b.y * this.zoom;
     if (x < c.scrollLeft + 40 || x > c.scrollLeft + c.clientWidth - 40) c.scrollLeft = x - c.clientWidth / 2;
     if (y < c.scrollTop + 40 || y > c.scrollTop + c.clientHeight - 40) c.scrollTop = y - c.clientHeight / 2;

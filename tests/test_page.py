@@ -1,0 +1,586 @@
+"""The page in a real browser: `chainrule serve` on a free loopback port, headless Chromium driven
+by Playwright. Every test also checks that the page logged no console error. Screenshots of the
+default view and of a mid-backward step go to test-artifacts/ (gitignored).
+
+The browser is Debian's chromium (/usr/bin/chromium, installed by scripts/test when missing),
+or CHAINRULE_CHROMIUM, or else Playwright's own download.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import httpx
+import pytest
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+NAMED = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+# --- the server and the browser -----------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_command(port: int) -> list[str]:
+    script = Path(sys.executable).with_name("chainrule")
+    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "app.cli", *args]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("page-server") / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(serve_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chainrule serve did not start:\n{log.read_text(errors='replace')}")
+            time.sleep(0.1)
+        # Graphviz compiles on first use; do it before any test's clock starts.
+        httpx.post(f"{url}/api/v1/graph", json={"expression": "x", "values": {"x": 1}}, timeout=30)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def chromium_path() -> str | None:
+    explicit = os.environ.get("CHAINRULE_CHROMIUM")
+    if explicit:
+        return explicit
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A browser tab on the app, with the console watched and small helpers."""
+
+    def __init__(self, page, url: str) -> None:
+        self.p = page
+        self.url = url
+        self.errors: list[str] = []
+        self.expect_422 = False  # set by a test that types an invalid expression on purpose
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        page.set_default_timeout(10_000)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        # Chromium logs every 4xx answer; the one for an expression the test made invalid is expected.
+        if self.expect_422 and "status of 422" in message.text:
+            return
+        self.errors.append(message.text)
+
+    def open(self, hash_: str = "") -> Page:
+        self.p.goto(f"{self.url}/{('#' + hash_) if hash_ else ''}")
+        self.p.wait_for_selector("body[data-status=ready]")
+        return self
+
+    def wait_for(self, js: str, timeout: float = 10.0) -> None:
+        """Poll until the JavaScript expression `js` is true in the page. (Playwright's own
+        wait_for_function evaluates strings, which the page's Content-Security-Policy forbids.)"""
+        deadline = time.monotonic() + timeout
+        while not self.p.evaluate(f"() => !!({js})"):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {js}")
+            self.p.wait_for_timeout(20)
+
+    def blur(self) -> None:
+        """Leave any field, so that the arrow keys go to the player."""
+        self.p.evaluate("() => document.activeElement && document.activeElement.blur()")
+
+    def renders(self) -> int:
+        return int(self.p.get_attribute("body", "data-renders") or 0)
+
+    def wait_render(self, before: int) -> None:
+        self.wait_for(f"Number(document.body.dataset.renders) > {before}")
+
+    def step(self) -> int:
+        return int(self.p.get_attribute("body", "data-step"))
+
+    def count(self) -> int:
+        return int(self.p.get_attribute("body", "data-count"))
+
+    def pill(self, name: str) -> str:
+        """The text in the pill under a node (its gradient, or tangent), '' when hidden."""
+        node = self.p.locator(f'.graph-svg .node[data-name="{name}"][data-copy="0"]')
+        known = node.locator(".pill.known")
+        return known.text_content() if known.count() else ""
+
+    def output_label(self) -> str:
+        return self.p.locator(".graph-svg .output-edge .vlabel").text_content()
+
+    def narration(self) -> str:
+        return self.p.inner_text("#narration")
+
+    def view(self) -> dict:
+        """Everything a step shows on the graph and in the table (to compare two visits)."""
+        return self.p.evaluate("""() => ({
+            labels: [...document.querySelectorAll('.graph-svg .edges text, .graph-svg .nodes text')].map(t =>
+                (t.closest('.known, .tag, .label') ? t.textContent : '')),
+            classes: [...document.querySelectorAll('.graph-svg .node, .graph-svg .edge')].map(g =>
+                g.getAttribute('class')),
+            table: [...document.querySelectorAll('#table td')].map(td => td.textContent),
+            narration: document.getElementById('narration').textContent,
+        })""")
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / name
+        self.p.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US",
+                                  accept_downloads=True)
+    tab = Page(context.new_page(), server)
+    yield tab
+    errors = list(tab.errors)
+    context.close()
+    assert errors == [], f"console errors: {errors}"
+
+
+def api_graph(url: str, expression: str, values: dict, **extra) -> dict:
+    body = {"expression": expression, "values": values, **extra}
+    return httpx.post(f"{url}/api/v1/graph", json=body).json()
+
+
+def hash_for(expression: str, values: dict, **extra) -> str:
+    params = {"f": expression, "at": ";".join(f"{k}={v}" for k, v in values.items()),
+              **{k: str(v) for k, v in extra.items()}}
+    return urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+
+
+# --- what issue 4 asks ------------------------------------------------------------------------
+
+def test_default_example_shows_the_lectures_numbers(page):
+    page.open()
+    assert page.p.input_value("#expr") == "(x^2 + 2x) * ln(y)"
+    assert page.step() == page.count() > 0  # opens on the finished passes
+    assert page.output_label() == "f = 2.079"
+    # The last step adds x's second path: its pill shows the sum as it is made.
+    assert page.pill("x") == "∂f/∂x = 1.386 + 1.386 = 2.773"
+    assert page.pill("y") == "∂f/∂y = 1.5"
+    # The table has the same numbers: f's value, and x's gradient summed over its two paths.
+    rows = {r.get_attribute("data-id"): r for r in page.p.locator("#table tbody tr").all()}
+    assert len(rows) == 7  # x, x^2, 2x, x^2 + 2x, y, ln(y), f: constants are left out
+    f_row = page.p.locator("#table tbody tr").last
+    assert f_row.locator("td.value").inner_text() == "2.079"
+    x_row = page.p.locator("#table tbody tr").first
+    assert x_row.locator("td.grad").inner_text() == "1.386 + 1.386 = 2.773"
+    assert page.p.locator("#variables .var").count() == 2
+    assert "2.773" in page.p.inner_text('#variables .var[data-name="x"] .vgrad')
+    page.screenshot("page-default.png")
+
+
+def test_typing_x_times_y_gives_gradients_4_and_3(page):
+    page.open()
+    before = page.renders()
+    page.p.fill("#expr", "x*y")
+    page.wait_render(before)
+    for name, value in (("x", "3"), ("y", "4")):
+        before = page.renders()
+        page.p.fill(f'#variables .var[data-name="{name}"] input[type=number]', value)
+        page.wait_render(before)
+    assert page.output_label() == "f = 12"
+    assert page.pill("x") == "∂f/∂x = 4"
+    assert page.pill("y") == "∂f/∂y = 3"
+    assert page.p.inner_text('#variables .var[data-name="x"] .vgrad') == "∂f/∂x = 4"
+    assert page.p.inner_text('#variables .var[data-name="y"] .vgrad') == "∂f/∂y = 3"
+
+
+def test_values_change_numbers_but_not_the_layout(page):
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}))
+    positions = page.p.evaluate("() => [...document.querySelectorAll('.graph-svg .shape')]"
+                                ".map(s => s.outerHTML)")
+    before = page.renders()
+    page.p.fill('#variables .var[data-name="y"] input[type=number]', "3")
+    page.wait_render(before)
+    after = page.p.evaluate("() => [...document.querySelectorAll('.graph-svg .shape')].map(s => s.outerHTML)")
+    assert after == positions
+    assert page.pill("y") == "∂f/∂y = 1"  # c / y = 3 / 3
+    # The slider moves the value too.
+    before = page.renders()
+    page.p.locator('#variables .var[data-name="x"] input[type=range]').fill("2")
+    page.wait_render(before)
+    assert page.p.input_value('#variables .var[data-name="x"] input[type=number]') == "2"
+
+
+def test_keyboard_walks_the_whole_trace_forward_and_back(page):
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}))
+    graph = api_graph(page.url, NAMED, {"x": 1, "y": 2})
+    n_forward, n_backward = len(graph["trace"]["forward"]), len(graph["trace"]["backward"])
+    page.blur()
+    page.p.keyboard.press("Home")
+    assert page.step() == 0
+    assert page.output_label() == ""
+    assert page.pill("x") == ""
+    views = [page.view()]
+    phases = []
+    for k in range(1, n_forward + n_backward + 1):
+        page.p.keyboard.press("ArrowRight")
+        assert page.step() == k
+        views.append(page.view())
+        phases.append(page.p.get_attribute("#phase", "data-phase"))
+        assert page.narration()
+    assert phases == ["forward"] * n_forward + ["backward"] * n_backward
+    page.p.keyboard.press("ArrowRight")  # past the end: stays
+    assert page.step() == page.count() == n_forward + n_backward
+    assert page.pill("x") == "∂f/∂x = 1.386 + 0.6931 + 0.6931 = 2.773"
+    for k in range(n_forward + n_backward - 1, -1, -1):
+        page.p.keyboard.press("ArrowLeft")
+        assert page.step() == k
+        assert page.view() == views[k], f"stepping back to {k} did not undo exactly"
+        if k == n_forward + n_backward - 1:
+            assert page.pill("x") == "∂f/∂x = 2.079"
+    page.p.keyboard.press("End")
+    assert page.step() == page.count()
+    page.p.keyboard.press("Home")
+    assert page.step() == 0
+
+
+def test_narration_reads_like_the_lecture(page):
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}, step=5))
+    assert page.narration() == "c = a + b = 3"
+    page.blur()
+    # Find the backward step where c receives f's gradient: its local derivative d = 0.6931.
+    for _ in range(page.count()):
+        page.p.keyboard.press("ArrowRight")
+        text = page.narration()
+        if text.startswith("∂f/∂c"):
+            break
+    assert re.fullmatch(r"∂f/∂c = (d = )?0\.6931, so c's gradient \+= 1 × 0\.6931", text), text
+    while not page.narration().startswith("x's gradient = "):
+        page.p.keyboard.press("ArrowRight")
+    assert page.narration() == "x's gradient = 0 + 1.386 = 1.386"
+    page.p.keyboard.press("End")
+    assert page.narration() == ("x's gradient = 1.386 + 0.6931 + 0.6931 = 2.773: "
+                                "one term for each path through x")
+    assert page.pill("x") == "∂f/∂x = 1.386 + 0.6931 + 0.6931 = 2.773"  # the sum, while it is made
+
+
+def test_mid_backward_screenshot(page):
+    graph = api_graph(page.url, NAMED, {"x": 1, "y": 2})
+    middle = len(graph["trace"]["forward"]) + len(graph["trace"]["backward"]) // 2
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}, step=middle))
+    assert page.p.get_attribute("#phase", "data-phase") == "backward"
+    assert page.p.locator(".graph-svg .node.current").count() >= 1
+    page.screenshot("page-mid-backward.png")
+
+
+def test_invalid_expression_shows_the_column_and_keeps_the_graph(page):
+    page.open()
+    page.expect_422 = True
+    bad = "(x^2 + 2x) * ln(y))"
+    detail = httpx.post(f"{page.url}/api/v1/graph", json={"expression": bad, "values": {"x": 1, "y": 2}}
+                        ).json()["detail"]
+    page.p.fill("#expr", bad)
+    page.p.wait_for_selector("#expr-error:not([hidden])")
+    error = page.p.locator("#expr-error")
+    assert int(error.get_attribute("data-column")) == detail["column"]
+    assert detail["message"] in error.inner_text()
+    caret = page.p.inner_text("#expr-error .caret-view")
+    line, marks = caret.split("\n")[:2]
+    assert line == bad
+    assert marks.index("^") == detail["column"]
+    assert page.p.get_attribute("#expr", "aria-invalid") == "true"
+    # The last good graph is still there, with its numbers.
+    assert page.output_label() == "f = 2.079"
+    assert page.pill("x") == "∂f/∂x = 1.386 + 1.386 = 2.773"
+    assert page.p.is_visible("#expr-kept")
+    # Fixing it clears the error.
+    before = page.renders()
+    page.p.fill("#expr", "x*y")
+    page.wait_render(before)
+    assert page.p.is_hidden("#expr-error")
+
+
+def test_a_preset_loads(page):
+    page.open()
+    page.wait_for("document.querySelectorAll('#preset option').length > 1")
+    before = page.renders()
+    page.p.select_option("#preset", "product")
+    page.wait_render(before)
+    assert page.p.input_value("#expr") == "z = x*y"
+    assert page.p.input_value('#variables .var[data-name="x"] input[type=number]') == "3"
+    assert page.p.input_value('#variables .var[data-name="y"] input[type=number]') == "4"
+    assert page.output_label() == "z = 12"
+    assert page.pill("x") == "∂z/∂x = 4"
+    assert page.pill("y") == "∂z/∂y = 3"
+    # The back button returns to the lecture's main example.
+    page.p.go_back()
+    page.wait_for("document.getElementById('expr').value === '(x^2 + 2x) * ln(y)'")
+    page.wait_for("document.querySelector('.output-edge .vlabel').textContent === 'f = 2.079'")
+
+
+def test_a_shared_link_restores_expression_values_and_step(page, browser):
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}))
+    page.p.fill('#variables .var[data-name="y"] input[type=number]', "3")
+    page.wait_for("document.querySelector('#variables .var[data-name=\"y\"] .vgrad').textContent"
+                             ".endsWith('= 1')")
+    page.blur()
+    page.p.keyboard.press("Home")
+    for _ in range(17):
+        page.p.keyboard.press("ArrowRight")
+    page.p.select_option("#digits", "6")
+    page.p.click("#lang-ko")
+    link = page.p.url
+    shown = page.view()
+
+    other = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    try:
+        tab = Page(other.new_page(), page.url)
+        tab.p.goto(link)
+        tab.p.wait_for_selector("body[data-status=ready]")
+        assert tab.p.input_value("#expr") == NAMED
+        assert tab.p.input_value('#variables .var[data-name="y"] input[type=number]') == "3"
+        assert tab.step() == 17
+        assert tab.p.get_attribute("html", "lang") == "ko"
+        assert tab.p.input_value("#digits") == "6"
+        assert tab.view() == shown
+        assert tab.errors == []
+    finally:
+        other.close()
+
+
+def test_forward_mode_pass(page):
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}))
+    before = page.renders()
+    page.p.check('input[name=pass][value=forward]')
+    page.wait_for("document.body.dataset.pass === 'forward'")
+    graph = httpx.post(f"{page.url}/api/v1/graph",
+                       json={"expression": NAMED, "values": {"x": 1, "y": 2}, "tangent": "x"}).json()
+    assert page.count() == len(graph["trace"]["forward"]) + len(graph["trace"]["tangent"])
+    assert page.pill("f") == "2.773"  # df/dx, carried forward
+    assert page.pill("c") == "4"
+    page.blur()
+    page.p.keyboard.press("Home")
+    for _ in range(len(graph["trace"]["forward"]) + 1):
+        page.p.keyboard.press("ArrowRight")
+    assert page.p.get_attribute("#phase", "data-phase") == "tangent"
+    assert page.narration() == "Forward mode for x: start with ∂x/∂x = 1"
+    assert page.renders() >= before
+
+
+def test_languages_and_digits(page):
+    page.open()
+    page.p.click("#lang-ko")
+    assert page.p.get_attribute("html", "lang") == "ko"
+    assert page.p.inner_text("#table-title") == "순전파·역전파 표"
+    assert page.narration().startswith("x의 미분계수")
+    page.p.select_option("#digits", "8")
+    assert page.pill("y") == "∂f/∂y = 1.5"
+    assert page.pill("x") == "∂f/∂x = 1.3862944 + 1.3862944 = 2.7725887"
+    page.p.click("#lang-en")
+    assert page.narration().startswith("x's gradient")
+
+
+def test_korean_browser_gets_korean(browser, server):
+    context = browser.new_context(locale="ko-KR")
+    try:
+        tab = Page(context.new_page(), server).open()
+        assert tab.p.get_attribute("html", "lang") == "ko"
+        assert tab.p.inner_text("#vars-title") == "변수"
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_hover_and_focus_show_node_details(page):
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}))
+    page.p.hover('.graph-svg .node[data-name="c"]')
+    tip = page.p.locator("#tooltip")
+    assert tip.is_visible()
+    text = tip.inner_text()
+    assert "c = a + b" in text
+    assert "0.6931471805599453" in text  # full precision on hover
+    assert "∂c/∂a = 1" in text and "∂c/∂b = 1" in text
+    page.p.mouse.move(0, 0)
+    assert tip.is_hidden()
+    page.p.focus('.graph-svg .node[data-name="d"]')
+    assert "ln" in tip.inner_text()
+    assert "∂d/∂y = 0.5" in tip.inner_text()
+
+
+def test_play_pause_and_reduced_motion(page):
+    page.p.emulate_media(reduced_motion="reduce")
+    page.open()
+    page.blur()
+    page.p.keyboard.press("Home")
+    page.p.select_option("#speed", "16")
+    page.p.keyboard.press("Space")
+    page.wait_for("Number(document.body.dataset.step) >= 3")
+    page.p.keyboard.press("Space")
+    stopped = page.step()
+    page.p.wait_for_timeout(300)
+    assert page.step() == stopped
+    assert page.p.locator(".pulses *").count() == 0
+    page.p.click("#play")
+    page.wait_for("Number(document.body.dataset.step) === Number(document.body.dataset.count)")
+    assert "playing" not in (page.p.get_attribute("body", "class") or "")
+
+
+def test_pulse_travels_along_the_edge(page):
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}))
+    page.blur()
+    page.p.keyboard.press("Home")
+    while not page.narration().startswith("∂f/∂c"):
+        page.p.keyboard.press("ArrowRight")
+    page.p.keyboard.press("ArrowLeft")
+    page.p.keyboard.press("ArrowRight")
+    page.p.wait_for_selector(".pulses .pulse")
+    assert page.p.text_content(".pulses .pulse text") == "0.6931"
+
+
+def test_downloads_svg_and_png(page):
+    page.open()
+    with page.p.expect_download() as info:
+        page.p.click("#download-svg")
+    svg = Path(info.value.path()).read_text()
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert "2.773" in svg and "f = 2.079" in svg
+    assert "<style>" in svg
+    with page.p.expect_download() as info:
+        page.p.click("#download-png")
+    png = Path(info.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(png) > 5000
+
+
+def test_phone_width_and_dark_theme(browser, server):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="en-US",
+                                  color_scheme="dark", has_touch=True, is_mobile=True)
+    try:
+        tab = Page(context.new_page(), server).open()
+        width = tab.p.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"the page is {width}px wide on a 375px screen"
+        bg = tab.p.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert bg == "rgb(13, 16, 20)"
+        for control in ("#play", "#step-forward", "#step-back", "#to-start", "#to-end"):
+            box = tab.p.locator(control).bounding_box()
+            assert box["width"] >= 36 and box["height"] >= 36
+        tab.screenshot("page-phone-dark.png")
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_controls_are_labelled(page):
+    page.open()
+    unlabelled = page.p.evaluate("""() => [...document.querySelectorAll('button, input, select, textarea')]
+        .filter(el => !el.disabled || true)
+        .filter(el => !(el.getAttribute('aria-label') || el.labels?.length || el.textContent.trim()))
+        .map(el => el.outerHTML.slice(0, 80))""")
+    assert unlabelled == []
+    names = page.p.evaluate("""() => [...document.querySelectorAll('.graph-svg .node[tabindex="0"]')]
+        .map(n => n.getAttribute('aria-label'))""")
+    assert all(names) and any("2.773" in n for n in names)
+
+
+# --- the modules on their own (imported into the page) ---------------------------------------
+
+def test_player_steps_by_hand_and_stale_timers_stop(page):
+    page.open()
+    result = page.p.evaluate("""async () => {
+        const { Player } = await import('/static/js/player.js');
+        const timers = [];
+        const p = new Player({ setTimer: (fn) => { timers.push(fn); return timers.length; },
+                               clearTimer: () => {} });
+        const seen = [];
+        p.subscribe((e) => seen.push(e.step));
+        p.load(5, 0);
+        p.forward(); p.forward(); p.back();
+        p.play();                 // timer 1
+        p.pause(); p.play();      // timer 2; timer 1 is stale now
+        timers[0]();              // a stale tick does nothing
+        const afterStale = p.step;
+        timers[1]();              // a live tick steps and schedules the next
+        return { seen, afterStale, step: p.step, timers: timers.length, playing: p.playing };
+    }""")
+    assert result["seen"] == [0, 1, 2, 1, 1, 1, 1, 2]  # load, steps, play, pause, play, tick
+    assert result["afterStale"] == 1
+    assert result["step"] == 2
+    assert result["timers"] == 3
+    assert result["playing"] is True
+
+
+def test_state_round_trips_through_the_hash(page):
+    page.open()
+    result = page.p.evaluate("""async () => {
+        const { toHash, fromHash, initialState } = await import('/static/js/state.js');
+        const s = { ...initialState(''), expression: 'a = θ*θ; f = a + 1', values: { 'θ': -0.5 },
+                    step: 3, pass: 'forward', tangent: 'θ', lang: 'ko', digits: 6 };
+        const back = fromHash('#' + toHash(s));
+        return { same: JSON.stringify(back) === JSON.stringify({ expression: s.expression,
+                   values: s.values, step: 3, pass: 'forward', tangent: 'θ', lang: 'ko', digits: 6 }),
+                 junk: fromHash('#step=-4&digits=99&pass=sideways&lang=fr&at=x=abc;y=2') };
+    }""")
+    assert result["same"] is True
+    assert result["junk"] == {"values": {"y": 2}}
+
+
+def test_number_formatting(page):
+    page.open()
+    out = page.p.evaluate("""async () => {
+        const { fmt, full } = await import('/static/js/format.js');
+        return [fmt(2.0794415416798357), fmt(1.5), fmt(3), fmt(0.6931471805599453), fmt(-0.19661193),
+                fmt('inf'), fmt('-inf'), fmt('nan'), fmt(123456789), fmt(0.0000123), fmt(2.77258872, 8),
+                full(0.6931471805599453)];
+    }""")
+    assert out == ["2.079", "1.5", "3", "0.6931", "−0.1966", "∞", "−∞", "NaN", "1.235e8", "1.23e-5",
+                   "2.7725887", "0.6931471805599453"]
+
+
+def test_non_finite_values_are_shown_and_warned(page):
+    page.open(hash_for("f = ln(x)", {"x": 0}))
+    assert page.output_label() == "f = −∞"
+    assert "not finite" in page.p.inner_text("#warnings")
+
+
+def test_served_assets_need_no_network_but_the_app(page):
+    requests: list[str] = []
+    page.p.on("request", lambda r: requests.append(r.url))
+    page.open()
+    page.p.wait_for_timeout(200)
+    assert requests and all(r.startswith(page.url) or r.startswith("data:") for r in requests)
