@@ -12,11 +12,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from engine import layout as layout_module
+from engine.symbolic_jobs import POOL as symbolic_pool
 
 from . import __version__, errors
 from .middleware import BodyLimit, SecurityHeaders
 from .openapi import describe, install_openapi
-from .routes import examples, exports, functions, graph, health, pages
+from .routes import examples, exports, functions, graph, health, methods, pages
 from .settings import Settings
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -31,13 +32,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         layout_module.CACHE_SIZE = settings.layout_cache_size
         if settings.layout_warm_up:  # compiling graphviz.wasm takes ~1.5 s: not on a request
             threading.Thread(target=layout_module.warm_up, name="graphviz-warm-up", daemon=True).start()
+        if settings.symbolic_warm_up:  # SymPy's import in the workers, likewise
+            threading.Thread(target=symbolic_pool.warm, name="sympy-warm-up", daemon=True).start()
         yield
 
     app = FastAPI(title="chainrule", version=__version__, description=describe(settings),
                   lifespan=lifespan, redoc_url=None)
     app.state.settings = settings
     errors.install(app)
-    for module in (graph, exports, functions, examples):
+    for module in (graph, exports, functions, examples, methods):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(pages.router)

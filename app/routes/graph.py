@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import email.message
+from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..encoding import BodyError, dumps, loads
 from ..errors import APIError, error_responses
@@ -16,6 +17,8 @@ from ..schemas import GraphRequest, GraphResponse
 from ..settings import Settings
 
 router = APIRouter(tags=["graph"])
+
+M = TypeVar("M", bound=BaseModel)
 
 REQUEST_BODY = {
     "requestBody": {
@@ -52,15 +55,15 @@ def require_json(request: Request) -> None:
                    f"(got {content_type or 'no Content-Type'})", text=content_type)
 
 
-def parse_request(body: bytes) -> GraphRequest:
-    """JSON -> GraphRequest; a syntax error is a 400 with its line and column, a wrong field
+def parse_request(body: bytes, model: type[M] = GraphRequest) -> M:  # type: ignore[assignment]
+    """JSON -> a request model; a syntax error is a 400 with its line and column, a wrong field
     a 422 naming it (app.errors renders both)."""
     try:
         data = loads(body)
     except BodyError as err:
         raise APIError(400, "invalid_json", err.message, line=err.line, column=err.column) from None
     try:
-        return GraphRequest.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors()]) from None
 
