@@ -17,7 +17,7 @@ from engine.symbolic_jobs import POOL as symbolic_pool
 from . import __version__, errors
 from .middleware import BodyLimit, SecurityHeaders
 from .openapi import describe, install_openapi
-from .routes import examples, exports, functions, graph, health, methods, pages
+from .routes import docs, examples, exports, functions, graph, health, methods, pages
 from .settings import Settings
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -37,13 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
 
     app = FastAPI(title="chainrule", version=__version__, description=describe(settings),
-                  lifespan=lifespan, redoc_url=None)
+                  lifespan=lifespan, redoc_url=None, docs_url=None)
     app.state.settings = settings
     errors.install(app)
     for module in (graph, exports, functions, examples, methods):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     # Added innermost first: SecurityHeaders wraps CORS wraps BodyLimit wraps the routes.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, max_query=settings.max_query_chars)
