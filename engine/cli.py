@@ -36,6 +36,9 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
             if not math.isfinite(value):
                 raise ExpressionError(f"the value of '{name}' must be finite, not {text.strip()}",
                                       code="invalid_value", text=text)
+            if name in out and out[name] != value:
+                raise ExpressionError(f"'{name}' is given two values ({out[name]!r} and {value!r}) "
+                                      "in --at; give it one", code="invalid_value", text=name)
             out[name] = value
     return out
 

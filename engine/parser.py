@@ -118,6 +118,10 @@ class _Parser:
                     f"line {line} is an expression whose value is never used: only the last statement "
                     "may be a bare expression (give it a name, as in a = ..., or join the lines)", stmt[0])
             node = self._expression(stmt)
+            if target is not None and target.text in self.variables_seen:
+                raise self.error(f"{_q(target.text)} is used in its own definition: a name stands for one "
+                                 f"value, so give the result another name, as in {_clip(target.text)}2 = ...",
+                                 target)
             if target is not None:
                 self.builder.name(node, target.text)
                 self.assigned[target.text] = (node, self.loc.where(target.pos)[0])

@@ -119,6 +119,7 @@ def test_bad_input_exits_2_with_message_and_caret(args, message, caret_line, col
     (["grad", "x", "--at", "x"], "--at expects name=value pairs"),
     (["grad", "x", "--at", "x=inf"], "must be finite"),
     (["grad", "x", "--at", "x=1", "--wrt", "q"], "cannot differentiate with respect to 'q'"),
+    (["grad", "x", "--at", "x=1", "x=2"], "'x' is given two values"),
 ])
 def test_bad_values_exit_2_with_message(args, message):
     r = run(*args)

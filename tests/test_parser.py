@@ -224,6 +224,8 @@ def error_of(text: str, limits: Limits | None = None) -> ExpressionError:
     ("x = 1; y = 2; sin = x", 1, 14, "cannot assign to 'sin': it is a function"),
     ("a = 1\na = 2\na", 2, 0, "'a' is already assigned on line 1"),
     ("b = x + 1\nx = 2\nb", 2, 0, "'x' is already used as a variable on line 1"),
+    ("y = 1; x = x + 1", 1, 7, "'x' is used in its own definition"),
+    ("a = a", 1, 0, "'a' is used in its own definition"),
     ("x\n+ 1", 1, 0, "only the last statement may be a bare expression"),
     ("a = x\nx*x\na", 2, 0, "only the last statement may be a bare expression"),
     ("a = \nb", 1, 2, "nothing after '=': give 'a' a value"),

@@ -24,7 +24,6 @@ from engine.symbolic import to_sympy
 VARIABLES = ("x", "y", "z")
 CONSTANTS = (1.0, 2.0, 3.0, 0.5, 1.5, 0.25, -1.0, -2.0, -0.5, 0.0, -0.0)
 OP_NAMES = tuple(sorted(OPS))
-EPS = 2.0**-52
 SETTINGS = settings(deadline=None, max_examples=300, derandomize=True,
                     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 
@@ -54,6 +53,8 @@ def trees(draw, max_ops: int = 10):
                 args.append(draw(st.sampled_from(pool)))
         pool.append((name, *args))
     return pool[-1]
+
+
 # Points on a grid of 1/16 so that ties and zeros (kinks, poles) are actually hit.
 coordinates = st.integers(-48, 48).map(lambda k: k / 16)
 points = st.fixed_dictionaries(dict.fromkeys(VARIABLES, coordinates))
@@ -154,7 +155,7 @@ def oracle(graph):
 
 # --- the properties ------------------------------------------------------------------------------
 
-@SETTINGS
+@settings(SETTINGS, max_examples=500)
 @given(tree=trees(), point=points)
 @example(tree=("mul", ("pow", ("var", "x"), ("const", 2.0)), ("ln", ("var", "y"))),
          point={"x": 1.0, "y": 2.0, "z": 0.0})
