@@ -125,10 +125,13 @@ def evaluate(expression: str | Graph, values: Mapping[str, float], *,
     return Evaluation(graph, fwd, rev, tan, warnings)
 
 
-def grad(expression: str | Graph, values: Mapping[str, float] | None = None,
+def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,
          wrt: list[str] | None = None, **kw: float) -> tuple[float, dict[str, float] | list[float]]:
     """The value and gradient in one call: `grad("x*y", x=3, y=4)` gives (12.0, {'x': 4.0, 'y': 3.0});
-    with `wrt=["x", "x"]` the gradient is a list in that order."""
+    with `wrt=["x", "x"]` the gradient is a list in that order. (A variable named `wrt` takes
+    its value from the `values` mapping.)"""
+    if isinstance(wrt, str):
+        raise TypeError(f"wrt must be a list of variable names, such as [{wrt!r}], not a string")
     point = dict(values or {}, **kw)
     ev = evaluate(expression, point, trace=False)
     return ev.value, (ev.gradient if wrt is None else ev.gradient_wrt(wrt))

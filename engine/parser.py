@@ -76,7 +76,8 @@ def _q(text: str) -> str:
 
 
 def suggest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    """" — did you mean 'sin'?" for the nearest known name (SIN and ReLU find theirs too)."""
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
 
 

@@ -330,3 +330,36 @@ def test_nonfinite_constant_from_the_builder_has_a_label():
     assert labels == ["x", "inf", "×", "nan", "+"], (
         f"BUG in engine/graph.py format_number: int(v) on an inf or nan constant raises, so "
         f"Graph.label and Evaluation.nodes() crash: {labels}")
+
+
+def test_grad_helper_arguments():
+    from engine import grad
+
+    assert grad("x*y", {"x": 3}, y=4) == (12.0, {"x": 4.0, "y": 3.0})
+    assert grad("x*y", x=3, y=4, wrt=["y", "x", "y"]) == (12.0, [3.0, 4.0, 3.0])
+    # Variables may be called `values` or `expression`; `wrt` comes in the mapping.
+    assert grad("values*expression", values=2, expression=3) == (6.0, {"values": 3.0, "expression": 2.0})
+    assert grad("wrt*2", {"wrt": 3}) == (6.0, {"wrt": 2.0})
+    with pytest.raises(TypeError, match="list of variable names"):
+        grad("xy*2", xy=1, wrt="xy")  # not ['x', 'y']
+
+
+def test_sympy_expression_is_built_from_the_graph_exactly():
+    import sympy as sp
+
+    from engine.symbolic import to_sympy
+
+    x, y = sp.Symbol("x", real=True), sp.Symbol("y", real=True)
+    assert to_sympy(compile("(x^2 + 2x) * ln(y)")) == (x**2 + 2 * x) * sp.log(y)
+    assert to_sympy(compile("pi*x + e^y + π")) == sp.pi * x + sp.exp(y) + sp.pi
+    assert to_sympy(compile("x^2.0")) == x**2  # a whole number stays exact
+    half = to_sympy(compile("x * 0.5")).coeff(x)
+    assert half.is_Float and float(half) == 0.5
+    assert to_sympy(compile("log(x, 2) + max(x, y) + relu(y)")) == (
+        sp.log(x) / sp.log(2) + sp.Max(x, y) + sp.Max(0, y))
+    # Non-recursive over a deep graph (SymPy's own operations may recurse; building does not).
+    b = GraphBuilder(max_nodes=None)
+    v = b.var("x")
+    for _ in range(3000):
+        v = b.op("add", v, b.const(1.0))
+    assert to_sympy(b.build(v)) == x + 3000
