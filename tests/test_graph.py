@@ -363,3 +363,54 @@ def test_sympy_expression_is_built_from_the_graph_exactly():
     for _ in range(3000):
         v = b.op("add", v, b.const(1.0))
     assert to_sympy(b.build(v)) == x + 3000
+
+
+# --- the trace, as a viewer replays it ------------------------------------------------------
+
+def test_trace_events_of_x_times_x():
+    ev = evaluate("x*x", {"x": 3}, tangent_of="x")
+    t = ev.trace()
+    assert t["forward"] == [{"type": "evaluate", "node": "n0", "value": 3.0},
+                            {"type": "evaluate", "node": "n1", "value": 9.0}]
+    edge = {"source": "n0", "target": "n1"}
+    assert t["backward"] == [
+        {"type": "seed", "node": "n1", "grad": 1.0},
+        {"type": "visit", "node": "n1", "grad": 1.0},
+        {"type": "local", "edge": "e0", **edge, "index": 0, "local": 3.0},
+        {"type": "contribute", "edge": "e0", **edge, "contribution": 3.0},
+        {"type": "accumulate", "edge": "e0", "node": "n0", "before": 0.0, "grad": 3.0},
+        {"type": "local", "edge": "e1", **edge, "index": 1, "local": 3.0},
+        {"type": "contribute", "edge": "e1", **edge, "contribution": 3.0},
+        {"type": "accumulate", "edge": "e1", "node": "n0", "before": 3.0, "grad": 6.0},
+    ]
+    assert t["tangent"] == [
+        {"type": "seed", "node": "n0", "tangent": 1.0},
+        {"type": "local", "edge": "e0", **edge, "index": 0, "local": 3.0},
+        {"type": "term", "edge": "e0", **edge, "term": 3.0},
+        {"type": "local", "edge": "e1", **edge, "index": 1, "local": 3.0},
+        {"type": "term", "edge": "e1", **edge, "term": 3.0},
+        {"type": "tangent", "node": "n1", "tangent": 6.0},
+    ]
+    json.dumps(t, allow_nan=False)  # plain data
+
+
+def test_replaying_the_backward_trace_rebuilds_every_gradient_and_the_table():
+    ev = evaluate("a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d + sin(c)", {"x": 1.5, "y": 2})
+    grads: dict[str, float] = {}
+    for step in ev.trace()["backward"]:
+        if step["type"] == "seed":
+            grads[step["node"]] = step["grad"]
+        elif step["type"] == "contribute":
+            grads[step["source"]] = grads.get(step["source"], 0.0) + step["contribution"]
+        elif step["type"] == "accumulate":
+            assert grads[step["node"]] == step["grad"]  # the running sum, as shown
+        elif step["type"] == "visit":
+            assert grads[step["node"]] == step["grad"]  # complete before it is sent on
+    by_id = {n["id"]: n for n in ev.nodes()}
+    for node_id, g in grads.items():
+        assert by_id[node_id]["grad"] == g
+    rows = {r["name"]: r for r in ev.table()}
+    assert rows["x"]["grad"] == ev.gradient["x"] and rows["y"]["grad"] == ev.gradient["y"]
+    f = next(n for n in ev.nodes() if n["name"] == "f")
+    assert [loc["source"] for loc in rows["f"]["locals"]] == f["inputs"]  # c*d and sin(c)
+    assert [loc["local"] for loc in rows["f"]["locals"]] == [1.0, 1.0]
