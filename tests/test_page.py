@@ -229,6 +229,20 @@ def test_typing_x_times_y_gives_gradients_4_and_3(page):
     assert page.p.inner_text('#variables .var[data-name="y"] .vgrad') == "∂f/∂y = 3"
 
 
+def test_a_new_name_gets_a_field(page):
+    page.open()
+    # The server names a variable it has no value for (a 422, which Chromium logs); the page
+    # gives it 1 and asks again.
+    page.expect_422 = True
+    before = page.renders()
+    page.p.fill("#expr", "(x^2 + 2x) * ln(y) + z")
+    page.wait_render(before)
+    assert page.p.locator("#variables .var").count() == 3
+    assert page.p.input_value('#variables .var[data-name="z"] input[type=number]') == "1"
+    assert page.p.inner_text('#variables .var[data-name="z"] .vgrad') == "∂f/∂z = 1"
+    assert page.p.input_value('#variables .var[data-name="y"] input[type=number]') == "2"
+
+
 def test_values_change_numbers_but_not_the_layout(page):
     page.open(hash_for(NAMED, {"x": 1, "y": 2}))
     positions = page.p.evaluate("() => [...document.querySelectorAll('.graph-svg .shape')]"

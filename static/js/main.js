@@ -210,6 +210,8 @@ player.subscribe((e) => {
   $("to-start").disabled = $("step-back").disabled = e.step === 0;
   $("to-end").disabled = $("step-forward").disabled = e.step === e.count;
   body.classList.toggle("playing", e.playing);
+  // A screen reader hears each step taken by hand, not a stream of them during playback.
+  $("narration").setAttribute("aria-live", e.playing ? "off" : "polite");
   const play = $("play");
   play.setAttribute("aria-label", t(e.playing ? "pause" : "play"));
   play.title = t(e.playing ? "pause" : "play");
