@@ -9,6 +9,7 @@ which keeps a 100,000-node graph small and every pass a flat loop.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ class Graph:
 
     __slots__ = (
         "_edges",
+        "_plan",
         "aliases",
         "inputs",
         "leaf",
@@ -57,26 +59,27 @@ class Graph:
         self.aliases = aliases or {}  # node -> further names bound to the same node
         self.literals = literals or {}  # constant node -> its text as typed ("2", "pi")
         self.output = output
-        vars_ = [i for i, op in enumerate(ops) if op is None and isinstance(leaf[i], str)]
-        self.var_nodes = tuple(vars_)
-        self.variables = tuple(leaf[i] for i in vars_)
         # A node needs a gradient iff it depends on some variable (as requires_grad in
         # PyTorch): constants and constant subexpressions receive none.
         needs = bytearray(len(ops))
+        var_nodes = []
         n_edges = 0
-        for i, op in enumerate(ops):
-            if op is None:
-                needs[i] = isinstance(leaf[i], str)
-            else:
-                args = inputs[i]
+        for i, args in enumerate(inputs):
+            if args:
                 n_edges += len(args)
                 for s in args:
                     if needs[s]:
                         needs[i] = 1
                         break
+            elif isinstance(leaf[i], str):
+                needs[i] = 1
+                var_nodes.append(i)
+        self.var_nodes = tuple(var_nodes)
+        self.variables = tuple(leaf[i] for i in var_nodes)
         self.needs_grad = needs
         self.n_edges = n_edges
         self._edges: list[Edge] | None = None
+        self._plan = None  # engine.passes.Plan: the passes' flat lists, made on first use
 
     def __len__(self) -> int:
         return len(self.ops)
@@ -142,8 +145,8 @@ class Graph:
 
 
 def format_number(v: float) -> str:
-    """Shortest text that reads back as the same float: 2 rather than 2.0."""
-    if v == int(v) and abs(v) < 1e16:
+    """Shortest text that reads back as the same float: 2 rather than 2.0; inf, nan."""
+    if math.isfinite(v) and v == int(v) and abs(v) < 1e16:
         return str(int(v))
     return repr(v)
 
@@ -156,7 +159,7 @@ class GraphBuilder:
     >>> a = b.op("mul", x, x)          # two edges from x
     >>> g = b.build(b.op("add", a, b.op("mul", b.const(2), x)))
     >>> len(g), g.variables
-    (6, ('x',))
+    (5, ('x',))
     """
 
     def __init__(self, max_nodes: int | None = None) -> None:
@@ -170,7 +173,7 @@ class GraphBuilder:
         self._share: dict[tuple, int] = {}
 
     def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple) -> int:
-        i = len(self.ops)
+        i = len(self.ops)  # this int object is the node's id wherever it is used
         if self.max_nodes is not None and i >= self.max_nodes:
             raise LimitExceeded(
                 f"the graph would have more than {self.max_nodes} nodes; simplify the expression",
@@ -190,7 +193,7 @@ class GraphBuilder:
     def const(self, value: float, literal: str | None = None) -> int:
         value = float(value)
         # -0.0 == 0.0 but they are different constants (1/-0.0 is -inf).
-        key = ("const", value, str(value))
+        key = ("const", value, math.copysign(1.0, value))
         found = self._share.get(key)
         if found is None:
             found = self._new(None, (), value, key)
@@ -221,7 +224,7 @@ class GraphBuilder:
         """Finish the graph. With `prune`, nodes the output does not depend on are dropped."""
         if prune:
             keep = self._ancestors(output)
-            if not all(keep):
+            if 0 in keep:
                 return self._renumbered(keep, output)
         self._share = {}  # the finished graph does not need the sharing table
         return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases, self.literals)

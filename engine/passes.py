@@ -1,17 +1,30 @@
 """The three passes over a graph: forward values, reverse adjoints, forward-mode tangents.
 
-Each is one flat loop in topological order (or its reverse): no recursion, so a
-100,000-deep chain is as easy as a short one. Both AD modes read the same `Op.partials`.
-With `trace=True` a pass also records, as plain tuples, every step a viewer can replay
-(see `engine.trace` for their meaning and their JSON form); without it the loops do no
-bookkeeping beyond the numbers.
+Each is a flat loop in topological order (or its reverse): no recursion, so a 100,000-deep
+chain is as easy as a short one. Both AD modes read the same `Op.partials`, in two steps:
+
+1. Local derivatives. d target / d source on an edge depends on forward values only, so every
+   edge's is computed before any adjoint moves: one rule call per edge for a small graph; for
+   a big one, each (op, argument) rule runs once on numpy vectors of all its edges, since the
+   rules are written for arrays.
+2. Accumulation. grad[source] += local × grad[target], edge by edge, latest target first: a
+   loop with no calls and nothing allocated but the floats (forward mode sums local × tangent).
+
+With `trace=True` a pass keeps what a viewer needs: each edge's local derivative and
+contribution. Its `events` (tuples, see `engine.trace` for their meaning and JSON form) are
+made from those numbers when first read: the running sums they show are replayed in the
+pass's own order, so they are bit for bit the sums the pass formed.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from .errors import ExpressionError
 from .graph import Graph
@@ -21,12 +34,49 @@ from .ops import SCALAR, SCALAR_ERRORS, numpy_rule
 EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
     "evaluate", "seed", "visit", "local", "contribute", "accumulate", "term", "tangent")
 
+#: From this many edges needing a gradient, local derivatives are computed with numpy
+#: (a few microseconds per op present, then a few nanoseconds per edge); below, per edge.
+NUMPY_EDGES = 400
+
+
+class Events(Sequence):
+    """A pass's trace: its event tuples, made on first reading and kept."""
+
+    __slots__ = ("_events", "_make")
+
+    def __init__(self, make: Callable[[], list[tuple]]) -> None:
+        self._make: Callable[[], list[tuple]] | None = make
+        self._events: list[tuple] | None = None
+
+    def _list(self) -> list[tuple]:
+        if self._events is None:
+            self._events = self._make()  # type: ignore[misc]
+            self._make = None  # drop what it closed over
+        return self._events
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._list()[i]
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Events):
+            other = other._list()
+        return isinstance(other, list) and self._list() == other
+
+    def __repr__(self) -> str:
+        return f"Events({self._list()!r})"
+
 
 @dataclass
 class Forward:
     values: list[float]
     first_nonfinite: int | None  # first node (topological order) whose value is inf or nan
-    events: list[tuple] | None = None
+    events: Sequence[tuple] | None = None
 
 
 @dataclass
@@ -35,7 +85,7 @@ class Reverse:
     first_nonfinite: int | None  # first node (in the reverse pass) whose adjoint is inf or nan
     edge_local: list[float | None] | None = None  # d target / d source per edge, when recorded
     edge_contribution: list[float | None] | None = None
-    events: list[tuple] | None = None
+    events: Sequence[tuple] | None = None
 
 
 @dataclass
@@ -45,7 +95,132 @@ class Tangents:
     depends: bytearray  # 1 where a node depends on the seeded inputs
     edge_local: list[float | None] | None = None
     edge_term: list[float | None] | None = None
-    events: list[tuple] | None = None
+    events: Sequence[tuple] | None = None
+
+
+# --- what the passes precompute once per graph -----------------------------------------------
+
+class Plan:
+    """A graph flattened for the passes' loops; built on first use and kept on the graph.
+
+    Forward: the op nodes in order with their forward rule and arguments (`arg1` is -1 for
+    one argument), and the constants. Reverse: the edges whose source needs a gradient, in the
+    order the reverse pass visits them (target descending, argument index ascending), as
+    parallel lists; with their partial rules per edge for a small graph, or grouped by
+    (op, argument) as numpy index arrays for a big one.
+    """
+
+    __slots__ = ("arg0", "arg1", "argpos", "consts", "fns", "groups", "op_nodes", "rules",
+                 "sources", "targets")
+
+    def __init__(self, graph: Graph) -> None:
+        ops, inputs, leaf, needs = graph.ops, graph.inputs, graph.leaf, graph.needs_grad
+        # Node ids above 256 are 32-byte objects: reuse those the graph holds in its input
+        # tuples rather than make a second set (a third of the plan's memory otherwise).
+        node: Sequence[int] = range(len(ops))
+        if len(ops) > 256:
+            node = list(node)
+            for args in inputs:
+                for s in args:
+                    node[s] = s
+        self.consts: list[tuple[int, float]] = []
+        self.op_nodes: list[int] = []
+        self.fns: list[Callable] = []
+        self.arg0: list[int] = []
+        self.arg1: list[int] = []
+        for i, op in enumerate(ops):
+            args = inputs[i]
+            if op is None:
+                if leaf[i].__class__ is not str:
+                    self.consts.append((i, leaf[i]))  # type: ignore[arg-type]
+                continue
+            if len(args) > 2:
+                raise NotImplementedError("ops of more than two arguments need a branch in forward()")
+            self.op_nodes.append(node[i])
+            self.fns.append(op.forward)
+            self.arg0.append(args[0])
+            self.arg1.append(args[1] if len(args) == 2 else -1)
+        sources: list[int] = []
+        targets: list[int] = []
+        argpos = bytearray()
+        for t in range(graph.output, -1, -1):
+            if ops[t] is None or not needs[t]:
+                continue
+            for k, s in enumerate(inputs[t]):
+                if needs[s]:
+                    sources.append(s)
+                    targets.append(node[t])
+                    argpos.append(k)
+        self.sources, self.targets, self.argpos = sources, targets, bytes(argpos)
+        self.rules: list[tuple] | None = None
+        self.groups: list[tuple] | None = None
+        if len(sources) >= NUMPY_EDGES:
+            self.groups = _groups(graph, targets, self.argpos)
+        else:
+            self.rules = [(ops[t].partials[k], t, inputs[t][0],  # type: ignore[union-attr]
+                           inputs[t][1] if len(inputs[t]) == 2 else -1)
+                          for t, k in zip(targets, argpos)]
+
+
+def _groups(graph: Graph, targets: list[int], argpos: bytes) -> list[tuple]:
+    """(rule, positions in the edge lists, target nodes, first and second arguments) per
+    (op, argument index), as numpy index arrays."""
+    inputs = graph.inputs
+    t = np.array(targets, dtype=np.int32)
+    k = np.frombuffer(argpos, dtype=np.uint8)
+    arg0 = np.array([a[0] if a else -1 for a in inputs], dtype=np.int32)
+    arg1 = np.array([a[1] if len(a) == 2 else -1 for a in inputs], dtype=np.int32)
+    by_name = {graph.ops[i].name: graph.ops[i] for i in targets}  # type: ignore[union-attr]
+    code = {name: j for j, name in enumerate(by_name)}
+    op_of = np.array([code[graph.ops[i].name] for i in targets], dtype=np.int32)  # type: ignore[union-attr]
+    groups = []
+    for j, op in enumerate(by_name.values()):
+        for arg in range(op.arity):  # type: ignore[union-attr]
+            pos = np.flatnonzero((op_of == j) & (k == arg)).astype(np.int32)
+            if len(pos):
+                tt = t[pos]
+                groups.append((op.partials[arg], pos, tt, arg0[tt],  # type: ignore[union-attr]
+                               arg1[tt] if op.arity == 2 else None))  # type: ignore[union-attr]
+    return groups
+
+
+def prepare(graph: Graph) -> Plan:
+    """The graph's plan, built once (the first pass does this; call it to do so up front)."""
+    plan = graph._plan
+    if plan is None:
+        plan = graph._plan = Plan(graph)
+    return plan
+
+
+def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> list[float]:
+    """d target / d source for the plan's edges (those whose source needs a gradient), in the
+    plan's order: step 1 of both AD modes."""
+    plan = plan or prepare(graph)
+    if plan.groups is not None:
+        v = np.array(values, dtype=np.float64)
+        out = np.empty(len(plan.sources))
+        with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
+            for rule, pos, t, a, b in plan.groups:
+                out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
+        return out.tolist()
+    S = SCALAR
+    try:
+        return [rule(S, values[t], values[a]) if b < 0 else rule(S, values[t], values[a], values[b])
+                for rule, t, a, b in plan.rules]  # type: ignore[union-attr]
+    except SCALAR_ERRORS:  # a domain edge somewhere (log 0, 1/0): edge by edge, with numpy there
+        return [_local(graph, values, t, k) for t, k in zip(plan.targets, plan.argpos)]
+
+
+def _local(graph: Graph, values: list[float], t: int, k: int) -> float:
+    """d t / d (its k-th input), with Python floats."""
+    rule = graph.ops[t].partials[k]  # type: ignore[union-attr]
+    args = graph.inputs[t]
+    try:
+        if len(args) == 2:
+            return float(rule(SCALAR, values[t], values[args[0]], values[args[1]]))
+        return float(rule(SCALAR, values[t], values[args[0]]))
+    except SCALAR_ERRORS:  # a domain edge: numpy gives the IEEE inf or nan
+        return numpy_rule(rule, values[t], *[values[j] for j in args])
 
 
 def _first_nonfinite(xs: list[float], order: range) -> int | None:
@@ -58,6 +233,22 @@ def _first_nonfinite(xs: list[float], order: range) -> int | None:
     return None
 
 
+def _edge_ids(graph: Graph, plan: Plan) -> list[int]:
+    """The id of each of the plan's edges (edges are numbered by target, then argument)."""
+    first = graph.edge_ids()
+    return [first[t] + k for t, k in zip(plan.targets, plan.argpos)]
+
+
+def _by_edge(graph: Graph, edge_ids: list[int], xs: list[float]) -> list[float | None]:
+    """Per-plan-edge numbers spread over all edges by id; None on edges not in the plan."""
+    out: list[float | None] = [None] * graph.n_edges
+    for e, x in zip(edge_ids, xs):
+        out[e] = x
+    return out
+
+
+# --- forward ----------------------------------------------------------------------------------
+
 def leaf_values(graph: Graph, values: Mapping[str, float]) -> dict[str, float]:
     """Each variable's value as a float; a missing one is an error that names it."""
     out = {}
@@ -65,129 +256,95 @@ def leaf_values(graph: Graph, values: Mapping[str, float]) -> dict[str, float]:
         if name not in values:
             raise ExpressionError(f"no value given for the variable '{name}'", code="missing_value",
                                   text=name)
-        v = values[name]
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ExpressionError(f"the value of '{name}' must be a number, not {v!r}",
-                                  code="invalid_value", text=name)
-        out[name] = float(v)
+        out[name] = _real(name, values[name], "value")
     return out
+
+
+def _real(name: str, v: object, what: str) -> float:
+    """Any real number (int, float, numpy scalar; not a bool) as a float64."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        raise ExpressionError(f"the {what} of '{name}' must be a number, not {v!r}",
+                              code="invalid_value", text=name)
+    try:
+        return float(v)
+    except OverflowError:
+        raise ExpressionError(f"the {what} of '{name}' is too large for a float64 (at most about "
+                              f"1.8e308)", code="invalid_value", text=name) from None
 
 
 def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> Forward:
     """Every node's value, in topological order."""
     env = leaf_values(graph, values)
-    ops, inputs, leaf = graph.ops, graph.inputs, graph.leaf
-    n = len(ops)
-    vals = [0.0] * n
-    events: list[tuple] | None = [] if trace else None
+    plan = prepare(graph)
+    vals = [0.0] * len(graph.ops)
+    for i, v in plan.consts:
+        vals[i] = v
+    for name, i in zip(graph.variables, graph.var_nodes):
+        vals[i] = env[name]
     S = SCALAR
-    for i in range(n):
-        op = ops[i]
-        if op is None:
-            v = leaf[i]
-            vals[i] = env[v] if v.__class__ is str else v  # type: ignore[index, assignment]
-        else:
-            args = inputs[i]
-            f = op.forward
-            try:
-                if len(args) == 2:
-                    vals[i] = f(S, vals[args[0]], vals[args[1]])
-                else:
-                    vals[i] = f(S, vals[args[0]])
-            except SCALAR_ERRORS:
-                vals[i] = numpy_rule(f, *[vals[j] for j in args])
-        if events is not None:
-            events.append((EVALUATE, i, vals[i]))
-    return Forward(vals, _first_nonfinite(vals, range(n)), events)
+    for i, f, a, b in zip(plan.op_nodes, plan.fns, plan.arg0, plan.arg1):
+        try:
+            vals[i] = f(S, vals[a]) if b < 0 else f(S, vals[a], vals[b])
+        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives inf or nan
+            vals[i] = numpy_rule(f, vals[a]) if b < 0 else numpy_rule(f, vals[a], vals[b])
+    events = Events(lambda: [(EVALUATE, i, v) for i, v in enumerate(vals)]) if trace else None
+    return Forward(vals, _first_nonfinite(vals, range(len(vals))), events)
 
+
+# --- reverse ----------------------------------------------------------------------------------
 
 def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
     """Adjoints d output / d node: seed 1 at the output, then push back edge by edge.
 
-    For each node, latest first: for each input that needs a gradient,
+    For each node, latest first, and each input that needs a gradient:
     local = d node / d input (the op's partial rule), contribution = local × grad[node],
     grad[input] += contribution. Gradients are accumulated, never assigned, so fan-out
     (x used three times) sums its three contributions.
     """
-    ops, inputs, needs = graph.ops, graph.inputs, graph.needs_grad
-    vals = fwd.values
+    plan = prepare(graph)
+    local = edge_locals(graph, fwd.values, plan)
     out = graph.output
-    n = len(ops)
-    grads = [0.0] * n
-    if trace:
-        return _reverse_traced(graph, vals, grads)
+    grads = [0.0] * len(graph.ops)
     grads[out] = 1.0
-    S = SCALAR
-    for i in range(out, -1, -1):
-        op = ops[i]
-        if op is None or not needs[i]:
-            continue
-        g = grads[i]
-        args = inputs[i]
-        pr = op.partials
-        o = vals[i]
-        if len(args) == 2:
-            a, b = args
-            va, vb = vals[a], vals[b]
-            if needs[a]:
-                try:
-                    grads[a] += pr[0](S, o, va, vb) * g
-                except SCALAR_ERRORS:
-                    grads[a] += numpy_rule(pr[0], o, va, vb) * g
-            if needs[b]:
-                try:
-                    grads[b] += pr[1](S, o, va, vb) * g
-                except SCALAR_ERRORS:
-                    grads[b] += numpy_rule(pr[1], o, va, vb) * g
-        else:
-            a = args[0]
-            try:
-                grads[a] += pr[0](S, o, vals[a]) * g
-            except SCALAR_ERRORS:
-                grads[a] += numpy_rule(pr[0], o, vals[a]) * g
-    return Reverse(grads, _first_nonfinite(grads, range(out, -1, -1)))
+    # Targets come latest first, so grads[t] is final when its edges are read.
+    for s, t, loc in zip(plan.sources, plan.targets, local):
+        grads[s] += loc * grads[t]
+    first = _first_nonfinite(grads, range(out, -1, -1))
+    if not trace:
+        return Reverse(grads, first)
+    if plan.groups is not None:
+        with np.errstate(all="ignore"):
+            contrib = (np.array(local) * np.array(grads)[plan.targets]).tolist()
+    else:
+        contrib = [loc * grads[t] for t, loc in zip(plan.targets, local)]
+    edge_ids = _edge_ids(graph, plan)
+    return Reverse(grads, first, _by_edge(graph, edge_ids, local), _by_edge(graph, edge_ids, contrib),
+                   Events(lambda: _reverse_events(graph, plan, edge_ids, local, contrib)))
 
 
-def _local(rule, o: float, argv: list[float]) -> float:
-    try:
-        return float(rule(SCALAR, o, *argv))
-    except SCALAR_ERRORS:
-        return numpy_rule(rule, o, *argv)
-
-
-def _reverse_traced(graph: Graph, vals: list[float], grads: list[float]) -> Reverse:
-    """The same pass as `reverse`, recording each edge's local, contribution and sum."""
-    ops, inputs, needs = graph.ops, graph.inputs, graph.needs_grad
+def _reverse_events(graph: Graph, plan: Plan, edge_ids: list[int], local: list[float],
+                    contrib: list[float]) -> list[tuple]:
+    """The reverse pass's events, replayed from its locals and contributions in its order."""
     out = graph.output
-    starts = graph.edge_ids()
-    local: list[float | None] = [None] * graph.n_edges
-    contrib: list[float | None] = [None] * graph.n_edges
     events: list[tuple] = []
-    if needs[out]:
-        grads[out] = 1.0
+    running = [0.0] * len(graph.ops)
+    if graph.needs_grad[out]:
+        running[out] = 1.0
         events.append((SEED, out, 1.0))
-    for i in range(out, -1, -1):
-        op = ops[i]
-        if op is None or not needs[i]:
-            continue
-        g = grads[i]
-        args = inputs[i]
-        events.append((VISIT, i, g))
-        argv = [vals[s] for s in args]
-        for k, s in enumerate(args):
-            if not needs[s]:
-                continue
-            e = starts[i] + k
-            loc = _local(op.partials[k], vals[i], argv)
-            c = loc * g
-            local[e], contrib[e] = loc, c
-            before = grads[s]
-            grads[s] = before + c
-            events.append((LOCAL, e, s, i, k, loc))
-            events.append((CONTRIBUTE, e, s, i, c))
-            events.append((ACCUMULATE, e, s, before, grads[s]))
-    return Reverse(grads, _first_nonfinite(grads, range(out, -1, -1)), local, contrib, events)
+    visiting = -1
+    for s, t, k, e, loc, c in zip(plan.sources, plan.targets, plan.argpos, edge_ids, local, contrib):
+        if t != visiting:
+            visiting = t
+            events.append((VISIT, t, running[t]))  # final: all of t's consumers came first
+        before = running[s]
+        running[s] = before + c
+        events.append((LOCAL, e, s, t, k, loc))
+        events.append((CONTRIBUTE, e, s, t, c))
+        events.append((ACCUMULATE, e, s, before, running[s]))
+    return events
 
+
+# --- forward mode -----------------------------------------------------------------------------
 
 def direction_of(graph: Graph, tangent: str | Mapping[str, float]) -> dict[str, float]:
     """A variable name means the unit direction along it; a mapping gives a direction."""
@@ -199,10 +356,11 @@ def direction_of(graph: Graph, tangent: str | Mapping[str, float]) -> dict[str, 
             raise ExpressionError(f"'{name}' is not a variable of this expression "
                                   f"(its variables: {', '.join(graph.variables) or 'none'})",
                                   code="unknown_variable", text=name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        v = _real(name, v, "tangent")
+        if not math.isfinite(v):
             raise ExpressionError(f"the tangent of '{name}' must be a finite number, not {v!r}",
                                   code="invalid_value", text=name)
-        out[name] = float(v)
+        out[name] = v
     return out
 
 
@@ -210,22 +368,21 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
             trace: bool = False) -> Tangents:
     """Forward mode: d node / d direction for every node, in one topological sweep.
 
-    tangent[node] = sum over inputs k of partial_k × tangent[input k], the same partial
-    rules the reverse pass uses. Nodes that do not depend on the seeded inputs keep 0.
+    tangent[node] = sum over inputs k of partial_k × tangent[input k], with the same local
+    derivatives the reverse pass uses. Nodes that do not depend on the seeded inputs keep 0.
     """
     seed = direction_of(graph, direction)
+    plan = prepare(graph)
+    local = _by_edge(graph, _edge_ids(graph, plan), edge_locals(graph, fwd.values, plan))
     ops, inputs, leaf = graph.ops, graph.inputs, graph.leaf
-    vals = fwd.values
     n = len(ops)
     tans = [0.0] * n
     dep = bytearray(n)
-    starts = graph.edge_ids() if trace else None
-    local: list[float | None] | None = [None] * graph.n_edges if trace else None
+    first_edge = graph.edge_ids()
     terms: list[float | None] | None = [None] * graph.n_edges if trace else None
     events: list[tuple] | None = [] if trace else None
     for i in range(n):
-        op = ops[i]
-        if op is None:
+        if ops[i] is None:
             name = leaf[i]
             if name.__class__ is str and name in seed:
                 tans[i] = seed[name]  # type: ignore[index]
@@ -233,28 +390,30 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
                 if events is not None:
                     events.append((SEED, i, tans[i]))
             continue
-        args = inputs[i]
         t = 0.0
-        argv = None
-        for k, s in enumerate(args):
+        for k, s in enumerate(inputs[i]):
             if not dep[s]:
                 continue
-            if argv is None:
-                argv = [vals[j] for j in args]
-            loc = _local(op.partials[k], vals[i], argv)
+            dep[i] = 1
+            e = first_edge[i] + k
+            loc: Any = local[e]  # None only past the output (a graph built without pruning)
+            if loc is None:
+                loc = local[e] = _local(graph, fwd.values, i, k)
             term = loc * tans[s]
             t += term
             if events is not None:
-                e = starts[i] + k  # type: ignore[index]
-                local[e], terms[e] = loc, term  # type: ignore[index]
+                terms[e] = term  # type: ignore[index]
                 events.append((LOCAL, e, s, i, k, loc))
                 events.append((TERM, e, s, i, term))
-        if argv is not None:
+        if dep[i]:
             tans[i] = t
-            dep[i] = 1
             if events is not None:
                 events.append((TANGENT, i, t))
-    return Tangents(seed, tans, dep, local, terms, events)
+    if not trace:
+        return Tangents(seed, tans, dep)
+    # Only the edges forward mode used keep their local derivative.
+    used = [loc if term is not None else None for loc, term in zip(local, terms)]  # type: ignore[arg-type]
+    return Tangents(seed, tans, dep, used, terms, events)
 
 
 def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[str, float] | list[float]:
