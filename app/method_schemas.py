@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from .schemas import FiniteFloat, Number
 
@@ -38,7 +38,7 @@ class NumericRequest(PointRequest):
     h: FiniteFloat = Field(1e-3, gt=0, description="the step")
     dtype: Literal["float64", "float32"] = Field("float64", description="float32 repeats the "
                                                  "experiment in single precision")
-    sweep: bool = Field(False, description="also run the error-vs-h experiment for all three methods")
+    sweep: StrictBool = Field(False, description="also run the error-vs-h experiment for all three methods")
     steps: StepRange | None = Field(None, description="the sweep's steps (default 1e-1 ... 1e-13)")
 
 

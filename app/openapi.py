@@ -1,5 +1,5 @@
 """The OpenAPI document: the API's description (encodings, errors, limits) and the request
-model that POST /api/v1/graph reads by hand (see routes/graph.py) added to its components."""
+models that the POST routes read by hand (see routes/graph.py) added to its components."""
 
 from __future__ import annotations
 
@@ -8,8 +8,21 @@ import json
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from .method_schemas import (
+    CheckRequest,
+    CompareRequest,
+    NumericRequest,
+    PathsRequest,
+    SnippetRequest,
+    SymbolicRequest,
+)
 from .schemas import GraphRequest
 from .settings import Settings
+
+#: Request models that routes read by hand (to control JSON parsing), so FastAPI does not
+#: see them; their schemas are added to the components here.
+REQUEST_MODELS = (GraphRequest, SymbolicRequest, NumericRequest, CompareRequest, PathsRequest,
+                  CheckRequest, SnippetRequest)
 
 
 def describe(s: Settings) -> str:
@@ -52,9 +65,10 @@ def install_openapi(app: FastAPI) -> None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description,
                                  routes=app.routes)
             components = schema.setdefault("components", {}).setdefault("schemas", {})
-            request = GraphRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-            components.update(request.pop("$defs", {}))
-            components["GraphRequest"] = request
+            for model in REQUEST_MODELS:
+                request = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(request.pop("$defs", {}))
+                components[model.__name__] = request
             _add_response_example(schema, app)
             app.openapi_schema = schema
         return app.openapi_schema
