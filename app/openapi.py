@@ -16,12 +16,12 @@ from .method_schemas import (
     SnippetRequest,
     SymbolicRequest,
 )
-from .schemas import GraphRequest
+from .schemas import GraphRequest, ParseRequest
 from .settings import Settings
 
 #: Request models that routes read by hand (to control JSON parsing), so FastAPI does not
 #: see them; their schemas are added to the components here.
-REQUEST_MODELS = (GraphRequest, SymbolicRequest, NumericRequest, CompareRequest, PathsRequest,
+REQUEST_MODELS = (GraphRequest, ParseRequest, SymbolicRequest, NumericRequest, CompareRequest, PathsRequest,
                   CheckRequest, SnippetRequest)
 
 

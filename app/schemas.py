@@ -218,6 +218,25 @@ class GraphResponse(BaseModel):
     warnings: list[GraphWarning]
 
 
+# --- POST /api/v1/parse ----------------------------------------------------------------
+
+class ParseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"expression": "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"}]})
+    expression: StrictStr
+
+
+class ParseResponse(BaseModel):
+    """What an expression is, before any value: a page asks this to learn which variables need
+    values without provoking an error for the ones it does not know yet."""
+
+    variables: list[str] = Field(description="in order of first appearance")
+    names: list[str] = Field(description="names given to intermediates, in order")
+    nodes: int = Field(description="nodes in the graph")
+    edges: int
+    warnings: list[str]
+
+
 # --- GET /api/v1/functions, /api/v1/examples, /healthz ----------------------------------
 
 class Function(BaseModel):
@@ -230,6 +249,9 @@ class Function(BaseModel):
     spelling: str | None = Field(description="the function name to call it by, if any")
     symbol: str | None = Field(description="its operator symbol, if any")
     subgradient: str | None = Field(description="the choice made where the derivative does not exist")
+    partials: list[str] = Field(description="d op / d each argument, in the arguments' names a, b "
+                                            "(SymPy's text, derived from the op's SymPy counterpart)")
+    partials_latex: list[str]
 
 
 class Constant(BaseModel):

@@ -26,6 +26,7 @@ from .ops import OPS
 
 DEFAULT_BUDGET_S = 2.0
 MAX_EXACT_BITS = 100_000  # an exact constant power larger than this is not attempted
+MAX_EXACT_EXPONENT = 10_000  # (3x)^(10^9) expands to 3^(10^9)·x^(10^9): refuse such exponents
 DIGITS = 30  # working precision for evaluating SymPy's derivative at the point
 
 # --- graphs cross the process boundary as plain data (ops by name) -------------------------
@@ -46,10 +47,17 @@ def graph_from_state(state: dict) -> Graph:
 def exact_power_problem(graph: Graph, values: list[float]) -> str | None:
     """Why exact arithmetic on this graph would not finish, or None. SymPy keeps integer
     constants exact, so 9^9^9 is a number with 370 million digits; refuse before trying."""
+    needs = graph.needs_grad
     for i, op in enumerate(graph.ops):
-        if op is None or op.name != "pow" or graph.needs_grad[i]:
+        if op is None or op.name != "pow":
             continue
         base, exp = (values[s] for s in graph.inputs[i])
+        if needs[i]:
+            if (not needs[graph.inputs[i][1]] and math.isfinite(exp) and exp.is_integer()
+                    and abs(exp) > MAX_EXACT_EXPONENT):
+                return (f"the power at n{i} has the integer exponent {_short(exp)}; exact "
+                        f"symbolic work is limited to exponents up to {MAX_EXACT_EXPONENT:,}")
+            continue
         if not (math.isfinite(base) and math.isfinite(exp)):
             return f"the constant power at n{i} is too large to compute exactly"
         if abs(base) > 1 and exp > 0:
@@ -87,6 +95,15 @@ def _number(value) -> float | str:
                                                   ("inf" if c.real > 0 else "-inf"))
 
 
+def _value_at(expr, subs: dict) -> float | str:
+    """Evaluate at the point; substituting first (not evalf's subs=) keeps 1/x at 0 a zoo
+    instead of a ZeroDivisionError inside mpmath."""
+    try:
+        return _number(expr.xreplace(subs).evalf(DIGITS))
+    except (ArithmeticError, ValueError, TypeError):
+        return "nan"
+
+
 def _forms(expr) -> dict:
     import sympy as sp
 
@@ -111,7 +128,7 @@ def derivatives_job(state: dict, point: dict, candidates: dict):
     for v in graph.variables:
         d = sp.diff(expr, syms[v])
         derivs[v] = d
-        yield ("derivative", v, _forms(d), _number(d.evalf(DIGITS, subs=subs)))
+        yield ("derivative", v, _forms(d), _value_at(d, subs))
     for v, d in derivs.items():
         yield ("simplified", v, _forms(sp.simplify(d)))
     for v, cand_state in candidates.items():

@@ -129,3 +129,21 @@ def test_snippet(client):
 def test_errors_name_the_field(client, path, extra, field):
     d = post(client, path, None, 422, **{**LECTURE, **extra})
     assert d["detail"]["field"] == field, d
+
+
+def test_parse_lists_variables_without_values(client):
+    d = post(client, "parse", None, expression="a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d")
+    assert d == {"variables": ["x", "y"], "names": ["a", "b", "c", "d", "f"], "nodes": 8,
+                 "edges": 9, "warnings": []}
+    err = post(client, "parse", None, 422, expression="a = x*")
+    assert err["detail"]["column"] == 6 and err["detail"]["field"] == "expression"
+
+
+def test_functions_carry_their_local_derivatives(client):
+    r = client.get("/api/v1/functions")
+    fs = {f["name"]: f for f in r.json()["functions"]}
+    assert fs["mul"]["partials"] == ["b", "a"]
+    assert fs["ln"]["partials"] == ["1/a"]
+    assert fs["div"]["partials"] == ["1/b", "-a/b**2"]
+    assert fs["exp"]["partials"] == ["exp(a)"]
+    assert all(len(f["partials"]) == f["arity"] == len(f["partials_latex"]) for f in fs.values())

@@ -221,3 +221,19 @@ def test_torch_snippet_is_python_and_matches():
         ours = engine.evaluate(graph, point)
         assert value == pytest.approx(ours.value, rel=1e-12)
         assert grads == pytest.approx(ours.gradient_wrt(wrt or list(graph.variables)), rel=1e-12)
+
+
+def test_symbolic_value_at_a_pole_keeps_the_other_derivatives():
+    g = engine.compile("x^-1 + y")
+    point = {"x": 0, "y": 1}
+    res = symbolic_derivatives(g, point, engine.forward(g, point).values)
+    assert res.status == "ok"
+    assert res.derivatives["x"].value == "nan" and res.derivatives["y"].value == 1.0
+
+
+def test_huge_integer_exponent_on_a_variable_is_refused_quickly():
+    g = engine.compile("(3x)^(10^9)")
+    start = time.perf_counter()
+    res = symbolic_derivatives(g, {"x": 1}, engine.forward(g, {"x": 1}).values)
+    assert time.perf_counter() - start < 0.5
+    assert res.status == "skipped" and "exponent" in res.notes[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import sympy as sp
 from fastapi import APIRouter
 
 from engine import CONSTANTS, FUNCTIONS, OPS, Op
@@ -27,13 +28,24 @@ def _syntax(op: Op) -> str:
     return ", ".join(calls)
 
 
+def _partials(op: Op) -> tuple[list[str], list[str]]:
+    """Each local derivative as a formula in a, b, derived by SymPy from the op's counterpart
+    (so it cannot disagree with the op table)."""
+    syms = [sp.Symbol(name, real=True) for name in ARGS[: op.arity]]
+    expr = op.sympy(sp, *syms)
+    diffs = [sp.diff(expr, s) for s in syms]
+    return [sp.sstr(d) for d in diffs], [sp.latex(d) for d in diffs]
+
+
 @cache
 def functions_body() -> dict:
     return {
         "functions": [{"name": op.name, "arity": op.arity, "label": op.label, "latex": op.latex,
                        "description": op.description, "syntax": _syntax(op),
                        "spelling": op.spelling or None, "symbol": op.symbol,
-                       "subgradient": op.subgradient or None} for op in OPS.values()],
+                       "subgradient": op.subgradient or None,
+                       **dict(zip(("partials", "partials_latex"), _partials(op)))}
+                      for op in OPS.values()],
         "constants": [{"name": name, "value": value} for name, value in CONSTANTS.items()],
     }
 
