@@ -22,6 +22,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,9 @@ EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
 #: From this many edges needing a gradient, local derivatives are computed with numpy
 #: (a few microseconds per op present, then a few nanoseconds per edge); below, per edge.
 NUMPY_EDGES = 400
+#: Adjoints are accumulated with numpy when the plan's edges fall into runs this long on
+#: average (a wide graph, such as a sum of many terms); otherwise by the Python loop.
+NUMPY_RUN = 32
 
 
 class Events(Sequence):
@@ -110,7 +114,7 @@ class Plan:
     (op, argument) as numpy index arrays for a big one.
     """
 
-    __slots__ = ("arg0", "arg1", "argpos", "consts", "fns", "groups", "op_nodes", "rules",
+    __slots__ = ("arg0", "arg1", "argpos", "consts", "fns", "groups", "op_nodes", "rules", "runs",
                  "sources", "targets")
 
     def __init__(self, graph: Graph) -> None:
@@ -154,8 +158,10 @@ class Plan:
         self.sources, self.targets, self.argpos = sources, targets, bytes(argpos)
         self.rules: list[tuple] | None = None
         self.groups: list[tuple] | None = None
+        self.runs: tuple[list[int], np.ndarray, np.ndarray] | None = None
         if len(sources) >= NUMPY_EDGES:
             self.groups = _groups(graph, targets, self.argpos)
+            self.runs = _runs(sources, targets)
         else:
             self.rules = [(ops[t].partials[k], t, inputs[t][0],  # type: ignore[union-attr]
                            inputs[t][1] if len(inputs[t]) == 2 else -1)
@@ -184,6 +190,22 @@ def _groups(graph: Graph, targets: list[int], argpos: bytes) -> list[tuple]:
     return groups
 
 
+def _runs(sources: list[int], targets: list[int]) -> tuple[list[int], np.ndarray, np.ndarray] | None:
+    """Where the edges split into runs in which no edge adds to a grad that a later edge of the
+    same run reads: each run's contributions can then be computed at once. The run starts,
+    and the sources and targets as numpy arrays; None when the runs are short (a deep graph)."""
+    starts, written = [0], set()
+    for e, (s, t) in enumerate(zip(sources, targets)):
+        if t in written:
+            starts.append(e)
+            written = set()
+        written.add(s)
+    starts.append(len(sources))
+    if len(sources) < NUMPY_RUN * (len(starts) - 1):
+        return None
+    return starts, np.array(sources, dtype=np.int32), np.array(targets, dtype=np.int32)
+
+
 def prepare(graph: Graph) -> Plan:
     """The graph's plan, built once (the first pass does this; call it to do so up front)."""
     plan = graph._plan
@@ -197,18 +219,22 @@ def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> 
     plan's order: step 1 of both AD modes."""
     plan = plan or prepare(graph)
     if plan.groups is not None:
-        v = np.array(values, dtype=np.float64)
-        out = np.empty(len(plan.sources))
-        with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
-            for rule, pos, t, a, b in plan.groups:
-                out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
-        return out.tolist()
+        return _numpy_locals(plan, values).tolist()
     S = SCALAR
     try:
         return [rule(S, values[t], values[a]) if b < 0 else rule(S, values[t], values[a], values[b])
                 for rule, t, a, b in plan.rules]  # type: ignore[union-attr]
     except SCALAR_ERRORS:  # a domain edge somewhere (log 0, 1/0): edge by edge, with numpy there
         return [_local(graph, values, t, k) for t, k in zip(plan.targets, plan.argpos)]
+
+
+def _numpy_locals(plan: Plan, values: list[float]) -> np.ndarray:
+    v = np.array(values, dtype=np.float64)
+    out = np.empty(len(plan.sources))
+    with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
+        for rule, pos, t, a, b in plan.groups:  # type: ignore[union-attr]
+            out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
+    return out
 
 
 def _local(graph: Graph, values: list[float], t: int, k: int) -> float:
@@ -302,24 +328,50 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
     (x used three times) sums its three contributions.
     """
     plan = prepare(graph)
-    local = edge_locals(graph, fwd.values, plan)
-    out = graph.output
-    grads = [0.0] * len(graph.ops)
+    n, out = len(graph.ops), graph.output
+    if plan.groups is None:  # a small graph: Python floats throughout
+        local = edge_locals(graph, fwd.values, plan)
+        grads = _accumulate(plan, local, n, out)
+    else:
+        local_np = _numpy_locals(plan, fwd.values)
+        if plan.runs is None:  # read the locals as floats one at a time, not as a new list
+            grads = _accumulate(plan, memoryview(local_np), n, out)
+        else:
+            grads = _accumulate_runs(plan.runs, local_np, n, out)
+        local = local_np.tolist() if trace else []
+    first = _first_nonfinite(grads, range(out, -1, -1))
+    if not trace:
+        return Reverse(grads, first)
+    if plan.groups is None:
+        contrib = [loc * grads[t] for t, loc in zip(plan.targets, local)]
+    else:
+        with np.errstate(all="ignore"):
+            contrib = (local_np * np.array(grads)[np.array(plan.targets)]).tolist()
+    edge_ids = _edge_ids(graph, plan)
+    return Reverse(grads, first, _by_edge(graph, edge_ids, local), _by_edge(graph, edge_ids, contrib),
+                   Events(lambda: _reverse_events(graph, plan, edge_ids, local, contrib)))
+
+
+def _accumulate(plan: Plan, local: Sequence[float], n: int, out: int) -> list[float]:
+    grads = [0.0] * n
     grads[out] = 1.0
     # Targets come latest first, so grads[t] is final when its edges are read.
     for s, t, loc in zip(plan.sources, plan.targets, local):
         grads[s] += loc * grads[t]
-    first = _first_nonfinite(grads, range(out, -1, -1))
-    if not trace:
-        return Reverse(grads, first)
-    if plan.groups is not None:
-        with np.errstate(all="ignore"):
-            contrib = (np.array(local) * np.array(grads)[plan.targets]).tolist()
-    else:
-        contrib = [loc * grads[t] for t, loc in zip(plan.targets, local)]
-    edge_ids = _edge_ids(graph, plan)
-    return Reverse(grads, first, _by_edge(graph, edge_ids, local), _by_edge(graph, edge_ids, contrib),
-                   Events(lambda: _reverse_events(graph, plan, edge_ids, local, contrib)))
+    return grads
+
+
+def _accumulate_runs(runs: tuple[list[int], np.ndarray, np.ndarray], local: np.ndarray, n: int,
+                     out: int) -> list[float]:
+    """The same sums for a wide graph, two numpy calls per run of edges (see `_runs`):
+    np.add.at adds in the edges' order, so each sum is formed exactly as `_accumulate` forms it."""
+    starts, sources, targets = runs
+    grads = np.zeros(n)
+    grads[out] = 1.0
+    with np.errstate(all="ignore"):
+        for a, b in pairwise(starts):
+            np.add.at(grads, sources[a:b], local[a:b] * grads[targets[a:b]])
+    return grads.tolist()
 
 
 def _reverse_events(graph: Graph, plan: Plan, edge_ids: list[int], local: list[float],

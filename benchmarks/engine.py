@@ -1,0 +1,696 @@
+"""Speed and memory of the engine's passes, as ratios against baselines run in the same process.
+
+Run from the repository root: `python3 benchmarks/engine.py [--quick]` (issue 2, section 9).
+
+Three graph families (a deep chain, a wide sum over shared inputs, a seeded random DAG with
+reuse) at 100 ... 100,000 nodes are written once as a *program* (a list of node records) and
+run by every contestant: chainrule's engine; a minimal reverse-mode tape written below (the
+floor for pure Python); micrograd and PyTorch when they are installed. Times are medians of
+repeated runs with the garbage collector on, as users run it; the contestants take turns in
+each round so that noise from other processes falls on all of them alike.
+
+What "forward" means differs by design and is reported as such: the engine evaluates a graph
+it has already built (building is its own column); a tape, micrograd and PyTorch eager build
+their graph while they compute, so their forward includes recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import math
+import operator
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Importable without installing the project.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine import GraphBuilder, evaluate, forward, reverse
+from engine.passes import prepare
+from engine.trace import forward_events, reverse_events
+
+try:  # optional baselines: never required
+    import micrograd.engine as micrograd
+except ImportError:
+    micrograd = None
+try:
+    import torch
+except ImportError:
+    torch = None
+
+LECTURE = "(x^2 + 2x) * ln(y)"
+UNARY = ("sin", "cos", "tanh")
+
+
+# --- the graphs -------------------------------------------------------------------------------
+
+@dataclass
+class Program:
+    """Node records in topological order: ("var", name), ("const", value), (op, a) or (op, a, b),
+    where a and b index earlier records. No two records are alike, so sharing identical
+    subexpressions (which the engine does) leaves every contestant with the same graph."""
+
+    family: str
+    nodes: list[tuple]
+    values: dict[str, float]
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def chain(n: int) -> Program:
+    """Depth ~ n: each node uses the previous one (and x, y or a constant)."""
+    nodes: list[tuple] = [("var", "x"), ("var", "y"), ("const", 2.0)]
+    steps = [("mul", 1), ("add", 2), ("sin", None), ("sub", 0), ("tanh", None)]
+    k = 0
+    while len(nodes) < n:
+        op, other = steps[k % len(steps)]
+        prev = len(nodes) - 1
+        nodes.append((op, prev) if other is None else (op, prev, other))
+        k += 1
+    return Program("chain", nodes, {"x": 0.5, "y": 0.9})
+
+
+def wide(n: int, seed: int = 1) -> Program:
+    """m ~ sqrt(n) inputs, each used by ~sqrt(n) products x_i * x_j, summed pairwise (depth log n)."""
+    m = 2
+    while m * (m - 1) // 2 < (n - m + 1) // 2:
+        m += 1
+    terms = max(1, (n - m + 1) // 2)
+    pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
+    random.Random(seed).shuffle(pairs)
+    nodes: list[tuple] = [("var", f"x{i}") for i in range(m)]
+    level = []
+    for i, j in pairs[:terms]:
+        nodes.append(("mul", i, j))
+        level.append(len(nodes) - 1)
+    while len(level) > 1:
+        nxt = []
+        for k in range(0, len(level) - 1, 2):
+            nodes.append(("add", level[k], level[k + 1]))
+            nxt.append(len(nodes) - 1)
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return Program("wide", nodes, {f"x{i}": 0.5 + 0.5 * math.sin(i) for i in range(m)})
+
+
+def dag(n: int, seed: int = 2) -> Program:
+    """8 inputs; each node takes an op at random and inputs mostly from recent nodes, reusing
+    many of them. Every node feeds a later one, so all are ancestors of the output."""
+    rng = random.Random(seed)
+    nodes: list[tuple] = [("var", f"w{i}") for i in range(8)]
+    seen: set[tuple] = set()
+    unused = list(range(8))  # nodes no record reads yet, oldest first
+    # cos keeps values away from 0 and products from underflowing; values stay within ~1e5.
+    ops = ["add"] * 4 + ["sub"] * 2 + ["mul"] * 4 + ["sin"] * 3 + ["cos"] * 4 + ["tanh"] * 3
+    while len(nodes) < n - len(unused) + 1 or len(unused) > 1:
+        i = len(nodes)
+        if len(nodes) >= n - len(unused) + 1:  # close: sum what no one uses yet
+            rec = ("add", unused.pop(0), unused.pop(0))
+        else:
+            op = rng.choice(ops)
+            a = unused.pop(0) if unused else i - 1 - min(i - 1, int(rng.expovariate(0.1)))
+            b = i - 1 - min(i - 1, int(rng.expovariate(0.05)))
+            rec = (op, a) if op in UNARY else (op, a, b)
+            while rec in seen:
+                b = rng.randrange(i)
+                rec = (op, b) if op in UNARY else (op, a, b)
+        for s in rec[1:]:
+            if s in unused:
+                unused.remove(s)
+        seen.add(rec)
+        nodes.append(rec)
+        unused.append(i)
+    return Program("dag", nodes, {f"w{i}": 0.3 * (i - 3.5) for i in range(8)})
+
+
+FAMILIES: dict[str, Callable[[int], Program]] = {"chain": chain, "wide": wide, "dag": dag}
+
+
+# --- the floor: a minimal reverse-mode tape ---------------------------------------------------
+
+LEAF, ADD, SUB, MUL, SIN, COS, TANH = range(7)
+
+
+class Tape:
+    """A Wengert list: each op computes its float and appends an (op, a, b) record; backward
+    walks the records once in reverse with the chain rule written inline. Nothing more."""
+
+    __slots__ = ("records", "values")
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.records: list[tuple[int, int, int]] = []
+
+    def leaf(self, value: float) -> None:
+        self.values.append(value)
+        self.records.append((LEAF, -1, -1))
+
+    def add(self, a: int, b: int) -> None:
+        v = self.values
+        v.append(v[a] + v[b])
+        self.records.append((ADD, a, b))
+
+    def sub(self, a: int, b: int) -> None:
+        v = self.values
+        v.append(v[a] - v[b])
+        self.records.append((SUB, a, b))
+
+    def mul(self, a: int, b: int) -> None:
+        v = self.values
+        v.append(v[a] * v[b])
+        self.records.append((MUL, a, b))
+
+    def sin(self, a: int) -> None:
+        v = self.values
+        v.append(math.sin(v[a]))
+        self.records.append((SIN, a, -1))
+
+    def cos(self, a: int) -> None:
+        v = self.values
+        v.append(math.cos(v[a]))
+        self.records.append((COS, a, -1))
+
+    def tanh(self, a: int) -> None:
+        v = self.values
+        v.append(math.tanh(v[a]))
+        self.records.append((TANH, a, -1))
+
+    def backward(self) -> list[float]:
+        """d last value / d every value."""
+        vals, recs = self.values, self.records
+        grads = [0.0] * len(vals)
+        grads[-1] = 1.0
+        for i in range(len(recs) - 1, -1, -1):
+            op, a, b = recs[i]
+            g = grads[i]
+            if op == MUL:
+                grads[a] += g * vals[b]
+                grads[b] += g * vals[a]
+            elif op == ADD:
+                grads[a] += g
+                grads[b] += g
+            elif op == SUB:
+                grads[a] += g
+                grads[b] -= g
+            elif op == SIN:
+                grads[a] += g * math.cos(vals[a])
+            elif op == COS:
+                grads[a] -= g * math.sin(vals[a])
+            elif op == TANH:
+                y = vals[i]
+                grads[a] += g * (1.0 - y * y)
+        return grads
+
+
+# --- contestants ------------------------------------------------------------------------------
+# Each turns a program into something `run` times: run() -> (forward s, reverse s, value, grads).
+
+def ns() -> float:
+    """This thread's CPU time: other processes on a shared machine do not count against a run."""
+    return time.thread_time()
+
+
+def calls(program: Program, table: dict[str, Callable]) -> list[tuple]:
+    """(function, a, b) per record, b = -1 for one argument; leaves left as they are."""
+    out = []
+    for rec in program.nodes:
+        if rec[0] in ("var", "const"):
+            out.append((rec[0], rec[1], 0))
+        else:
+            out.append((table[rec[0]], rec[1], rec[2] if len(rec) == 3 else -1))
+    return out
+
+
+def build_engine(program: Program):
+    b = GraphBuilder(max_nodes=None)
+    ids = []
+    for rec in program.nodes:
+        kind = rec[0]
+        if kind == "var":
+            ids.append(b.var(rec[1]))
+        elif kind == "const":
+            ids.append(b.const(rec[1]))
+        else:
+            ids.append(b.op(kind, *[ids[s] for s in rec[1:]]))
+    graph = b.build(ids[-1])
+    prepare(graph)  # what the first pass would build, so that it counts as building
+    return graph
+
+
+class Engine:
+    name = "chainrule"
+
+    def __init__(self, program: Program, trace: bool = False) -> None:
+        self.graph = build_engine(program)
+        self.values = program.values
+        self.trace = trace
+        self.name = "chainrule+trace" if trace else "chainrule"
+
+    def run(self):
+        g, trace = self.graph, self.trace
+        t0 = ns()
+        fwd = forward(g, self.values, trace=trace)
+        t1 = ns()
+        rev = reverse(g, fwd, trace=trace)
+        t2 = ns()
+        grads = {name: rev.grads[i] for name, i in zip(g.variables, g.var_nodes)}
+        return t1 - t0, t2 - t1, fwd.values[g.output], grads
+
+
+class TapeRun:
+    name = "tape"
+    def __init__(self, program: Program) -> None:
+        table = {"add": Tape.add, "sub": Tape.sub, "mul": Tape.mul, "sin": Tape.sin,
+                 "cos": Tape.cos, "tanh": Tape.tanh}
+        self.calls = calls(program, table)
+        self.values = program.values
+        self.vars = [(rec[1], i) for i, rec in enumerate(program.nodes) if rec[0] == "var"]
+
+    def run(self):
+        values = self.values
+        t0 = ns()
+        tape = Tape()
+        for f, a, b in self.calls:
+            if f == "var":
+                tape.leaf(values[a])
+            elif f == "const":
+                tape.leaf(a)
+            elif b < 0:
+                f(tape, a)
+            else:
+                f(tape, a, b)
+        t1 = ns()
+        grads = tape.backward()
+        t2 = ns()
+        return t1 - t0, t2 - t1, tape.values[-1], {name: grads[i] for name, i in self.vars}
+
+
+def _mg_unary(fn: Callable, deriv: Callable, label: str) -> Callable:
+    """A unary op for micrograd in its own style (a closure holding its output)."""
+    def op(v):
+        out = micrograd.Value(fn(v.data), (v,), label)
+
+        def _backward():
+            v.grad += deriv(v.data, out.data) * out.grad
+        out._backward = _backward
+        return out
+    return op
+
+
+class MicrogradRun:
+    name = "micrograd"
+
+    def __init__(self, program: Program) -> None:
+        table = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+                 "sin": _mg_unary(math.sin, lambda a, o: math.cos(a), "sin"),
+                 "cos": _mg_unary(math.cos, lambda a, o: -math.sin(a), "cos"),
+                 "tanh": _mg_unary(math.tanh, lambda a, o: 1.0 - o * o, "tanh")}
+        self.calls = calls(program, table)
+        self.values = program.values
+        self.vars = [(rec[1], i) for i, rec in enumerate(program.nodes) if rec[0] == "var"]
+
+    def run(self):
+        Value, values = micrograd.Value, self.values
+        t0 = ns()
+        v: list = []
+        for f, a, b in self.calls:
+            if f == "var":
+                v.append(Value(values[a]))
+            elif f == "const":
+                v.append(Value(a))
+            elif b < 0:
+                v.append(f(v[a]))
+            else:
+                v.append(f(v[a], v[b]))
+        t1 = ns()
+        v[-1].backward()  # recursive topological sort: RecursionError on deep graphs
+        t2 = ns()
+        return t1 - t0, t2 - t1, v[-1].data, {name: v[i].grad for name, i in self.vars}
+
+
+class TorchRun:
+    name = "pytorch"
+
+    def __init__(self, program: Program) -> None:
+        table = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "sin": torch.sin,
+                 "cos": torch.cos, "tanh": torch.tanh}
+        self.calls = calls(program, table)
+        # Ready tensors: leaves are made once, as a user's inputs would be.
+        self.leaves = {}
+        for i, rec in enumerate(program.nodes):
+            if rec[0] == "var":
+                self.leaves[i] = torch.tensor(program.values[rec[1]], dtype=torch.float64,
+                                              requires_grad=True)
+            elif rec[0] == "const":
+                self.leaves[i] = torch.tensor(rec[1], dtype=torch.float64)
+        self.vars = [(rec[1], i) for i, rec in enumerate(program.nodes) if rec[0] == "var"]
+
+    def run(self):
+        leaves = self.leaves
+        t0 = ns()
+        v: list = []
+        for i, (f, a, b) in enumerate(self.calls):
+            if f in ("var", "const"):
+                v.append(leaves[i])
+            elif b < 0:
+                v.append(f(v[a]))
+            else:
+                v.append(f(v[a], v[b]))
+        t1 = ns()
+        grads = torch.autograd.grad(v[-1], [v[i] for _, i in self.vars])
+        t2 = ns()
+        return (t1 - t0, t2 - t1, v[-1].item(),
+                {name: g.item() for (name, _), g in zip(self.vars, grads)})
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    """Medians in seconds per run, or why the contestant could not run."""
+
+    fwd: float = math.nan
+    rev: float = math.nan
+    total: float = math.nan
+    error: str = ""
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    def finish(self) -> None:
+        if self.samples:
+            self.fwd = statistics.median(s[0] for s in self.samples)
+            self.rev = statistics.median(s[1] for s in self.samples)
+            self.total = statistics.median(s[0] + s[1] for s in self.samples)
+
+
+def agree(value: float, grads: dict[str, float], ref: tuple[float, dict[str, float]]) -> bool:
+    """Same value and gradient as the reference, to 1e-6 of the largest: a random DAG's
+    gradient is a sum over very many paths, where math's and PyTorch's last bits differ."""
+    scale = max([abs(ref[0]), *map(abs, ref[1].values()), 1e-300])
+    return abs(value - ref[0]) <= 1e-6 * max(abs(ref[0]), 1e-300) and all(
+        abs(grads[k] - ref[1][k]) <= 1e-6 * scale for k in ref[1])
+
+
+def race(contestants: list, rounds: int, block: int) -> dict[str, Figures]:
+    """Time every contestant `rounds` × `block` times and check they all agree with the first.
+
+    The contestants take turns by rounds, so that noise from other processes falls on all of
+    them; within its turn each runs `block` times in a row after an untimed warm-up run, as a
+    loop that evaluates a function again and again would: its own data in the CPU caches, its
+    own garbage (micrograd's closures hold their outputs: reference cycles) collected during
+    its own runs. The collector is emptied before each turn, and stays on.
+    """
+    figures = {c.name: Figures() for c in contestants}
+    reference = None
+    for _ in range(rounds):
+        for c in contestants:
+            fig = figures[c.name]
+            if fig.error:
+                continue
+            gc.collect()
+            for k in range(block + 1):
+                try:
+                    t_fwd, t_rev, value, grads = c.run()
+                except RecursionError:
+                    fig.error = "RecursionError"
+                    break
+                if reference is None:
+                    reference = (value, grads)
+                elif not agree(value, grads, reference):
+                    fig.error = "disagrees"
+                    break
+                if k:
+                    fig.samples.append((t_fwd, t_rev))
+    for fig in figures.values():
+        fig.finish()
+    return figures
+
+
+def time_build(program: Program, reps: int) -> float:
+    """Building the graph (GraphBuilder, build) and the passes' plan for it."""
+    gc.collect()
+    times = []
+    for k in range(reps + 1):
+        t0 = ns()
+        build_engine(program)
+        if k:  # the first is a warm-up
+            times.append(ns() - t0)
+    return statistics.median(times)
+
+
+def time_json_trace(engine: Engine, reps: int) -> float:
+    """Forward + reverse with the trace, then the trace as JSON-ready dicts (engine.trace)."""
+    g, values = engine.graph, engine.values
+    gc.collect()
+    times = []
+    for k in range(reps + 1):
+        t0 = ns()
+        fwd = forward(g, values, trace=True)
+        rev = reverse(g, fwd, trace=True)
+        forward_events(fwd)
+        reverse_events(rev)
+        if k:
+            times.append(ns() - t0)
+    return statistics.median(times)
+
+
+def traced_bytes(make: Callable[[], object]) -> tuple[int, object]:
+    """Bytes Python allocated for what `make` returns and keeps (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    kept = make()
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return after - before, kept
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def malloc_bytes() -> int | None:
+    """Bytes in use from C's malloc (glibc), which PyTorch allocates with; None elsewhere."""
+    try:
+        fn = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _MallInfo2
+    info = fn()
+    return info.uordblks + info.hblkhd
+
+
+def memory(program: Program) -> dict[str, float]:
+    """Graph memory per node: what each contestant keeps to be able to run its reverse pass."""
+    n = len(program)
+    out: dict[str, float] = {}
+    size, graph = traced_bytes(lambda: build_engine(program))
+    out["chainrule"] = size / n
+    fwd = forward(graph, program.values, trace=True)
+    size, _ = traced_bytes(lambda: (reverse(graph, fwd, trace=True), forward(graph, program.values,
+                                                                             trace=True)))
+    out["trace"] = size / n
+
+    def record_tape():
+        run = TapeRun(program)
+        tape = Tape()
+        for f, a, b in run.calls:
+            if f == "var":
+                tape.leaf(program.values[a])
+            elif f == "const":
+                tape.leaf(a)
+            elif b < 0:
+                f(tape, a)
+            else:
+                f(tape, a, b)
+        return tape
+    run = TapeRun(program)  # its call list is the driver's, not the tape's
+    out["tape"], _ = traced_bytes(record_tape)
+    out["tape"] = (out["tape"] - traced_bytes(lambda: TapeRun(program))[0]) / n
+    del run
+    if micrograd is not None:
+        mg = MicrogradRun(program)
+        calls_size = traced_bytes(lambda: MicrogradRun(program))[0]
+
+        def record_mg():
+            Value, v = micrograd.Value, []
+            for f, a, b in mg.calls:
+                if f == "var":
+                    v.append(Value(program.values[a]))
+                elif f == "const":
+                    v.append(Value(a))
+                else:
+                    v.append(f(v[a]) if b < 0 else f(v[a], v[b]))
+            return v[-1]  # the output holds the whole graph
+        out["micrograd"] = traced_bytes(record_mg)[0] / n
+        del mg, calls_size
+    if torch is not None and malloc_bytes() is not None:
+        # PyTorch allocates in C++, out of tracemalloc's sight: C's malloc counters for that,
+        # tracemalloc (in a second build) for its Python objects.
+        tr = TorchRun(program)
+
+        def record_torch():
+            v: list = []
+            for i, (f, a, b) in enumerate(tr.calls):
+                if f in ("var", "const"):
+                    v.append(tr.leaves[i])
+                else:
+                    v.append(f(v[a]) if b < 0 else f(v[a], v[b]))
+            return v[-1]  # the output holds the autograd graph
+        gc.collect()
+        before = malloc_bytes()
+        kept = record_torch()
+        c_side = malloc_bytes() - before  # type: ignore[operator]
+        del kept
+        out["pytorch"] = (c_side + traced_bytes(record_torch)[0]) / n
+    return out
+
+
+def lecture(reps: int) -> dict[str, float]:
+    """The lecture's example end to end, in seconds per call (medians)."""
+    def eng():
+        ev = evaluate(LECTURE, {"x": 1.0, "y": 2.0})  # parse, build, both passes, traced
+        return ev.value, ev.gradient
+
+    def eng_json():
+        ev = evaluate(LECTURE, {"x": 1.0, "y": 2.0})
+        return ev.value, ev.gradient, ev.trace()
+
+    fns: dict[str, Callable] = {"chainrule evaluate": eng, "chainrule evaluate + trace()": eng_json}
+    if torch is not None:
+        x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+        y = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+
+        def pt():
+            f = (x**2 + 2 * x) * torch.log(y)
+            gx, gy = torch.autograd.grad(f, (x, y))
+            return f.item(), {"x": gx.item(), "y": gy.item()}
+        fns["pytorch eager"] = pt
+        assert agree(*pt(), eng())
+    samples: dict[str, list[float]] = {k: [] for k in fns}
+    batch = 200
+    for _ in range(reps):
+        for k, f in fns.items():
+            t0 = ns()
+            for _ in range(batch):
+                f()
+            samples[k].append((ns() - t0) / batch)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def us(seconds: float, n: int = 1) -> str:
+    return "-" if math.isnan(seconds) else f"{seconds / n * 1e6:.3f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="sizes up to 10,000 and fewer repeats")
+    ap.add_argument("--families", default="chain,wide,dag")
+    args = ap.parse_args()
+    sizes = [100, 1_000, 10_000] if args.quick else [100, 1_000, 10_000, 100_000]
+    # (rounds, runs per turn) by size: about the same time per size.
+    reps = {100: (5, 20), 1_000: (5, 6), 10_000: (3, 3), 100_000: (3, 1)}
+    if args.quick:
+        reps = {100: (3, 10), 1_000: (3, 3), 10_000: (3, 1)}
+    if torch is not None:
+        torch.set_num_threads(1)
+    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
+          f"micrograd {'yes' if micrograd else 'not installed'}; "
+          f"pytorch {torch.__version__ if torch else 'not installed'}; gc on; times are medians")
+    print("per node, microseconds (us) and bytes (B); 'fwd' of tape/micrograd/pytorch includes "
+          "recording their graph\n")
+
+    rows = []
+    for fam in args.families.split(","):
+        for n in sizes:
+            program = FAMILIES[fam](n)
+            r = reps[n]
+            engine = Engine(program)
+            graph_n = len(engine.graph)
+            assert graph_n == len(program), (fam, graph_n, len(program))
+            contestants = [engine, Engine(program, trace=True), TapeRun(program)]
+            if micrograd is not None:
+                contestants.append(MicrogradRun(program))
+            if torch is not None:
+                contestants.append(TorchRun(program))
+            figs = race(contestants, *r)
+            build = time_build(program, max(3, r[0] * r[1] // 2))
+            json_trace = time_json_trace(engine, max(3, r[0] * r[1] // 2))
+            mem = memory(program)
+            rows.append((fam, graph_n, figs, build, json_trace, mem))
+            print_row(rows[-1])
+    targets(rows, lecture(15 if not args.quick else 5))
+
+
+def print_row(row) -> None:
+    fam, n, figs, build, json_trace, mem = row
+    e, et, tape = figs["chainrule"], figs["chainrule+trace"], figs["tape"]
+    if not getattr(print_row, "header", False):
+        print(f"{'family':6} {'nodes':>7} | {'build':>6} {'fwd':>6} {'rev':>6} {'f+r':>6} "
+              f"{'+trace':>6} {'json':>6} {'B/node':>6} {'trace B':>7} | {'tape':>6} {'micrograd':>9} "
+              f"{'pytorch':>8} | {'x tape':>6} {'trace x':>7} {'rev/fwd':>7} | B: {'tape':>5} "
+              f"{'mgrad':>5} {'torch':>5}")
+        print_row.header = True
+    other = []
+    for name in ("micrograd", "pytorch"):
+        f = figs.get(name)
+        other.append("-" if f is None else (f.error or us(f.total, n)))
+    print(f"{fam:6} {n:>7} | {us(build, n):>6} {us(e.fwd, n):>6} {us(e.rev, n):>6} "
+          f"{us(e.total, n):>6} {us(et.total, n):>6} {us(json_trace, n):>6} {mem['chainrule']:>6.0f} "
+          f"{mem['trace']:>7.0f} | {us(tape.total, n):>6} {other[0]:>9} {other[1]:>8} | "
+          f"{e.total / tape.total:>6.2f} {et.total / tape.total:>7.2f} {e.rev / e.fwd:>7.2f} | "
+          f"   {mem['tape']:>5.0f} {mem.get('micrograd', math.nan):>5.0f} "
+          f"{mem.get('pytorch', math.nan):>5.0f}",
+          flush=True)
+
+
+def targets(rows, lec: dict[str, float]) -> None:
+    print("\nthe lecture's example end to end (parse, build, forward, reverse, trace), us per call:")
+    for k, v in lec.items():
+        print(f"  {k:30} {v * 1e6:8.1f}")
+    print("\ntargets (issue 2, section 9), worst case over families at 10,000 and 100,000 nodes:")
+    big = [r for r in rows if r[1] >= 10_000]
+
+    def check(label: str, value: float, limit: float, higher_is_better: bool = False) -> None:
+        ok = value >= limit if higher_is_better else value <= limit
+        sign = ">=" if higher_is_better else "<="
+        print(f"  [{'met' if ok else 'MISSED':6}] {label:58} {value:7.2f} (target {sign} {limit:g})")
+
+    if big:
+        check("forward+reverse, no trace, per node / tape", max(r[2]["chainrule"].total / r[2]["tape"].total
+                                                                for r in big), 2)
+        check("forward+reverse with the trace, per node / tape",
+              max(r[2]["chainrule+trace"].total / r[2]["tape"].total for r in big), 4)
+        check("reverse / forward, no trace",
+              max(r[2]["chainrule"].rev / r[2]["chainrule"].fwd for r in big), 1)
+        check("graph memory, bytes per node", max(r[5]["chainrule"] for r in big), 300)
+    growth = []
+    for fam in {r[0] for r in rows}:
+        per = {r[1]: r[2]["chainrule"].total / r[1] for r in rows if r[0] == fam}
+        if 10_000 in per and 100_000 in per:
+            growth.append(per[100_000] / per[10_000])
+    if growth:
+        check("per-node cost at 100,000 / at 10,000 nodes", max(growth), 1.5)
+    if "pytorch eager" in lec:
+        check("lecture example: pytorch eager time / chainrule evaluate", lec["pytorch eager"] /
+              lec["chainrule evaluate"], 2, higher_is_better=True)
+
+
+if __name__ == "__main__":
+    main()
