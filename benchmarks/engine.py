@@ -215,15 +215,16 @@ class Tape:
 
 
 # --- contestants ------------------------------------------------------------------------------
-# Each turns a program into something `run` times: run() -> (forward s, reverse s, value, grads).
+# Each has a name and run() -> (forward seconds, reverse seconds, value, {variable: gradient});
+# the baselines also record(): their forward alone, returning what holds their graph.
 
-def ns() -> float:
+def clock() -> float:
     """This thread's CPU time: other processes on a shared machine do not count against a run."""
     return time.thread_time()
 
 
 def calls(program: Program, table: dict[str, Callable]) -> list[tuple]:
-    """(function, a, b) per record, b = -1 for one argument; leaves left as they are."""
+    """(function, a, b) per record, b = -1 for one argument; leaves as ("var"|"const", x, 0)."""
     out = []
     for rec in program.nodes:
         if rec[0] in ("var", "const"):
@@ -234,6 +235,8 @@ def calls(program: Program, table: dict[str, Callable]) -> list[tuple]:
 
 
 def build_engine(program: Program):
+    """The engine's graph for a program, and the passes' plan for it (which the first pass
+    would otherwise build): both count as building."""
     b = GraphBuilder(max_nodes=None)
     ids = []
     for rec in program.nodes:
@@ -245,13 +248,11 @@ def build_engine(program: Program):
         else:
             ids.append(b.op(kind, *[ids[s] for s in rec[1:]]))
     graph = b.build(ids[-1])
-    prepare(graph)  # what the first pass would build, so that it counts as building
+    prepare(graph)
     return graph
 
 
 class Engine:
-    name = "chainrule"
-
     def __init__(self, program: Program, trace: bool = False) -> None:
         self.graph = build_engine(program)
         self.values = program.values
@@ -260,28 +261,48 @@ class Engine:
 
     def run(self):
         g, trace = self.graph, self.trace
-        t0 = ns()
+        t0 = clock()
         fwd = forward(g, self.values, trace=trace)
-        t1 = ns()
+        t1 = clock()
         rev = reverse(g, fwd, trace=trace)
-        t2 = ns()
+        t2 = clock()
         grads = {name: rev.grads[i] for name, i in zip(g.variables, g.var_nodes)}
         return t1 - t0, t2 - t1, fwd.values[g.output], grads
 
 
-class TapeRun:
-    name = "tape"
+class Baseline:
+    """A contestant that builds its graph while it computes (define-by-run)."""
+
+    name = ""
+    table: dict[str, Callable] = {}  # noqa: RUF012 (set per subclass)
+
     def __init__(self, program: Program) -> None:
-        table = {"add": Tape.add, "sub": Tape.sub, "mul": Tape.mul, "sin": Tape.sin,
-                 "cos": Tape.cos, "tanh": Tape.tanh}
-        self.calls = calls(program, table)
+        self.calls = calls(program, self.table)
         self.values = program.values
         self.vars = [(rec[1], i) for i, rec in enumerate(program.nodes) if rec[0] == "var"]
 
+    def record(self):
+        raise NotImplementedError
+
+    def backward(self, graph) -> tuple[float, dict[str, float]]:
+        raise NotImplementedError
+
     def run(self):
-        values = self.values
-        t0 = ns()
-        tape = Tape()
+        t0 = clock()
+        graph = self.record()
+        t1 = clock()
+        value, grads = self.backward(graph)
+        t2 = clock()
+        return t1 - t0, t2 - t1, value, grads
+
+
+class TapeRun(Baseline):
+    name = "tape"
+    table = {"add": Tape.add, "sub": Tape.sub, "mul": Tape.mul, "sin": Tape.sin,  # noqa: RUF012
+             "cos": Tape.cos, "tanh": Tape.tanh}
+
+    def record(self) -> Tape:
+        values, tape = self.values, Tape()
         for f, a, b in self.calls:
             if f == "var":
                 tape.leaf(values[a])
@@ -291,10 +312,11 @@ class TapeRun:
                 f(tape, a)
             else:
                 f(tape, a, b)
-        t1 = ns()
+        return tape
+
+    def backward(self, tape: Tape):
         grads = tape.backward()
-        t2 = ns()
-        return t1 - t0, t2 - t1, tape.values[-1], {name: grads[i] for name, i in self.vars}
+        return tape.values[-1], {name: grads[i] for name, i in self.vars}
 
 
 def _mg_unary(fn: Callable, deriv: Callable, label: str) -> Callable:
@@ -309,22 +331,18 @@ def _mg_unary(fn: Callable, deriv: Callable, label: str) -> Callable:
     return op
 
 
-class MicrogradRun:
+class MicrogradRun(Baseline):
     name = "micrograd"
 
     def __init__(self, program: Program) -> None:
-        table = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-                 "sin": _mg_unary(math.sin, lambda a, o: math.cos(a), "sin"),
-                 "cos": _mg_unary(math.cos, lambda a, o: -math.sin(a), "cos"),
-                 "tanh": _mg_unary(math.tanh, lambda a, o: 1.0 - o * o, "tanh")}
-        self.calls = calls(program, table)
-        self.values = program.values
-        self.vars = [(rec[1], i) for i, rec in enumerate(program.nodes) if rec[0] == "var"]
+        self.table = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+                      "sin": _mg_unary(math.sin, lambda a, o: math.cos(a), "sin"),
+                      "cos": _mg_unary(math.cos, lambda a, o: -math.sin(a), "cos"),
+                      "tanh": _mg_unary(math.tanh, lambda a, o: 1.0 - o * o, "tanh")}
+        super().__init__(program)
 
-    def run(self):
-        Value, values = micrograd.Value, self.values
-        t0 = ns()
-        v: list = []
+    def record(self) -> list:
+        Value, values, v = micrograd.Value, self.values, []
         for f, a, b in self.calls:
             if f == "var":
                 v.append(Value(values[a]))
@@ -334,19 +352,20 @@ class MicrogradRun:
                 v.append(f(v[a]))
             else:
                 v.append(f(v[a], v[b]))
-        t1 = ns()
-        v[-1].backward()  # recursive topological sort: RecursionError on deep graphs
-        t2 = ns()
-        return t1 - t0, t2 - t1, v[-1].data, {name: v[i].grad for name, i in self.vars}
+        return v
+
+    def backward(self, v: list):
+        v[-1].backward()  # a recursive topological sort: RecursionError on deep graphs
+        return v[-1].data, {name: v[i].grad for name, i in self.vars}
 
 
-class TorchRun:
+class TorchRun(Baseline):
     name = "pytorch"
 
     def __init__(self, program: Program) -> None:
-        table = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "sin": torch.sin,
-                 "cos": torch.cos, "tanh": torch.tanh}
-        self.calls = calls(program, table)
+        self.table = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "sin": torch.sin,
+                      "cos": torch.cos, "tanh": torch.tanh}
+        super().__init__(program)
         # Ready tensors: leaves are made once, as a user's inputs would be.
         self.leaves = {}
         for i, rec in enumerate(program.nodes):
@@ -355,12 +374,9 @@ class TorchRun:
                                               requires_grad=True)
             elif rec[0] == "const":
                 self.leaves[i] = torch.tensor(rec[1], dtype=torch.float64)
-        self.vars = [(rec[1], i) for i, rec in enumerate(program.nodes) if rec[0] == "var"]
 
-    def run(self):
-        leaves = self.leaves
-        t0 = ns()
-        v: list = []
+    def record(self) -> list:
+        leaves, v = self.leaves, []
         for i, (f, a, b) in enumerate(self.calls):
             if f in ("var", "const"):
                 v.append(leaves[i])
@@ -368,11 +384,11 @@ class TorchRun:
                 v.append(f(v[a]))
             else:
                 v.append(f(v[a], v[b]))
-        t1 = ns()
+        return v
+
+    def backward(self, v: list):
         grads = torch.autograd.grad(v[-1], [v[i] for _, i in self.vars])
-        t2 = ns()
-        return (t1 - t0, t2 - t1, v[-1].item(),
-                {name: g.item() for (name, _), g in zip(self.vars, grads)})
+        return v[-1].item(), {name: g.item() for (name, _), g in zip(self.vars, grads)}
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -442,10 +458,10 @@ def time_build(program: Program, reps: int) -> float:
     gc.collect()
     times = []
     for k in range(reps + 1):
-        t0 = ns()
+        t0 = clock()
         build_engine(program)
         if k:  # the first is a warm-up
-            times.append(ns() - t0)
+            times.append(clock() - t0)
     return statistics.median(times)
 
 
@@ -455,13 +471,13 @@ def time_json_trace(engine: Engine, reps: int) -> float:
     gc.collect()
     times = []
     for k in range(reps + 1):
-        t0 = ns()
+        t0 = clock()
         fwd = forward(g, values, trace=True)
         rev = reverse(g, fwd, trace=True)
         forward_events(fwd)
         reverse_events(rev)
         if k:
-            times.append(ns() - t0)
+            times.append(clock() - t0)
     return statistics.median(times)
 
 
@@ -495,68 +511,30 @@ def malloc_bytes() -> int | None:
 
 
 def memory(program: Program) -> dict[str, float]:
-    """Graph memory per node: what each contestant keeps to be able to run its reverse pass."""
+    """Bytes per node that each contestant keeps to be able to run its reverse pass; and, for
+    the engine, what a forward and a reverse pass with the trace keep besides ("trace")."""
     n = len(program)
     out: dict[str, float] = {}
     size, graph = traced_bytes(lambda: build_engine(program))
     out["chainrule"] = size / n
-    fwd = forward(graph, program.values, trace=True)
-    size, _ = traced_bytes(lambda: (reverse(graph, fwd, trace=True), forward(graph, program.values,
-                                                                             trace=True)))
+    size, _ = traced_bytes(lambda: reverse(graph, forward(graph, program.values, trace=True),
+                                           trace=True))
     out["trace"] = size / n
-
-    def record_tape():
-        run = TapeRun(program)
-        tape = Tape()
-        for f, a, b in run.calls:
-            if f == "var":
-                tape.leaf(program.values[a])
-            elif f == "const":
-                tape.leaf(a)
-            elif b < 0:
-                f(tape, a)
-            else:
-                f(tape, a, b)
-        return tape
-    run = TapeRun(program)  # its call list is the driver's, not the tape's
-    out["tape"], _ = traced_bytes(record_tape)
-    out["tape"] = (out["tape"] - traced_bytes(lambda: TapeRun(program))[0]) / n
-    del run
+    tape = TapeRun(program)
+    out["tape"] = traced_bytes(tape.record)[0] / n
     if micrograd is not None:
         mg = MicrogradRun(program)
-        calls_size = traced_bytes(lambda: MicrogradRun(program))[0]
-
-        def record_mg():
-            Value, v = micrograd.Value, []
-            for f, a, b in mg.calls:
-                if f == "var":
-                    v.append(Value(program.values[a]))
-                elif f == "const":
-                    v.append(Value(a))
-                else:
-                    v.append(f(v[a]) if b < 0 else f(v[a], v[b]))
-            return v[-1]  # the output holds the whole graph
-        out["micrograd"] = traced_bytes(record_mg)[0] / n
-        del mg, calls_size
+        out["micrograd"] = traced_bytes(lambda: mg.record()[-1])[0] / n  # the output holds it all
     if torch is not None and malloc_bytes() is not None:
         # PyTorch allocates in C++, out of tracemalloc's sight: C's malloc counters for that,
-        # tracemalloc (in a second build) for its Python objects.
-        tr = TorchRun(program)
-
-        def record_torch():
-            v: list = []
-            for i, (f, a, b) in enumerate(tr.calls):
-                if f in ("var", "const"):
-                    v.append(tr.leaves[i])
-                else:
-                    v.append(f(v[a]) if b < 0 else f(v[a], v[b]))
-            return v[-1]  # the output holds the autograd graph
+        # and tracemalloc, in a second build, for its Python objects.
+        pt = TorchRun(program)
         gc.collect()
         before = malloc_bytes()
-        kept = record_torch()
+        kept = pt.record()[-1]  # the output holds the autograd graph
         c_side = malloc_bytes() - before  # type: ignore[operator]
         del kept
-        out["pytorch"] = (c_side + traced_bytes(record_torch)[0]) / n
+        out["pytorch"] = (c_side + traced_bytes(lambda: pt.record()[-1])[0]) / n
     return out
 
 
@@ -585,10 +563,10 @@ def lecture(reps: int) -> dict[str, float]:
     batch = 200
     for _ in range(reps):
         for k, f in fns.items():
-            t0 = ns()
+            t0 = clock()
             for _ in range(batch):
                 f()
-            samples[k].append((ns() - t0) / batch)
+            samples[k].append((clock() - t0) / batch)
     return {k: statistics.median(v) for k, v in samples.items()}
 
 

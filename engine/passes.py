@@ -35,8 +35,8 @@ from .ops import SCALAR, SCALAR_ERRORS, numpy_rule
 EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
     "evaluate", "seed", "visit", "local", "contribute", "accumulate", "term", "tangent")
 
-#: From this many edges needing a gradient, local derivatives are computed with numpy
-#: (a few microseconds per op present, then a few nanoseconds per edge); below, per edge.
+#: From this many edges, local derivatives are computed with numpy (a few microseconds per
+#: op present, then a few nanoseconds per edge); below, one rule call per edge.
 NUMPY_EDGES = 400
 #: Adjoints are accumulated with numpy when the plan's edges fall into runs this long on
 #: average (a wide graph, such as a sum of many terms); otherwise by the Python loop.
@@ -144,28 +144,30 @@ class Plan:
             self.fns.append(op.forward)
             self.arg0.append(args[0])
             self.arg1.append(args[1] if len(args) == 2 else -1)
+        big = graph.n_edges >= NUMPY_EDGES
         sources: list[int] = []
         targets: list[int] = []
         argpos = bytearray()
+        rules: list[tuple] = []  # (partial rule, target, first and second argument), small graphs
         for t in range(graph.output, -1, -1):
-            if ops[t] is None or not needs[t]:
+            op = ops[t]
+            if op is None or not needs[t]:
                 continue
-            for k, s in enumerate(inputs[t]):
+            args = inputs[t]
+            for k, s in enumerate(args):
                 if needs[s]:
                     sources.append(s)
                     targets.append(node[t])
                     argpos.append(k)
+                    if not big:
+                        rules.append((op.partials[k], t, args[0], args[1] if len(args) == 2 else -1))
         self.sources, self.targets, self.argpos = sources, targets, bytes(argpos)
-        self.rules: list[tuple] | None = None
+        self.rules: list[tuple] | None = None if big else rules
         self.groups: list[tuple] | None = None
         self.runs: tuple[list[int], np.ndarray, np.ndarray] | None = None
-        if len(sources) >= NUMPY_EDGES:
+        if big:
             self.groups = _groups(graph, targets, self.argpos)
             self.runs = _runs(sources, targets)
-        else:
-            self.rules = [(ops[t].partials[k], t, inputs[t][0],  # type: ignore[union-attr]
-                           inputs[t][1] if len(inputs[t]) == 2 else -1)
-                          for t, k in zip(targets, argpos)]
 
 
 def _groups(graph: Graph, targets: list[int], argpos: bytes) -> list[tuple]:
@@ -259,18 +261,18 @@ def _first_nonfinite(xs: list[float], order: range) -> int | None:
     return None
 
 
-def _edge_ids(graph: Graph, plan: Plan) -> list[int]:
-    """The id of each of the plan's edges (edges are numbered by target, then argument)."""
-    first = graph.edge_ids()
-    return [first[t] + k for t, k in zip(plan.targets, plan.argpos)]
-
-
-def _by_edge(graph: Graph, edge_ids: list[int], xs: list[float]) -> list[float | None]:
-    """Per-plan-edge numbers spread over all edges by id; None on edges not in the plan."""
-    out: list[float | None] = [None] * graph.n_edges
-    for e, x in zip(edge_ids, xs):
-        out[e] = x
-    return out
+def _by_edge(graph: Graph, plan: Plan, *columns: list[float]) -> tuple[list, ...]:
+    """The plan's edge ids, then each column of per-plan-edge numbers spread over all edges
+    by id (None on edges whose source needs no gradient)."""
+    first = graph.edge_ids()  # edges are numbered by target, then argument
+    edge_ids = [first[t] + k for t, k in zip(plan.targets, plan.argpos)]
+    spread = []
+    for xs in columns:
+        out: list[float | None] = [None] * graph.n_edges
+        for e, x in zip(edge_ids, xs):
+            out[e] = x
+        spread.append(out)
+    return (edge_ids, *spread)
 
 
 # --- forward ----------------------------------------------------------------------------------
@@ -288,6 +290,8 @@ def leaf_values(graph: Graph, values: Mapping[str, float]) -> dict[str, float]:
 
 def _real(name: str, v: object, what: str) -> float:
     """Any real number (int, float, numpy scalar; not a bool) as a float64."""
+    if v.__class__ is float:
+        return v  # type: ignore[return-value]
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
         raise ExpressionError(f"the {what} of '{name}' must be a number, not {v!r}",
                               code="invalid_value", text=name)
@@ -347,8 +351,8 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
     else:
         with np.errstate(all="ignore"):
             contrib = (local_np * np.array(grads)[np.array(plan.targets)]).tolist()
-    edge_ids = _edge_ids(graph, plan)
-    return Reverse(grads, first, _by_edge(graph, edge_ids, local), _by_edge(graph, edge_ids, contrib),
+    edge_ids, by_local, by_contrib = _by_edge(graph, plan, local, contrib)
+    return Reverse(grads, first, by_local, by_contrib,
                    Events(lambda: _reverse_events(graph, plan, edge_ids, local, contrib)))
 
 
@@ -425,7 +429,7 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
     """
     seed = direction_of(graph, direction)
     plan = prepare(graph)
-    local = _by_edge(graph, _edge_ids(graph, plan), edge_locals(graph, fwd.values, plan))
+    local = _by_edge(graph, plan, edge_locals(graph, fwd.values, plan))[1]
     ops, inputs, leaf = graph.ops, graph.inputs, graph.leaf
     n = len(ops)
     tans = [0.0] * n
