@@ -231,9 +231,7 @@ def test_typing_x_times_y_gives_gradients_4_and_3(page):
 
 def test_a_new_name_gets_a_field(page):
     page.open()
-    # The server names a variable it has no value for (a 422, which Chromium logs); the page
-    # gives it 1 and asks again.
-    page.expect_422 = True
+    # The page asks /api/v1/parse for the variables first and gives the new one 1: no 422.
     before = page.renders()
     page.p.fill("#expr", "(x^2 + 2x) * ln(y) + z")
     page.wait_render(before)

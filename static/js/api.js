@@ -1,4 +1,5 @@
-// Talks to the server: POST /api/v1/graph, GET /api/v1/examples and /api/v1/functions.
+// Talks to the server: /api/v1/parse and /graph, /examples and /functions, and the four ways
+// (/symbolic, /compare, /numeric, /paths, /check, /snippet).
 // Nothing here knows about the page; errors come back as ApiError with the server's detail.
 
 const BASE = "/api/v1";
@@ -39,49 +40,67 @@ async function request(path, options = {}) {
   return body;
 }
 
-function missingVariable(err) {
-  if (!(err instanceof ApiError) || err.code !== "missing_value") return null;
-  if (err.text) return err.text;
-  const named = /'([^']+)'/.exec(err.message || "");
-  return named ? named[1] : null;
+const PARSED_MAX = 64;
+const parsed = new Map(); // expression text -> its variables (a small cache, newest last)
+
+/**
+ * The variables of `expression`, from POST /api/v1/parse (nothing is evaluated, so no values
+ * are needed): asking first means a name just typed never meets a 422 for a missing value.
+ */
+export async function parseVariables(expression, signal) {
+  if (parsed.has(expression)) return parsed.get(expression);
+  const body = await postJson("/parse", { expression }, signal);
+  const names = body.variables ?? [];
+  parsed.set(expression, names);
+  if (parsed.size > PARSED_MAX) parsed.delete(parsed.keys().next().value);
+  return names;
+}
+
+function postJson(path, payload, signal) {
+  return request(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(payload),
+    signal,
+  });
 }
 
 /**
  * The graph for `expression` at `values` (variable -> number), with its trace and layout.
- * A variable the server reports as missing is given `fallback(name)` and the request is
- * repeated, so new names typed into the expression get a value without a round trip to
- * the person. Resolves to {graph, values} (the values actually used).
+ * The expression's variables come first from /parse: a new name gets `fallback(name)`, names
+ * no longer in the expression are left out, and a forward-mode input that vanished with an
+ * edit falls back to the first variable. Resolves to {graph, values} (the values used).
  */
 export async function fetchGraph(expression, values, { tangent = null, signal, fallback = () => 1 } = {}) {
-  const used = { ...values };
-  for (let attempt = 0; attempt < 64; attempt++) {
-    const payload = { expression, values: used };
-    if (tangent) payload.tangent = tangent;
-    try {
-      const graph = await request("/graph", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(payload),
-        signal,
-      });
-      return { graph, values: used };
-    } catch (err) {
-      const name = missingVariable(err);
-      if (name && !(name in used)) {
-        used[name] = fallback(name);
-        continue;
-      }
-      // The tangent variable may have vanished with an edit: ask again without it.
-      if (tangent && err instanceof ApiError && err.status === 422 && /tangent/i.test(
-        `${err.detail.field || ""} ${err.message}`)) {
-        tangent = null;
-        continue;
-      }
-      throw err;
-    }
-  }
-  throw new ApiError(422, { code: "too_many_variables", message: "too many new variables at once" });
+  const names = await parseVariables(expression, signal);
+  const used = Object.fromEntries(names.map((n) => [n, n in values ? values[n] : fallback(n)]));
+  const payload = { expression, values: used };
+  if (tangent !== null && !names.includes(tangent)) tangent = names[0] ?? null;
+  if (tangent) payload.tangent = tangent;
+  const graph = await postJson("/graph", payload, signal);
+  return { graph, values: used };
 }
+
+// --- the four ways (issue 5): each takes the expression and the point, like /graph --------
+
+export const fetchSymbolic = (expression, values, signal) =>
+  postJson("/symbolic", { expression, values }, signal);
+
+export const fetchCompare = (expression, values, { method, h }, signal) =>
+  postJson("/compare", { expression, values, method, h }, signal);
+
+/** The error-vs-h experiment: every method's error over `steps` {largest, smallest, count}. */
+export const fetchSweep = (expression, values, { dtype, steps }, signal) =>
+  postJson("/numeric", { expression, values, dtype, sweep: true, ...(steps ? { steps } : {}) }, signal);
+
+export const fetchPaths = (expression, values, variable, limit, signal) =>
+  postJson("/paths", { expression, values, variable, limit }, signal);
+
+export const fetchCheck = (expression, values, variable, derivative, signal) =>
+  postJson("/check", { expression, values, variable, derivative }, signal);
+
+export const fetchSnippet = (expression, values, signal) =>
+  postJson("/snippet", { expression, values }, signal);
 
 export function fetchExamples(signal) {
   return request("/examples", { signal });

@@ -1,5 +1,6 @@
 // Numbers as the page shows them: N significant digits (the lecture shows 4), or every digit
 // on hover. The server sends non-finite numbers as the strings "inf", "-inf" and "nan".
+// Also SymPy's formula text as the page writes formulas (a^b, a·b, ln, −).
 
 const MINUS = "\u2212";
 
@@ -52,4 +53,14 @@ export function full(v) {
 export function plain(v) {
   const x = toNumber(v);
   return x === null ? "" : String(x);
+}
+
+/** SymPy's text as the page writes formulas: a**b as a^b, a*b as a·b, log as ln, − for minus. */
+export function formula(text) {
+  return text
+    .replace(/\*\*/g, "^")
+    .replace(/\*/g, "·")
+    .replace(/\blog\(/g, "ln(")
+    .replace(/(^|[(\s^])-/g, "$1\u2212")
+    .replace(/ - /g, " \u2212 ");
 }

@@ -1,16 +1,23 @@
 // The page: wires the API, the view state in the URL, the player, the renderer, the table,
-// the narration and the controls together. Each of those lives in its own module.
+// the narration, the controls and the four ways' panels together. Each lives in its own module.
 
 import { fetchExamples, fetchFunctions, fetchGraph } from "./api.js";
+import { CheckPanel } from "./check.js";
+import { ComparePanel } from "./compare.js";
 import { Details } from "./details.js";
 import { Editor } from "./editor.js";
+import { ErrorPlot } from "./errorplot.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
 import { fmt } from "./format.js";
 import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
 import { buildModel } from "./model.js";
 import { narrate } from "./narration.js";
+import { Section } from "./panel.js";
+import { drawPassesNote } from "./passes.js";
+import { PathsPanel } from "./paths.js";
 import { Player, SPEEDS } from "./player.js";
 import { Renderer } from "./renderer.js";
+import { SnippetPanel } from "./snippet.js";
 import { fromHash, initialState, toHash } from "./state.js";
 import { Table } from "./table.js";
 import { buildTimeline, eventFocus, snapshot } from "./timeline.js";
@@ -31,6 +38,9 @@ const app = {
   requestSeq: 0,
   controller: null,
   renders: 0,
+  cost: null, // {expression, cost}: the passes each mode needs, from /api/v1/compare
+  pathVar: null, // the input chosen in the paths view
+  plotVar: null, // the variable chosen for the error plot
 };
 
 const f = (v) => fmt(v, app.state.digits);
@@ -55,6 +65,64 @@ const variables = new Variables($("variables"), (name, value, final) => {
   app.state.values = { ...app.state.values, [name]: value };
   requestGraph(app.state.expression, app.state.values, { history: "replace", final });
 });
+
+// --- the four ways: panels that fetch while open, after the graph they belong to ------------
+
+const compare = new ComparePanel($("compare-panel"), {
+  fmt: () => f,
+  onCost: (cost, q) => {
+    app.cost = { expression: q.expression, cost };
+    refreshPassesNote();
+  },
+});
+const check = new CheckPanel($("check-panel"), { fmt: () => f });
+const plot = new ErrorPlot($("plot-panel"), {
+  fmt: () => f,
+  chosenH: () => app.state.h,
+  onChange: ({ dtype }) => {
+    app.state.dtype = dtype;
+    writeHash("replace");
+    refreshMethods();
+  },
+  onVariable: (v) => { app.plotVar = v; },
+});
+const paths = new PathsPanel($("paths-panel"), {
+  fmt: () => f,
+  highlight: (path) => renderer.highlight(path),
+  onVariable: (v) => { app.pathVar = v; },
+});
+const snippet = new SnippetPanel($("snippet-panel"));
+const panels = [compare, check, plot, paths, snippet];
+const sections = [
+  new Section($("compare-panel"), (c) => compare.update(c)),
+  new Section($("check-panel"), (c) => check.update(c)),
+  new Section($("plot-panel"), (c) => plot.update(c)),
+  new Section($("paths-panel"), (c) => paths.update(c)),
+  new Section($("snippet-panel"), (c) => snippet.update(c)),
+];
+
+/** What every panel works on: the graph on screen (never an expression still being typed). */
+function methodsContext() {
+  const s = app.state;
+  return {
+    expression: s.expression, values: { ...s.values }, model: app.model,
+    method: s.method, h: s.h, dtype: s.dtype, pathVar: app.pathVar, plotVar: app.plotVar,
+  };
+}
+
+function refreshMethods() {
+  if (!app.model) return;
+  const c = methodsContext();
+  for (const section of sections) section.set(c);
+}
+
+function refreshPassesNote() {
+  const cost = app.cost && app.cost.expression === app.state.expression ? app.cost.cost : null;
+  drawPassesNote($("passes-note"), {
+    cost, inputs: app.model?.variables.length ?? 0,
+    pass: app.timeline?.pass ?? app.state.pass, tangentVar: currentTangent(),
+  });
+}
 
 function detailContext() {
   return {
@@ -131,6 +199,8 @@ function showGraph(graph, expression, values, opts) {
   refreshTangentChoice();
   refreshWarnings();
   renderVariables();
+  refreshPassesNote();
+  renderer.highlight(null);
 
   let step = null;
   if (opts.step !== undefined) step = opts.step;
@@ -140,6 +210,9 @@ function showGraph(graph, expression, values, opts) {
   app.renders++;
   body.dataset.renders = String(app.renders);
   body.dataset.status = "ready";
+  // The panels ask only now, for a graph known to be good, and never hold the graph up;
+  // not while a slider is being dragged (they catch up when it is let go).
+  if (opts.final !== false) refreshMethods();
 }
 
 function drawGraph() {
@@ -290,6 +363,11 @@ function onHashChange() {
   s.digits = next.digits;
   $("digits").value = String(s.digits);
   if (langChanged) switchLanguage(next.lang, false);
+  if (next.method !== s.method || next.h !== s.h || next.dtype !== s.dtype) {
+    Object.assign(s, { method: next.method, h: next.h, dtype: next.dtype });
+    showMethodControls();
+    refreshMethods();
+  }
   const passChanged = next.pass !== s.pass;
   const tangentChanged = next.tangent && next.tangent !== s.tangent;
   s.pass = next.pass;
@@ -321,6 +399,7 @@ function setPass(pass, step) {
   body.dataset.pass = app.timeline.pass;
   table.draw(app.model, app.timeline.pass, currentTangent());
   refreshTangentChoice();
+  refreshPassesNote();
   const keep = step !== undefined ? step : before <= forwardCount ? before : null;
   player.load(app.timeline.events.length, keep);
   writeHash("replace");
@@ -338,6 +417,8 @@ function switchLanguage(lang, write = true) {
     table.draw(app.model, app.timeline.pass, currentTangent());
     renderVariables();
     renderer.svg?.setAttribute("aria-label", t("graphLabel", { f: app.state.expression }));
+    refreshPassesNote();
+    for (const panel of panels) panel.redraw();
   }
   redrawStep();
   if (write) writeHash("replace");
@@ -383,6 +464,7 @@ function wire() {
     app.state.digits = Number(e.target.value);
     renderVariables();
     redrawStep();
+    for (const panel of panels) panel.redraw();
     writeHash("replace");
   });
   $("lang-en").addEventListener("click", () => switchLanguage("en"));
@@ -412,6 +494,32 @@ function wire() {
   });
   $("expr").addEventListener("input", () => { $("preset").value = ""; });
 
+  for (const radio of document.querySelectorAll('input[name="fd-method"]')) {
+    radio.addEventListener("change", () => {
+      if (!radio.checked) return;
+      app.state.method = radio.value;
+      writeHash("replace");
+      refreshMethods();
+    });
+  }
+  let hTimer = null;
+  $("fd-h").addEventListener("input", (e) => {
+    const text = e.target.value.trim();
+    const x = Number(text);
+    const ok = text !== "" && Number.isFinite(x) && x > 0;
+    $("fd-h").toggleAttribute("aria-invalid", !ok);
+    $("fd-h-error").hidden = ok;
+    clearTimeout(hTimer);
+    if (!ok) return;
+    hTimer = setTimeout(() => {
+      app.state.h = x;
+      writeHash("replace");
+      plot.redraw(); // the plot marks the chosen h
+      refreshMethods();
+    }, 300);
+  });
+  rememberOpenPanels();
+
   $("zoom-in").addEventListener("click", () => renderer.zoomBy(1.25));
   $("zoom-out").addEventListener("click", () => renderer.zoomBy(0.8));
   $("zoom-fit").addEventListener("click", () => renderer.fitToWindow());
@@ -422,6 +530,28 @@ function wire() {
   window.addEventListener("popstate", onHashChange);
   window.addEventListener("hashchange", onHashChange);
   window.addEventListener("scroll", () => details.hide(), { passive: true });
+}
+
+function showMethodControls() {
+  const s = app.state;
+  for (const radio of document.querySelectorAll('input[name="fd-method"]')) radio.checked = radio.value === s.method;
+  $("fd-h").value = String(s.h);
+  $("fd-h").removeAttribute("aria-invalid");
+  $("fd-h-error").hidden = true;
+}
+
+/** Panels the reader closed stay closed on the next visit (and open ones open). */
+function rememberOpenPanels() {
+  const KEY = "chainrule-panels";
+  let saved = {};
+  try { saved = JSON.parse(localStorage.getItem(KEY) || "{}"); } catch { /* private mode */ }
+  for (const d of document.querySelectorAll("details.panel")) {
+    if (typeof saved[d.id] === "boolean") d.open = saved[d.id];
+    d.addEventListener("toggle", () => {
+      saved[d.id] = d.open;
+      try { localStorage.setItem(KEY, JSON.stringify(saved)); } catch { /* private mode */ }
+    });
+  }
 }
 
 const KEYS = {
@@ -455,6 +585,7 @@ async function start() {
   applyTheme(theme);
   $("digits").value = String(s.digits);
   fillSpeeds();
+  showMethodControls();
   wire();
 
   fetchFunctions().then((body) => {
@@ -473,5 +604,5 @@ async function start() {
   });
 }
 
-window.chainrule = { app, player, renderer, editor };
+window.chainrule = { app, player, renderer, editor, panels: { compare, check, plot, paths, snippet } };
 start();

@@ -1,6 +1,8 @@
 // One sentence per trace event, in the chosen language: "c = a + b = 3";
-// "∂f/∂c = d = 0.6931, so c's gradient += 1 × 0.6931". Numbers come from the trace.
+// "∂f/∂c = d = 0.6931, so c's gradient += 1 × 0.6931". Numbers come from the trace; the
+// formula of a local derivative from /api/v1/functions' `partials`, with node names for a, b.
 
+import { formula } from "./format.js";
 import { t } from "./i18n.js";
 
 /**
@@ -11,15 +13,24 @@ function localFormula(model, functions, edge) {
   const target = model.nodes.get(edge.target);
   const spec = functions?.get(target.op);
   const partials = spec?.partials || spec?.locals;
-  const text = Array.isArray(partials) ? partials[edge.index] : null;
-  if (typeof text !== "string" || !text) return "";
+  const raw = Array.isArray(partials) ? partials[edge.index] : null;
+  if (typeof raw !== "string" || !raw) return "";
+  const text = formula(raw);
   const ins = model.inEdges.get(edge.target);
-  const names = { out: model.dname(edge.target) };
+  const ids = { out: edge.target };
   "abcd".split("").forEach((letter, i) => {
-    if (ins[i]) names[letter] = model.dname(ins[i].source);
+    if (ins[i]) ids[letter] = ins[i].source;
   });
-  const replaced = text.replace(/\b(out|[abcd])\b/g, (m) => names[m] ?? m);
-  return replaced;
+  // A name goes in bare where it stands alone (the whole formula, or a whole argument:
+  // "d", "cos(x)"), and in brackets where it is an operand ("exp(−(w × x))").
+  return text.replace(/\b(out|[abcd])\b/g, (m, _letter, at) => {
+    if (!(m in ids)) return m;
+    const before = text[at - 1] ?? "";
+    const after = text[at + m.length] ?? "";
+    const alone = text === m || ((before === "(" || before === " " && text[at - 2] === ",")
+      && (after === ")" || after === ","));
+    return alone ? model.name(ids[m]) : model.dname(ids[m]);
+  });
 }
 
 function argNote(model, edge) {

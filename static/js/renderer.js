@@ -239,7 +239,27 @@ export class Renderer {
     }
 
     this.svg = svg;
+    this._path = null;
     this.container.replaceChildren(svg);
+  }
+
+  /**
+   * Light up one path of the chain rule ({edges, nodes}: ids) and dim everything else;
+   * null puts the drawing back. The step's own classes are kept.
+   */
+  highlight(path) {
+    if (!this.svg) return;
+    const edges = new Set(path?.edges ?? []);
+    const nodes = new Set(path?.nodes ?? []);
+    this._path = path ? { edges, nodes } : null;
+    this.svg.classList.toggle("tracing", !!path);
+    for (const [id, r] of this.edgeEls) {
+      r.g.classList.toggle("on-path", edges.has(id));
+      this.cache?.delete(`${id}.cls`); // update() writes the whole class: let it add on-path
+    }
+    for (const [id, refs] of this.nodeEls) {
+      for (const r of refs) r.g.classList.toggle("on-path", nodes.has(id));
+    }
   }
 
   _hover(id, g) {
@@ -327,6 +347,7 @@ export class Renderer {
       if (est && est.contribution !== null) cls += " carried";
       if (est && est.term !== null) cls += " termed";
       if (focusEdges.has(id)) cls += ` current ${phaseClass}`;
+      if (this._path?.edges.has(id)) cls += " on-path";
       this._set(`${id}.cls`, cls, (c) => r.g.setAttribute("class", c));
     }
 
@@ -422,6 +443,8 @@ export class Renderer {
     const clone = this.svg.cloneNode(true);
     clone.querySelector(".pulses")?.replaceChildren();
     for (const g of clone.querySelectorAll(".hover")) g.classList.remove("hover");
+    for (const g of clone.querySelectorAll(".on-path")) g.classList.remove("on-path");
+    clone.classList.remove("tracing");
     clone.removeAttribute("role");
     clone.removeAttribute("aria-label");
     clone.setAttribute("width", r1(this.geo.width * 2));

@@ -1,5 +1,6 @@
 // The whole view as a declarative list of properties, written to the URL hash and read back,
-// so every view is a link: expression, values, step, pass, tangent input, language, digits.
+// so every view is a link: expression, values, step, pass, tangent input, language, digits,
+// and the finite differences' method, step h and precision.
 
 export const DEFAULTS = Object.freeze({
   expression: "(x^2 + 2x) * ln(y)",
@@ -9,10 +10,15 @@ export const DEFAULTS = Object.freeze({
   tangent: null, // the input of the forward-mode pass; null: the first variable
   lang: null, // null: from the browser's language
   digits: 4,
+  method: "central", // finite differences: forward | backward | central (the lecture's numer_deriv)
+  h: 0.001, // their step, as in the lecture
+  dtype: "float64", // the error experiment's precision: float64 | float32
 });
 
 const PASSES = ["reverse", "forward"];
 const LANGS = ["en", "ko"];
+const METHODS = ["forward", "backward", "central"];
+const DTYPES = ["float64", "float32"];
 
 function int(text, lo, hi) {
   if (!/^-?\d+$/.test(text)) return undefined;
@@ -50,6 +56,16 @@ export const PROPS = [
   { name: "tangent", key: "wrt", write: (v) => v ?? "", read: (s) => s || undefined },
   { name: "lang", key: "lang", write: (v) => v ?? "", read: (s) => (LANGS.includes(s) ? s : undefined) },
   { name: "digits", key: "digits", write: (v) => String(v), read: (s) => int(s, 1, 17) },
+  { name: "method", key: "method", write: (v) => v, read: (s) => (METHODS.includes(s) ? s : undefined) },
+  {
+    name: "h", key: "h",
+    write: (v) => String(v),
+    read: (s) => {
+      const x = Number(s);
+      return s.trim() !== "" && Number.isFinite(x) && x > 0 ? x : undefined;
+    },
+  },
+  { name: "dtype", key: "dtype", write: (v) => v, read: (s) => (DTYPES.includes(s) ? s : undefined) },
 ];
 
 /** The hash for a state (without '#'); default values are left out to keep links short. */
