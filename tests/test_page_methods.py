@@ -351,6 +351,11 @@ def test_pytorch_snippet_and_copy(page):
     assert page.p.inner_text("#snippet-panel .copy-status") == "Copied."
     assert page.p.evaluate("navigator.clipboard.readText()") == code.strip() + "\n"
     shot(page, "#snippet-panel", "methods-snippet.png")
+    # The lecture's torch.autograd.grad(f, (x, x)): chosen inputs, repeats allowed.
+    page.p.fill("#snippet-wrt", "x, x")
+    page.p.press("#snippet-wrt", "Enter")
+    page.wait_for("document.querySelector('#snippet-panel code').textContent"
+                  ".includes('torch.autograd.grad(f, (x, x))')")
 
 
 def test_typing_a_new_variable_asks_parse_first_so_no_422(page):

@@ -99,8 +99,8 @@ export const fetchPaths = (expression, values, variable, limit, signal) =>
 export const fetchCheck = (expression, values, variable, derivative, signal) =>
   postJson("/check", { expression, values, variable, derivative }, signal);
 
-export const fetchSnippet = (expression, values, signal) =>
-  postJson("/snippet", { expression, values }, signal);
+export const fetchSnippet = (expression, values, wrt, signal) =>
+  postJson("/snippet", { expression, values, ...(wrt ? { wrt } : {}) }, signal);
 
 export function fetchExamples(signal) {
   return request("/examples", { signal });

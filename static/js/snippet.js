@@ -1,5 +1,6 @@
 // The same function in PyTorch (from the server), lightly coloured, with a copy button:
-// leaf tensors with requires_grad=True, the expression, torch.autograd.grad.
+// leaf tensors with requires_grad=True, the expression, torch.autograd.grad over all the
+// variables or the ones typed (repeats allowed, as the lecture's autograd.grad(f, (x, x))).
 
 import { fetchSnippet } from "./api.js";
 import { t } from "./i18n.js";
@@ -63,9 +64,10 @@ export class SnippetPanel {
     this.button = root.querySelector(".copy");
     this.status = root.querySelector(".copy-status");
     this.busyEl = root.querySelector(".busy");
+    this.wrt = root.querySelector(".snippet-wrt");
     this.text = "";
     this.fetcher = new Fetcher({
-      load: (q, signal) => fetchSnippet(q.expression, q.values, signal),
+      load: (q, signal) => fetchSnippet(q.expression, q.values, q.wrt, signal),
       show: (answer) => {
         this.text = answer.code;
         this.code.classList.remove("stale");
@@ -80,6 +82,10 @@ export class SnippetPanel {
         this.button.disabled = true;
       },
       busy: (on) => { setBusy(this.busyEl, on, t("computingSnippet")); this.code.classList.toggle("stale", on); },
+    });
+    this.wrt.addEventListener("change", () => { if (this.context) this.update(this.context); });
+    this.wrt.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && this.context) this.update(this.context);
     });
     this.button.addEventListener("click", async () => {
       if (!this.text) return;
@@ -104,7 +110,11 @@ export class SnippetPanel {
   }
 
   update(c) {
-    this.fetcher.request({ expression: c.expression, values: c.values });
+    this.context = c;
+    if (this.wrt.placeholder !== c.model.variables.join(", ")) this.wrt.placeholder = c.model.variables.join(", ");
+    // The variables for torch.autograd.grad, as typed: "x, x" (repeats allowed); empty: all.
+    const names = this.wrt.value.split(/[\s,]+/).filter(Boolean);
+    this.fetcher.request({ expression: c.expression, values: c.values, wrt: names.length ? names : null });
   }
 
   redraw() {}
