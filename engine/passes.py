@@ -231,7 +231,7 @@ def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> 
 
 
 def _numpy_locals(plan: Plan, values: list[float]) -> np.ndarray:
-    v = np.array(values, dtype=np.float64)
+    v = np.fromiter(values, np.float64, len(values))
     out = np.empty(len(plan.sources))
     with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
         for rule, pos, t, a, b in plan.groups:  # type: ignore[union-attr]
