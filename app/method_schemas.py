@@ -78,9 +78,20 @@ class SymbolicDerivative(Forms):
     simplified: Forms | None = Field(description="null when simplify did not finish in the budget")
 
 
+Reason = Literal["timeout", "busy", "exact_arithmetic", "failed"] | None
+REASON = Field(None, description="why the symbolic part is not ok: timeout (the budget ran out), "
+               "busy (no free SymPy worker within the budget), exact_arithmetic (refused before "
+               "trying), failed (SymPy raised)")
+
+
+class SymbolicDerivativeValue(Forms):
+    value: Number | None
+
+
 class SymbolicResponse(BaseModel):
     status: Literal["ok", "partial", "skipped"] = Field(
         description="partial: the budget ran out (what arrived is kept); skipped: not attempted")
+    reason: Reason = REASON
     notes: list[str]
     function: Forms | None
     derivatives: dict[str, SymbolicDerivative]
@@ -134,6 +145,10 @@ class CompareResponse(BaseModel):
     rows: list[CompareRow]
     cost: ModeCost
     symbolic_status: Literal["ok", "partial", "skipped"]
+    symbolic_reason: Reason = REASON
+    symbolic: dict[str, SymbolicDerivativeValue] = Field(
+        default_factory=dict, description="SymPy's derivative per variable, unsimplified (the "
+        "table skips simplify to answer fast; POST /symbolic simplifies)")
     notes: list[str]
 
 

@@ -49,7 +49,7 @@ def _budget(requested: float | None, settings: Settings) -> float:
 
 
 def _symbolic_dict(res) -> dict:
-    return {"status": res.status, "notes": res.notes, "function": res.function,
+    return {"status": res.status, "reason": res.reason, "notes": res.notes, "function": res.function,
             "derivatives": {v: {"text": d.text, "latex": d.latex, "mathml": d.mathml,
                                 "value": d.value, "simplified": d.simplified}
                             for v, d in res.derivatives.items()},
@@ -82,7 +82,10 @@ def compare_body(req: CompareRequest, settings: Settings) -> dict:
     graph = _graph(req.expression, req.values, settings)
     c = compare(graph, req.values, req.method, req.h, _budget(req.budget_s, settings))
     return {"method": c.method, "h": c.h, "rows": c.rows, "cost": asdict(c.cost),
-            "symbolic_status": c.symbolic.status, "notes": c.notes}
+            "symbolic_status": c.symbolic.status, "symbolic_reason": c.symbolic.reason,
+            "symbolic": {v: {"text": d.text, "latex": d.latex, "mathml": d.mathml, "value": d.value}
+                         for v, d in c.symbolic.derivatives.items()},
+            "notes": c.notes}
 
 
 def paths_body(req: PathsRequest, settings: Settings) -> dict:

@@ -74,7 +74,8 @@ def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h
     fwd = forward(graph, point)
     rev = reverse(graph, fwd)
     if symbolic is None:
-        symbolic = symbolic_derivatives(graph, point, fwd.values, budget_s)
+        # The table needs the values only: simplify (often the slow part) is skipped.
+        symbolic = symbolic_derivatives(graph, point, fwd.values, budget_s, simplify=False)
     rows = []
     for name, node in zip(graph.variables, graph.var_nodes):
         sym = symbolic.derivatives.get(name)

@@ -112,9 +112,9 @@ def _forms(expr) -> dict:
                       + sp.mathml(expr, printer="presentation") + "</math>"}
 
 
-def derivatives_job(state: dict, point: dict, candidates: dict):
+def derivatives_job(state: dict, point: dict, candidates: dict, simplify: bool = True):
     """Runs in the worker, yielding: ("function", forms), then per variable ("derivative", ...),
-    then ("simplified", ...) per variable, then ("check", ...) per candidate."""
+    then ("simplified", ...) per variable (when `simplify`), then ("check", ...) per candidate."""
     import sympy as sp
 
     from .symbolic import symbols, to_sympy
@@ -129,7 +129,7 @@ def derivatives_job(state: dict, point: dict, candidates: dict):
         d = sp.diff(expr, syms[v])
         derivs[v] = d
         yield ("derivative", v, _forms(d), _value_at(d, subs))
-    for v, d in derivs.items():
+    for v, d in derivs.items() if simplify else ():
         yield ("simplified", v, _forms(sp.simplify(d)))
     for v, cand_state in candidates.items():
         cand = to_sympy(graph_from_state(cand_state))
@@ -244,6 +244,9 @@ class Derivative:
 class SymbolicResult:
     status: str  # "ok", "partial" (budget ran out), "skipped" (not attempted)
     notes: list[str] = field(default_factory=list)
+    # Why it is not "ok", for programs: "timeout", "busy" (no free worker within the budget),
+    # "exact_arithmetic" (refused before trying), "failed" (SymPy raised or its worker died).
+    reason: str | None = None
     function: dict | None = None  # text/latex/mathml of f
     derivatives: dict[str, Derivative] = field(default_factory=dict)
     checks: dict[str, dict] = field(default_factory=dict)  # variable -> {"equal", "difference"}
@@ -252,10 +255,12 @@ class SymbolicResult:
 
 def symbolic_derivatives(graph: Graph, point: Mapping[str, float], values: list[float],
                          budget_s: float = DEFAULT_BUDGET_S,
-                         candidates: Mapping[str, Graph] | None = None) -> SymbolicResult:
+                         candidates: Mapping[str, Graph] | None = None,
+                         simplify: bool = True) -> SymbolicResult:
     """SymPy's derivative of the output for every variable, evaluated at `point`, simplified if
-    the budget allows; and, for `candidates` (variable -> graph of a person's own derivative),
-    whether candidate − derivative simplifies to 0. Never takes much longer than `budget_s`."""
+    the budget allows (and `simplify`); and, for `candidates` (variable -> graph of a person's
+    own derivative), whether candidate − derivative simplifies to 0. Never takes much longer
+    than `budget_s`."""
     start = time.perf_counter()
     problem = exact_power_problem(graph, values)
     if problem is None and candidates:
@@ -266,18 +271,20 @@ def symbolic_derivatives(graph: Graph, point: Mapping[str, float], values: list[
                 problem = "in your derivative: " + problem
                 break
     if problem is not None:
-        return SymbolicResult("skipped", [f"symbolic differentiation skipped: {problem}"])
+        return SymbolicResult("skipped", [f"symbolic differentiation skipped: {problem}"],
+                              reason="exact_arithmetic")
     cand_states = {v: graph_state(g) for v, g in (candidates or {}).items()}
     result = SymbolicResult("partial")
     worker = POOL.acquire(budget_s - (time.perf_counter() - start))
     if worker is None:
         result.notes.append(f"all symbolic workers were busy for {budget_s:g} s")
+        result.reason = "busy"
         result.seconds = time.perf_counter() - start
         return result
     done = healthy = False
     try:
         worker.send(("derivatives", graph_state(graph), {k: float(v) for k, v in point.items()},
-                     cand_states))
+                     cand_states, simplify))
         while True:
             msg = worker.recv(budget_s - (time.perf_counter() - start))
             kind = msg[0]  # type: ignore[index]
@@ -293,15 +300,17 @@ def symbolic_derivatives(graph: Graph, point: Mapping[str, float], values: list[
                 result.checks[msg[1]] = {"equal": msg[2], "difference": msg[3]}  # type: ignore[index]
             elif kind == "error":
                 result.notes.append(f"SymPy failed: {msg[1]}")  # type: ignore[index]
+                result.reason = "failed"
                 healthy = True
                 break
             elif kind == "done":
                 done = healthy = True
                 break
     except TimeoutError:
-        pass
+        result.reason = "timeout"
     except (EOFError, OSError):
         result.notes.append("the symbolic worker stopped unexpectedly")
+        result.reason = "failed"
     finally:
         POOL.release(worker, healthy)
     result.seconds = time.perf_counter() - start

@@ -53,13 +53,14 @@ def test_symbolic(client):
 def test_symbolic_exact_power_is_skipped(client):
     d = post(client, "symbolic", SymbolicResponse, expression="9^9^9 + x", values={"x": 1})
     assert d["status"] == "skipped" and "exact" in d["notes"][0]
+    assert d["reason"] == "exact_arithmetic"
 
 
 def test_symbolic_budget_is_capped(client):
     slow = "(sin(x)+cos(y))^12 * (tanh(x*y) + exp(x-y))^9 / (1 + x^2 + y^2)^7"
     d = post(client, "symbolic", SymbolicResponse, expression=slow, values={"x": 0.3, "y": 0.7},
              budget_s=0.8)
-    assert d["status"] == "partial" and d["seconds"] < 1.5
+    assert d["status"] == "partial" and d["reason"] == "timeout" and d["seconds"] < 1.5
 
 
 def test_numeric_and_sweep(client):
@@ -86,6 +87,8 @@ def test_compare_table(client):
             assert round(rows[v][col], 4) == exact
         assert rows[v]["reverse_mode_error"] == 0.0
     assert d["cost"]["forward_passes"] == 2 and d["cost"]["reverse_passes"] == 1
+    assert d["symbolic_status"] == "ok" and d["symbolic_reason"] is None
+    assert d["symbolic"]["x"]["text"] == "(2*x + 2)*log(y)" and d["symbolic"]["y"]["value"] == 1.5
 
 
 def test_paths(client):

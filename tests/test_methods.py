@@ -102,6 +102,7 @@ def test_exact_power_is_refused_quickly():
         res = symbolic_derivatives(g, {"x": 1}, engine.forward(g, {"x": 1}).values)
         assert time.perf_counter() - start < 0.5
         assert res.status == "skipped" and "exact" in res.notes[0]
+        assert res.reason == "exact_arithmetic"
 
 
 def test_time_budget_holds_on_a_slow_simplify():
@@ -111,7 +112,7 @@ def test_time_budget_holds_on_a_slow_simplify():
     start = time.perf_counter()
     res = symbolic_derivatives(g, point, engine.forward(g, point).values, budget_s=1.0)
     assert time.perf_counter() - start < 2.0
-    assert res.status == "partial"
+    assert res.status == "partial" and res.reason == "timeout"
     assert any("simplify did not finish" in n for n in res.notes)
     # the derivatives themselves arrived, unsimplified, and are right
     grads = engine.grad(g, point)[1]
@@ -135,6 +136,16 @@ def test_comparison_table_of_the_lecture():
     # the numeric column is within the error the central difference predicts (f'''·h²/24)
     assert rows["y"]["numeric_error"] == pytest.approx(0.75 * 1e-6 / 24, rel=0.01)
     assert c.cost.forward_passes == 2 and c.cost.reverse_passes == 1
+
+
+def test_comparison_skips_simplify_so_a_slow_one_does_not_matter():
+    text = "(sin(x)+cos(y))^12 * (tanh(x*y) + exp(x-y))^9 / (1 + x^2 + y^2)^7"
+    point = {"x": 0.3, "y": 0.7}
+    start = time.perf_counter()
+    c = compare(engine.compile(text), point, budget_s=5.0)
+    assert time.perf_counter() - start < 3.0
+    assert c.symbolic.status == "ok" and c.symbolic.reason is None
+    assert all(r["reverse_mode_error"] < 1e-12 * max(1.0, abs(r["symbolic"])) for r in c.rows)
 
 
 def test_mode_cost_counts_edges():
