@@ -30,7 +30,8 @@ class Edge:
 
 
 class Graph:
-    """A finished graph. Read-only by convention; build one with `GraphBuilder` or `compile`."""
+    """A finished graph. Read-only by convention (the passes keep a plan of it after their first
+    run); build one with `GraphBuilder` or `compile`."""
 
     __slots__ = (
         "_edges",
