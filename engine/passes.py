@@ -350,7 +350,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
         contrib = [loc * grads[t] for t, loc in zip(plan.targets, local)]
     else:
         with np.errstate(all="ignore"):
-            contrib = (local_np * np.array(grads)[np.array(plan.targets)]).tolist()
+            contrib = (local_np * np.array(grads)[np.array(plan.targets, dtype=np.intp)]).tolist()
     edge_ids, by_local, by_contrib = _by_edge(graph, plan, local, contrib)
     return Reverse(grads, first, by_local, by_contrib,
                    Events(lambda: _reverse_events(graph, plan, edge_ids, local, contrib)))
