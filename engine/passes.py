@@ -317,8 +317,12 @@ def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> F
             vals[i] = f(S, vals[a]) if b < 0 else f(S, vals[a], vals[b])
         except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives inf or nan
             vals[i] = numpy_rule(f, vals[a]) if b < 0 else numpy_rule(f, vals[a], vals[b])
-    events = Events(lambda: [(EVALUATE, i, v) for i, v in enumerate(vals)]) if trace else None
-    return Forward(vals, _first_nonfinite(vals, range(len(vals))), events)
+    return Forward(vals, _first_nonfinite(vals, range(len(vals))), _forward_events(vals) if trace else None)
+
+
+def _forward_events(values: list[float]) -> Events:
+    # Made here, not in forward(): a closure there would turn its loop's `vals` into a cell.
+    return Events(lambda: [(EVALUATE, i, v) for i, v in enumerate(values)])
 
 
 # --- reverse ----------------------------------------------------------------------------------
