@@ -166,29 +166,35 @@ class Plan:
         self.groups: list[tuple] | None = None
         self.runs: tuple[list[int], np.ndarray, np.ndarray] | None = None
         if big:
-            self.groups = _groups(graph, targets, self.argpos)
+            self.groups = _groups(graph, self)
             self.runs = _runs(sources, targets)
 
 
-def _groups(graph: Graph, targets: list[int], argpos: bytes) -> list[tuple]:
+def _groups(graph: Graph, plan: Plan) -> list[tuple]:
     """(rule, positions in the edge lists, target nodes, first and second arguments) per
     (op, argument index), as numpy index arrays."""
-    inputs = graph.inputs
-    t = np.array(targets, dtype=np.int32)
-    k = np.frombuffer(argpos, dtype=np.uint8)
-    arg0 = np.array([a[0] if a else -1 for a in inputs], dtype=np.int32)
-    arg1 = np.array([a[1] if len(a) == 2 else -1 for a in inputs], dtype=np.int32)
-    by_name = {graph.ops[i].name: graph.ops[i] for i in targets}  # type: ignore[union-attr]
-    code = {name: j for j, name in enumerate(by_name)}
-    op_of = np.array([code[graph.ops[i].name] for i in targets], dtype=np.int32)  # type: ignore[union-attr]
+    n, ops = len(graph.ops), graph.ops
+    ids = [id(ops[i]) for i in plan.op_nodes]  # ops are not hashable; one object per op
+    distinct = list(dict.fromkeys(ids))
+    table = [ops[plan.op_nodes[ids.index(d)]] for d in distinct]
+    number = {d: j for j, d in enumerate(distinct)}
+    m = len(plan.op_nodes)
+    at = np.fromiter(plan.op_nodes, np.intp, m)
+    code, arg0, arg1 = (np.full(n, -1, dtype=np.int32) for _ in range(3))
+    code[at] = np.fromiter(map(number.__getitem__, ids), np.int32, m)
+    arg0[at] = np.fromiter(plan.arg0, np.int32, m)
+    arg1[at] = np.fromiter(plan.arg1, np.int32, m)
+    t = np.fromiter(plan.targets, np.int32, len(plan.targets))
+    # One key per (op, argument); a stable sort (a radix sort on 16 bits) keeps each group's
+    # edges in plan order.
+    key = (code[t] * 2 + np.frombuffer(plan.argpos, dtype=np.uint8)).astype(
+        np.int16 if len(table) < 2**14 else np.int32)
+    order = np.argsort(key, kind="stable").astype(np.int32)
     groups = []
-    for j, op in enumerate(by_name.values()):
-        for arg in range(op.arity):  # type: ignore[union-attr]
-            pos = np.flatnonzero((op_of == j) & (k == arg)).astype(np.int32)
-            if len(pos):
-                tt = t[pos]
-                groups.append((op.partials[arg], pos, tt, arg0[tt],  # type: ignore[union-attr]
-                               arg1[tt] if op.arity == 2 else None))  # type: ignore[union-attr]
+    for pos in np.split(order, np.flatnonzero(np.diff(key[order])) + 1) if len(order) else []:
+        op, k = table[key[pos[0]] // 2], key[pos[0]] % 2
+        tt = t[pos]
+        groups.append((op.partials[k], pos, tt, arg0[tt], arg1[tt] if op.arity == 2 else None))  # type: ignore[union-attr]
     return groups
 
 
@@ -199,6 +205,8 @@ def _runs(sources: list[int], targets: list[int]) -> tuple[list[int], np.ndarray
     starts, written = [0], set()
     for e, (s, t) in enumerate(zip(sources, targets)):
         if t in written:
+            if len(starts) * NUMPY_RUN > e + 1024:  # clearly short runs: a deep graph
+                return None
             starts.append(e)
             written = set()
         written.add(s)
