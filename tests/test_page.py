@@ -26,6 +26,22 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 NAMED = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
+# Every shown pill against every other pill and every node shape, on screen (half a pixel spare).
+OVERLAPS = """() => {
+    const name = (el) => el.closest('.node').dataset.name + '.' + el.closest('.node').dataset.copy;
+    const pills = [...document.querySelectorAll('.graph-svg .pill.known rect')]
+        .map(r => [name(r), r.getBoundingClientRect()]);
+    const shapes = [...document.querySelectorAll('.graph-svg .node .shape')]
+        .map(s => [name(s), s.getBoundingClientRect()]);
+    const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+        && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+    const found = [];
+    pills.forEach(([n, a], i) => {
+        pills.forEach(([m, b], j) => { if (i < j && hit(a, b)) found.push([n, 'pill ' + m]); });
+        shapes.forEach(([m, b]) => { if (hit(a, b)) found.push([n, 'node ' + m]); });
+    });
+    return found;
+}"""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -110,6 +126,8 @@ class Page:
         self.errors.append(message.text)
 
     def open(self, hash_: str = "") -> Page:
+        if self.p.url.startswith(self.url):
+            self.p.goto("about:blank")  # a new load, not a hash change on the same page
         self.p.goto(f"{self.url}/{('#' + hash_) if hash_ else ''}")
         self.p.wait_for_selector("body[data-status=ready]")
         return self
@@ -144,6 +162,18 @@ class Page:
         node = self.p.locator(f'.graph-svg .node[data-name="{name}"][data-copy="0"]')
         known = node.locator(".pill.known")
         return known.text_content() if known.count() else ""
+
+    def pill_lines(self, name: str) -> list[str]:
+        """The pill's text line by line (a long sum is wrapped onto two or three)."""
+        text = self.p.locator(f'.graph-svg .node[data-name="{name}"][data-copy="0"] .pill.known text')
+        spans = text.locator("tspan")
+        if not spans.count():
+            return [text.text_content()]
+        return [t.text_content().strip() for t in spans.all()]
+
+    def overlaps(self) -> list:
+        """Pills that cover another pill or a node, as [pill's node, what it covers]."""
+        return self.p.evaluate(OVERLAPS)
 
     def output_label(self) -> str:
         return self.p.locator(".graph-svg .output-edge .vlabel").text_content()
@@ -198,9 +228,12 @@ def test_default_example_shows_the_lectures_numbers(page):
     assert page.p.input_value("#expr") == "(x^2 + 2x) * ln(y)"
     assert page.step() == page.count() > 0  # opens on the finished passes
     assert page.output_label() == "f = 2.079"
-    # The last step adds x's second path: its pill shows the sum as it is made.
+    # The last step adds x's second path: its pill shows the sum as it is made, wrapped where
+    # it would cover the numbers beside x, and clear of every other pill and node.
     assert page.pill("x") == "∂f/∂x = 1.386 + 1.386 = 2.773"
     assert page.pill("y") == "∂f/∂y = 1.5"
+    assert page.pill_lines("x") == ["∂f/∂x = 1.386", "+ 1.386 = 2.773"]
+    assert page.overlaps() == []
     # The table has the same numbers: f's value, and x's gradient summed over its two paths.
     rows = {r.get_attribute("data-id"): r for r in page.p.locator("#table tbody tr").all()}
     assert len(rows) == 7  # x, x^2, 2x, x^2 + 2x, y, ln(y), f: constants are left out
@@ -309,6 +342,40 @@ def test_narration_reads_like_the_lecture(page):
     assert page.narration() == ("x's gradient = 1.386 + 0.6931 + 0.6931 = 2.773: "
                                 "one term for each path through x")
     assert page.pill("x") == "∂f/∂x = 1.386 + 0.6931 + 0.6931 = 2.773"  # the sum, while it is made
+
+
+def test_pills_never_cover_each_other_or_a_node(page):
+    """At the end of the trace for every lecture example, and at every step of the two graphs
+    with fan-out, no pill covers another pill or a node (a long sum moves or wraps instead)."""
+    examples = httpx.get(f"{page.url}/api/v1/examples").json()
+    examples = examples if isinstance(examples, list) else examples["examples"]
+    assert len(examples) >= 7
+    for ex in examples:
+        page.open(hash_for(ex["expression"], ex["values"]))
+        assert page.step() == page.count()
+        assert page.overlaps() == [], ex["id"]
+    for expression in (NAMED, "(x^2 + 2x) * ln(y)"):
+        page.open(hash_for(expression, {"x": 1, "y": 2}))
+        found = walk_overlaps(page)
+        assert found == [], expression
+    # The lecture's three-term sum, at the end of the named example: shown whole, on lines.
+    page.open(hash_for(NAMED, {"x": 1, "y": 2}))
+    assert page.pill("x") == "∂f/∂x = 1.386 + 0.6931 + 0.6931 = 2.773"
+    assert len(page.pill_lines("x")) > 1
+    page.screenshot("page-named-end.png")
+
+
+def walk_overlaps(page: Page) -> list:
+    """Every step of the trace, by the keyboard, with the overlaps found at it."""
+    page.blur()
+    page.p.keyboard.press("Home")
+    found = []
+    for k in range(page.count() + 1):
+        here = page.overlaps()
+        if here:
+            found.append((k, here))
+        page.p.keyboard.press("ArrowRight")
+    return found
 
 
 def test_mid_backward_screenshot(page):

@@ -12,7 +12,7 @@ import re
 import httpx
 import pytest
 import test_page
-from test_page import ARTIFACTS, NAMED, Page, hash_for
+from test_page import ARTIFACTS, NAMED, Page, api_graph, hash_for
 
 # test_page.py's fixtures, used here by name: a server and a browser for this module, a tab per test.
 server = test_page.server
@@ -69,7 +69,8 @@ def test_comparison_panel_shows_the_lectures_numbers_in_every_column(page):
     assert compare_cells(page)["x"] == dict.fromkeys(columns, "2.773")
 
     # SymPy's derivatives as formulas: MathML, simplified, and their values at the point.
-    page.wait_for("document.querySelectorAll('#compare-panel .formula[data-var] math').length === 2")
+    page.wait_for("document.querySelectorAll('#compare-panel .formula[data-var] math').length === 2"
+                  " && document.querySelector('#compare-panel .formulas').dataset.status === 'ok'")
     labels = page.p.evaluate("""() => [...document.querySelectorAll('#compare-panel .formula math')]
         .map(m => m.getAttribute('aria-label'))""")
     assert labels[0] == "f(x, y) = (x**2 + 2*x)*log(y)"
@@ -124,6 +125,69 @@ def test_symbolic_budget_shows_progress_without_holding_up_the_graph(page):
     assert page.p.locator("#compare-panel .formula .tag-note").count() == 3  # unsimplified, said so
     # The table has every method's number all the same.
     assert set(compare_cells(page)) == {"x", "y", "z"}
+
+
+def test_formulas_come_with_the_table_then_simplified(page):
+    """/compare answers at once with SymPy's unsimplified derivatives: they are shown while
+    /symbolic simplifies, and its reason code (timeout here) says why simplify is missing."""
+    page.open(hash_for(SLOW, {"x": 1, "y": 2, "z": 0.5}))
+    page.wait_for("document.querySelector('#compare-panel .formulas').dataset.status === 'preview'")
+    assert page.p.locator("#compare-panel .formula[data-var]").count() == 3
+    assert page.p.locator("#compare-panel .formula[data-var] .at b").count() == 3  # values too
+    page.wait_for("!document.querySelector('#compare-panel .symbolic-busy').hidden")
+    assert "simplifying" in page.p.inner_text("#compare-panel .symbolic-busy")
+    assert not page.p.locator("#compare-panel .formulas.stale").count()  # not dimmed: they are right
+    page.wait_for("document.querySelector('#compare-panel .formulas').dataset.status === 'partial'",
+                  timeout=20)
+    assert page.p.get_attribute("#compare-panel .formulas", "data-reason") == "timeout"
+    reason = page.p.locator("#compare-panel .formulas .note.reason")
+    assert reason.inner_text() == "SymPy did not finish within its time budget."
+    tags = [t.inner_text() for t in page.p.locator("#compare-panel .formula .tag-note").all()]
+    assert tags == ["not simplified: the time budget ran out"] * 3
+    page.p.click("#lang-ko")
+    assert reason.inner_text() == "SymPy가 제한 시간 안에 끝내지 못했습니다."
+
+
+def test_busy_sympy_is_told_by_its_reason_code_and_can_be_asked_again(page):
+    """The page reads the server's reason codes, not its English notes: a /compare and a
+    /symbolic whose SymPy workers were all busy are asked once more, then say so with a button."""
+    asked = {"compare": 0, "symbolic": 0}
+
+    def busy_compare(route):
+        asked["compare"] += 1
+        body = route.fetch().json()
+        for row in body["rows"]:
+            row["symbolic"] = None
+        body.update(symbolic_status="partial", symbolic_reason="busy", symbolic={},
+                    notes=["(a note the page does not read)"])
+        route.fulfill(json=body)
+
+    def busy_symbolic(route):
+        asked["symbolic"] += 1
+        route.fulfill(json={"status": "partial", "reason": "busy", "notes": ["(not read either)"],
+                            "function": None, "derivatives": {}, "seconds": 2.0})
+
+    page.p.route("**/api/v1/compare", busy_compare)
+    page.p.route("**/api/v1/symbolic", busy_symbolic)
+    page.open(hash_for(LECTURE, {"x": 1, "y": 2}))
+    page.wait_for("document.querySelector('#compare-panel .compare-notes').dataset.reason === 'busy'"
+                  " && document.querySelector('#compare-panel .formulas').dataset.reason === 'busy'")
+    assert asked == {"compare": 2, "symbolic": 2}  # each asked once more, a moment later
+    assert page.p.inner_text("#compare-panel tr[data-var=x] .m-symbolic .v") == "—"
+    notes = page.p.locator("#compare-panel .compare-notes .note.reason")
+    assert notes.inner_text().startswith("All of SymPy's workers were busy.")
+    assert page.p.locator("#compare-panel .formulas .note.reason .retry").count() == 1
+    # Asked again by hand, with the workers free: the real answers.
+    page.p.unroute("**/api/v1/compare")
+    page.p.unroute("**/api/v1/symbolic")
+    page.p.click("#compare-panel .compare-notes .retry")
+    wait_compare(page, "document.querySelector('#compare-panel tr[data-var=x] .m-symbolic .v')"
+                       ".textContent === '2.773'")
+    assert page.p.locator("#compare-panel .compare-notes").is_hidden()
+    page.p.click("#compare-panel .formulas .retry")
+    page.wait_for("document.querySelector('#compare-panel .formulas').dataset.status === 'ok'")
+    assert page.p.locator("#compare-panel .formulas .note").count() == 0
+    assert page.p.locator("#compare-panel .formula.function").count() == 1
 
 
 def test_symbolic_work_that_is_skipped_says_why(page):
@@ -288,6 +352,76 @@ def test_paths_view_lists_the_lectures_three_paths_and_lights_them_up(page):
     assert page.p.inner_text("#paths-panel .paths-sum") == "∂f/∂y = 3 × 0.5 = 1.5"
 
 
+def test_paths_name_long_sub_expressions_by_their_id(page):
+    """∂(x^2 + 2x)/∂(x^2) would spread the products out: a long unnamed sub-expression is
+    called by its id (n4), its expression on hover, in a "where" line, and on the graph while
+    a path through it is lit."""
+    page.open(hash_for(LECTURE, {"x": 1, "y": 2}))
+    page.wait_for("document.querySelectorAll('#paths-panel .path').length === 2")
+    graph = api_graph(page.url, LECTURE, {"x": 1, "y": 2}, layout=False)
+    plus = next(n["id"] for n in graph["nodes"] if n["op"] == "add")
+    chain = page.p.locator("#paths-panel .path").nth(0).locator(".chain")
+    names = [v.inner_text() for v in chain.locator(".fname").all()]
+    assert names == [f"∂f/∂{plus}", f"∂{plus}/∂(x^2)", "∂(x^2)/∂x"]
+    assert chain.locator(".fname").nth(0).get_attribute("title") == "∂f/∂(x^2 + 2x)"
+    assert chain.locator(".fname").nth(2).get_attribute("title") is None  # short already
+    assert page.p.inner_text("#paths-panel .paths-where") == f"where {plus} = x^2 + 2x"
+    # The screen reader hears the whole names.
+    label = page.p.get_attribute("#paths-panel .path[data-index='0']", "aria-label")
+    assert "∂f/∂(x^2 + 2x) = 0.6931" in label
+    tag = f".graph-svg .node[data-id='{plus}'] .tag.ref"
+    assert page.p.text_content(tag) == plus
+    assert page.p.evaluate(f"getComputedStyle(document.querySelector(\"{tag}\")).opacity") == "0"
+    page.p.hover("#paths-panel .path[data-index='0']")
+    page.wait_for(f"getComputedStyle(document.querySelector(\"{tag}\")).opacity === '1'")
+    assert page.p.inner_text("#paths-panel .paths-sum") == "∂f/∂x = 0.6931 × 1 × 2 + 0.6931 × 1 × 2 = 2.773"
+
+
+GRAPH_SEEN = """() => {
+    const r = document.getElementById('graph').getBoundingClientRect();
+    return (Math.min(r.bottom, innerHeight) - Math.max(r.top, 0)) / Math.min(r.height, innerHeight);
+}"""
+
+
+def test_lighting_a_path_brings_the_graph_into_view(browser, server):
+    """Far down the page, a path lit from the paths view scrolls the graph back into view: on a
+    laptop (the paths view is sticky beside it) by hovering, on a narrow screen by focus, the
+    path staying on screen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US",
+                                  reduced_motion="reduce")
+    try:
+        tab = Page(context.new_page(), server).open(hash_for(NAMED, {"x": 1, "y": 2}))
+        tab.wait_for("document.querySelectorAll('#paths-panel .path').length === 3")
+        tab.p.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        tab.wait_for("scrollY > 600")
+        assert tab.p.evaluate(GRAPH_SEEN) <= 0
+        tab.p.hover("#paths-panel .path[data-index='2']")
+        tab.wait_for(f"({GRAPH_SEEN})() > 0.95")
+        assert tab.p.evaluate("document.querySelector('.graph-svg').classList.contains('tracing')")
+        assert tab.p.locator("#paths-panel .path[data-index='2']").is_visible()
+        tab.p.screenshot(path=str(ARTIFACTS / "methods-paths-hover-scrolled.png"))
+        # Passing over a path on the way elsewhere does not move the page.
+        tab.p.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        tab.wait_for("scrollY > 600")
+        before = tab.p.evaluate("scrollY")
+        tab.p.hover("#paths-panel .path[data-index='1']")
+        tab.p.mouse.move(0, 0)
+        tab.p.wait_for_timeout(400)
+        assert tab.p.evaluate("scrollY") == before
+        assert tab.errors == []
+
+        tab.p.set_viewport_size({"width": 800, "height": 900})  # the paths view is below the graph
+        tab.p.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        tab.wait_for(f"({GRAPH_SEEN})() <= 0")
+        tab.p.focus("#paths-panel .path[data-index='0']")
+        tab.wait_for(f"({GRAPH_SEEN})() > 0")
+        box = tab.p.locator("#paths-panel .path[data-index='0']").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 900
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
 def test_paths_view_says_when_the_list_is_cut(page):
     page.open(hash_for(SQUARINGS, {"x": 1}))
     page.wait_for("document.querySelector('#paths-panel .paths-box')?.dataset.truncated === 'true'")
@@ -384,7 +518,8 @@ def test_typing_a_new_variable_asks_parse_first_so_no_422(page):
 
 def test_panels_fetch_only_while_open(page):
     page.open()
-    wait_compare(page, "document.querySelectorAll('#compare-panel .formula[data-var]').length === 2")
+    wait_compare(page, "document.querySelectorAll('#compare-panel .formula[data-var]').length === 2"
+                       " && document.querySelector('#compare-panel .formulas').dataset.status === 'ok'")
     asked: list[str] = []
     page.p.on("request", lambda r: asked.append(r.url.rsplit("/", 1)[-1]))
     page.p.click("#compare-panel summary")  # close it

@@ -37,9 +37,27 @@ function partialFraction(out, v) {
 
 const MAX_MATHML = 40000; // longer formulas are not laid out unless asked for
 
-/** SymPy's workers were all taken (by work this page has since given up on): worth a retry. */
-function busyNote(answer) {
-  return (answer.notes ?? []).some((n) => /busy/i.test(n));
+/** The tag on a derivative that simplify did not reach, by the server's reason code. */
+const UNSIMPLIFIED = { busy: "notSimplifiedBusy", failed: "notSimplifiedFailed" };
+
+/**
+ * Why SymPy's part is missing, from the server's reason code ("timeout", "busy",
+ * "exact_arithmetic", "failed"): a sentence in the page's language, then the server's own
+ * notes (English, with the specifics); "busy" offers to ask again.
+ */
+function reasonNotes(reason, notes, retry) {
+  const parts = [];
+  if (reason) {
+    const p = h("p", { class: "note reason", "data-reason": reason }, t(`reason_${reason}`));
+    if (reason === "busy" && retry) {
+      const button = h("button", { type: "button", class: "text-button retry" }, t("tryAgain"));
+      button.addEventListener("click", retry);
+      p.append(" ", button);
+    }
+    parts.push(p);
+  }
+  for (const n of notes ?? []) parts.push(h("p", { class: "note detail", lang: "en" }, n));
+  return parts;
 }
 
 function passes(n) {
@@ -77,16 +95,21 @@ export class ComparePanel {
         this._afterTable();
       },
       busy: (on) => this._busy(this.busyTable, this.tableBox, on, "computingCompare"),
-      again: (a) => a.symbolic_status === "partial" && a.rows.every((r) => r.symbolic === null) && busyNote(a),
+      // SymPy's workers were all taken (by work this page has since given up on): ask once more.
+      again: (a) => a.symbolic_reason === "busy" && a.rows.every((r) => r.symbolic === null),
     });
     this.symbolic = new Fetcher({
       load: (q, signal) => fetchSymbolic(q.expression, q.values, signal),
       show: (answer, q) => this._showFormulas(answer, q),
       fail: (err) => this._fail(this.formulas, err),
-      busy: (on) => this._busy(this.busyFormulas, this.formulas, on, "computingSymbolic"),
-      again: (a) => a.status === "partial" && Object.keys(a.derivatives ?? {}).length === 0 && busyNote(a),
+      busy: (on) => this._symbolicBusy(on),
+      again: (a) => a.reason === "busy" && Object.keys(a.derivatives ?? {}).length === 0,
       debounceMs: 0, // asked once the table is answered, which was debounced already
     });
+    // What the formulas show: {key (the point), kind: "preview" (the table's unsimplified
+    // derivatives, while /symbolic simplifies) | "full" (/symbolic's answer)}.
+    this.shown = { key: null, kind: null };
+    this.preview = null; // {key, derivatives}: the table's SymPy derivatives for a point
   }
 
   /**
@@ -97,7 +120,7 @@ export class ComparePanel {
     this.context = c;
     const point = { expression: c.expression, values: c.values };
     const q = { ...point, method: c.method, h: c.h };
-    if (JSON.stringify(point) !== this.symbolic.key) {
+    if (JSON.stringify(point) !== this.symbolic.key && this.shown.key !== JSON.stringify(point)) {
       this._busy(this.busyFormulas, this.formulas, true, "computingSymbolic");
     }
     this.table.request(q);
@@ -118,12 +141,24 @@ export class ComparePanel {
 
   redraw() {
     this.table.redraw();
-    this.symbolic.redraw();
+    if (this.shown.kind === "preview") this._showPreview();
+    else this.symbolic.redraw();
   }
 
   _busy(el, content, on, key) {
     setBusy(el, on, t(key));
     content.classList.toggle("stale", on);
+  }
+
+  /** /symbolic is slow: over the table's formulas for this point say it is simplifying them. */
+  _symbolicBusy(on) {
+    const point = this.context ? JSON.stringify({ expression: this.context.expression, values: this.context.values }) : null;
+    if (on && this.shown.kind === "preview" && this.shown.key === point) {
+      setBusy(this.busyFormulas, true, t("simplifyingSymbolic"));
+      this.formulas.classList.remove("stale");
+    } else {
+      this._busy(this.busyFormulas, this.formulas, on, "computingSymbolic");
+    }
   }
 
   _fail(box, err) {
@@ -178,17 +213,50 @@ export class ComparePanel {
     this.tableBox.classList.remove("stale");
     this.tableBox.replaceChildren(table);
     // SymPy's notes matter to the table only where they cost it a symbolic value.
-    const notes = answer.rows.some((r) => r.symbolic === null) ? answer.notes ?? [] : [];
-    this.notes.replaceChildren(...notes.map((n) => h("p", {}, n)));
+    const missing = answer.rows.some((r) => r.symbolic === null);
+    const retry = () => this.table.request(q, { now: true, force: true });
+    const notes = missing ? reasonNotes(answer.symbolic_reason, answer.notes, retry) : [];
+    this.notes.replaceChildren(...notes);
     this.notes.hidden = notes.length === 0;
     this.notes.dataset.status = answer.symbolic_status;
+    this.notes.dataset.reason = answer.symbolic_reason ?? "";
     this.root.dataset.state = "ready";
     this.root.dataset.key = JSON.stringify(q);
+
+    // SymPy's derivatives came with the table (unsimplified, so fast): show them at once;
+    // /symbolic's simplified forms replace them when they come.
+    const point = JSON.stringify({ expression: q.expression, values: q.values });
+    this.preview = { key: point, derivatives: answer.symbolic ?? {} };
+    const simplifiedShown = this.shown.kind === "full" && this.shown.key === point;
+    if (!simplifiedShown && Object.keys(this.preview.derivatives).length) this._showPreview();
+  }
+
+  _showPreview() {
+    const p = this.preview;
+    this.shown = { key: p.key, kind: "preview" };
+    const derivatives = Object.fromEntries(Object.entries(p.derivatives).map(([v, d]) => [v, { ...d, simplified: null }]));
+    this._drawFormulas({ status: "preview", reason: null, notes: [], function: null, derivatives }, true);
+    if (!this.busyFormulas.hidden) setBusy(this.busyFormulas, true, t("simplifyingSymbolic"));
   }
 
   _showFormulas(answer, q) {
-    if (q.expression !== this._longFor) {
-      this._longFor = q.expression;
+    const key = JSON.stringify({ expression: q.expression, values: q.values });
+    this.shown = { key, kind: "full" };
+    // A derivative /symbolic could not give (busy, or out of time) may have come with the table.
+    const derivatives = { ...answer.derivatives };
+    if (this.preview?.key === key) {
+      for (const [v, d] of Object.entries(this.preview.derivatives)) {
+        if (!(v in derivatives)) derivatives[v] = { ...d, simplified: null };
+      }
+    }
+    const retry = () => this.symbolic.request(JSON.parse(key), { now: true, force: true });
+    this._drawFormulas({ ...answer, derivatives }, false, retry);
+  }
+
+  /** Draw SymPy's formulas: `pending` while simplify is still at work. */
+  _drawFormulas(answer, pending, retry = null) {
+    if (this.context?.expression !== this._longFor) {
+      this._longFor = this.context?.expression;
       this._showLong = false;
     }
     const f = this.page.fmt();
@@ -206,12 +274,15 @@ export class ComparePanel {
         items.push(h("div", { class: "formula function" }, math));
       }
     }
-    for (const [v, d] of Object.entries(answer.derivatives ?? {})) {
+    const order = model ? model.variables : [];
+    const entries = Object.entries(answer.derivatives ?? {})
+      .sort(([a], [b]) => (order.indexOf(a) >>> 0) - (order.indexOf(b) >>> 0));
+    for (const [v, d] of entries) {
       const size = d.mathml.length + (d.simplified?.mathml.length ?? 0);
       if (size > MAX_MATHML && !this._showLong) {
         // Laying out a huge formula would hold the page up; say so, and offer it.
         const button = h("button", { type: "button", class: "text-button" }, t("showAnyway"));
-        button.addEventListener("click", () => { this._showLong = true; this.symbolic.redraw(); });
+        button.addEventListener("click", () => { this._showLong = true; this.redraw(); });
         items.push(h("div", { class: "formula long", "data-var": v },
           h("span", { class: "lhs" }, `∂${out}/∂${v} =`),
           h("span", { class: "tag-note" }, t("formulaTooLong", { n: d.text.length })), button,
@@ -230,13 +301,16 @@ export class ComparePanel {
       const value = d.value === null
         ? h("span", { class: "at none" }, t("noValueAtPoint"))
         : h("span", { class: "at" }, t("valueAtPoint"), " ", h("b", { title: full(d.value) }, f(d.value)));
-      const tag = d.simplified ? null : h("span", { class: "tag-note" }, t("notSimplified"));
+      // While simplify is at work the busy line above says so; after, an unsimplified one is tagged.
+      const tag = pending || d.simplified ? null
+        : h("span", { class: "tag-note" }, t(UNSIMPLIFIED[answer.reason] ?? "notSimplified"));
       items.push(h("div", { class: "formula", "data-var": v }, math, h("div", { class: "formula-meta" }, value, tag)));
     }
-    const notes = (answer.notes ?? []).map((n) => h("p", { class: "note" }, n));
+    const notes = reasonNotes(answer.reason, answer.notes, retry);
     if (answer.status === "skipped" && !notes.length) notes.push(h("p", { class: "note" }, t("symbolicSkipped")));
     this.formulas.classList.remove("stale");
     this.formulas.dataset.status = answer.status;
+    this.formulas.dataset.reason = answer.reason ?? "";
     this.formulas.replaceChildren(...items, ...notes);
   }
 }

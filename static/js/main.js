@@ -88,9 +88,43 @@ const plot = new ErrorPlot($("plot-panel"), {
 });
 const paths = new PathsPanel($("paths-panel"), {
   fmt: () => f,
-  highlight: (path) => renderer.highlight(path),
+  highlight: (path, item, how) => {
+    renderer.highlight(path);
+    revealGraph(path ? item : null, how);
+  },
   onVariable: (v) => { app.pathVar = v; },
 });
+
+let revealTimer = null;
+
+/**
+ * A path lit from the paths view is on the graph, so the graph should be on screen. Where the
+ * paths view stays put while the page scrolls (wide screens: it is sticky), the page scrolls
+ * gently up to the graph after a short hover. Elsewhere the paths view would scroll away from
+ * under the pointer, so only a path chosen by keyboard or touch (focus) brings the graph
+ * into view, and only as far as the path itself stays on screen.
+ */
+function revealGraph(item, how) {
+  clearTimeout(revealTimer);
+  if (!item) return;
+  revealTimer = setTimeout(() => {
+    const drawing = $("graph").getBoundingClientRect();
+    const vh = window.innerHeight;
+    const margin = 12;
+    const seen = Math.min(drawing.bottom, vh) - Math.max(drawing.top, 0);
+    if (seen >= Math.min(drawing.height, vh - 2 * margin) * 0.8) return;
+    const sticky = getComputedStyle(item.closest(".side") ?? document.body).position === "sticky";
+    let by = drawing.top - margin;
+    if (!sticky) {
+      if (how !== "focus") return;
+      const box = item.getBoundingClientRect();
+      by = Math.max(by, box.bottom + margin - vh); // the path stays in view
+    }
+    if (Math.abs(by) < 24) return;
+    const smooth = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+    window.scrollBy({ top: by, behavior: smooth ? "smooth" : "auto" });
+  }, how === "hover" ? 220 : 0);
+}
 const snippet = new SnippetPanel($("snippet-panel"));
 const panels = [compare, check, plot, paths, snippet];
 const sections = [
@@ -522,7 +556,7 @@ function wire() {
 
   $("zoom-in").addEventListener("click", () => renderer.zoomBy(1.25));
   $("zoom-out").addEventListener("click", () => renderer.zoomBy(0.8));
-  $("zoom-fit").addEventListener("click", () => renderer.fitToWindow());
+  $("zoom-fit").addEventListener("click", () => renderer.fitToWindow(true));
   $("download-svg").addEventListener("click", () => downloadSvg(renderer));
   $("download-png").addEventListener("click", () => downloadPng(renderer));
 

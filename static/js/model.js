@@ -6,6 +6,7 @@
 const INFIX = { "+": 10, "\u2212": 10, "-": 10, "\u00d7": 20, "*": 20, "\u00f7": 20, "/": 20, "^": 40 };
 const ATOM = 100;
 const NAME_MAX = 14; // longer sub-expressions are called by their id
+const SHORT_MAX = 5; // in tight places (a path's factors) longer ones are called by their id
 
 export function buildModel(graph) {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -45,6 +46,12 @@ export function buildModel(graph) {
     display.set(n.id, name);
   }
 
+  const short = (id) => {
+    const name = display.get(id);
+    const n = nodes.get(id);
+    return n.kind === "op" && !n.name && name.length > SHORT_MAX ? id : name;
+  };
+
   const generated = (id) => {
     const n = nodes.get(id);
     return n.kind === "op" && !n.name && display.get(id) === id;
@@ -69,6 +76,12 @@ export function buildModel(graph) {
     name: (id) => display.get(id),
     /** The name inside ∂f/∂…: bracketed when it is a sub-expression. */
     dname: (id) => wrapName(display.get(id)),
+    /** A name for tight places: the display name when short ("a", "x^2", "2x"), else the id. */
+    short: (id) => short(id),
+    /** Like dname, for tight places: "f", "(x^2)", "n4". */
+    sname: (id) => wrapName(short(id)),
+    /** Like dname, never an id: an unnamed sub-expression by its whole text. */
+    lname: (id) => wrapName(nodes.get(id).kind === "op" && !nodes.get(id).name && id !== outputId ? text.get(id) : display.get(id)),
     text: (id) => text.get(id),
     formula,
     generated,

@@ -30,7 +30,7 @@ function countText(count, approx) {
 export class PathsPanel {
   /**
    * @param root the panel
-   * @param page {fmt(), highlight({edges, nodes} | null), onVariable(name)}
+   * @param page {fmt(), highlight({edges, nodes} | null, item, "hover" | "focus"), onVariable(name)}
    */
   constructor(root, page) {
     this.root = root;
@@ -85,15 +85,24 @@ export class PathsPanel {
     const out = model.dname(model.outputId);
     const x = a.variable;
     this.page.highlight(null);
+    // A factor is named compactly (∂f/∂n4: a long sub-expression by its id, as the graph shows
+    // it while the path is lit), with the whole expression on hover and in the "where" line.
+    const named = new Set();
     const ratio = (e) => {
       const edge = model.edgeById.get(e);
       const same = model.inEdges.get(edge.target).filter((k) => k.source === edge.source).length > 1;
       const mark = same ? `⁽${"¹²³⁴⁵⁶⁷⁸⁹"[edge.index] ?? edge.index + 1}⁾` : "";
-      return `∂${model.dname(edge.target)}/∂${model.dname(edge.source)}${mark}`;
+      for (const id of [edge.target, edge.source]) {
+        if (model.short(id) === id && !model.nodes.get(id).name) named.add(id);
+      }
+      return {
+        name: `∂${model.sname(edge.target)}/∂${model.sname(edge.source)}${mark}`,
+        long: `∂${model.lname(edge.target)}/∂${model.lname(edge.source)}${mark}`,
+      };
     };
     const items = a.paths.map((p, i) => {
       // The lecture writes each product from the output back to the input.
-      const factors = p.edges.map((e, k) => ({ name: ratio(e), value: p.locals[k] })).reverse();
+      const factors = p.edges.map((e, k) => ({ ...ratio(e), value: p.locals[k] })).reverse();
       const long = factors.length > LONG_PATH;
       const shown = long ? [...factors.slice(0, ENDS), null, ...factors.slice(-ENDS)] : factors;
       const names = p.nodes.map((n) => model.name(n));
@@ -109,22 +118,22 @@ export class PathsPanel {
           return;
         }
         chain.append(h("span", { class: "factor" },
-          h("span", { class: "fname" }, fa.name),
+          h("span", { class: "fname", ...(fa.long !== fa.name ? { title: fa.long } : {}) }, fa.name),
           h("span", { class: "fval", title: full(fa.value) }, f(fa.value))));
       });
       chain.append(h("span", { class: "eq" }, "="), h("span", { class: "product", title: full(p.product) }, f(p.product)));
       const label = t("pathLabel", {
         k: i + 1, route,
-        product: `${shown.map((fa) => (fa ? `${fa.name} = ${f(fa.value)}` : "…")).join(" × ")} = ${f(p.product)}`,
+        product: `${shown.map((fa) => (fa ? `${fa.long} = ${f(fa.value)}` : "…")).join(" × ")} = ${f(p.product)}`,
       });
       // One tab stop for the list; ↑ and ↓ move between paths (← → stay the player's).
       const li = h("li", { class: "path", tabindex: i === 0 ? "0" : "-1", "data-index": String(i), "aria-label": label },
         h("div", { class: "route" }, h("span", { class: "pnum" }, `${i + 1}`), route), chain);
-      const on = () => { this._current(li); this.page.highlight({ edges: p.edges, nodes: p.nodes }); };
+      const on = (how) => () => { this._current(li); this.page.highlight({ edges: p.edges, nodes: p.nodes }, li, how); };
       const off = () => { li.classList.remove("on"); this.page.highlight(null); };
-      li.addEventListener("pointerenter", on);
+      li.addEventListener("pointerenter", on("hover"));
       li.addEventListener("pointerleave", () => { if (document.activeElement !== li) off(); });
-      li.addEventListener("focus", on);
+      li.addEventListener("focus", on("focus"));
       li.addEventListener("blur", off);
       return li;
     });
@@ -133,6 +142,14 @@ export class PathsPanel {
       ? t("pathsShowing", { n: a.paths.length, m: countText(a.count, a.count_approx), x, out })
       : t("pathsCount", { m: countText(a.count, a.count_approx), x, out, s: a.count === "1" ? "" : "s" }));
     const parts = [head];
+    if (named.size) {
+      // Ids in the order of the graph (inputs first), each with its expression.
+      const ids = model.graph.nodes.map((n) => n.id).filter((id) => named.has(id));
+      parts.push(h("p", { class: "paths-where", "aria-label": t("pathsWhereLabel") },
+        h("span", { class: "where" }, t("pathsWhere")), " ",
+        ...ids.flatMap((id, k) => [k ? ", " : null,
+          h("span", { class: "def", "data-id": id }, h("b", {}, id), ` = ${model.text(id)}`)])));
+    }
     if (items.length) {
       const list = h("ol", { class: "paths-list" }, ...items);
       list.addEventListener("keydown", (e) => this._key(e, items));

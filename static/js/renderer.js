@@ -5,12 +5,23 @@
 
 const NS = "http://www.w3.org/2000/svg";
 // Graphviz packs ranks tightly; spreading the centres (not the nodes) leaves room for the
-// numbers written on the edges. Endpoints of each edge stay attached to their nodes.
+// numbers written on the edges. Endpoints of each edge stay attached to their nodes. A graph
+// much wider than its box (a long chain) has its ranks spread less, down to SPREAD_X_MIN, so
+// that it is drawn bigger; one much taller has its rows spread less.
 const SPREAD_X = 1.6;
+const SPREAD_X_MIN = 1.3;
 const SPREAD_Y = 1.5;
+const SPREAD_Y_MIN = 1.25;
 const MARGIN = { left: 16, top: 30, right: 96, bottom: 40 };
+// Fitting never makes the numbers smaller than this zoom: a bigger graph scrolls instead
+// (the fit button shows the whole of it all the same, down to FIT_MIN).
+const READABLE_ZOOM = 0.75;
+const FIT_MIN = 0.3;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans KR", sans-serif';
 const STUB = 44; // the output's own outgoing arrow, which carries its value
+const PILL_H = 19; // a gradient pill of one line; each more line adds PILL_LINE
+const PILL_LINE = 14;
+const PILL_GAP = 5; // between a node and its pill
 
 
 const THEME_VARS = [
@@ -33,6 +44,62 @@ function textWidth(text, size = 12, weight = 650) {
   if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
   measureCtx.font = `${weight} ${size}px ${FONT}`;
   return measureCtx.measureText(text).width;
+}
+
+const widths = new Map(); // text widths by font and text (the same numbers come back often)
+function measured(text, size = 12, weight = 650) {
+  const key = `${size}/${weight}/${text}`;
+  let w = widths.get(key);
+  if (w === undefined) {
+    if (widths.size > 5000) widths.clear();
+    w = textWidth(text, size, weight);
+    widths.set(key, w);
+  }
+  return w;
+}
+
+const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+const rect = (x, y, w, h) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
+const hits = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+
+/** `place` ({x, y, w, h}) inside the drawing and clear of every box in `boxes`. */
+function fits(place, boxes, W, H) {
+  const r = rect(place.x, place.y, place.w, place.h);
+  if (r.x0 < 0 || r.y0 < 0 || r.x1 > W || r.y1 > H) return false;
+  for (const b of boxes) if (hits(r, b)) return false;
+  return true;
+}
+
+function overlaps(place, boxes) {
+  const r = rect(place.x, place.y, place.w, place.h);
+  let n = 0;
+  for (const b of boxes) if (hits(r, b)) n++;
+  return n;
+}
+
+/**
+ * "∂f/∂x = 1.386 + 0.6931 + 0.6931 = 2.773" on `k` lines of about equal width, broken before
+ * a "+" or the last "=" (never inside a number).
+ */
+function wrapTerms(text, k) {
+  const tokens = text.split(/ (?=[+=] )/);
+  // "∂f/∂x" and "= 1.386" stay together: the first line starts with the name and its value.
+  if (tokens.length > 1 && !/^[+=] /.test(tokens[0]) && /^= /.test(tokens[1])) tokens.splice(0, 2, `${tokens[0]} ${tokens[1]}`);
+  if (tokens.length < k) return [text];
+  const total = measured(text);
+  const lines = [];
+  let line = "";
+  for (const tok of tokens) {
+    const next = line ? `${line} ${tok}` : tok;
+    if (line && measured(next) > total / k + 8 && lines.length < k - 1) {
+      lines.push(line);
+      line = tok;
+    } else {
+      line = next;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 // --- geometry: the layout, spread apart; each edge sampled for labels and pulses ---------
@@ -68,9 +135,21 @@ function along(s, f) {
   return { x: a[0] + u * dx, y: a[1] + u * dy, dx: dx / len, dy: dy / len };
 }
 
-function geometry(layout) {
+/** How far apart to spread the layout's centres for a box of `aspect` (width / height). */
+function spreads(layout, aspect) {
+  let sx = SPREAD_X, sy = SPREAD_Y;
+  const mx = MARGIN.left + MARGIN.right, my = MARGIN.top + MARGIN.bottom;
+  if (!(aspect > 0) || !layout.width || !layout.height) return [sx, sy];
+  const drawn = (layout.width * sx + mx) / (layout.height * sy + my);
+  if (drawn > aspect) sx = Math.max(SPREAD_X_MIN, (aspect * (layout.height * sy + my) - mx) / layout.width);
+  else sy = Math.max(SPREAD_Y_MIN, ((layout.width * sx + mx) / aspect - my) / layout.height);
+  return [Math.min(sx, SPREAD_X), Math.min(sy, SPREAD_Y)];
+}
+
+function geometry(layout, aspect) {
+  const [SX, SY] = spreads(layout, aspect);
   const place = (b) => ({
-    x: b.x * SPREAD_X + MARGIN.left, y: b.y * SPREAD_Y + MARGIN.top, w: b.width, h: b.height, ox: b.x, oy: b.y,
+    x: b.x * SX + MARGIN.left, y: b.y * SY + MARGIN.top, w: b.width, h: b.height, ox: b.x, oy: b.y,
   });
   const nodes = new Map();
   for (const [id, box] of Object.entries(layout.nodes)) {
@@ -86,13 +165,13 @@ function geometry(layout) {
     const pts = e.points.map((p, i) => {
       if (i <= 1) return [p[0] - src.ox + src.x, p[1] - src.oy + src.y];
       if (i >= n - 2) return [p[0] - dst.ox + dst.x, p[1] - dst.oy + dst.y];
-      return [p[0] * SPREAD_X + MARGIN.left, p[1] * SPREAD_Y + MARGIN.top];
+      return [p[0] * SX + MARGIN.left, p[1] * SY + MARGIN.top];
     });
     const tip = e.arrow_end ? [e.arrow_end[0] - dst.ox + dst.x, e.arrow_end[1] - dst.oy + dst.y] : null;
     return { ...e, pts, tip, s: sample(pts) };
   });
-  const width = layout.width * SPREAD_X + MARGIN.left + MARGIN.right;
-  const height = layout.height * SPREAD_Y + MARGIN.top + MARGIN.bottom;
+  const width = layout.width * SX + MARGIN.left + MARGIN.right;
+  const height = layout.height * SY + MARGIN.top + MARGIN.bottom;
   return { nodes, edges, width, height };
 }
 
@@ -146,7 +225,8 @@ export class Renderer {
     this.model = model;
     this.key = model.structureKey;
     this.labels = labels;
-    this.geo = geometry(layout);
+    const room = this._room();
+    this.geo = geometry(layout, room.w / room.h);
     this._build();
     this.cache = new Map();
     this.fit = true;
@@ -180,9 +260,11 @@ export class Renderer {
       // Above the edge: its source's value; below it: the local derivative.
       let nx = mid.dy, ny = -mid.dx;
       if (ny > 0) { nx = -nx; ny = -ny; }
-      const v = el("text", { class: "vlabel fade", x: r1(mid.x + nx * 7), y: r1(mid.y + ny * 7) }, g);
-      const l = el("text", { class: "llabel fade", x: r1(mid.x - nx * 16), y: r1(mid.y - ny * 16 + 2) }, g);
-      this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target });
+      const vx = mid.x + nx * 7, vy = mid.y + ny * 7;
+      const lx = mid.x - nx * 16, ly = mid.y - ny * 16 + 2;
+      const v = el("text", { class: "vlabel fade", x: r1(vx), y: r1(vy) }, g);
+      const l = el("text", { class: "llabel fade", x: r1(lx), y: r1(ly) }, g);
+      this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target, vx, vy, lx, ly });
     });
 
     this.nodeEls = new Map();
@@ -207,13 +289,18 @@ export class Renderer {
         }
         const label = el("text", { class: "label", x: r1(b.x), y: r1(b.y) }, g);
         label.textContent = kind === "input" ? n.name : n.label;
+        let tag = null;
         if (kind === "op" && (n.name || model.generated(n.id))) {
-          el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = model.name(n.id);
+          tag = model.name(n.id);
+          el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = tag;
+        } else if (kind === "op" && model.short(n.id) === n.id) {
+          // Called by its id where space is short (the paths view): the id shows while it is lit.
+          el("text", { class: "tag ref", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = n.id;
         }
         const pill = el("g", { class: "pill grad fade" }, g);
-        const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: 19, rx: 9.5, width: 0 }, pill);
-        const text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 14.5) }, pill);
-        refs.push({ g, pill, rect, text, box: b });
+        const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: PILL_H, rx: PILL_H / 2, width: 0 }, pill);
+        const text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5 + PILL_H / 2) }, pill);
+        refs.push({ g, pill, rect, text, box: b, id: n.id, tag, lines: null, place: null });
         g.addEventListener("pointerenter", () => this._hover(n.id, g));
         g.addEventListener("pointerleave", () => this._hover(null, g));
         g.addEventListener("focus", () => this._hover(n.id, g));
@@ -290,6 +377,8 @@ export class Renderer {
     const ev = snap.current;
     const phaseClass = snap.phase === "backward" ? "bw" : snap.phase === "tangent" ? "tg" : "fw";
     const out = model.dname(model.outputId);
+    let pillsChanged = false;
+    let labelsChanged = false;
 
     for (const [id, refs] of this.nodeEls) {
       const st = snap.nodes.get(id);
@@ -316,15 +405,10 @@ export class Renderer {
         this._set(`${k}.pk`, pillKind, (v) => r.pill.setAttribute("class", `pill ${v} fade${pillText ? " known" : ""}`));
         this._set(`${k}.pill`, pillText, (text) => {
           r.pill.classList.toggle("known", !!text);
-          if (!text) return;
-          r.text.textContent = text;
-          const w = textWidth(text) + 16;
-          r.rect.setAttribute("width", r1(w));
-          // Centred under the node, but kept inside the drawing.
-          const x = Math.max(2, Math.min(this.geo.width - w - 2, r.box.x - w / 2));
-          r.rect.setAttribute("x", r1(x));
-          r.text.setAttribute("x", r1(x + w / 2));
+          r.pillText = text;
+          pillsChanged = true;
         });
+        r.current = current;
         if (copy === 0 && nodeLabel) this._set(`${k}.aria`, nodeLabel(id, st), (v) => r.g.setAttribute("aria-label", v));
       });
     }
@@ -337,10 +421,12 @@ export class Renderer {
       this._set(`${id}.v`, value, (text) => {
         r.v.textContent = text;
         r.v.classList.toggle("known", !!text);
+        labelsChanged = true;
       });
       this._set(`${id}.l`, local, (text) => {
         r.l.textContent = text;
         r.l.classList.toggle("known", !!text);
+        labelsChanged = true;
       });
       let cls = "edge";
       if (!value) cls += " pending";
@@ -351,6 +437,9 @@ export class Renderer {
       this._set(`${id}.cls`, cls, (c) => r.g.setAttribute("class", c));
     }
 
+    // A sum pill keeps clear of the numbers on the edges too, so it moves when they change.
+    if (pillsChanged || (labelsChanged && this._sumShown)) this._placePills();
+
     if (this.outputEdge) {
       const st = snap.nodes.get(model.outputId);
       const value = st && st.value !== null ? `${out} = ${f(st.value)}` : "";
@@ -360,6 +449,118 @@ export class Renderer {
         this.outputEdge.g.classList.toggle("pending", !text);
       });
     }
+  }
+
+  // --- pills: a gradient (or tangent) under each node, never over another pill or a node ---
+
+  /**
+   * Place every pill: under its node where there is room (nearly always), else the nearest
+   * free place: moved sideways, wrapped onto two or three lines (a long fan-out sum), a row
+   * lower, or above the node. Pills and nodes are never covered; a sum also keeps clear of
+   * the numbers on the edges where it can. Same step, same places.
+   */
+  _placePills() {
+    const W = this.geo.width, H = this.geo.height;
+    const hard = []; // node shapes, their names above them, and pills already placed
+    for (const refs of this.nodeEls.values()) {
+      for (const r of refs) {
+        const b = r.box;
+        hard.push(rect(b.x - b.w / 2, b.y - b.h / 2, b.w, b.h));
+        if (r.tag) {
+          const tw = measured(r.tag, 12, 600);
+          hard.push(rect(b.x - tw / 2, b.y - b.h / 2 - 17, tw, 13));
+        }
+      }
+    }
+    const pills = [];
+    for (const refs of this.nodeEls.values()) {
+      for (const r of refs) if (r.pillText) pills.push(r);
+    }
+    const isSum = (r) => / \+ .* = /.test(r.pillText);
+    this._sumShown = pills.some(isSum);
+    // Narrow pills first, where they belong; a long sum last, around them.
+    const order = pills.map((r) => ({ r, w: measured(r.pillText), sum: isSum(r) }))
+      .sort((a, b) => (a.sum - b.sum) || (a.w - b.w));
+    let soft = null;
+    for (const { r, w, sum } of order) {
+      const b = r.box;
+      const below = b.y + b.h / 2 + PILL_GAP;
+      const one = { lines: [r.pillText], w: w + 16, h: PILL_H };
+      const x0 = clamp(b.x - one.w / 2, 2, W - one.w - 2);
+      let best = { ...one, x: x0, y: below };
+      const free = fits(best, hard, W, H);
+      if (!free || sum) {
+        soft ??= this._labelBoxes();
+        best = this._bestPlace(r, sum, hard, soft, W, H) ?? best;
+      }
+      hard.push(rect(best.x, best.y, best.w, best.h));
+      this._drawPill(r, best);
+    }
+  }
+
+  /** Boxes of the numbers on the edges (values, local derivatives) that are showing. */
+  _labelBoxes() {
+    const boxes = [];
+    for (const r of this.edgeEls.values()) {
+      for (const [t, x, y, size] of [[r.v, r.vx, r.vy, 12.5], [r.l, r.lx, r.ly, 12]]) {
+        const text = t.textContent;
+        if (!text) continue;
+        const w = measured(text, size, 600);
+        boxes.push(rect(x - w / 2, y - 10, w, 13));
+      }
+    }
+    return boxes;
+  }
+
+  /** The cheapest free place for pill `r`; null when none is free. */
+  _bestPlace(r, sum, hard, soft, W, H) {
+    const b = r.box;
+    const layouts = [{ lines: [r.pillText] }];
+    if (sum) layouts.push(...[2, 3].map((k) => ({ lines: wrapTerms(r.pillText, k) })).filter((l) => l.lines.length > 1));
+    let best = null;
+    for (const [k, layout] of layouts.entries()) {
+      const w = Math.max(...layout.lines.map((line) => measured(line))) + 16;
+      const h = PILL_H + PILL_LINE * (layout.lines.length - 1);
+      const below = b.y + b.h / 2 + PILL_GAP;
+      const above = b.y - b.h / 2 - PILL_GAP - h - (r.tag ? 15 : 0);
+      const rows = [[below, 0], [below + PILL_H + 3, 9], [above, 11], [below + 2 * (PILL_H + 3), 18], [above - PILL_H - 3, 20]];
+      for (const [y, rowCost] of rows) {
+        for (const shift of [0, -0.25, 0.25, -0.42, 0.42]) {
+          const x = clamp(b.x - w / 2 + shift * w, 2, W - w - 2);
+          // Still under (or over) its node: the pill spans the node's centre.
+          if (x > b.x - 6 || x + w < b.x + 6) continue;
+          const place = { lines: layout.lines, w, h, x, y };
+          if (!fits(place, hard, W, H)) continue;
+          const cost = rowCost + k * 6 + Math.abs(x + w / 2 - b.x) / w * 4 + 12 * overlaps(place, soft);
+          if (!best || cost < best.cost) best = { ...place, cost };
+        }
+      }
+      if (best && best.cost === 0) break;
+    }
+    return best;
+  }
+
+  _drawPill(r, place) {
+    const key = `${place.lines.join("\n")}@${r1(place.x)},${r1(place.y)}`;
+    if (r.place === key) return;
+    r.place = key;
+    r.rect.setAttribute("x", r1(place.x));
+    r.rect.setAttribute("y", r1(place.y));
+    r.rect.setAttribute("width", r1(place.w));
+    r.rect.setAttribute("height", r1(place.h));
+    const cx = r1(place.x + place.w / 2);
+    r.text.setAttribute("x", cx);
+    r.text.setAttribute("y", r1(place.y + PILL_H / 2));
+    if (place.lines.length === 1) {
+      r.text.textContent = place.lines[0];
+      return;
+    }
+    // One tspan a line; each but the last keeps its trailing space, so the text reads whole.
+    r.text.replaceChildren(...place.lines.map((line, i) => {
+      const span = el("tspan", { x: cx, dy: i ? PILL_LINE : 0 });
+      span.textContent = i < place.lines.length - 1 ? `${line} ` : line;
+      return span;
+    }));
   }
 
   /**
@@ -404,12 +605,24 @@ export class Renderer {
     this.svg.setAttribute("height", r1(this.geo.height * this.zoom));
   }
 
-  fitToWindow() {
+  /**
+   * The room the drawing may take: the container's width, and a height that leaves the rest
+   * of the graph's card (toolbar, narration, player) on screen with it.
+   */
+  _room() {
+    const w = Math.max(100, this.container.clientWidth - 8);
+    const card = this.container.closest(".graph-card");
+    const around = card ? card.offsetHeight - this.container.offsetHeight : 0;
+    const h = Math.max(220, Math.min(window.innerHeight * 0.78, window.innerHeight - around - 24));
+    return { w, h };
+  }
+
+  /** Zoom to the room there is; `whole`: all of the graph, however small its numbers get. */
+  fitToWindow(whole = false) {
     if (!this.svg) return;
-    const w = this.container.clientWidth - 8;
-    const maxH = Math.max(220, window.innerHeight * 0.62);
-    let z = Math.min(w / this.geo.width, maxH / this.geo.height, 2.4);
-    z = Math.max(z, 0.55); // below this the numbers cannot be read: scroll instead
+    const room = this._room();
+    let z = Math.min(room.w / this.geo.width, room.h / this.geo.height, 2.4);
+    z = Math.max(z, whole ? FIT_MIN : READABLE_ZOOM);
     this.zoom = z;
     this.fit = true;
     this._applyZoom();

@@ -44,8 +44,9 @@ export class Table {
       h("th", { scope: "col" }, t("colNode")),
       h("th", { scope: "col", class: "num" }, t("colValue")),
       h("th", { scope: "col" }, t("colLocals")),
-      h("th", { scope: "col", class: "num" }, `${t(pass === "forward" ? "colTangent" : "colGrad")} ${last}`),
+      h("th", { scope: "col", class: "num" }, `${t(pass === "forward" ? "colTangent" : "colGrad")} `),
     );
+    cols.lastChild.appendChild(h("span", { class: "nowrap" }, last));
     thead.append(groups, cols);
     const tbody = h("tbody");
     this.rows = new Map();
@@ -99,7 +100,12 @@ export class Table {
       } else if (st && st.grad !== null) {
         g = st.terms.length > 1 ? `${st.terms.map((x) => f(x.value)).join(" + ")} = ${f(st.grad)}` : f(st.grad);
       }
-      this._set(`${id}.g`, g, (v) => { r.grad.textContent = v; });
+      this._set(`${id}.g`, g, (v) => {
+        // A sum breaks between its terms (before a "+" or "="), never inside one.
+        r.grad.replaceChildren(...v.split(/ (?=[+=] )/).flatMap((term, i) => [
+          i ? " " : null, Object.assign(document.createElement("span"), { className: "term", textContent: term }),
+        ]).filter((x) => x !== null));
+      });
       for (const [eid, s] of r.locals) {
         const est = snap.edges.get(eid);
         const text = est && est.local !== null ? f(est.local) : "";
