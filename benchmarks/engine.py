@@ -634,6 +634,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="sizes up to 10,000 and fewer repeats")
     ap.add_argument("--families", default="chain,wide,dag")
+    ap.add_argument("--lecture", action="store_true",
+                    help="only the lecture's example against PyTorch (a few seconds)")
     args = ap.parse_args()
     sizes = [100, 1_000, 10_000] if args.quick else [100, 1_000, 10_000, 100_000]
     # (rounds, runs per turn) by size: about the same time per size.
@@ -648,7 +650,7 @@ def main() -> None:
     print("medians of the thread's CPU time, garbage collector on\n")
 
     rows: list[Row] = []
-    for fam in args.families.split(","):
+    for fam in args.families.split(",") if not args.lecture else []:
         for n in sizes:
             program = FAMILIES[fam](n)
             rounds, block = reps[n]
@@ -664,7 +666,8 @@ def main() -> None:
             rows.append(Row(fam, len(program), figs, time_build(program, runs),
                             time_json_trace(engine, runs), memory(program)))
             print_engine_row(rows[-1], header=len(rows) == 1)
-    print_baselines(rows)
+    if rows:
+        print_baselines(rows)
     targets(rows, lecture(15 if not args.quick else 5))
 
 

@@ -210,6 +210,11 @@ class GraphBuilder:
         for a in args:
             if not 0 <= a < n:
                 raise ValueError(f"no node {a}")
+        return self.node(op, args)
+
+    def node(self, op: Op, args: tuple[int, ...]) -> int:
+        """`op` applied to `args`, which the caller (the parser) knows are that many existing
+        nodes: `op` without its checks."""
         key = (op.name, args)
         found = self._share.get(key)
         return found if found is not None else self._new(op, args, None, key)

@@ -16,18 +16,22 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import operator
 from dataclasses import dataclass, field
 
 from .errors import ExpressionError, LimitExceeded
 from .graph import Graph, GraphBuilder
 from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Locator, Token, tokenize
 from .limits import DEFAULT_LIMITS, Limits
-from .ops import CONSTANTS, FUNCTIONS, OPS
+from .ops import CONSTANTS, FUNCTIONS, OPS, Op
 
-BINARY = {"+": ("add", 10), "-": ("sub", 10), "*": ("mul", 20), "/": ("div", 20), "^": ("pow", 40)}
+BINARY = {"+": (OPS["add"], 10), "-": (OPS["sub"], 10), "*": (OPS["mul"], 20), "/": (OPS["div"], 20),
+          "^": (OPS["pow"], 40)}
+MUL, NEG = OPS["mul"], OPS["neg"]
 UNARY_PREC = 30
 POW_PREC = 40
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
+_kind = operator.attrgetter("kind")
 
 
 @dataclass
@@ -87,19 +91,18 @@ class _Parser:
         self.limits = limits
         self.loc = Locator(source)
         self.builder = GraphBuilder(limits.max_nodes)
-        self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, line)
-        self.variables_seen: dict[str, int] = {}  # variable -> line of first use
-        self.bare_names: set[str] = set()  # names used anywhere without brackets after them
+        # Offsets, not lines: a line number is worked out only for a message that shows it.
+        self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, offset of the name)
+        self.variables_seen: dict[str, int] = {}  # variable -> offset of its first use
+        self._bare_names: set[str] | None = None  # see bare_names()
+        self.tokens: list[Token] = []
         self.warnings: list[str] = []
 
     def error(self, message: str, tok: Token, code: str = "invalid_expression") -> ExpressionError:
         return self.loc.error(message, tok.pos, tok.shown or None, code)
 
     def run(self) -> Parsed:
-        tokens = tokenize(self.source, self.loc)
-        # Whether `w0(x+1)` multiplies must not depend on where else `w0` appears.
-        self.bare_names = {t.text for t, nxt in itertools.pairwise(tokens)
-                           if t.kind == NAME and nxt.kind != LPAREN}
+        tokens = self.tokens = tokenize(self.source, self.loc)
         statements = self._split(tokens)
         if not statements:
             raise ExpressionError("the expression is empty: type a function such as (x^2 + 2x) * ln(y)",
@@ -125,15 +128,24 @@ class _Parser:
                                  target)
             if target is not None:
                 self.builder.name(node, target.text)
-                self.assigned[target.text] = (node, self.loc.where(target.pos)[0])
+                self.assigned[target.text] = (node, target.pos)
             output = node
         # An intermediate the output does not use is dropped from the graph, with a warning
         # (also when it merely names a variable or another intermediate, as in `a = x`).
-        used = self._used_by(output)
-        for name, (node, _line) in self.assigned.items():
-            if not used[node]:
-                self.warnings.append(f"{_q(name)} is assigned but the output does not use it")
+        if self.assigned:
+            used = self._used_by(output)
+            for name, (node, _pos) in self.assigned.items():
+                if not used[node]:
+                    self.warnings.append(f"{_q(name)} is assigned but the output does not use it")
         return Parsed(self.builder.build(output), self.source, self.warnings)
+
+    def bare_names(self) -> set[str]:
+        """Names used anywhere without brackets after them: whether `w0(x+1)` multiplies must
+        not depend on where else `w0` appears. Made when first asked (a rare question)."""
+        if self._bare_names is None:
+            self._bare_names = {t.text for t, nxt in itertools.pairwise(self.tokens)
+                                if t.kind == NAME and nxt.kind != LPAREN}
+        return self._bare_names
 
     def _used_by(self, output: int) -> bytearray:
         """1 for every node `output` depends on (inputs always precede their consumer)."""
@@ -148,6 +160,8 @@ class _Parser:
 
     def _split(self, tokens: list[Token]) -> list[list[Token]]:
         """Statements between separators; new lines inside brackets are just spaces."""
+        if len(tokens) > 1 and SEP not in map(_kind, tokens):
+            return [tokens]  # one statement, already ending with END: the common case
         statements: list[list[Token]] = []
         current: list[Token] = []
         depth = 0
@@ -176,11 +190,12 @@ class _Parser:
         if name in FUNCTIONS:
             raise self.error(f"cannot assign to '{name}': it is a function", tok)
         if name in self.assigned:
-            raise self.error(f"{_q(name)} is already assigned on line {self.assigned[name][1]}; "
+            line = self.loc.where(self.assigned[name][1])[0]
+            raise self.error(f"{_q(name)} is already assigned on line {line}; "
                              "choose another name", tok)
         if name in self.variables_seen:
             raise self.error(f"{_q(name)} is already used as a variable on line "
-                             f"{self.variables_seen[name]}; choose another name", tok)
+                             f"{self.loc.where(self.variables_seen[name])[0]}; choose another name", tok)
 
     # --- one statement ------------------------------------------------------------
     def _expression(self, toks: list[Token]) -> int:
@@ -199,7 +214,7 @@ class _Parser:
             if kind == "bin":
                 right, _ = operands.pop()
                 left, _ = operands.pop()
-                operands.append((b.op(name, left, right), False))
+                operands.append((b.node(name, (left, right)), False))
             else:
                 arg, literal = operands.pop()
                 if kind == "pos":
@@ -209,9 +224,9 @@ class _Parser:
                     operands.append((b.const(value, "-" + b.literals.get(arg, "")
                                              if arg in b.literals else None), False))
                 else:
-                    operands.append((b.op("neg", arg), False))
+                    operands.append((b.node(NEG, (arg,)), False))
 
-        def push_binary(name: str, prec: int, tok: Token) -> None:
+        def push_binary(name: Op, prec: int, tok: Token) -> None:
             right_assoc = prec == POW_PREC
             while stack and isinstance(stack[-1], tuple):
                 top_prec = stack[-1][2]
@@ -256,7 +271,7 @@ class _Parser:
                         raise self._depth_error(tok, depth)
                     stack.append(_Frame(tok.pos, tok.shown))
                 elif tok.kind == OP and tok.text in "+-":
-                    stack.append(("neg" if tok.text == "-" else "pos", "neg", UNARY_PREC, tok))
+                    stack.append(("neg" if tok.text == "-" else "pos", NEG, UNARY_PREC, tok))
                 else:
                     raise self._expected_operand(tok, prev)
             else:
@@ -266,7 +281,7 @@ class _Parser:
                     expect_operand = True
                 elif tok.kind in (NAME, LPAREN):
                     # Implicit multiplication: 2x, x y, 2(x+1), (x+1)(x-1), 2 sin(x).
-                    push_binary("mul", 20, tok)
+                    push_binary(MUL, 20, tok)
                     expect_operand = True
                     continue  # read the same token again as an operand
                 elif tok.kind == NUM:
@@ -342,12 +357,12 @@ class _Parser:
             return self.builder.const(CONSTANTS[name], name)
         if name in self.assigned:
             return self.assigned[name][0]
-        if is_call and len(name) > 1 and name not in self.bare_names:
+        if is_call and len(name) > 1 and name not in self.bare_names():
             # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
             hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
             raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}",
                              tok, code="unknown_function")
-        self.variables_seen.setdefault(name, self.loc.where(tok.pos)[0])
+        self.variables_seen.setdefault(name, tok.pos)
         return self.builder.var(name)
 
     def _call(self, frame: _Frame, operands: list[tuple[int, bool]], close: Token) -> None:
@@ -358,4 +373,4 @@ class _Parser:
                                  f"not {frame.args}", frame.call_pos, frame.call)
         op = OPS[by_arity[frame.args]]
         args = [operands.pop()[0] for _ in range(frame.args)][::-1]
-        operands.append((self.builder.op(op, *args), False))
+        operands.append((self.builder.node(op, tuple(args)), False))
