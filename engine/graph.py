@@ -30,8 +30,8 @@ class Edge:
 
 
 class Graph:
-    """A finished graph. Read-only by convention (the passes keep a plan of it after their first
-    run); build one with `GraphBuilder` or `compile`."""
+    """A finished graph. Read-only by convention (the passes keep a plan of a big graph after
+    their first run); build one with `GraphBuilder` or `compile`."""
 
     __slots__ = (
         "_edges",
@@ -80,7 +80,7 @@ class Graph:
         self.needs_grad = needs
         self.n_edges = n_edges
         self._edges: list[Edge] | None = None
-        self._plan = None  # engine.passes.Plan: the passes' flat lists, made on first use
+        self._plan = None  # engine.passes.Plan: the passes' flat lists, made on first use (big graphs)
 
     def __len__(self) -> int:
         return len(self.ops)

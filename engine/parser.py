@@ -43,7 +43,7 @@ class Parsed:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     """An open bracket on the operator stack; `call` is set for a function's brackets."""
 
@@ -238,8 +238,9 @@ class _Parser:
 
         while i < n:
             tok = toks[i]
+            kind = tok.kind
             if expect_operand:
-                if tok.kind == NUM:
+                if kind == NUM:
                     if i + 1 < n and toks[i + 1].kind == NUM:
                         raise self.error(f"missing operator between {_q(tok.shown)} and "
                                          f"{_q(toks[i + 1].shown)}", toks[i + 1])
@@ -249,7 +250,7 @@ class _Parser:
                                          "(at most about 1.8e308)", tok)
                     operands.append((b.const(value, tok.text), True))
                     expect_operand = False
-                elif tok.kind == NAME:
+                elif kind == NAME:
                     nxt = toks[i + 1] if i + 1 < n else None
                     operands.append((self._name(tok, nxt, stack), False))
                     if tok.text in FUNCTIONS:
@@ -265,29 +266,29 @@ class _Parser:
                         prev = nxt
                         continue
                     expect_operand = False
-                elif tok.kind == LPAREN:
+                elif kind == LPAREN:
                     depth += 1
                     if max_depth is not None and depth > max_depth:
                         raise self._depth_error(tok, depth)
                     stack.append(_Frame(tok.pos, tok.shown))
-                elif tok.kind == OP and tok.text in "+-":
+                elif kind == OP and tok.text in "+-":
                     stack.append(("neg" if tok.text == "-" else "pos", NEG, UNARY_PREC, tok))
                 else:
                     raise self._expected_operand(tok, prev)
             else:
-                if tok.kind == OP:
+                if kind == OP:
                     name, prec = BINARY[tok.text]
                     push_binary(name, prec, tok)
                     expect_operand = True
-                elif tok.kind in (NAME, LPAREN):
+                elif kind in (NAME, LPAREN):
                     # Implicit multiplication: 2x, x y, 2(x+1), (x+1)(x-1), 2 sin(x).
                     push_binary(MUL, 20, tok)
                     expect_operand = True
                     continue  # read the same token again as an operand
-                elif tok.kind == NUM:
+                elif kind == NUM:
                     raise self.error(f"missing operator before the number {_q(tok.shown)} "
                                      "(write * to multiply)", tok)
-                elif tok.kind == RPAREN:
+                elif kind == RPAREN:
                     while stack and isinstance(stack[-1], tuple):
                         reduce_top()
                     if not stack:
@@ -303,14 +304,14 @@ class _Parser:
                     else:
                         node, _ = operands.pop()
                         operands.append((node, False))
-                elif tok.kind == COMMA:
+                elif kind == COMMA:
                     while stack and isinstance(stack[-1], tuple):
                         reduce_top()
                     if not stack or stack[-1].call is None:  # type: ignore[union-attr]
                         raise self.error("',' outside a function's brackets", tok)
                     stack[-1].args += 1  # type: ignore[union-attr]
                     expect_operand = True
-                elif tok.kind == END:
+                elif kind == END:
                     while stack and isinstance(stack[-1], tuple):
                         reduce_top()
                     if stack:
@@ -319,7 +320,7 @@ class _Parser:
                         raise self.loc.error(f"the '{frame.opener}' opened here is never closed",
                                              frame.pos, frame.opener)
                     break
-                elif tok.kind == ASSIGN:
+                elif kind == ASSIGN:
                     raise self.error("'=' can only follow a name at the start of a statement", tok)
                 else:
                     raise self.error(f"unexpected {tok.kind} '{tok.shown}'", tok)

@@ -35,6 +35,9 @@ from .ops import SCALAR, SCALAR_ERRORS, numpy_rule
 EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
     "evaluate", "seed", "visit", "local", "contribute", "accumulate", "term", "tangent")
 
+#: Below this many edges the forward and reverse passes loop over the graph directly and keep
+#: no plan: for a graph a person types, building the plan costs as much as the passes.
+SMALL_EDGES = 64
 #: From this many edges, local derivatives are computed with numpy (a few microseconds per
 #: op present, then a few nanoseconds per edge); below, one rule call per edge.
 NUMPY_EDGES = 400
@@ -269,18 +272,19 @@ def _first_nonfinite(xs: list[float], order: range) -> int | None:
     return None
 
 
-def _by_edge(graph: Graph, plan: Plan, *columns: list[float]) -> tuple[list, ...]:
-    """The plan's edge ids, then each column of per-plan-edge numbers spread over all edges
-    by id (None on edges whose source needs no gradient)."""
+def _edge_ids(graph: Graph, targets: Sequence[int], argpos: Sequence[int]) -> list[int]:
+    """The ids of the edges given by target and argument index (the plan's edges)."""
     first = graph.edge_ids()  # edges are numbered by target, then argument
-    edge_ids = [first[t] + k for t, k in zip(plan.targets, plan.argpos)]
-    spread = []
-    for xs in columns:
-        out: list[float | None] = [None] * graph.n_edges
-        for e, x in zip(edge_ids, xs):
-            out[e] = x
-        spread.append(out)
-    return (edge_ids, *spread)
+    return [first[t] + k for t, k in zip(targets, argpos)]
+
+
+def _spread(graph: Graph, edge_ids: list[int], xs: list[float]) -> list[float | None]:
+    """Per-edge numbers spread over all edges by id (None on edges whose source needs no
+    gradient)."""
+    out: list[float | None] = [None] * graph.n_edges
+    for e, x in zip(edge_ids, xs):
+        out[e] = x
+    return out
 
 
 # --- forward ----------------------------------------------------------------------------------
@@ -313,6 +317,10 @@ def _real(name: str, v: object, what: str) -> float:
 def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> Forward:
     """Every node's value, in topological order."""
     env = leaf_values(graph, values)
+    if graph.n_edges < SMALL_EDGES:
+        vals = _small_forward(graph, env)
+        return Forward(vals, _first_nonfinite(vals, range(len(vals))),
+                       _forward_events(vals) if trace else None)
     plan = prepare(graph)
     vals = [0.0] * len(graph.ops)
     for i, v in plan.consts:
@@ -326,6 +334,26 @@ def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> F
         except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives inf or nan
             vals[i] = numpy_rule(f, vals[a]) if b < 0 else numpy_rule(f, vals[a], vals[b])
     return Forward(vals, _first_nonfinite(vals, range(len(vals))), _forward_events(vals) if trace else None)
+
+
+def _small_forward(graph: Graph, env: dict[str, float]) -> list[float]:
+    """forward()'s values without a plan: the same calls on the same floats."""
+    ops, inputs, leaf = graph.ops, graph.inputs, graph.leaf
+    vals = [0.0] * len(ops)
+    S = SCALAR
+    for i, op in enumerate(ops):
+        if op is None:
+            v = leaf[i]
+            vals[i] = env[v] if v.__class__ is str else v  # type: ignore[index]
+            continue
+        args, f = inputs[i], op.forward
+        if len(args) > 2:
+            raise NotImplementedError("ops of more than two arguments need a branch in forward()")
+        try:
+            vals[i] = f(S, vals[args[0]]) if len(args) == 1 else f(S, vals[args[0]], vals[args[1]])
+        except SCALAR_ERRORS:
+            vals[i] = numpy_rule(f, *[vals[a] for a in args])
+    return vals
 
 
 def _forward_events(values: list[float]) -> Events:
@@ -343,9 +371,11 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
     grad[input] += contribution. Gradients are accumulated, never assigned, so fan-out
     (x used three times) sums its three contributions.
     """
-    plan = prepare(graph)
     n, out = len(graph.ops), graph.output
-    if plan.groups is None:  # a small graph: Python floats throughout
+    if graph.n_edges < SMALL_EDGES:
+        return _small_reverse(graph, fwd.values, trace)
+    plan = prepare(graph)
+    if plan.groups is None:  # Python floats throughout
         local = edge_locals(graph, fwd.values, plan)
         grads = _accumulate(plan, local, n, out)
     else:
@@ -363,9 +393,65 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
     else:
         with np.errstate(all="ignore"):
             contrib = (local_np * np.array(grads)[np.array(plan.targets, dtype=np.intp)]).tolist()
-    edge_ids, by_local, by_contrib = _by_edge(graph, plan, local, contrib)
+    edge_ids = _edge_ids(graph, plan.targets, plan.argpos)
+    return _traced(graph, grads, first, plan.sources, plan.targets, plan.argpos, edge_ids, local,
+                   contrib)
+
+
+def _traced(graph: Graph, grads: list[float], first: int | None, sources: Sequence[int],
+            targets: Sequence[int], argpos: Sequence[int], edge_ids: list[int], local: list[float],
+            contrib: list[float]) -> Reverse:
+    """A traced Reverse from the edges that carry a gradient, in the pass's order."""
+    by_local, by_contrib = _spread(graph, edge_ids, local), _spread(graph, edge_ids, contrib)
     return Reverse(grads, first, by_local, by_contrib,
-                   Events(lambda: _reverse_events(graph, plan, edge_ids, local, contrib)))
+                   Events(lambda: _reverse_events(graph, sources, targets, argpos, edge_ids, local,
+                                                  contrib)))
+
+
+def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
+    """reverse() without a plan: the same edges in the same order, the same rule calls and
+    sums, so the same floats bit for bit."""
+    ops, inputs, needs, out = graph.ops, graph.inputs, graph.needs_grad, graph.output
+    sources: list[int] = []
+    targets: list[int] = []
+    argpos: list[int] = []
+    edge_ids: list[int] = []
+    local: list[float] = []
+    S = SCALAR
+    failed = False
+    # Edges are numbered by target, then argument: count down from the output's last edge.
+    e = graph.n_edges - sum(len(inputs[i]) for i in range(out + 1, len(ops)))
+    for t in range(out, -1, -1):  # targets latest first, arguments in order
+        args = inputs[t]
+        e -= len(args)  # t's first edge
+        op = ops[t]
+        if op is None or not needs[t]:
+            continue
+        for k, s in enumerate(args):
+            if needs[s]:
+                sources.append(s)
+                targets.append(t)
+                argpos.append(k)
+                edge_ids.append(e + k)
+                if failed:
+                    continue
+                rule = op.partials[k]
+                try:
+                    local.append(rule(S, values[t], values[args[0]]) if len(args) == 1
+                                 else rule(S, values[t], values[args[0]], values[args[1]]))
+                except SCALAR_ERRORS:
+                    failed = True
+    if failed:  # as edge_locals(): a domain edge somewhere, so every edge by _local
+        local = [_local(graph, values, t, k) for t, k in zip(targets, argpos)]
+    grads = [0.0] * len(ops)
+    grads[out] = 1.0
+    for s, t, loc in zip(sources, targets, local):  # grads[t] is final when t's edges come
+        grads[s] += loc * grads[t]
+    first = _first_nonfinite(grads, range(out, -1, -1))
+    if not trace:
+        return Reverse(grads, first)
+    contrib = [loc * grads[t] for t, loc in zip(targets, local)]
+    return _traced(graph, grads, first, sources, targets, argpos, edge_ids, local, contrib)
 
 
 def _accumulate(plan: Plan, local: Sequence[float], n: int, out: int) -> list[float]:
@@ -390,7 +476,8 @@ def _accumulate_runs(runs: tuple[list[int], np.ndarray, np.ndarray], local: np.n
     return grads.tolist()
 
 
-def _reverse_events(graph: Graph, plan: Plan, edge_ids: list[int], local: list[float],
+def _reverse_events(graph: Graph, sources: Sequence[int], targets: Sequence[int],
+                    argpos: Sequence[int], edge_ids: list[int], local: list[float],
                     contrib: list[float]) -> list[tuple]:
     """The reverse pass's events, replayed from its locals and contributions in its order."""
     out = graph.output
@@ -400,7 +487,7 @@ def _reverse_events(graph: Graph, plan: Plan, edge_ids: list[int], local: list[f
         running[out] = 1.0
         events.append((SEED, out, 1.0))
     visiting = -1
-    for s, t, k, e, loc, c in zip(plan.sources, plan.targets, plan.argpos, edge_ids, local, contrib):
+    for s, t, k, e, loc, c in zip(sources, targets, argpos, edge_ids, local, contrib):
         if t != visiting:
             visiting = t
             events.append((VISIT, t, running[t]))  # final: all of t's consumers came first
@@ -441,7 +528,7 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
     """
     seed = direction_of(graph, direction)
     plan = prepare(graph)
-    local = _by_edge(graph, plan, edge_locals(graph, fwd.values, plan))[1]
+    local = _spread(graph, _edge_ids(graph, plan.targets, plan.argpos), edge_locals(graph, fwd.values, plan))
     ops, inputs, leaf = graph.ops, graph.inputs, graph.leaf
     n = len(ops)
     tans = [0.0] * n
