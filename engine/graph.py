@@ -76,7 +76,7 @@ class Graph:
                 needs[i] = 1
                 var_nodes.append(i)
         self.var_nodes = tuple(var_nodes)
-        self.variables = tuple(leaf[i] for i in var_nodes)
+        self.variables = tuple([leaf[i] for i in var_nodes])
         self.needs_grad = needs
         self.n_edges = n_edges
         self._edges: list[Edge] | None = None
@@ -171,9 +171,9 @@ class GraphBuilder:
         self.names: list[str | None] = []
         self.aliases: dict[int, list[str]] = {}
         self.literals: dict[int, str] = {}
-        self._share: dict[tuple, int] = {}
+        self._share: dict[tuple | str, int] = {}
 
-    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple) -> int:
+    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple | str) -> int:
         i = len(self.ops)  # this int object is the node's id wherever it is used
         if self.max_nodes is not None and i >= self.max_nodes:
             raise LimitExceeded(
@@ -187,9 +187,9 @@ class GraphBuilder:
         return i
 
     def var(self, name: str) -> int:
-        key = ("var", name)
-        found = self._share.get(key)
-        return found if found is not None else self._new(None, (), name, key)
+        # A variable's key is its name; constants' and ops' keys are tuples, so none collide.
+        found = self._share.get(name)
+        return found if found is not None else self._new(None, (), name, name)
 
     def const(self, value: float, literal: str | None = None) -> int:
         value = float(value)

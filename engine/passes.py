@@ -420,7 +420,9 @@ def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
     S = SCALAR
     failed = False
     # Edges are numbered by target, then argument: count down from the output's last edge.
-    e = graph.n_edges - sum(len(inputs[i]) for i in range(out + 1, len(ops)))
+    e = graph.n_edges
+    if out < len(ops) - 1:  # a graph built without pruning: nodes past the output
+        e -= sum(len(inputs[i]) for i in range(out + 1, len(ops)))
     for t in range(out, -1, -1):  # targets latest first, arguments in order
         args = inputs[t]
         e -= len(args)  # t's first edge
