@@ -243,7 +243,60 @@ def test_default_example_shows_the_lectures_numbers(page):
     assert x_row.locator("td.grad").inner_text() == "1.386 + 1.386 = 2.773"
     assert page.p.locator("#variables .var").count() == 2
     assert "2.773" in page.p.inner_text('#variables .var[data-name="x"] .vgrad')
+    wait_panels(page)
     page.screenshot("page-default.png")
+
+
+def wait_panels(page: Page) -> None:
+    """Until the comparison (with SymPy's simplified formulas), the plot and the paths are in."""
+    page.wait_for("document.querySelectorAll('#compare-panel .compare-table tbody tr').length > 0"
+                  " && document.querySelector('#compare-panel .formulas').dataset.status === 'ok'"
+                  " && document.querySelector('#plot-panel svg.error-plot .curve')"
+                  " && document.querySelectorAll('#paths-panel .path').length > 0", timeout=20)
+
+
+@pytest.mark.parametrize(("width", "height", "label"), [(1280, 800, 18), (1920, 1080, 28)])
+def test_laptop_and_projector_draw_the_graph_big(browser, server, width, height, label):
+    """On a 1280×800 laptop the graph fills its column with the player on screen below it; on
+    a 1920×1080 projector it is drawn bigger still (node names at least `label` px high)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+    try:
+        tab = Page(context.new_page(), server).open()
+        sizes = tab.p.evaluate("""() => {
+            const box = (s) => document.querySelector(s).getBoundingClientRect();
+            return { name: box('.graph-svg .node[data-name="x"] .label').height,
+                     svg: box('.graph-svg').width, room: document.getElementById('graph').clientWidth,
+                     play: box('#play').bottom, side: box('.side').left, graph: box('.graph-card').right };
+        }""")
+        assert sizes["name"] >= label
+        assert sizes["svg"] >= 0.95 * sizes["room"] - 8  # the drawing takes its column's width
+        assert sizes["play"] <= height  # the player is on screen, under the graph
+        assert sizes["side"] > sizes["graph"]  # the table and the paths beside it
+        wait_panels(tab)
+        tab.p.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}.png"))
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_dark_theme_on_a_laptop(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US",
+                                  color_scheme="dark")
+    try:
+        graph = api_graph(server, NAMED, {"x": 1, "y": 2})
+        middle = len(graph["trace"]["forward"]) + len(graph["trace"]["backward"]) // 2
+        tab = Page(context.new_page(), server).open(hash_for(NAMED, {"x": 1, "y": 2}, step=middle))
+        assert tab.p.evaluate("getComputedStyle(document.querySelector('.graph-scroll')).backgroundColor"
+                              ) == "rgb(22, 26, 33)"
+        assert tab.overlaps() == []
+        wait_panels(tab)
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.p.screenshot(path=str(ARTIFACTS / "page-dark-mid-backward.png"))
+        tab.p.click("#theme")  # and back to light, remembered
+        assert tab.p.get_attribute("html", "data-theme") == "light"
+        assert tab.errors == []
+    finally:
+        context.close()
 
 
 def test_typing_x_times_y_gives_gradients_4_and_3(page):
@@ -384,6 +437,7 @@ def test_mid_backward_screenshot(page):
     page.open(hash_for(NAMED, {"x": 1, "y": 2}, step=middle))
     assert page.p.get_attribute("#phase", "data-phase") == "backward"
     assert page.p.locator(".graph-svg .node.current").count() >= 1
+    wait_panels(page)
     page.screenshot("page-mid-backward.png")
 
 
@@ -579,6 +633,11 @@ def test_phone_width_and_dark_theme(browser, server):
         for control in ("#play", "#step-forward", "#step-back", "#to-start", "#to-end"):
             box = tab.p.locator(control).bounding_box()
             assert box["width"] >= 36 and box["height"] >= 36
+        # The graph's numbers stay readable: a graph wider than the phone scrolls sideways.
+        name = tab.p.locator('.graph-svg .node[data-name="x"] .label').bounding_box()
+        assert name["height"] >= 11
+        wait_panels(tab)
+        tab.p.screenshot(path=str(ARTIFACTS / "page-phone-dark-top.png"))
         tab.screenshot("page-phone-dark.png")
         assert tab.errors == []
     finally:

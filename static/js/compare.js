@@ -57,7 +57,7 @@ function reasonNotes(reason, notes, retry) {
     parts.push(p);
   }
   for (const n of notes ?? []) parts.push(h("p", { class: "note detail", lang: "en" }, n));
-  return parts;
+  return parts.length ? [h("div", { class: "reason-notes" }, ...parts)] : [];
 }
 
 function passes(n) {

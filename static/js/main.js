@@ -93,9 +93,11 @@ const paths = new PathsPanel($("paths-panel"), {
     revealGraph(path ? item : null, how);
   },
   onVariable: (v) => { app.pathVar = v; },
+  scrolling: () => performance.now() < revealUntil,
 });
 
 let revealTimer = null;
+let revealUntil = 0; // the page is scrolling to the graph until then (ms)
 
 /**
  * A path lit from the paths view is on the graph, so the graph should be on screen. Where the
@@ -122,6 +124,7 @@ function revealGraph(item, how) {
     }
     if (Math.abs(by) < 24) return;
     const smooth = !matchMedia("(prefers-reduced-motion: reduce)").matches;
+    revealUntil = performance.now() + (smooth ? 900 : 400);
     window.scrollBy({ top: by, behavior: smooth ? "smooth" : "auto" });
   }, how === "hover" ? 220 : 0);
 }

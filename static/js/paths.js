@@ -30,7 +30,8 @@ function countText(count, approx) {
 export class PathsPanel {
   /**
    * @param root the panel
-   * @param page {fmt(), highlight({edges, nodes} | null, item, "hover" | "focus"), onVariable(name)}
+   * @param page {fmt(), highlight({edges, nodes} | null, item, "hover" | "focus"), onVariable(name),
+   *   scrolling(): true while the page scrolls to the graph}
    */
   constructor(root, page) {
     this.root = root;
@@ -131,8 +132,11 @@ export class PathsPanel {
         h("div", { class: "route" }, h("span", { class: "pnum" }, `${i + 1}`), route), chain);
       const on = (how) => () => { this._current(li); this.page.highlight({ edges: p.edges, nodes: p.nodes }, li, how); };
       const off = () => { li.classList.remove("on"); this.page.highlight(null); };
-      li.addEventListener("pointerenter", on("hover"));
-      li.addEventListener("pointerleave", () => { if (document.activeElement !== li) off(); });
+      // While the page scrolls to the graph, the list may slide under a still pointer: the
+      // path chosen stays lit until the pointer moves again.
+      const still = () => this.page.scrolling?.();
+      li.addEventListener("pointerenter", () => { if (!still()) on("hover")(); });
+      li.addEventListener("pointerleave", () => { if (document.activeElement !== li && !still()) off(); });
       li.addEventListener("focus", on("focus"));
       li.addEventListener("blur", off);
       return li;
@@ -168,10 +172,15 @@ export class PathsPanel {
       terms = [...ps.slice(0, 5), "…", ps[ps.length - 1]];
     }
     if (a.paths.length) {
-      const sumText = terms.join(" + ").replace(/\+ \u2212/g, "\u2212 ");
+      // Each product stays on one line; a long sum breaks between them ("+ −0.5" reads "− 0.5").
+      const sumParts = terms.flatMap((term, i) => {
+        const minus = i > 0 && term.startsWith("\u2212");
+        const sep = i === 0 ? null : minus ? " \u2212 " : " + ";
+        return [sep, h("span", { class: "term" }, minus ? term.slice(1) : term)];
+      });
       const sum = h("p", { class: "paths-sum" },
         h("span", { class: "lhs" }, a.truncated ? t("listedSum") : `∂${out}/∂${x} =`), " ",
-        h("span", { class: "terms" }, sumText), " = ",
+        h("span", { class: "terms" }, ...sumParts), " = ",
         h("b", { class: "total", title: full(a.listed_sum) }, f(a.listed_sum)));
       parts.push(sum);
     }

@@ -59,6 +59,8 @@ function measured(text, size = 12, weight = 650) {
 }
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+/** The ink of a number written at (x, y), centred on its baseline: digits have no descenders. */
+const numberBox = (x, y, w) => ({ x0: x - w / 2, y0: y - 9.5, x1: x + w / 2, y1: y + 1 });
 const rect = (x, y, w, h) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
 const hits = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
@@ -70,10 +72,16 @@ function fits(place, boxes, W, H) {
   return true;
 }
 
+/** How much of the boxes `place` covers: each box counts by the share of it covered. */
 function overlaps(place, boxes) {
   const r = rect(place.x, place.y, place.w, place.h);
   let n = 0;
-  for (const b of boxes) if (hits(r, b)) n++;
+  for (const b of boxes) {
+    if (!hits(r, b)) continue;
+    const w = Math.min(r.x1, b.x1) - Math.max(r.x0, b.x0);
+    const h = Math.min(r.y1, b.y1) - Math.max(r.y0, b.y0);
+    n += (w * h) / Math.max(1, (b.x1 - b.x0) * (b.y1 - b.y0));
+  }
   return n;
 }
 
@@ -175,6 +183,46 @@ function geometry(layout, aspect) {
   return { nodes, edges, width, height };
 }
 
+const LABEL_W = 46; // room for a number on an edge, such as −0.1966
+
+/**
+ * Where each edge carries its numbers: its source's value above it, its local derivative
+ * below, at the middle of the edge unless that is on a node, under a node (where its pill
+ * goes), or on another edge's numbers; then a little before or after the middle.
+ */
+function labelSpots(model, geo) {
+  const blocked = [];
+  for (const [id, boxes] of geo.nodes) {
+    const n = model.nodes.get(id);
+    for (const b of boxes) {
+      blocked.push(rect(b.x - b.w / 2 - 2, b.y - b.h / 2 - 2, b.w + 4, b.h + 4));
+      const pw = Math.max(b.w, 64) + 12; // a pill such as 0.6931, and a little air
+      blocked.push(rect(b.x - pw / 2, b.y + b.h / 2 + PILL_GAP, pw, PILL_H));
+      if (n?.kind === "op" && (n.name || model.generated(id))) blocked.push(rect(b.x - 20, b.y - b.h / 2 - 17, 40, 13));
+    }
+  }
+  const at = (e, f) => {
+    const p = along(e.s, f);
+    let nx = p.dy, ny = -p.dx;
+    if (ny > 0) { nx = -nx; ny = -ny; }
+    const vx = p.x + nx * 7, vy = p.y + ny * 7;
+    const lx = p.x - nx * 16, ly = p.y - ny * 16 + 2;
+    return { vx, vy, lx, ly, boxes: [numberBox(vx, vy, LABEL_W), numberBox(lx, ly, LABEL_W)] };
+  };
+  return (e, withValue = true) => {
+    let chosen = null;
+    for (const f of [0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73]) {
+      const c = at(e, f);
+      if (!withValue) c.boxes.shift();
+      c.hits = c.boxes.reduce((k, a) => k + blocked.filter((b) => hits(a, b)).length, 0);
+      if (!chosen || c.hits < chosen.hits) chosen = c;
+      if (!c.hits) break;
+    }
+    blocked.push(...chosen.boxes);
+    return chosen;
+  };
+}
+
 function pathData(pts) {
   let d = `M${r1(pts[0][0])},${r1(pts[0][1])}`;
   for (let i = 1; i + 2 < pts.length; i += 3) {
@@ -250,21 +298,22 @@ export class Renderer {
     this.pulseLayer = el("g", { class: "pulses", "aria-hidden": "true" }, svg);
 
     this.edgeEls = new Map();
+    const spot = labelSpots(model, geo);
+    const pairs = new Set();
     geo.edges.forEach((e, i) => {
       const id = model.graph.edges[i]?.id ?? `e${i}`;
       const g = el("g", { class: "edge pending", "data-id": id, "aria-hidden": "true" }, edgeLayer);
       const last = e.pts[e.pts.length - 1];
       el("path", { class: "wire", d: pathData(e.pts) + (e.tip ? "" : "") }, g);
       if (e.tip) el("path", { class: "arrow", d: arrowHead(last, e.tip) }, g);
-      const mid = along(e.s, 0.5);
-      // Above the edge: its source's value; below it: the local derivative.
-      let nx = mid.dy, ny = -mid.dx;
-      if (ny > 0) { nx = -nx; ny = -ny; }
-      const vx = mid.x + nx * 7, vy = mid.y + ny * 7;
-      const lx = mid.x - nx * 16, ly = mid.y - ny * 16 + 2;
+      // Edges side by side from one node into another (x*x) carry the same value: write it once.
+      const pair = `${e.source}>${e.target}>${e.copy ?? 0}`;
+      const sameValue = pairs.has(pair);
+      pairs.add(pair);
+      const { vx, vy, lx, ly } = spot(e, !sameValue);
       const v = el("text", { class: "vlabel fade", x: r1(vx), y: r1(vy) }, g);
       const l = el("text", { class: "llabel fade", x: r1(lx), y: r1(ly) }, g);
-      this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target, vx, vy, lx, ly });
+      this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target, vx, vy, lx, ly, sameValue });
     });
 
     this.nodeEls = new Map();
@@ -418,7 +467,8 @@ export class Renderer {
       const est = snap.edges.get(id);
       const value = src && src.value !== null ? f(src.value) : "";
       const local = est && est.local !== null ? f(est.local) : "";
-      this._set(`${id}.v`, value, (text) => {
+      const written = r.sameValue ? "" : value; // the edge beside it has it
+      this._set(`${id}.v`, written, (text) => {
         r.v.textContent = text;
         r.v.classList.toggle("known", !!text);
         labelsChanged = true;
@@ -505,8 +555,7 @@ export class Renderer {
       for (const [t, x, y, size] of [[r.v, r.vx, r.vy, 12.5], [r.l, r.lx, r.ly, 12]]) {
         const text = t.textContent;
         if (!text) continue;
-        const w = measured(text, size, 600);
-        boxes.push(rect(x - w / 2, y - 10, w, 13));
+        boxes.push(numberBox(x, y, measured(text, size, 600)));
       }
     }
     return boxes;

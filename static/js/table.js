@@ -54,7 +54,7 @@ export class Table {
       if (n.kind === "const") continue; // the lecture's table lists inputs and operations
       const tr = h("tr", { "data-id": n.id });
       const name = h("th", { scope: "row", class: "name" }, model.name(n.id));
-      const formula = n.kind === "var" ? t("kindVar") : model.formula(n.id);
+      const formula = n.kind === "var" ? t("kindInput") : model.formula(n.id);
       if (formula !== model.name(n.id)) name.appendChild(h("span", { class: "op" }, formula));
       const value = h("td", { class: "num value" });
       const locals = h("td", { class: "locals" });
@@ -68,7 +68,10 @@ export class Table {
         const d = top.length <= 4 && bottom.length <= 6 ? `∂${top}/∂${bottom}` : `∂/∂${bottom}`;
         const label = h("span", { class: "dname" }, `${d}${same ? `⁽${sup(e.index + 1)}⁾` : ""}`);
         const num = h("span", { class: "lnum" });
-        s.append(label, " = ", num);
+        // "∂/∂(x^2 + 2x)" and "= 0.6931" each stay whole; a narrow column breaks between them.
+        const eq = h("span", { class: "eq" }, "= ");
+        eq.appendChild(num);
+        s.append(label, " ", eq);
         locals.appendChild(s);
         spans.set(e.id, { s, num });
       }
