@@ -252,19 +252,19 @@ class _Parser:
                     expect_operand = False
                 elif kind == NAME:
                     nxt = toks[i + 1] if i + 1 < n else None
-                    operands.append((self._name(tok, nxt, stack), False))
-                    if tok.text in FUNCTIONS:
+                    node = self._name(tok, nxt, stack)
+                    if node < 0:  # a function: its brackets open a frame
                         assert nxt is not None
                         depth += 1
                         if max_depth is not None and depth > max_depth:
                             raise self._depth_error(nxt, depth)
-                        operands.pop()
                         stack.append(_Frame(nxt.pos, nxt.shown, tok.text, tok.pos))
                         i += 2
                         if i < n and toks[i].kind == RPAREN:
                             raise self.error(f"'{tok.text}' needs an argument: {tok.text}(x)", toks[i])
                         prev = nxt
                         continue
+                    operands.append((node, False))
                     expect_operand = False
                 elif kind == LPAREN:
                     depth += 1
@@ -346,7 +346,7 @@ class _Parser:
         return self.error(f"expected a number, a name or '(' but found {_q(tok.shown)}", tok)
 
     def _name(self, tok: Token, nxt: Token | None, stack: list) -> int:
-        """The node a name stands for, or (for a function name) -1 to be replaced by a call."""
+        """The node a name stands for, or -1 for a function name (called when its brackets close)."""
         name = tok.text
         is_call = nxt is not None and nxt.kind == LPAREN
         if name in FUNCTIONS:
