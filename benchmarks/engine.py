@@ -1,6 +1,7 @@
 """Speed and memory of the engine's passes, as ratios against baselines run in the same process.
 
-Run from the repository root: `python3 benchmarks/engine.py [--quick]` (issue 2, section 9).
+Run from the repository root: `python3 benchmarks/engine.py [--quick] [--lecture]` (issue 2,
+section 9); `--lecture` runs only the lecture's example against PyTorch.
 
 Three graph families (a deep chain, a wide sum over shared inputs, a seeded random DAG with
 reuse) at 100 ... 100,000 nodes are written once as a *program* (a list of node records) and

@@ -1,4 +1,5 @@
-"""Tokens of the expression language, read from text one character class at a time.
+"""Tokens of the expression language: ASCII text cut by one regular expression, any other
+read one character class at a time.
 
 Friendly to text pasted from slides: × · ÷ − and superscript digits (x²) read as the
 operators they show; any other character outside the grammar is an error that names it.
