@@ -8,12 +8,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import TypeVar
 
-from engine import ExpressionError, Graph, evaluate, forward
+from engine import Evaluation, ExpressionError
 from engine.compare import check_derivative, compare
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
 from engine.paths import paths
 from engine.snippet import torch_snippet
-from engine.symbolic_jobs import symbolic_derivatives
+from engine.symbolic_jobs import SymbolicResult, symbolic_derivatives
 
 from .graphs import evaluate_request
 from .method_schemas import (
@@ -38,33 +38,33 @@ def _field(name: str, fn: Callable[[], T]) -> T:
         raise
 
 
-def _graph(expression: str, values: Mapping[str, float], settings: Settings) -> Graph:
-    """Parse and check the point once (missing values are reported like POST /graph does)."""
-    ev, _ = evaluate_request(expression, values, tangent=None, settings=settings)
-    return ev.graph
+def _evaluated(expression: str, values: Mapping[str, float], settings: Settings,
+               wrt: list[str] | None = None) -> Evaluation:
+    """Parse, check the point and run both passes once, reporting errors as POST /graph does
+    (missing values, unknown `wrt` names); every body below reuses this evaluation."""
+    return evaluate_request(expression, values, wrt=wrt, tangent=None, settings=settings)[0]
 
 
 def _budget(requested: float | None, settings: Settings) -> float:
     return min(requested or settings.symbolic_budget_s, settings.symbolic_budget_max_s)
 
 
-def _symbolic_dict(res) -> dict:
-    return {"status": res.status, "reason": res.reason, "notes": res.notes, "function": res.function,
-            "derivatives": {v: {"text": d.text, "latex": d.latex, "mathml": d.mathml,
-                                "value": d.value, "simplified": d.simplified}
-                            for v, d in res.derivatives.items()},
-            "seconds": res.seconds}
+def _derivatives(res: SymbolicResult, simplified: bool) -> dict:
+    return {v: {"text": d.text, "latex": d.latex, "mathml": d.mathml, "value": d.value,
+                **({"simplified": d.simplified} if simplified else {})}
+            for v, d in res.derivatives.items()}
 
 
 def symbolic_body(req: SymbolicRequest, settings: Settings) -> dict:
-    graph = _graph(req.expression, req.values, settings)
-    fwd = forward(graph, req.values)
-    return _symbolic_dict(symbolic_derivatives(graph, req.values, fwd.values,
-                                               _budget(req.budget_s, settings)))
+    ev = _evaluated(req.expression, req.values, settings)
+    res = symbolic_derivatives(ev.graph, req.values, ev.forward.values,
+                               _budget(req.budget_s, settings))
+    return {"status": res.status, "reason": res.reason, "notes": res.notes, "function": res.function,
+            "derivatives": _derivatives(res, simplified=True), "seconds": res.seconds}
 
 
 def numeric_body(req: NumericRequest, settings: Settings) -> dict:
-    ev = evaluate(_graph(req.expression, req.values, settings), req.values, trace=False)
+    ev = _evaluated(req.expression, req.values, settings)
     exact = ev.gradient
     est = _field("h", lambda: numeric_gradient(ev.graph, req.values, req.method, req.h, req.dtype))
     sweep = None
@@ -79,20 +79,18 @@ def numeric_body(req: NumericRequest, settings: Settings) -> dict:
 
 
 def compare_body(req: CompareRequest, settings: Settings) -> dict:
-    graph = _graph(req.expression, req.values, settings)
+    graph = _evaluated(req.expression, req.values, settings).graph
     c = compare(graph, req.values, req.method, req.h, _budget(req.budget_s, settings))
     return {"method": c.method, "h": c.h, "rows": c.rows, "cost": asdict(c.cost),
             "symbolic_status": c.symbolic.status, "symbolic_reason": c.symbolic.reason,
-            "symbolic": {v: {"text": d.text, "latex": d.latex, "mathml": d.mathml, "value": d.value}
-                         for v, d in c.symbolic.derivatives.items()},
+            "symbolic": _derivatives(c.symbolic, simplified=False),
             "notes": c.notes}
 
 
 def paths_body(req: PathsRequest, settings: Settings) -> dict:
-    graph = _graph(req.expression, req.values, settings)
-    ev = evaluate(graph, req.values)
+    ev = _evaluated(req.expression, req.values, settings)  # traced: each edge's local is kept
     limit = min(req.limit, settings.max_paths)
-    p = _field("variable", lambda: paths(graph, ev.reverse, req.variable, limit))
+    p = _field("variable", lambda: paths(ev.graph, ev.reverse, req.variable, limit))
     return {"variable": p.variable, "count": str(p.count), "count_approx": float(p.count),
             "truncated": p.truncated, "listed_sum": p.listed_sum, "gradient": p.gradient,
             "paths": [{"edges": [f"e{e}" for e in q.edges], "nodes": [f"n{n}" for n in q.nodes],
@@ -100,9 +98,12 @@ def paths_body(req: PathsRequest, settings: Settings) -> dict:
 
 
 def check_body(req: CheckRequest, settings: Settings) -> dict:
-    graph = _graph(req.expression, req.values, settings)
+    graph = _evaluated(req.expression, req.values, settings).graph
     if req.variable not in graph.variables:
-        _field("variable", lambda: check_derivative(graph, req.values, req.variable, "0"))
+        err = ExpressionError(f"'{req.variable}' is not a variable of this expression",
+                              code="unknown_variable", text=req.variable)
+        err.field = "variable"  # type: ignore[attr-defined]
+        raise err
     res = _field("derivative", lambda: check_derivative(
         graph, req.values, req.variable, req.derivative, _budget(req.budget_s, settings),
         limits=settings.limits))
@@ -110,7 +111,5 @@ def check_body(req: CheckRequest, settings: Settings) -> dict:
 
 
 def snippet_body(req: SnippetRequest, settings: Settings) -> dict:
-    graph = _graph(req.expression, req.values, settings)
-    if req.wrt is not None:
-        _field("wrt", lambda: evaluate(graph, req.values, trace=False).gradient_wrt(req.wrt))
+    graph = _evaluated(req.expression, req.values, settings, wrt=req.wrt).graph  # checks `wrt`
     return {"language": "python", "code": torch_snippet(graph, req.values, req.wrt)}

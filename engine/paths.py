@@ -35,18 +35,16 @@ class Paths:
     gradient: float
 
 
-def count_paths(graph: Graph, source: int) -> int:
-    """Number of distinct paths from `source` to the output (exact integer)."""
-    out_edges = _out_edges(graph)
+def count_paths(graph: Graph, source: int, out_edges: list[list[int]] | None = None) -> int:
+    """Number of distinct paths from `source` to the output (exact integer).
+    `out_edges` is `graph.consumers()`, when the caller already has it."""
+    out_edges = graph.consumers() if out_edges is None else out_edges
+    edges = graph.edges
     ways = [0] * len(graph)
     ways[graph.output] = 1
     for i in range(graph.output - 1, source - 1, -1):
-        ways[i] = sum(ways[graph.edges[e].target] for e in out_edges[i])
+        ways[i] = sum(ways[edges[e].target] for e in out_edges[i])
     return ways[source]
-
-
-def _out_edges(graph: Graph) -> list[list[int]]:
-    return graph.consumers()
 
 
 def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT) -> Paths:
@@ -60,7 +58,7 @@ def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT)
     if limit < 0:
         raise ValueError("limit must be >= 0")
     source = graph.var_nodes[graph.variables.index(variable)]
-    out_edges = _out_edges(graph)
+    out_edges = graph.consumers()
     edges = graph.edges
     local = rev.edge_local
     # Reaching the output is guaranteed for every node (the graph is pruned to the output's
@@ -86,6 +84,6 @@ def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT)
             stack.append((edges[e].target, 0))
         elif trail:
             trail.pop()
-    total = count_paths(graph, source)
+    total = count_paths(graph, source, out_edges)
     return Paths(variable, total, listed, len(listed) < total,
                  sum(p.product for p in listed), rev.grads[source])

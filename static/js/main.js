@@ -483,8 +483,9 @@ function fillPresets() {
 }
 
 function applyTheme(theme) {
-  if (theme) document.documentElement.dataset.theme = theme;
+  // One place decides the theme, so the CSS holds the dark palette once.
   const dark = theme ? theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+  document.documentElement.dataset.theme = dark ? "dark" : "light";
   $("theme").setAttribute("aria-pressed", String(dark));
 }
 
