@@ -72,7 +72,7 @@ class Graph:
                     if needs[s]:
                         needs[i] = 1
                         break
-            elif isinstance(leaf[i], str):
+            elif leaf[i].__class__ is str:
                 needs[i] = 1
                 var_nodes.append(i)
         self.var_nodes = tuple(var_nodes)
@@ -168,21 +168,20 @@ class GraphBuilder:
         self.ops: list[Op | None] = []
         self.inputs: list[tuple[int, ...]] = []
         self.leaf: list[object] = []
-        self.names: list[str | None] = []
+        self.names: dict[int, str] = {}  # node -> its given name; a list in the finished graph
         self.aliases: dict[int, list[str]] = {}
         self.literals: dict[int, str] = {}
         self._share: dict[tuple | str, int] = {}
 
     def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple | str) -> int:
         i = len(self.ops)  # this int object is the node's id wherever it is used
-        if self.max_nodes is not None and i >= self.max_nodes:
+        if i == self.max_nodes:  # nodes come one at a time, so == is >=; never equal to None
             raise LimitExceeded(
                 f"the graph would have more than {self.max_nodes} nodes; simplify the expression",
                 code="limit_exceeded", limit="max_nodes", maximum=self.max_nodes, actual=i + 1)
         self.ops.append(op)
         self.inputs.append(args)
         self.leaf.append(leaf)
-        self.names.append(None)
         self._share[key] = i
         return i
 
@@ -193,8 +192,8 @@ class GraphBuilder:
 
     def const(self, value: float, literal: str | None = None) -> int:
         value = float(value)
-        # -0.0 == 0.0 but they are different constants (1/-0.0 is -inf).
-        key = ("const", value, math.copysign(1.0, value))
+        # -0.0 == 0.0 but they are different constants (1/-0.0 is -inf): a zero's key has its sign.
+        key = ("const", value) if value else ("const", value, math.copysign(1.0, value))
         found = self._share.get(key)
         if found is None:
             found = self._new(None, (), value, key)
@@ -217,11 +216,20 @@ class GraphBuilder:
         nodes: `op` without its checks."""
         key = (op.name, args)
         found = self._share.get(key)
-        return found if found is not None else self._new(op, args, None, key)
+        if found is not None:
+            return found
+        i = len(self.ops)  # as _new(), written out: the parser's most frequent call
+        if i == self.max_nodes:
+            return self._new(op, args, None, key)  # raises
+        self.ops.append(op)
+        self.inputs.append(args)
+        self.leaf.append(None)
+        self._share[key] = i
+        return i
 
     def name(self, node: int, name: str) -> None:
         """Give `node` a name; a node named twice keeps the first and records the alias."""
-        if self.names[node] is None and not (self.ops[node] is None and isinstance(self.leaf[node], str)):
+        if node not in self.names and not (self.ops[node] is None and isinstance(self.leaf[node], str)):
             self.names[node] = name
         else:
             self.aliases.setdefault(node, []).append(name)
@@ -233,7 +241,14 @@ class GraphBuilder:
             if 0 in keep:
                 return self._renumbered(keep, output)
         self._share = {}  # the finished graph does not need the sharing table
-        return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases, self.literals)
+        return Graph(self.ops, self.inputs, self.leaf, self._name_list(), output, self.aliases,
+                     self.literals)
+
+    def _name_list(self) -> list[str | None]:
+        names: list[str | None] = [None] * len(self.ops)
+        for i, name in self.names.items():
+            names[i] = name
+        return names
 
     def _ancestors(self, output: int) -> bytearray:
         keep = bytearray(len(self.ops))
@@ -247,13 +262,14 @@ class GraphBuilder:
     def _renumbered(self, keep: bytearray, output: int) -> Graph:
         new_id = [-1] * len(self.ops)
         ops, inputs, leaf, names = [], [], [], []
+        all_names = self._name_list()
         for i, k in enumerate(keep):
             if k:
                 new_id[i] = len(ops)
                 ops.append(self.ops[i])
                 inputs.append(tuple(new_id[s] for s in self.inputs[i]))
                 leaf.append(self.leaf[i])
-                names.append(self.names[i])
+                names.append(all_names[i])
         aliases = {new_id[i]: v for i, v in self.aliases.items() if keep[i]}
         literals = {new_id[i]: v for i, v in self.literals.items() if keep[i]}
         return Graph(ops, inputs, leaf, names, new_id[output], aliases, literals)
@@ -261,8 +277,4 @@ class GraphBuilder:
     def dropped_names(self, output: int) -> list[str]:
         """Names given to nodes the output does not use (worth a warning)."""
         keep = self._ancestors(output)
-        out = []
-        for i, name in enumerate(self.names):
-            if name and not keep[i]:
-                out.append(name)
-        return out
+        return [name for i, name in sorted(self.names.items()) if not keep[i]]

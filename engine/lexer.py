@@ -7,6 +7,7 @@ operators they show; any other character outside the grammar is an error that na
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from typing import NamedTuple
@@ -101,57 +102,78 @@ class Locator:
         return ExpressionError(message, code=code, line=line, column=column, text=text, position=pos)
 
 
-# ASCII text, the usual case, is cut into pieces by one regular expression (in C, rather than a
-# Python step per character), each piece then told apart by its first character. It must split
+class Tokens:
+    """A text's tokens as parallel lists (kind, canonical text, text as typed); the last is END.
+
+    Offsets are worked out only when asked (a message, a bracket's place): the usual parse
+    never needs them, and ASCII text is then cut with no Python step per character."""
+
+    __slots__ = ("_pos", "kinds", "source", "texts", "typed")
+
+    def __init__(self, source: str, kinds: list[str], texts: list[str], typed: list[str],
+                 pos: list[int] | None = None) -> None:
+        self.source = source
+        self.kinds = kinds
+        self.texts = texts  # "*" for "×", "^" for "**", "(" for "[", "2" for "²"
+        self.typed = typed  # what was actually typed, for messages
+        self._pos = pos
+
+    def pos(self, i: int) -> int:
+        """The 0-based offset of token i in the source."""
+        if self._pos is None:
+            self._pos = [m.start(1) for m in _ASCII_TOKEN.finditer(self.source.rstrip(_SPACES))]
+            self._pos.append(len(self.source))
+        return self._pos[i]
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+
+# ASCII text, the usual case, is cut into tokens by one regular expression (in C, rather than a
+# Python step per character), each then told apart by its text or first character. It must cut
 # exactly as `_tokenize_any` does; characters outside the grammar come out one by one as errors.
-_ASCII_PIECE = re.compile(r"""
-    [A-Za-z_][A-Za-z_0-9]*                                  # a name
-  | \*\*|[-+*/^()\[\]{},=;]                                 # an operator or punctuation
-  | [ \t\x0b\x0c\x1c-\x1f]+                                 # spaces (what str.isspace says)
-  | (?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?      # a number; `2e` is 2·e
-  | \r\n?|\n                                                # a new line
-  | .                                                       # anything else: an error
-""", re.VERBOSE | re.DOTALL)
-# Operators and punctuation as tokens: (kind, canonical text, the typed text when it differs).
-_PUNCTUATION = {
-    "+": (OP, "+", ""), "-": (OP, "-", ""), "*": (OP, "*", ""), "/": (OP, "/", ""),
-    "^": (OP, "^", ""), "**": (OP, "^", "**"),
-    "(": (LPAREN, "(", ""), "[": (LPAREN, "(", "["), "{": (LPAREN, "(", "{"),
-    ")": (RPAREN, ")", ""), "]": (RPAREN, ")", "]"), "}": (RPAREN, ")", "}"),
-    ",": (COMMA, ",", ""), "=": (ASSIGN, "=", ""), ";": (SEP, ";", ""),
-}
-_SPACE, _PUNCT = "space", "punctuation"
-# What a piece is, by its first ASCII character (missing: an error).
-_FIRST = dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", NAME)
-_FIRST |= dict.fromkeys("0123456789.", NUM)  # a lone "." is an error, though
-_FIRST |= dict.fromkeys("+-*/^()[]{},=;", _PUNCT)
-_FIRST |= {"\r": SEP, "\n": SEP} | dict.fromkeys(" \t\x0b\x0c\x1c\x1d\x1e\x1f", _SPACE)
+_SPACES = " \t\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.isspace says, but for new lines
+_ASCII_TOKEN = re.compile(r"""
+    [ \t\x0b\x0c\x1c-\x1f]*                                  # spaces before a token: skipped
+    ( [A-Za-z_][A-Za-z_0-9]*                                # a name
+    | \*\*|[-+*/^()\[\]{},=;]                                 # an operator or punctuation
+    | (?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?    # a number; `2e` is 2·e
+    | \r\n?|\n                                                # a new line
+    | .                                                     # anything else: an error
+    )""", re.VERBOSE | re.DOTALL)
+# Kinds by a token's whole text (operators, punctuation, new lines), else by its first character.
+_KIND_OF = {"+": OP, "-": OP, "*": OP, "/": OP, "^": OP, "**": OP, "(": LPAREN, "[": LPAREN,
+            "{": LPAREN, ")": RPAREN, "]": RPAREN, "}": RPAREN, ",": COMMA, "=": ASSIGN, ";": SEP,
+            "\n": SEP, "\r": SEP, "\r\n": SEP}
+_KIND_BY_FIRST = dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", NAME)
+_KIND_BY_FIRST |= dict.fromkeys("0123456789.", NUM)  # a lone "." is an error, though
+_first = operator.itemgetter(0)
+_CANONICAL = {"**": "^", "[": "(", "{": "(", "]": ")", "}": ")", "\r": "\n", "\r\n": "\n"}
 
 
-def tokenize(source: str, loc: Locator) -> list[Token]:
+def tokenize(source: str, loc: Locator) -> Tokens:
     """Split `source` into tokens; newlines become SEP (the parser drops those inside brackets)."""
     if not source.isascii():
-        return _tokenize_any(source, loc)
-    tokens: list[Token] = []
-    append = tokens.append
-    new = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple: 2x faster
-    pos = 0  # the pieces cover the text, so each starts where the last ended
-    for text in _ASCII_PIECE.findall(source):
-        kind = _FIRST.get(text[0])
-        if kind is NAME:
-            append(new(Token, (NAME, text, pos, "")))
-        elif kind is _PUNCT:
-            kind, canon, typed = _PUNCTUATION[text]
-            append(new(Token, (kind, canon, pos, typed)))
-        elif kind is NUM and text != ".":
-            append(new(Token, (NUM, text, pos, "")))
-        elif kind is SEP:
-            append(new(Token, (SEP, "\n", pos, "")))
-        elif kind is not _SPACE:
-            raise _unexpected(text, pos, loc)
-        pos += len(text)
-    append(Token(END, "", pos))
-    return tokens
+        return _tokens_of(source, _tokenize_any(source, loc))
+    typed = _ASCII_TOKEN.findall(source.rstrip(_SPACES))
+    # By the whole text (punctuation), else by the first character (names, numbers), in C.
+    kinds = list(map(_KIND_OF.get, typed, map(_KIND_BY_FIRST.get, map(_first, typed))))
+    if None in kinds or "." in typed:  # a character outside the grammar
+        toks = Tokens(source, kinds, typed, typed)
+        i = next(i for i, (k, t) in enumerate(zip(kinds, typed)) if k is None or t == ".")
+        raise _unexpected(typed[i], toks.pos(i), loc)
+    texts = list(map(_CANONICAL.get, typed, typed))
+    if "\r" in source:  # a message shows any new line as "\n"
+        typed = [t if k is not SEP or t == ";" else "\n" for k, t in zip(kinds, typed)]
+    kinds.append(END)
+    texts.append("")
+    typed.append("")
+    return Tokens(source, kinds, texts, typed)
+
+
+def _tokens_of(source: str, tokens: list[Token]) -> Tokens:
+    return Tokens(source, [t.kind for t in tokens], [t.text for t in tokens],
+                  [t.shown for t in tokens], [t.pos for t in tokens])
 
 
 def _unexpected(ch: str, pos: int, loc: Locator) -> ExpressionError:

@@ -14,16 +14,16 @@ unary `- +`; `^` (also `**`), right-associative, so `-x^2` is `-(x^2)` and `2^-3
 from __future__ import annotations
 
 import difflib
-import itertools
 import math
-import operator
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .errors import ExpressionError, LimitExceeded
 from .graph import Graph, GraphBuilder
-from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Locator, Token, tokenize
+from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Locator, Tokens, tokenize
 from .limits import DEFAULT_LIMITS, Limits
-from .ops import CONSTANTS, FUNCTIONS, OPS, Op
+from .ops import CONSTANTS, FUNCTIONS, OPS
 
 BINARY = {"+": (OPS["add"], 10), "-": (OPS["sub"], 10), "*": (OPS["mul"], 20), "/": (OPS["div"], 20),
           "^": (OPS["pow"], 40)}
@@ -31,7 +31,6 @@ MUL, NEG = OPS["mul"], OPS["neg"]
 UNARY_PREC = 30
 POW_PREC = 40
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
-_kind = operator.attrgetter("kind")
 
 
 @dataclass
@@ -41,17 +40,6 @@ class Parsed:
     graph: Graph
     source: str
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Frame:
-    """An open bracket on the operator stack; `call` is set for a function's brackets."""
-
-    pos: int
-    opener: str
-    call: str | None = None
-    call_pos: int = 0
-    args: int = 1
 
 
 def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
@@ -85,66 +73,94 @@ def suggest(name: str, known: list[str]) -> str:
     return f" — did you mean '{close[0]}'?" if close else ""
 
 
+# The operator stack holds operators as (precedence, kind, op, token) and open brackets as
+# [FRAME, token, function name or None, function token, arguments so far]: a bracket's
+# precedence is below every operator's, so reducing "while the top binds at least as tightly"
+# stops at it with no type test.
+FRAME = -1
+_OTHER_BRACKETS = re.compile("[][{}［］｛｝]")  # as typed, or in full width
+_BIN, _NEG, _POS = 0, 1, 2
+
+
 class _Parser:
+    """One parse. Tokens are referred to by their index into `self.toks`; a statement is a
+    view (kinds, texts, token indices) ending with END."""
+
     def __init__(self, source: str, limits: Limits) -> None:
         self.source = source
         self.limits = limits
         self.loc = Locator(source)
         self.builder = GraphBuilder(limits.max_nodes)
-        # Offsets, not lines: a line number is worked out only for a message that shows it.
-        self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, offset of the name)
-        self.variables_seen: dict[str, int] = {}  # variable -> offset of its first use
+        # Token indices, not offsets: an offset is worked out only for a message that shows it.
+        self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, token of the name)
+        self.variables_seen: dict[str, int] = {}  # variable -> token of its first use
         self._bare_names: set[str] | None = None  # see bare_names()
-        self.tokens: list[Token] = []
+        self.toks: Tokens | None = None
+        self.folded = False  # a literal was negated (-2): its positive constant may be unused
+        # Brackets other than ( ) were typed, so a closer must be checked against its opener.
+        self.brackets = _OTHER_BRACKETS.search(source) is not None
         self.warnings: list[str] = []
 
-    def error(self, message: str, tok: Token, code: str = "invalid_expression") -> ExpressionError:
-        return self.loc.error(message, tok.pos, tok.shown or None, code)
+    def error(self, message: str, tok: int, code: str = "invalid_expression") -> ExpressionError:
+        """An error at token `tok` (an index into all the tokens)."""
+        toks = self.toks
+        assert toks is not None
+        shown = toks.typed[tok] if toks.kinds[tok] is not END else ""
+        return self.loc.error(message, toks.pos(tok), shown or None, code)
+
+    def where(self, tok: int) -> tuple[int, int]:
+        return self.loc.where(self.toks.pos(tok))  # type: ignore[union-attr]
 
     def run(self) -> Parsed:
-        tokens = self.tokens = tokenize(self.source, self.loc)
-        statements = self._split(tokens)
+        toks = self.toks = tokenize(self.source, self.loc)
+        statements = self._split(toks)
         if not statements:
             raise ExpressionError("the expression is empty: type a function such as (x^2 + 2x) * ln(y)",
                                   code="empty_expression", line=1, column=0, text="", position=0)
         output = -1
-        for k, stmt in enumerate(statements):
+        for k, (kinds, texts, index) in enumerate(statements):
             target = None
-            if len(stmt) >= 2 and stmt[0].kind == NAME and stmt[1].kind == ASSIGN:
-                target, equals, stmt = stmt[0], stmt[1], stmt[2:]
+            if len(kinds) >= 2 and kinds[0] is NAME and kinds[1] is ASSIGN:
+                target, equals = index[0], index[1]
+                kinds, texts, index = kinds[2:], texts[2:], index[2:]
                 self._check_target(target)
-                if stmt[0].kind == END:
-                    raise self.error(f"nothing after '=': give {_q(target.text)} a value, "
-                                     f"as in {_clip(target.text)} = x + 1", equals)
+                if kinds[0] is END:
+                    name = toks.texts[target]
+                    raise self.error(f"nothing after '=': give {_q(name)} a value, "
+                                     f"as in {_clip(name)} = x + 1", equals)
             elif k < len(statements) - 1:
-                line = self.loc.where(stmt[0].pos)[0]
+                line = self.where(index[0])[0]
                 raise self.error(
                     f"line {line} is an expression whose value is never used: only the last statement "
-                    "may be a bare expression (give it a name, as in a = ..., or join the lines)", stmt[0])
-            node = self._expression(stmt)
-            if target is not None and target.text in self.variables_seen:
-                raise self.error(f"{_q(target.text)} is used in its own definition: a name stands for one "
-                                 f"value, so give the result another name, as in {_clip(target.text)}2 = ...",
-                                 target)
+                    "may be a bare expression (give it a name, as in a = ..., or join the lines)", index[0])
+            node = self._expression(kinds, texts, index)
             if target is not None:
-                self.builder.name(node, target.text)
-                self.assigned[target.text] = (node, target.pos)
+                name = toks.texts[target]
+                if name in self.variables_seen:
+                    raise self.error(f"{_q(name)} is used in its own definition: a name stands for one "
+                                     f"value, so give the result another name, as in {_clip(name)}2 = ...",
+                                     target)
+                self.builder.name(node, name)
+                self.assigned[name] = (node, target)
             output = node
         # An intermediate the output does not use is dropped from the graph, with a warning
         # (also when it merely names a variable or another intermediate, as in `a = x`).
         if self.assigned:
             used = self._used_by(output)
-            for name, (node, _pos) in self.assigned.items():
+            for name, (node, _tok) in self.assigned.items():
                 if not used[node]:
                     self.warnings.append(f"{_q(name)} is assigned but the output does not use it")
-        return Parsed(self.builder.build(output), self.source, self.warnings)
+        # One statement leaves no node unused unless a literal was negated: prune only then.
+        graph = self.builder.build(output, prune=bool(self.assigned) or self.folded)
+        return Parsed(graph, self.source, self.warnings)
 
     def bare_names(self) -> set[str]:
         """Names used anywhere without brackets after them: whether `w0(x+1)` multiplies must
         not depend on where else `w0` appears. Made when first asked (a rare question)."""
         if self._bare_names is None:
-            self._bare_names = {t.text for t, nxt in itertools.pairwise(self.tokens)
-                                if t.kind == NAME and nxt.kind != LPAREN}
+            kinds, texts = self.toks.kinds, self.toks.texts  # type: ignore[union-attr]
+            self._bare_names = {texts[i] for i in range(len(kinds) - 1)
+                                if kinds[i] is NAME and kinds[i + 1] is not LPAREN}
         return self._bare_names
 
     def _used_by(self, output: int) -> bytearray:
@@ -158,220 +174,228 @@ class _Parser:
                     used[s] = 1
         return used
 
-    def _split(self, tokens: list[Token]) -> list[list[Token]]:
-        """Statements between separators; new lines inside brackets are just spaces."""
-        if len(tokens) > 1 and SEP not in map(_kind, tokens):
-            return [tokens]  # one statement, already ending with END: the common case
-        statements: list[list[Token]] = []
-        current: list[Token] = []
+    def _split(self, toks: Tokens) -> list[tuple[list[str], list[str], Sequence[int]]]:
+        """Statements between separators, each ending with END; new lines inside brackets are
+        just spaces."""
+        kinds = toks.kinds
+        if SEP not in kinds:
+            # One statement, already ending with END: the common case, without copying.
+            return [(kinds, toks.texts, range(len(kinds)))] if len(kinds) > 1 else []
+        statements = []
+        current: list[int] = []
         depth = 0
-        for tok in tokens:
-            if tok.kind == LPAREN:
+        for i, kind in enumerate(kinds):
+            if kind is LPAREN:
                 depth += 1
-            elif tok.kind == RPAREN:
+            elif kind is RPAREN:
                 depth = max(depth - 1, 0)
-            if tok.kind == SEP and depth > 0:
-                if tok.text == ";":
-                    raise self.error("';' inside brackets: close the bracket first", tok)
+            if kind is SEP and depth > 0:
+                if toks.texts[i] == ";":
+                    raise self.error("';' inside brackets: close the bracket first", i)
                 continue
-            if tok.kind in (SEP, END):
+            if kind is SEP or kind is END:
                 if current:
-                    current.append(Token(END, "", tok.pos))
-                    statements.append(current)
+                    statements.append(([*(kinds[j] for j in current), END],
+                                       [*(toks.texts[j] for j in current), ""], [*current, i]))
                 current = []
             else:
-                current.append(tok)
+                current.append(i)
         return statements
 
-    def _check_target(self, tok: Token) -> None:
-        name = tok.text
+    def _check_target(self, tok: int) -> None:
+        name = self.toks.texts[tok]  # type: ignore[union-attr]
         if name in CONSTANTS:
             raise self.error(f"cannot assign to '{name}': it is a constant", tok)
         if name in FUNCTIONS:
             raise self.error(f"cannot assign to '{name}': it is a function", tok)
         if name in self.assigned:
-            line = self.loc.where(self.assigned[name][1])[0]
+            line = self.where(self.assigned[name][1])[0]
             raise self.error(f"{_q(name)} is already assigned on line {line}; "
                              "choose another name", tok)
         if name in self.variables_seen:
             raise self.error(f"{_q(name)} is already used as a variable on line "
-                             f"{self.loc.where(self.variables_seen[name])[0]}; choose another name", tok)
+                             f"{self.where(self.variables_seen[name])[0]}; choose another name", tok)
 
     # --- one statement ------------------------------------------------------------
-    def _expression(self, toks: list[Token]) -> int:
+    def _expression(self, kinds: list[str], texts: list[str], index: Sequence[int]) -> int:
+        """The node of one statement: a shunting-yard loop with explicit stacks.
+
+        Operands are node ids; a bare number literal is kept as ~node (negative) until an
+        operator takes it, so that unary minus can fold it: -2 is the constant -2, not neg(2).
+        """
         b = self.builder
-        operands: list[tuple[int, bool]] = []  # (node, is a bare number literal)
-        stack: list[object] = []  # operator tuples ("bin"|"neg"|"pos", name, prec, token) and _Frames
+        const = b.const
+        operands: list[int] = []
+        stack: list = []  # operators and open brackets, see FRAME
         depth = 0
         max_depth = self.limits.max_depth
+        if max_depth is None:
+            max_depth = math.inf
+        assigned, variables_seen = self.assigned, self.variables_seen
         expect_operand = True
-        prev: Token | None = None
         i = 0
-        n = len(toks)
-
-        def reduce_top() -> None:
-            kind, name, _prec, _tok = stack.pop()  # type: ignore[misc]
-            if kind == "bin":
-                right, _ = operands.pop()
-                left, _ = operands.pop()
-                operands.append((b.node(name, (left, right)), False))
-            else:
-                arg, literal = operands.pop()
-                if kind == "pos":
-                    operands.append((arg, False))
-                elif literal:  # -2 is the constant -2, not neg(2)
-                    value = -b.leaf[arg]  # type: ignore[operator]
-                    operands.append((b.const(value, "-" + b.literals.get(arg, "")
-                                             if arg in b.literals else None), False))
-                else:
-                    operands.append((b.node(NEG, (arg,)), False))
-
-        def push_binary(name: Op, prec: int, tok: Token) -> None:
-            right_assoc = prec == POW_PREC
-            while stack and isinstance(stack[-1], tuple):
-                top_prec = stack[-1][2]
-                if top_prec > prec or (top_prec == prec and not right_assoc):
-                    reduce_top()
-                else:
-                    break
-            stack.append(("bin", name, prec, tok))
-
-        while i < n:
-            tok = toks[i]
-            kind = tok.kind
+        while True:
+            kind = kinds[i]
             if expect_operand:
-                if kind == NUM:
-                    if i + 1 < n and toks[i + 1].kind == NUM:
-                        raise self.error(f"missing operator between {_q(tok.shown)} and "
-                                         f"{_q(toks[i + 1].shown)}", toks[i + 1])
-                    value = float(tok.text)
-                    if not math.isfinite(value):
-                        raise self.error(f"the number {_clip(tok.text)} is too large for a float64 "
-                                         "(at most about 1.8e308)", tok)
-                    operands.append((b.const(value, tok.text), True))
-                    expect_operand = False
-                elif kind == NAME:
-                    nxt = toks[i + 1] if i + 1 < n else None
-                    node = self._name(tok, nxt, stack)
-                    if node < 0:  # a function: its brackets open a frame
-                        assert nxt is not None
+                if kind is NAME:
+                    text = texts[i]
+                    if text in FUNCTIONS:
+                        if kinds[i + 1] is not LPAREN:
+                            raise self.error(f"'{text}' is a function: write {text}(...) with its "
+                                             "argument in brackets", index[i])
                         depth += 1
-                        if max_depth is not None and depth > max_depth:
-                            raise self._depth_error(nxt, depth)
-                        stack.append(_Frame(nxt.pos, nxt.shown, tok.text, tok.pos))
+                        if depth > max_depth:
+                            raise self._depth_error(index[i + 1], depth)
+                        stack.append([FRAME, i + 1, text, i, 1])
                         i += 2
-                        if i < n and toks[i].kind == RPAREN:
-                            raise self.error(f"'{tok.text}' needs an argument: {tok.text}(x)", toks[i])
-                        prev = nxt
+                        if kinds[i] is RPAREN:
+                            raise self.error(f"'{text}' needs an argument: {text}(x)", index[i])
                         continue
-                    operands.append((node, False))
+                    if text in assigned:
+                        operands.append(assigned[text][0])
+                    elif text in CONSTANTS or kinds[i + 1] is LPAREN:
+                        operands.append(self._name(text, index[i], kinds[i + 1] is LPAREN))
+                    else:  # a variable
+                        if text not in variables_seen:
+                            variables_seen[text] = index[i]
+                        operands.append(b.var(text))
                     expect_operand = False
-                elif kind == LPAREN:
+                elif kind is NUM:
+                    if kinds[i + 1] is NUM:
+                        raise self.error(f"missing operator between {_q(texts[i])} and "
+                                         f"{_q(self.toks.typed[index[i + 1]])}", index[i + 1])  # type: ignore[union-attr]
+                    text = texts[i]
+                    value = float(text)
+                    if value == math.inf:
+                        raise self.error(f"the number {_clip(text)} is too large for a float64 "
+                                         "(at most about 1.8e308)", index[i])
+                    operands.append(~const(value, text))
+                    expect_operand = False
+                elif kind is LPAREN:
                     depth += 1
-                    if max_depth is not None and depth > max_depth:
-                        raise self._depth_error(tok, depth)
-                    stack.append(_Frame(tok.pos, tok.shown))
-                elif kind == OP and tok.text in "+-":
-                    stack.append(("neg" if tok.text == "-" else "pos", NEG, UNARY_PREC, tok))
+                    if depth > max_depth:
+                        raise self._depth_error(index[i], depth)
+                    stack.append([FRAME, i, None, 0, 1])
+                elif kind is OP and (texts[i] == "-" or texts[i] == "+"):
+                    stack.append((UNARY_PREC, _NEG if texts[i] == "-" else _POS, NEG, i))
                 else:
-                    raise self._expected_operand(tok, prev)
+                    raise self._expected_operand(i, kinds, index)
+            elif kind is OP:
+                op, prec = BINARY[texts[i]]
+                # Reduce what binds at least as tightly; ^ is right-associative.
+                if stack and stack[-1][0] >= prec + (prec == POW_PREC):
+                    self._reduce(stack, operands, prec + (prec == POW_PREC))
+                stack.append((prec, _BIN, op, i))
+                expect_operand = True
+            elif kind is NAME or kind is LPAREN:
+                # Implicit multiplication: 2x, x y, 2(x+1), (x+1)(x-1), 2 sin(x).
+                if stack and stack[-1][0] >= 20:
+                    self._reduce(stack, operands, 20)
+                stack.append((20, _BIN, MUL, i))
+                expect_operand = True
+                continue  # read the same token again as an operand
+            elif kind is RPAREN:
+                if stack and stack[-1][0] >= 0:
+                    self._reduce(stack, operands, 0)
+                if not stack:
+                    raise self.error(f"'{self.toks.typed[index[i]]}' without a matching opening "  # type: ignore[union-attr]
+                                     "bracket", index[i])
+                _, opened, call, call_at, n_args = stack.pop()
+                typed = self.toks.typed  # type: ignore[union-attr]
+                if self.brackets and CLOSERS[typed[index[opened]]] != typed[index[i]]:
+                    raise self.error(f"'{typed[index[i]]}' closes the '{typed[index[opened]]}' opened at "
+                                     f"column {self.where(index[opened])[1]}", index[i])
+                depth -= 1
+                if call is not None:
+                    operands.append(self._call(call, index[call_at], n_args, operands))
+                elif operands[-1] < 0:  # (2) is no longer a bare literal
+                    operands[-1] = ~operands[-1]
+            elif kind is END:
+                if stack and stack[-1][0] >= 0:
+                    self._reduce(stack, operands, 0)
+                if stack:
+                    opened = index[stack[-1][1]]
+                    raise self.loc.error(f"the '{self.toks.typed[opened]}' opened here is never closed",  # type: ignore[union-attr]
+                                         self.toks.pos(opened), self.toks.typed[opened])  # type: ignore[union-attr]
+                break
+            elif kind is COMMA:
+                self._reduce(stack, operands, 0)
+                if not stack or stack[-1][2] is None:
+                    raise self.error("',' outside a function's brackets", index[i])
+                stack[-1][4] += 1
+                expect_operand = True
+            elif kind is NUM:
+                raise self.error(f"missing operator before the number {_q(self.toks.typed[index[i]])} "  # type: ignore[union-attr]
+                                 "(write * to multiply)", index[i])
+            elif kind is ASSIGN:
+                raise self.error("'=' can only follow a name at the start of a statement", index[i])
             else:
-                if kind == OP:
-                    name, prec = BINARY[tok.text]
-                    push_binary(name, prec, tok)
-                    expect_operand = True
-                elif kind in (NAME, LPAREN):
-                    # Implicit multiplication: 2x, x y, 2(x+1), (x+1)(x-1), 2 sin(x).
-                    push_binary(MUL, 20, tok)
-                    expect_operand = True
-                    continue  # read the same token again as an operand
-                elif kind == NUM:
-                    raise self.error(f"missing operator before the number {_q(tok.shown)} "
-                                     "(write * to multiply)", tok)
-                elif kind == RPAREN:
-                    while stack and isinstance(stack[-1], tuple):
-                        reduce_top()
-                    if not stack:
-                        raise self.error(f"'{tok.shown}' without a matching opening bracket", tok)
-                    frame = stack.pop()
-                    assert isinstance(frame, _Frame)
-                    if CLOSERS[frame.opener] != tok.shown:
-                        raise self.error(f"'{tok.shown}' closes the '{frame.opener}' opened at column "
-                                         f"{self.loc.where(frame.pos)[1]}", tok)
-                    depth -= 1
-                    if frame.call is not None:
-                        self._call(frame, operands, tok)
-                    else:
-                        node, _ = operands.pop()
-                        operands.append((node, False))
-                elif kind == COMMA:
-                    while stack and isinstance(stack[-1], tuple):
-                        reduce_top()
-                    if not stack or stack[-1].call is None:  # type: ignore[union-attr]
-                        raise self.error("',' outside a function's brackets", tok)
-                    stack[-1].args += 1  # type: ignore[union-attr]
-                    expect_operand = True
-                elif kind == END:
-                    while stack and isinstance(stack[-1], tuple):
-                        reduce_top()
-                    if stack:
-                        frame = stack[-1]
-                        assert isinstance(frame, _Frame)
-                        raise self.loc.error(f"the '{frame.opener}' opened here is never closed",
-                                             frame.pos, frame.opener)
-                    break
-                elif kind == ASSIGN:
-                    raise self.error("'=' can only follow a name at the start of a statement", tok)
-                else:
-                    raise self.error(f"unexpected {tok.kind} '{tok.shown}'", tok)
-            prev = tok
+                raise self.error(f"unexpected {kind} '{self.toks.typed[index[i]]}'", index[i])  # type: ignore[union-attr]
             i += 1
         assert len(operands) == 1, operands
-        return operands[0][0]
+        out = operands[0]
+        return out if out >= 0 else ~out
 
-    def _depth_error(self, tok: Token, depth: int) -> LimitExceeded:
-        line, column = self.loc.where(tok.pos)
+    def _reduce(self, stack: list, operands: list[int], floor: int) -> None:
+        """Apply the operators on top of the stack whose precedence is at least `floor` (0:
+        down to the nearest open bracket) to the operands they take."""
+        b = self.builder
+        while stack and stack[-1][0] >= floor:
+            _prec, kind, op, _tok = stack.pop()
+            if kind == _BIN:
+                right = operands.pop()
+                left = operands[-1]
+                operands[-1] = b.node(op, (left if left >= 0 else ~left, right if right >= 0 else ~right))
+            elif operands[-1] >= 0:
+                if kind == _NEG:
+                    operands[-1] = b.node(op, (operands[-1],))
+            elif kind == _NEG:  # -2 is the constant -2
+                arg = ~operands[-1]
+                literal = b.literals.get(arg)
+                operands[-1] = b.const(-b.leaf[arg], None if literal is None else "-" + literal)  # type: ignore[operator]
+                self.folded = True
+            else:
+                operands[-1] = ~operands[-1]
+
+    def _depth_error(self, tok: int, depth: int) -> LimitExceeded:
+        line, column = self.where(tok)
         return LimitExceeded(
             f"brackets are nested {depth} deep here; at most {self.limits.max_depth} are allowed",
-            code="limit_exceeded", line=line, column=column, text=tok.shown, position=tok.pos,
-            limit="max_depth", maximum=self.limits.max_depth or 0, actual=depth)
+            code="limit_exceeded", line=line, column=column, text=self.toks.typed[tok],  # type: ignore[union-attr]
+            position=self.toks.pos(tok), limit="max_depth", maximum=self.limits.max_depth or 0,  # type: ignore[union-attr]
+            actual=depth)
 
-    def _expected_operand(self, tok: Token, prev: Token | None) -> ExpressionError:
-        if tok.kind == END:
-            after = f" after {_q(prev.shown)}" if prev is not None else ""
+    def _expected_operand(self, i: int, kinds: list[str], index: Sequence[int]) -> ExpressionError:
+        kind, tok = kinds[i], index[i]
+        if kind is END:
+            after = f" after {_q(self.toks.typed[index[i - 1]])}" if i > 0 else ""  # type: ignore[union-attr]
             return self.error(f"the expression ends too early{after}: a number, a name or '(' "
                               "should follow", tok)
-        if tok.kind == ASSIGN:
+        if kind is ASSIGN:
             return self.error("'=' can only follow a name at the start of a statement", tok)
-        return self.error(f"expected a number, a name or '(' but found {_q(tok.shown)}", tok)
+        return self.error(f"expected a number, a name or '(' but found {_q(self.toks.typed[tok])}", tok)  # type: ignore[union-attr]
 
-    def _name(self, tok: Token, nxt: Token | None, stack: list) -> int:
-        """The node a name stands for, or -1 for a function name (called when its brackets close)."""
-        name = tok.text
-        is_call = nxt is not None and nxt.kind == LPAREN
-        if name in FUNCTIONS:
-            if not is_call:
-                raise self.error(f"'{name}' is a function: write {name}(...) with its argument "
-                                 "in brackets", tok)
-            return -1
+    def _name(self, name: str, tok: int, is_call: bool) -> int:
+        """The node a constant's name, or a name before brackets (not a function's), stands
+        for; `tok` is its token. (The parser's loop handles plain variables itself.)"""
         if name in CONSTANTS:
             return self.builder.const(CONSTANTS[name], name)
-        if name in self.assigned:
-            return self.assigned[name][0]
         if is_call and len(name) > 1 and name not in self.bare_names():
             # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
             hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
             raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}",
                              tok, code="unknown_function")
-        self.variables_seen.setdefault(name, tok.pos)
+        if name not in self.variables_seen:
+            self.variables_seen[name] = tok
         return self.builder.var(name)
 
-    def _call(self, frame: _Frame, operands: list[tuple[int, bool]], close: Token) -> None:
-        by_arity = FUNCTIONS[frame.call]  # type: ignore[index]
-        if frame.args not in by_arity:
+    def _call(self, name: str, tok: int, n_args: int, operands: list[int]) -> int:
+        """The node of function `name` (token `tok`) applied to its last `n_args` operands."""
+        by_arity = FUNCTIONS[name]
+        if n_args not in by_arity:
             wanted = " or ".join(str(k) for k in sorted(by_arity))
-            raise self.loc.error(f"'{frame.call}' takes {wanted} argument{'s' if wanted != '1' else ''}, "
-                                 f"not {frame.args}", frame.call_pos, frame.call)
-        op = OPS[by_arity[frame.args]]
-        args = [operands.pop()[0] for _ in range(frame.args)][::-1]
-        operands.append((self.builder.node(op, tuple(args)), False))
+            raise self.error(f"'{name}' takes {wanted} argument{'s' if wanted != '1' else ''}, "
+                             f"not {n_args}", tok)
+        args = tuple(a if a >= 0 else ~a for a in operands[-n_args:])
+        del operands[-n_args:]
+        return self.builder.node(OPS[by_arity[n_args]], args)
