@@ -134,21 +134,23 @@ class Tokens:
 # exactly as `_tokenize_any` does; characters outside the grammar come out one by one as errors.
 _SPACES = " \t\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.isspace says, but for new lines
 _ASCII_TOKEN = re.compile(r"""
-    [ \t\x0b\x0c\x1c-\x1f]*                                  # spaces before a token: skipped
-    ( [A-Za-z_][A-Za-z_0-9]*                                # a name
-    | \*\*|[-+*/^()\[\]{},=;]                                 # an operator or punctuation
-    | (?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?    # a number; `2e` is 2·e
+    [ \t\x0b\x0c\x1c-\x1f]*+                                 # spaces before a token: skipped
+    ( [A-Za-z_][A-Za-z_0-9]*+                               # a name
+    | [-+/^()\[\]{},=;]|\*\*?                                 # an operator or punctuation
+    | (?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?  # a number; `2e` is 2·e
     | \r\n?|\n                                                # a new line
     | .                                                     # anything else: an error
-    )""", re.VERBOSE | re.DOTALL)
-# Kinds by a token's whole text (operators, punctuation, new lines), else by its first character.
-_KIND_OF = {"+": OP, "-": OP, "*": OP, "/": OP, "^": OP, "**": OP, "(": LPAREN, "[": LPAREN,
-            "{": LPAREN, ")": RPAREN, "]": RPAREN, "}": RPAREN, ",": COMMA, "=": ASSIGN, ";": SEP,
-            "\n": SEP, "\r": SEP, "\r\n": SEP}
+    )""", re.VERBOSE | re.DOTALL)  # possessive (*+): nothing to backtrack into, a little faster
+# A token's kind by its first character ("**" is an operator, "\r\n" a new line, "." a number
+# only with digits); missing: a character outside the grammar.
 _KIND_BY_FIRST = dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", NAME)
-_KIND_BY_FIRST |= dict.fromkeys("0123456789.", NUM)  # a lone "." is an error, though
+_KIND_BY_FIRST |= dict.fromkeys("0123456789.", NUM) | dict.fromkeys("+-*/^", OP)
+_KIND_BY_FIRST |= dict.fromkeys("([{", LPAREN) | dict.fromkeys(")]}", RPAREN)
+_KIND_BY_FIRST |= {",": COMMA, "=": ASSIGN, ";": SEP, "\n": SEP, "\r": SEP}
 _first = operator.itemgetter(0)
+# Tokens whose canonical text differs from the typed one, and a search for them.
 _CANONICAL = {"**": "^", "[": "(", "{": "(", "]": ")", "}": ")", "\r": "\n", "\r\n": "\n"}
+_UNCANONICAL = re.compile(r"\*\*|[][{}\r]")
 
 
 def tokenize(source: str, loc: Locator) -> Tokens:
@@ -156,16 +158,18 @@ def tokenize(source: str, loc: Locator) -> Tokens:
     if not source.isascii():
         return _tokens_of(source, _tokenize_any(source, loc))
     typed = _ASCII_TOKEN.findall(source.rstrip(_SPACES))
-    # By the whole text (punctuation), else by the first character (names, numbers), in C.
-    kinds = list(map(_KIND_OF.get, typed, map(_KIND_BY_FIRST.get, map(_first, typed))))
+    kinds = list(map(_KIND_BY_FIRST.get, map(_first, typed)))  # in C: no step per token here
     if None in kinds or "." in typed:  # a character outside the grammar
         toks = Tokens(source, kinds, typed, typed)
         i = next(i for i, (k, t) in enumerate(zip(kinds, typed)) if k is None or t == ".")
         raise _unexpected(typed[i], toks.pos(i), loc)
+    kinds.append(END)
+    if _UNCANONICAL.search(source) is None:
+        typed.append("")
+        return Tokens(source, kinds, typed, typed)  # as typed is canonical
     texts = list(map(_CANONICAL.get, typed, typed))
     if "\r" in source:  # a message shows any new line as "\n"
         typed = [t if k is not SEP or t == ";" else "\n" for k, t in zip(kinds, typed)]
-    kinds.append(END)
     texts.append("")
     typed.append("")
     return Tokens(source, kinds, texts, typed)

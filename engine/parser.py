@@ -78,6 +78,7 @@ def suggest(name: str, known: list[str]) -> str:
 # precedence is below every operator's, so reducing "while the top binds at least as tightly"
 # stops at it with no type test.
 FRAME = -1
+_INF = math.inf
 _OTHER_BRACKETS = re.compile("[][{}［］｛｝]")  # as typed, or in full width
 _BIN, _NEG, _POS = 0, 1, 2
 
@@ -261,12 +262,9 @@ class _Parser:
                         operands.append(b.var(text))
                     expect_operand = False
                 elif kind is NUM:
-                    if kinds[i + 1] is NUM:
-                        raise self.error(f"missing operator between {_q(texts[i])} and "
-                                         f"{_q(self.toks.typed[index[i + 1]])}", index[i + 1])  # type: ignore[union-attr]
                     text = texts[i]
                     value = float(text)
-                    if value == math.inf:
+                    if value == _INF:
                         raise self.error(f"the number {_clip(text)} is too large for a float64 "
                                          "(at most about 1.8e308)", index[i])
                     operands.append(~const(value, text))
@@ -325,7 +323,11 @@ class _Parser:
                 stack[-1][4] += 1
                 expect_operand = True
             elif kind is NUM:
-                raise self.error(f"missing operator before the number {_q(self.toks.typed[index[i]])} "  # type: ignore[union-attr]
+                typed = self.toks.typed  # type: ignore[union-attr]
+                if kinds[i - 1] is NUM:
+                    raise self.error(f"missing operator between {_q(typed[index[i - 1]])} and "
+                                     f"{_q(typed[index[i]])}", index[i])
+                raise self.error(f"missing operator before the number {_q(typed[index[i]])} "
                                  "(write * to multiply)", index[i])
             elif kind is ASSIGN:
                 raise self.error("'=' can only follow a name at the start of a statement", index[i])
