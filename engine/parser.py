@@ -342,16 +342,17 @@ class _Parser:
         """Apply the operators on top of the stack whose precedence is at least `floor` (0:
         down to the nearest open bracket) to the operands they take."""
         b = self.builder
+        node = b.node
         while stack and stack[-1][0] >= floor:
             _prec, kind, op, _tok = stack.pop()
-            if kind == _BIN:
+            if kind is _BIN:
                 right = operands.pop()
                 left = operands[-1]
-                operands[-1] = b.node(op, (left if left >= 0 else ~left, right if right >= 0 else ~right))
+                operands[-1] = node(op, (left if left >= 0 else ~left, right if right >= 0 else ~right))
             elif operands[-1] >= 0:
-                if kind == _NEG:
-                    operands[-1] = b.node(op, (operands[-1],))
-            elif kind == _NEG:  # -2 is the constant -2
+                if kind is _NEG:
+                    operands[-1] = node(op, (operands[-1],))
+            elif kind is _NEG:  # -2 is the constant -2
                 arg = ~operands[-1]
                 literal = b.literals.get(arg)
                 operands[-1] = b.const(-b.leaf[arg], None if literal is None else "-" + literal)  # type: ignore[operator]
@@ -398,6 +399,10 @@ class _Parser:
             wanted = " or ".join(str(k) for k in sorted(by_arity))
             raise self.error(f"'{name}' takes {wanted} argument{'s' if wanted != '1' else ''}, "
                              f"not {n_args}", tok)
-        args = tuple(a if a >= 0 else ~a for a in operands[-n_args:])
-        del operands[-n_args:]
+        if n_args == 1:  # the usual case, without a generator
+            a = operands.pop()
+            args: tuple[int, ...] = (a if a >= 0 else ~a,)
+        else:
+            args = tuple([a if a >= 0 else ~a for a in operands[-n_args:]])
+            del operands[-n_args:]
         return self.builder.node(OPS[by_arity[n_args]], args)
