@@ -9,6 +9,8 @@ import random
 
 import pytest
 from conftest import same_structure
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import (
     CONSTANTS,
@@ -365,3 +367,31 @@ def test_long_typed_text_is_shortened_in_messages():
     assert err.code == "unknown_function" and len(err.message) < 120
     err = error_of("x " + "y" * 200 + " 2")
     assert len(err.message) < 120
+
+
+# --- the two tokenizers agree --------------------------------------------------------------------
+
+def _cut(text: str, fast: bool):
+    """Tokens as (kind, text, typed, offset) tuples, or the error's (message, position)."""
+    from engine.lexer import Locator, _tokenize_any, _tokens_of, tokenize
+
+    loc = Locator(text)
+    try:
+        toks = tokenize(text, loc) if fast else _tokens_of(text, _tokenize_any(text, loc))
+    except ExpressionError as err:
+        return (err.message, err.position)
+    return [(toks.kinds[i], toks.texts[i], toks.typed[i], toks.pos(i)) for i in range(len(toks))]
+
+
+ASCII_PIECES = ["x", "y1", "_a", "sin", "2", "1.5", ".5", "1.", "1e-3", "2e", "3E+2", "+", "-",
+                "*", "**", "/", "^", "(", ")", "[", "]", "{", "}", ",", "=", ";", " ", "\t",
+                "\n", "\r", "\r\n", "\x0c", ".", "#", "\x00", "$"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(ASCII_PIECES), max_size=12))
+def test_the_ascii_tokenizer_cuts_as_the_general_one(pieces):
+    """ASCII text takes a regular-expression path for speed; it must give the same tokens,
+    offsets and errors as the general character-by-character tokenizer."""
+    text = "".join(pieces)
+    assert _cut(text, fast=True) == _cut(text, fast=False), repr(text)
