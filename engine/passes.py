@@ -140,8 +140,9 @@ class Reverse:
     Recorded with the trace: `edge_local` (d target / d source) and `edge_contribution`
     (local × grad[target]) per edge id, None on edges whose source needs no gradient; `events`.
 
-    The pass keeps only its local derivatives in its own order; the rest is made from them,
-    the graph and `grads` when first read, and kept.
+    A small pass keeps only the graph and its forward values: the edges, their local
+    derivatives (the same rule calls on the same floats, so the same floats) and contributions
+    are found again, in the pass's order, when first read, and kept.
     """
 
     __slots__ = ("_contrib", "_events", "_first", "_local", "_record", "grads")
@@ -152,8 +153,8 @@ class Reverse:
                  events: Sequence[tuple] | None = None, _record: tuple | None = None) -> None:
         self.grads = grads
         self._first = first_nonfinite
-        # _record: (graph, locals in the pass's order, and either None, to be found again by
-        # walking the graph as the pass did, or (sources, targets, argpos, edge_ids, contribs)).
+        # _record: (graph, sources, targets, argpos, edge_ids, locals, contributions), the
+        # edges in the pass's order; or (graph, forward values), from which _ordered() makes it.
         self._record = _record
         if _record is None:
             self._local, self._contrib, self._events = edge_local, edge_contribution, events
@@ -176,15 +177,16 @@ class Reverse:
     def _ordered(self) -> tuple:
         """graph, then the pass's edges in its order: sources, targets, argument indices, edge
         ids, locals, contributions."""
-        graph, local, rest = self._record  # type: ignore[misc]
-        if rest is None:
-            sources, targets, argpos, edge_ids = _small_edges(graph)
+        record = self._record
+        if len(record) == 2:  # type: ignore[arg-type]
+            graph, values = record  # type: ignore[misc]
+            flat: list = []
+            _small_reverse(graph, values, False, flat)  # the pass again, its edges recorded
+            targets, local = flat[1::5], flat[4::5]
             grads = self.grads  # each grads[t] was final before t's edges were read
-            rest = (sources, targets, argpos, edge_ids,
-                    [loc * grads[t] for t, loc in zip(targets, local)])
-            self._record = (graph, local, rest)
-        sources, targets, argpos, edge_ids, contrib = rest
-        return graph, sources, targets, argpos, edge_ids, local, contrib
+            record = self._record = (graph, flat[0::5], targets, flat[2::5], flat[3::5], local,
+                                     [loc * grads[t] for t, loc in zip(targets, local)])
+        return record  # type: ignore[return-value]
 
     @property
     def edge_local(self) -> list[float | None] | None:
@@ -554,19 +556,23 @@ def _traced(graph: Graph, grads: list[float], first: int | None, sources: Sequen
             contrib: list[float]) -> Reverse:
     """A traced Reverse from the edges that carry a gradient, in the pass's order (its per-edge
     lists and events are made when first read)."""
-    return Reverse(grads, first, _record=(graph, local, (sources, targets, argpos, edge_ids, contrib)))
+    return Reverse(grads, first, _record=(graph, sources, targets, argpos, edge_ids, local, contrib))
 
 
-def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
+def _small_reverse(graph: Graph, values: list[float], trace: bool,
+                   edges: list | None = None) -> Reverse:
     """reverse() without a plan: the same edges in the same order, the same rule calls and
     sums, so the same floats bit for bit. One loop: each edge's local derivative is taken and
     added in at once, as grads[t] is final when t's edges come (t's consumers all came first).
-    Only the locals are kept, in the pass's order; the trace is made from them when read."""
+
+    Nothing is kept for the trace but the graph and `values`: Reverse._ordered() runs this
+    again with `edges`, a list to which each edge read is added, flat: source, target,
+    argument index, edge id and local derivative (the same floats: the same calls again).
+    """
     ops, inputs, needs, out = graph.ops, graph.inputs, graph.needs_grad, graph.output
+    first = None if edges is None else graph.edge_ids()
     grads = [0.0] * len(ops)
     grads[out] = 1.0
-    local: list[float] = []
-    keep = local.append
     S = SCALAR
     for t in range(out, -1, -1):  # targets latest first, arguments in order
         op = ops[t]
@@ -580,8 +586,9 @@ def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
                 loc = rule(S, v, values[a])
             except SCALAR_ERRORS:  # a domain edge: numpy gives the IEEE inf or nan
                 loc = numpy_rule(rule, v, values[a])
-            keep(loc)
             grads[a] += loc * g
+            if edges is not None:
+                edges += (a, t, 0, first[t], loc)  # type: ignore[index]
             continue
         a, b = args  # forward() turned away ops of more arguments
         va, vb = values[a], values[b]
@@ -591,41 +598,19 @@ def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
                 loc = rule(S, v, va, vb)
             except SCALAR_ERRORS:
                 loc = numpy_rule(rule, v, va, vb)
-            keep(loc)
             grads[a] += loc * g
+            if edges is not None:
+                edges += (a, t, 0, first[t], loc)  # type: ignore[index]
         if needs[b]:
             rule = op.partials[1]
             try:
                 loc = rule(S, v, va, vb)
             except SCALAR_ERRORS:
                 loc = numpy_rule(rule, v, va, vb)
-            keep(loc)
             grads[b] += loc * g
-    return Reverse(grads, _record=(graph, local, None)) if trace else Reverse(grads)
-
-
-def _small_edges(graph: Graph) -> tuple[list[int], list[int], list[int], list[int]]:
-    """The edges _small_reverse() reads, in its order: sources, targets, argument indices and
-    edge ids (the plan's edges and order)."""
-    ops, inputs, needs, out = graph.ops, graph.inputs, graph.needs_grad, graph.output
-    sources: list[int] = []
-    targets: list[int] = []
-    argpos: list[int] = []
-    edge_ids: list[int] = []
-    # Edges are numbered by target, then argument: count down from the output's last edge.
-    e = graph.n_edges - sum(len(inputs[i]) for i in range(out + 1, len(ops)))
-    for t in range(out, -1, -1):
-        args = inputs[t]
-        e -= len(args)  # t's first edge
-        if ops[t] is None or not needs[t]:
-            continue
-        for k, s in enumerate(args):
-            if needs[s]:
-                sources.append(s)
-                targets.append(t)
-                argpos.append(k)
-                edge_ids.append(e + k)
-    return sources, targets, argpos, edge_ids
+            if edges is not None:
+                edges += (b, t, 1, first[t] + 1, loc)  # type: ignore[index]
+    return Reverse(grads, _LATER, None, None, None, (graph, values)) if trace else Reverse(grads)
 
 
 def _accumulate(plan: Plan, local: Sequence[float], n: int, out: int) -> list[float]:
@@ -748,15 +733,18 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
 def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[str, float] | list[float]:
     """d output / d variable: a dict over all variables, or a list in the order of `wrt`
     (repeats allowed, each gets its value, as torch.autograd.grad(f, (x, x)) gives two)."""
-    if wrt is None:
-        return {name: rev.grads[i] for name, i in zip(graph.variables, graph.var_nodes)}
+    if wrt is None:  # a plain loop: a comprehension costs a function call more, for a few names
+        grads, out = rev.grads, {}
+        for name, i in zip(graph.variables, graph.var_nodes):
+            out[name] = grads[i]
+        return out
     index = dict(zip(graph.variables, graph.var_nodes))
-    out = []
+    found = []
     for name in wrt:
         if name not in index:
             raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
                                   f"variable of this expression (its variables: "
                                   f"{', '.join(graph.variables) or 'none'})",
                                   code="unknown_variable", text=name)
-        out.append(rev.grads[index[name]])
-    return out
+        found.append(rev.grads[index[name]])
+    return found
