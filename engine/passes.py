@@ -155,11 +155,9 @@ class Reverse:
         self._first = first_nonfinite
         # _record: (graph, sources, targets, argpos, edge_ids, locals, contributions), the
         # edges in the pass's order; or (graph, forward values), from which _ordered() makes it.
+        # With a record, the three below are given as _LATER: made from it when first read.
         self._record = _record
-        if _record is None:
-            self._local, self._contrib, self._events = edge_local, edge_contribution, events
-        else:
-            self._local = self._contrib = self._events = _LATER
+        self._local, self._contrib, self._events = edge_local, edge_contribution, events
 
     @property
     def first_nonfinite(self) -> int | None:
@@ -188,11 +186,18 @@ class Reverse:
                                      [loc * grads[t] for t, loc in zip(targets, local)])
         return record  # type: ignore[return-value]
 
+    def _release(self) -> None:
+        # Once all three are made the record is not needed (the events hold what they need
+        # until their list is made); dropping it frees the per-edge lists of a big graph.
+        if self._local is not _LATER and self._contrib is not _LATER and self._events is not _LATER:
+            self._record = None
+
     @property
     def edge_local(self) -> list[float | None] | None:
         if self._local is _LATER:
             graph, _, _, _, edge_ids, local, _ = self._ordered()
             self._local = _spread(graph, edge_ids, local)
+            self._release()
         return self._local
 
     @edge_local.setter
@@ -204,6 +209,7 @@ class Reverse:
         if self._contrib is _LATER:
             graph, _, _, _, edge_ids, _, contrib = self._ordered()
             self._contrib = _spread(graph, edge_ids, contrib)
+            self._release()
         return self._contrib
 
     @edge_contribution.setter
@@ -215,6 +221,7 @@ class Reverse:
         if self._events is _LATER:
             ordered = self._ordered()
             self._events = Events(lambda: _reverse_events(*ordered))
+            self._release()
         return self._events
 
     @events.setter
@@ -556,7 +563,8 @@ def _traced(graph: Graph, grads: list[float], first: int | None, sources: Sequen
             contrib: list[float]) -> Reverse:
     """A traced Reverse from the edges that carry a gradient, in the pass's order (its per-edge
     lists and events are made when first read)."""
-    return Reverse(grads, first, _record=(graph, sources, targets, argpos, edge_ids, local, contrib))
+    return Reverse(grads, first, _LATER, _LATER, _LATER,
+                   (graph, sources, targets, argpos, edge_ids, local, contrib))
 
 
 def _small_reverse(graph: Graph, values: list[float], trace: bool,
@@ -610,7 +618,7 @@ def _small_reverse(graph: Graph, values: list[float], trace: bool,
             grads[b] += loc * g
             if edges is not None:
                 edges += (b, t, 1, first[t] + 1, loc)  # type: ignore[index]
-    return Reverse(grads, _LATER, None, None, None, (graph, values)) if trace else Reverse(grads)
+    return Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads)
 
 
 def _accumulate(plan: Plan, local: Sequence[float], n: int, out: int) -> list[float]:
