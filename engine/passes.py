@@ -4,16 +4,19 @@ Each is a flat loop in topological order (or its reverse): no recursion, so a 10
 chain is as easy as a short one. Both AD modes read the same `Op.partials`, in two steps:
 
 1. Local derivatives. d target / d source on an edge depends on forward values only, so every
-   edge's is computed before any adjoint moves: one rule call per edge for a small graph; for
-   a big one, each (op, argument) rule runs once on numpy vectors of all its edges, since the
-   rules are written for arrays.
+   edge's is computed before any adjoint moves: one rule call per edge for a small graph (in
+   the same loop as step 2: grad[target] is final when its edges come); for a big one, each
+   (op, argument) rule runs once on numpy vectors of all its edges, since the rules are
+   written for arrays.
 2. Accumulation. grad[source] += local × grad[target], edge by edge, latest target first: a
    loop with no calls and nothing allocated but the floats (forward mode sums local × tangent).
 
 With `trace=True` a pass keeps what a viewer needs: each edge's local derivative and
-contribution. Its `events` (tuples, see `engine.trace` for their meaning and JSON form) are
-made from those numbers when first read: the running sums they show are replayed in the
-pass's own order, so they are bit for bit the sums the pass formed.
+contribution (a small graph's reverse pass keeps only the graph and forward values, and runs
+again, recording, when its trace is first read: the same calls on the same floats). Per-edge
+lists and `events` (tuples, see `engine.trace` for their meaning and JSON form) are made
+from those numbers when first read: the running sums they show are replayed in the pass's
+own order, so they are bit for bit the sums the pass formed.
 """
 
 from __future__ import annotations

@@ -181,3 +181,23 @@ def test_a_missing_or_wrong_value_is_reported_as_before():
     with pytest.raises(Exception, match="the value of 'x' must be a number"):
         forward(graph, {"x": True, "y": 1.0, "z": 2.0})
     assert forward(graph, {"x": 2, "y": 3, "z": 1}).values[graph.output] == 7.0
+
+
+def test_a_graph_built_without_pruning(monkeypatch):
+    """Nodes past the output (one of them inf) get no gradient and no edge in the trace."""
+    from engine import GraphBuilder
+
+    b = GraphBuilder()
+    x, y = b.var("x"), b.var("y")
+    out = b.op("add", b.op("mul", x, x), b.op("sin", y))
+    b.op("ln", b.op("sub", x, x))  # ln 0 = -inf, after the output and unused by it
+    graph = b.build(out, prune=False)
+    assert graph.output < len(graph) - 1
+    point = {"x": 1.5, "y": -0.5}
+    expected = repr(_reference(graph, point))
+    for small_edges in (passes.SMALL_EDGES, 0):
+        monkeypatch.setattr(passes, "SMALL_EDGES", small_edges)
+        fwd = forward(graph, point, trace=True)
+        rev = reverse(graph, fwd, trace=True)
+        assert repr(_read(fwd, rev)) == expected
+        assert fwd.first_nonfinite == len(graph) - 1 and rev.first_nonfinite is None
