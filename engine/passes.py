@@ -182,7 +182,7 @@ class Reverse:
         if len(record) == 2:  # type: ignore[arg-type]
             graph, values = record  # type: ignore[misc]
             flat: list = []
-            _small_reverse(graph, values, False, flat)  # the pass again, its edges recorded
+            _small_grads(graph, values, flat)  # the pass again, its edges recorded
             targets, local = flat[1::5], flat[4::5]
             grads = self.grads  # each grads[t] was final before t's edges were read
             record = self._record = (graph, flat[0::5], targets, flat[2::5], flat[3::5], local,
@@ -570,15 +570,29 @@ def _traced(graph: Graph, grads: list[float], first: int | None, sources: Sequen
                    (graph, sources, targets, argpos, edge_ids, local, contrib))
 
 
-def _small_reverse(graph: Graph, values: list[float], trace: bool,
-                   edges: list | None = None) -> Reverse:
-    """reverse() without a plan: the same edges in the same order, the same rule calls and
-    sums, so the same floats bit for bit. One loop: each edge's local derivative is taken and
-    added in at once, as grads[t] is final when t's edges come (t's consumers all came first).
+def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
+    """reverse() without a plan."""
+    grads = _small_grads(graph, values)
+    return Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads)
 
-    Nothing is kept for the trace but the graph and `values`: Reverse._ordered() runs this
-    again with `edges`, a list to which each edge read is added, flat: source, target,
-    argument index, edge id and local derivative (the same floats: the same calls again).
+
+def _small_results(graph: Graph, values: list[float], grads: list[float],
+                   trace: bool) -> tuple[Forward, Reverse]:
+    """What forward() and reverse() give for a small graph's values and adjoints (a pass's
+    trace and first_nonfinite are made when first read)."""
+    return (Forward(values, _LATER, _LATER if trace else None),
+            Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads))
+
+
+def _small_grads(graph: Graph, values: list[float], edges: list | None = None) -> list[float]:
+    """reverse()'s adjoints without a plan: the same edges in the same order, the same rule
+    calls and sums, so the same floats bit for bit. One loop: each edge's local derivative is
+    taken and added in at once, as grads[t] is final when t's edges come (t's consumers all
+    came first).
+
+    With `edges`, a list, each edge read is added to it, flat: source, target, argument index,
+    edge id and local derivative; Reverse._ordered() runs the pass again so to make the trace
+    (the same calls on the same floats give the same floats).
     """
     ops, inputs, needs, out = graph.ops, graph.inputs, graph.needs_grad, graph.output
     first = None if edges is None else graph.edge_ids()
@@ -621,7 +635,7 @@ def _small_reverse(graph: Graph, values: list[float], trace: bool,
             grads[b] += loc * g
             if edges is not None:
                 edges += (b, t, 1, first[t] + 1, loc)  # type: ignore[index]
-    return Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads)
+    return grads
 
 
 def _accumulate(plan: Plan, local: Sequence[float], n: int, out: int) -> list[float]:
@@ -741,14 +755,19 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
     return Tangents(seed, tans, dep, used, terms, events)
 
 
+def _gradient_dict(graph: Graph, grads: list[float]) -> dict[str, float]:
+    """d output / d variable for all variables, from the reverse pass's grads."""
+    out = {}  # a plain loop: a comprehension costs a function call more, for a few names
+    for name, i in zip(graph.variables, graph.var_nodes):
+        out[name] = grads[i]
+    return out
+
+
 def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[str, float] | list[float]:
     """d output / d variable: a dict over all variables, or a list in the order of `wrt`
     (repeats allowed, each gets its value, as torch.autograd.grad(f, (x, x)) gives two)."""
-    if wrt is None:  # a plain loop: a comprehension costs a function call more, for a few names
-        grads, out = rev.grads, {}
-        for name, i in zip(graph.variables, graph.var_nodes):
-            out[name] = grads[i]
-        return out
+    if wrt is None:
+        return _gradient_dict(graph, rev.grads)
     index = dict(zip(graph.variables, graph.var_nodes))
     found = []
     for name in wrt:

@@ -201,3 +201,34 @@ def test_a_graph_built_without_pruning(monkeypatch):
         rev = reverse(graph, fwd, trace=True)
         assert repr(_read(fwd, rev)) == expected
         assert fwd.first_nonfinite == len(graph) - 1 and rev.first_nonfinite is None
+
+
+def test_evaluate_reads_as_the_passes_give_whatever_is_read_first():
+    """evaluate() on a small graph keeps the numbers and makes `forward` and `reverse` when
+    read: value and gradient read first, or the passes first, give the same."""
+    for text, graph, point in list(_cases())[::7]:
+        fwd = forward(graph, point, trace=True)
+        expected = _read(fwd, reverse(graph, fwd, trace=True))
+        value = fwd.values[graph.output]
+        grads = {v: expected["grads"][i] for v, i in zip(graph.variables, graph.var_nodes)}
+        first = evaluate(graph, point)
+        assert repr((first.value, first.gradient)) == repr((value, grads)), text
+        assert repr(_read(first.forward, first.reverse)) == repr(expected), text
+        second = evaluate(graph, point)
+        assert repr(_read(second.forward, second.reverse)) == repr(expected), text
+        assert repr((second.value, second.gradient)) == repr((value, grads)), text
+        plain = evaluate(graph, point, trace=False)
+        assert plain.forward.events is None and plain.reverse.events is None
+        assert repr(plain.reverse.grads) == repr(expected["grads"])
+
+
+def test_evaluation_fields_can_be_set_and_compared():
+    graph = parse("x*y").graph
+    a, b = evaluate(graph, {"x": 2.0, "y": 3.0}), evaluate(graph, {"x": 2.0, "y": 3.0})
+    assert a == b and repr(a).startswith("Evaluation(graph=")
+    other = evaluate(graph, {"x": 5.0, "y": 3.0})
+    a.forward = other.forward  # the reverse pass made first keeps its own numbers
+    assert a.value == 15.0 and a.gradient == {"x": 3.0, "y": 2.0}
+    b.reverse = other.reverse
+    assert b.value == 6.0 and b.gradient == {"x": 3.0, "y": 5.0}
+    assert evaluate(graph, {"x": 2.0, "y": 3.0}, tangent_of="x").tangent.tangents[graph.output] == 3.0
