@@ -570,18 +570,19 @@ def _traced(graph: Graph, grads: list[float], first: int | None, sources: Sequen
                    (graph, sources, targets, argpos, edge_ids, local, contrib))
 
 
-def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
-    """reverse() without a plan."""
-    grads = _small_grads(graph, values)
+def _small_reverse(graph: Graph, values: list[float], trace: bool,
+                   grads: list[float] | None = None) -> Reverse:
+    """reverse() without a plan (given its adjoints when they are already computed). Nothing
+    is kept for the trace but the graph and the forward values: see Reverse._ordered()."""
+    if grads is None:
+        grads = _small_grads(graph, values)
     return Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads)
 
 
 def _small_results(graph: Graph, values: list[float], grads: list[float],
                    trace: bool) -> tuple[Forward, Reverse]:
-    """What forward() and reverse() give for a small graph's values and adjoints (a pass's
-    trace and first_nonfinite are made when first read)."""
-    return (Forward(values, _LATER, _LATER if trace else None),
-            Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads))
+    """What forward() and reverse() give for a small graph's values and adjoints."""
+    return Forward(values, _LATER, _LATER if trace else None), _small_reverse(graph, values, trace, grads)
 
 
 def _small_grads(graph: Graph, values: list[float], edges: list | None = None) -> list[float]:
@@ -591,8 +592,8 @@ def _small_grads(graph: Graph, values: list[float], edges: list | None = None) -
     came first).
 
     With `edges`, a list, each edge read is added to it, flat: source, target, argument index,
-    edge id and local derivative; Reverse._ordered() runs the pass again so to make the trace
-    (the same calls on the same floats give the same floats).
+    edge id and local derivative. Reverse._ordered() runs the pass again this way to make the
+    trace when it is first read (the same calls on the same floats give the same floats).
     """
     ops, inputs, needs, out = graph.ops, graph.inputs, graph.needs_grad, graph.output
     first = None if edges is None else graph.edge_ids()
