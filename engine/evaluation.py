@@ -33,28 +33,20 @@ class Evaluation:
     >>> round(ev.value, 7), {k: round(v, 7) for k, v in ev.gradient.items()}
     (2.0794415, {'x': 2.7725887, 'y': 1.5})
 
-    For a small graph evaluate() keeps the values and adjoints as the passes left them, and
-    makes `forward` and `reverse` when first read: `value` and `gradient` read the numbers.
+    For a small graph evaluate() gives `_numbers` instead of `forward` and `reverse`: the
+    values, adjoints and whether to trace, as its passes left them. `value` and `gradient`
+    read those numbers; `forward` and `reverse` are made from them when first read.
     """
 
     __slots__ = ("_forward", "_numbers", "_reverse", "graph", "tangent", "warnings")
 
-    def __init__(self, graph: Graph, forward: Forward, reverse: Reverse,
-                 tangent: Tangents | None = None, warnings: list[str] | None = None) -> None:
+    def __init__(self, graph: Graph, forward: Forward | None, reverse: Reverse | None,
+                 tangent: Tangents | None = None, warnings: list[str] | None = None,
+                 _numbers: tuple[list[float], list[float], bool] | None = None) -> None:
         self.graph = graph
-        self._forward: Forward | None = forward
-        self._reverse: Reverse | None = reverse
-        self._numbers: tuple[list[float], list[float], bool] | None = None  # values, grads, trace
+        self._forward, self._reverse, self._numbers = forward, reverse, _numbers
         self.tangent = tangent
         self.warnings = [] if warnings is None else warnings
-
-    @classmethod
-    def _small(cls, graph: Graph, values: list[float], grads: list[float], trace: bool,
-               warnings: list[str]) -> Evaluation:
-        """An Evaluation whose Forward and Reverse are made from these numbers when read."""
-        ev = cls(graph, None, None, None, warnings)  # type: ignore[arg-type]
-        ev._numbers = (values, grads, trace)
-        return ev
 
     def _make_passes(self) -> None:
         values, grads, trace = self._numbers  # type: ignore[misc]
@@ -197,7 +189,7 @@ def evaluate(expression: str | Graph, values: Mapping[str, float], *,
     if tangent_of is None and graph.n_edges < SMALL_EDGES:
         # What forward() and reverse() compute, without their result objects until read.
         vals = _small_forward(graph, values)
-        return Evaluation._small(graph, vals, _small_grads(graph, vals), trace, warnings)
+        return Evaluation(graph, None, None, None, warnings, (vals, _small_grads(graph, vals), trace))
     fwd = forward(graph, values, trace)
     return Evaluation(graph, fwd, reverse(graph, fwd, trace),
                       None if tangent_of is None else tangent(graph, fwd, tangent_of, trace),
