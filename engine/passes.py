@@ -82,8 +82,20 @@ class Events(Sequence):
         return f"Events({self._list()!r})"
 
 
+class _Later:
+    """The type of _LATER: one object, kept as itself through pickling and copying."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_LATER"
+
+    def __repr__(self) -> str:
+        return "_LATER"
+
+
 #: "Not worked out yet", for what a pass leaves to be made when first read (None is an answer).
-_LATER: Any = object()
+_LATER: Any = _Later()
 
 
 class Forward:

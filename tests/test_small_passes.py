@@ -232,3 +232,17 @@ def test_evaluation_fields_can_be_set_and_compared():
     b.reverse = other.reverse
     assert b.value == 6.0 and b.gradient == {"x": 3.0, "y": 5.0}
     assert evaluate(graph, {"x": 2.0, "y": 3.0}, tangent_of="x").tangent.tangents[graph.output] == 3.0
+
+
+def test_untraced_results_survive_pickling_and_copying():
+    """What is still to be worked out stays so through a copy (its marker is one object)."""
+    import copy
+    import pickle
+
+    graph = parse("sqrt(x) * y").graph
+    fwd = forward(graph, {"x": 0.0, "y": 2.0})
+    rev = reverse(graph, fwd)
+    for clone in (pickle.loads(pickle.dumps(rev)), copy.deepcopy(rev), copy.copy(rev)):
+        assert clone.first_nonfinite == 0 and clone.grads == rev.grads and clone.events is None
+    for clone in (pickle.loads(pickle.dumps(fwd)), copy.deepcopy(fwd)):
+        assert clone.first_nonfinite is None and clone.values == fwd.values and clone.events is None
