@@ -4,37 +4,104 @@ forward-mode pass, with traces; and its nodes, edges and events as plain dicts."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from .graph import Graph
 from .limits import DEFAULT_LIMITS, Limits
 from .parser import parse
-from .passes import Forward, Reverse, Tangents, forward, gradient, reverse, tangent
+from .passes import (
+    SMALL_EDGES,
+    Forward,
+    Reverse,
+    Tangents,
+    _gradient_dict,
+    _small_forward,
+    _small_grads,
+    _small_results,
+    forward,
+    gradient,
+    reverse,
+    tangent,
+)
 from .trace import eid, forward_events, nid, reverse_events, table_from_events, tangent_events
 
 
-@dataclass
 class Evaluation:
-    """A graph evaluated at a point.
+    """A graph evaluated at a point: `graph`, `forward` and `reverse` (the passes' results),
+    `tangent` (forward mode, when asked), `warnings` (the parser's).
 
     >>> ev = evaluate("(x^2 + 2x) * ln(y)", {"x": 1, "y": 2})
     >>> round(ev.value, 7), {k: round(v, 7) for k, v in ev.gradient.items()}
     (2.0794415, {'x': 2.7725887, 'y': 1.5})
+
+    For a small graph evaluate() gives `_numbers` instead of `forward` and `reverse`: the
+    values, adjoints and whether to trace, as its passes left them. `value` and `gradient`
+    read those numbers; `forward` and `reverse` are made from them when first read.
     """
 
-    graph: Graph
-    forward: Forward
-    reverse: Reverse
-    tangent: Tangents | None = None
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("_forward", "_numbers", "_reverse", "graph", "tangent", "warnings")
+
+    def __init__(self, graph: Graph, forward: Forward | None, reverse: Reverse | None,
+                 tangent: Tangents | None = None, warnings: list[str] | None = None,
+                 _numbers: tuple[list[float], list[float], bool] | None = None) -> None:
+        self.graph = graph
+        self._forward, self._reverse, self._numbers = forward, reverse, _numbers
+        self.tangent = tangent
+        self.warnings = [] if warnings is None else warnings
+
+    def _make_passes(self) -> None:
+        values, grads, trace = self._numbers  # type: ignore[misc]
+        self._forward, self._reverse = _small_results(self.graph, values, grads, trace)
+        self._numbers = None
+
+    @property
+    def forward(self) -> Forward:
+        if self._forward is None:
+            self._make_passes()
+        return self._forward  # type: ignore[return-value]
+
+    @forward.setter
+    def forward(self, fwd: Forward) -> None:
+        if self._numbers is not None:  # the reverse pass is still to be made from them
+            self._make_passes()
+        self._forward = fwd
+
+    @property
+    def reverse(self) -> Reverse:
+        if self._reverse is None:
+            self._make_passes()
+        return self._reverse  # type: ignore[return-value]
+
+    @reverse.setter
+    def reverse(self, rev: Reverse) -> None:
+        if self._numbers is not None:
+            self._make_passes()
+        self._reverse = rev
+
+    def _fields(self) -> tuple:
+        return self.graph, self.forward, self.reverse, self.tangent, self.warnings
+
+    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        g, f, r, t, w = self._fields()
+        return f"Evaluation(graph={g!r}, forward={f!r}, reverse={r!r}, tangent={t!r}, warnings={w!r})"
 
     @property
     def value(self) -> float:
-        return self.forward.values[self.graph.output]
+        numbers = self._numbers
+        values = self._forward.values if numbers is None else numbers[0]  # type: ignore[union-attr]
+        return values[self.graph.output]
 
     @property
     def gradient(self) -> dict[str, float]:
-        return gradient(self.graph, self.reverse)  # type: ignore[return-value]
+        numbers = self._numbers
+        return _gradient_dict(self.graph, self._reverse.grads if numbers is None  # type: ignore[union-attr]
+                              else numbers[1])
 
     def gradient_wrt(self, wrt: list[str]) -> list[float]:
         return gradient(self.graph, self.reverse, wrt)  # type: ignore[return-value]
@@ -113,16 +180,20 @@ def evaluate(expression: str | Graph, values: Mapping[str, float], *,
              limits: Limits = DEFAULT_LIMITS) -> Evaluation:
     """Parse (unless given a graph), then run the forward and reverse passes, and forward mode
     along `tangent_of` (a variable or a direction) when asked."""
-    warnings: list[str] = []
+    warnings: list[str]
     if isinstance(expression, Graph):
-        graph = expression
+        graph, warnings = expression, []
     else:
         parsed = parse(expression, limits)
         graph, warnings = parsed.graph, list(parsed.warnings)
-    fwd = forward(graph, values, trace=trace)
-    rev = reverse(graph, fwd, trace=trace)
-    tan = tangent(graph, fwd, tangent_of, trace=trace) if tangent_of is not None else None
-    return Evaluation(graph, fwd, rev, tan, warnings)
+    if tangent_of is None and graph.n_edges < SMALL_EDGES:
+        # What forward() and reverse() compute, without their result objects until read.
+        vals = _small_forward(graph, values)
+        return Evaluation(graph, None, None, None, warnings, (vals, _small_grads(graph, vals), trace))
+    fwd = forward(graph, values, trace)
+    return Evaluation(graph, fwd, reverse(graph, fwd, trace),
+                      None if tangent_of is None else tangent(graph, fwd, tangent_of, trace),
+                      warnings)
 
 
 def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,

@@ -4,16 +4,19 @@ Each is a flat loop in topological order (or its reverse): no recursion, so a 10
 chain is as easy as a short one. Both AD modes read the same `Op.partials`, in two steps:
 
 1. Local derivatives. d target / d source on an edge depends on forward values only, so every
-   edge's is computed before any adjoint moves: one rule call per edge for a small graph; for
-   a big one, each (op, argument) rule runs once on numpy vectors of all its edges, since the
-   rules are written for arrays.
+   edge's is computed before any adjoint moves: one rule call per edge for a small graph (in
+   the same loop as step 2: grad[target] is final when its edges come); for a big one, each
+   (op, argument) rule runs once on numpy vectors of all its edges, since the rules are
+   written for arrays.
 2. Accumulation. grad[source] += local × grad[target], edge by edge, latest target first: a
    loop with no calls and nothing allocated but the floats (forward mode sums local × tangent).
 
 With `trace=True` a pass keeps what a viewer needs: each edge's local derivative and
-contribution. Its `events` (tuples, see `engine.trace` for their meaning and JSON form) are
-made from those numbers when first read: the running sums they show are replayed in the
-pass's own order, so they are bit for bit the sums the pass formed.
+contribution (a small graph's reverse pass keeps only the graph and forward values, and runs
+again, recording, when its trace is first read: the same calls on the same floats). Per-edge
+lists and `events` (tuples, see `engine.trace` for their meaning and JSON form) are made
+from those numbers when first read: the running sums they show are replayed in the pass's
+own order, so they are bit for bit the sums the pass formed.
 """
 
 from __future__ import annotations
@@ -79,20 +82,181 @@ class Events(Sequence):
         return f"Events({self._list()!r})"
 
 
-@dataclass
+class _Later:
+    """The type of _LATER: one object, kept as itself through pickling and copying."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_LATER"
+
+    def __repr__(self) -> str:
+        return "_LATER"
+
+
+#: "Not worked out yet", for what a pass leaves to be made when first read (None is an answer).
+_LATER: Any = _Later()
+
+
 class Forward:
-    values: list[float]
-    first_nonfinite: int | None  # first node (topological order) whose value is inf or nan
-    events: Sequence[tuple] | None = None
+    """A forward pass: `values`, every node's value in topological order; `first_nonfinite`,
+    the first node whose value is inf or nan; `events`, the trace (None unless recorded).
+
+    `first_nonfinite` and the events are worked out from `values` when first read, and kept:
+    a pass that nobody inspects pays for neither.
+    """
+
+    __slots__ = ("_events", "_first", "values")
+
+    def __init__(self, values: list[float], first_nonfinite: int | None = _LATER,
+                 events: Sequence[tuple] | None = None) -> None:
+        self.values = values
+        self._first = first_nonfinite
+        self._events = events  # _LATER: recorded, made on first read
+
+    @property
+    def first_nonfinite(self) -> int | None:
+        if self._first is _LATER:
+            self._first = _first_nonfinite(self.values, range(len(self.values)))
+        return self._first
+
+    @first_nonfinite.setter
+    def first_nonfinite(self, i: int | None) -> None:
+        self._first = i
+
+    @property
+    def events(self) -> Sequence[tuple] | None:
+        if self._events is _LATER:
+            self._events = _forward_events(self.values)
+        return self._events
+
+    @events.setter
+    def events(self, events: Sequence[tuple] | None) -> None:
+        self._events = events
+
+    def _fields(self) -> tuple:
+        return self.values, self.first_nonfinite, self.events
+
+    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        v, f, e = self._fields()
+        return f"Forward(values={v!r}, first_nonfinite={f!r}, events={e!r})"
 
 
-@dataclass
 class Reverse:
-    grads: list[float]  # d output / d node; meaningful where graph.needs_grad
-    first_nonfinite: int | None  # first node (in the reverse pass) whose adjoint is inf or nan
-    edge_local: list[float | None] | None = None  # d target / d source per edge, when recorded
-    edge_contribution: list[float | None] | None = None
-    events: Sequence[tuple] | None = None
+    """A reverse pass: `grads`, d output / d node (meaningful where graph.needs_grad);
+    `first_nonfinite`, the first node (in the reverse pass) whose adjoint is inf or nan.
+    Recorded with the trace: `edge_local` (d target / d source) and `edge_contribution`
+    (local × grad[target]) per edge id, None on edges whose source needs no gradient; `events`.
+
+    A small pass keeps only the graph and its forward values: the edges, their local
+    derivatives (the same rule calls on the same floats, so the same floats) and contributions
+    are found again, in the pass's order, when first read, and kept.
+    """
+
+    __slots__ = ("_contrib", "_events", "_first", "_local", "_record", "grads")
+
+    def __init__(self, grads: list[float], first_nonfinite: int | None = _LATER,
+                 edge_local: list[float | None] | None = None,
+                 edge_contribution: list[float | None] | None = None,
+                 events: Sequence[tuple] | None = None, _record: tuple | None = None) -> None:
+        self.grads = grads
+        self._first = first_nonfinite
+        # _record: (graph, sources, targets, argpos, edge_ids, locals, contributions), the
+        # edges in the pass's order; or (graph, forward values), from which _ordered() makes it.
+        # With a record, the three below are given as _LATER: made from it when first read.
+        self._record = _record
+        self._local, self._contrib, self._events = edge_local, edge_contribution, events
+
+    @property
+    def first_nonfinite(self) -> int | None:
+        if self._first is _LATER:
+            # From the last node down: those past the output (if any) keep 0.0, so this finds
+            # the node the pass met first.
+            grads = self.grads
+            self._first = _first_nonfinite(grads, range(len(grads) - 1, -1, -1))
+        return self._first
+
+    @first_nonfinite.setter
+    def first_nonfinite(self, i: int | None) -> None:
+        self._first = i
+
+    def _ordered(self) -> tuple:
+        """graph, then the pass's edges in its order: sources, targets, argument indices, edge
+        ids, locals, contributions."""
+        record = self._record
+        if len(record) == 2:  # type: ignore[arg-type]
+            graph, values = record  # type: ignore[misc]
+            flat: list = []
+            _small_grads(graph, values, flat)  # the pass again, its edges recorded
+            targets, local = flat[1::5], flat[4::5]
+            grads = self.grads  # each grads[t] was final before t's edges were read
+            record = self._record = (graph, flat[0::5], targets, flat[2::5], flat[3::5], local,
+                                     [loc * grads[t] for t, loc in zip(targets, local)])
+        return record  # type: ignore[return-value]
+
+    def _release(self) -> None:
+        # Once all three are made the record is not needed (the events hold what they need
+        # until their list is made); dropping it frees the per-edge lists of a big graph.
+        if self._local is not _LATER and self._contrib is not _LATER and self._events is not _LATER:
+            self._record = None
+
+    @property
+    def edge_local(self) -> list[float | None] | None:
+        if self._local is _LATER:
+            graph, _, _, _, edge_ids, local, _ = self._ordered()
+            self._local = _spread(graph, edge_ids, local)
+            self._release()
+        return self._local
+
+    @edge_local.setter
+    def edge_local(self, xs: list[float | None] | None) -> None:
+        self._local = xs
+
+    @property
+    def edge_contribution(self) -> list[float | None] | None:
+        if self._contrib is _LATER:
+            graph, _, _, _, edge_ids, _, contrib = self._ordered()
+            self._contrib = _spread(graph, edge_ids, contrib)
+            self._release()
+        return self._contrib
+
+    @edge_contribution.setter
+    def edge_contribution(self, xs: list[float | None] | None) -> None:
+        self._contrib = xs
+
+    @property
+    def events(self) -> Sequence[tuple] | None:
+        if self._events is _LATER:
+            ordered = self._ordered()
+            self._events = Events(lambda: _reverse_events(*ordered))
+            self._release()
+        return self._events
+
+    @events.setter
+    def events(self, events: Sequence[tuple] | None) -> None:
+        self._events = events
+
+    def _fields(self) -> tuple:
+        return self.grads, self.first_nonfinite, self.edge_local, self.edge_contribution, self.events
+
+    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        g, f, loc, c, e = self._fields()
+        return (f"Reverse(grads={g!r}, first_nonfinite={f!r}, edge_local={loc!r}, "
+                f"edge_contribution={c!r}, events={e!r})")
 
 
 @dataclass
@@ -294,10 +458,14 @@ def leaf_values(graph: Graph, values: Mapping[str, float]) -> dict[str, float]:
     out = {}
     for name in graph.variables:
         if name not in values:
-            raise ExpressionError(f"no value given for the variable '{name}'", code="missing_value",
-                                  text=name)
+            raise _missing(name)
         out[name] = _real(name, values[name], "value")
     return out
+
+
+def _missing(name: str) -> ExpressionError:
+    return ExpressionError(f"no value given for the variable '{name}'", code="missing_value",
+                           text=name)
 
 
 def _real(name: str, v: object, what: str) -> float:
@@ -316,11 +484,9 @@ def _real(name: str, v: object, what: str) -> float:
 
 def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> Forward:
     """Every node's value, in topological order."""
-    env = leaf_values(graph, values)
     if graph.n_edges < SMALL_EDGES:
-        vals = _small_forward(graph, env)
-        return Forward(vals, _first_nonfinite(vals, range(len(vals))),
-                       _forward_events(vals) if trace else None)
+        return Forward(_small_forward(graph, values), _LATER, _LATER if trace else None)
+    env = leaf_values(graph, values)
     plan = prepare(graph)
     vals = [0.0] * len(graph.ops)
     for i, v in plan.consts:
@@ -336,23 +502,32 @@ def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> F
     return Forward(vals, _first_nonfinite(vals, range(len(vals))), _forward_events(vals) if trace else None)
 
 
-def _small_forward(graph: Graph, env: dict[str, float]) -> list[float]:
-    """forward()'s values without a plan: the same calls on the same floats."""
-    ops, inputs, leaf = graph.ops, graph.inputs, graph.leaf
-    vals = [0.0] * len(ops)
+def _small_forward(graph: Graph, values: Mapping[str, float]) -> list[float]:
+    """forward()'s values without a plan: the same calls on the same floats. Variables are
+    checked as leaf_values() checks them, in the same order (node order), so the same error."""
+    vals: list[float] = []
+    put = vals.append  # node i is the i-th value put
     S = SCALAR
-    for i, op in enumerate(ops):
+    for op, args, x in zip(graph.ops, graph.inputs, graph.leaf):
         if op is None:
-            v = leaf[i]
-            vals[i] = env[v] if v.__class__ is str else v  # type: ignore[index]
+            if x.__class__ is str:  # a variable, else a constant (already a float)
+                if x not in values:
+                    raise _missing(x)  # type: ignore[arg-type]
+                v = values[x]  # type: ignore[index]
+                put(v if v.__class__ is float else _real(x, v, "value"))  # type: ignore[arg-type]
+            else:
+                put(x)  # type: ignore[arg-type]
             continue
-        args, f = inputs[i], op.forward
-        if len(args) > 2:
-            raise NotImplementedError("ops of more than two arguments need a branch in forward()")
+        f, n = op.forward, len(args)
         try:
-            vals[i] = f(S, vals[args[0]]) if len(args) == 1 else f(S, vals[args[0]], vals[args[1]])
-        except SCALAR_ERRORS:
-            vals[i] = numpy_rule(f, *[vals[a] for a in args])
+            if n == 1:
+                put(f(S, vals[args[0]]))
+            elif n == 2:
+                put(f(S, vals[args[0]], vals[args[1]]))
+            else:
+                raise NotImplementedError("ops of more than two arguments need a branch in forward()")
+        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives inf or nan
+            put(numpy_rule(f, *[vals[a] for a in args]))
     return vals
 
 
@@ -401,59 +576,79 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
 def _traced(graph: Graph, grads: list[float], first: int | None, sources: Sequence[int],
             targets: Sequence[int], argpos: Sequence[int], edge_ids: list[int], local: list[float],
             contrib: list[float]) -> Reverse:
-    """A traced Reverse from the edges that carry a gradient, in the pass's order."""
-    by_local, by_contrib = _spread(graph, edge_ids, local), _spread(graph, edge_ids, contrib)
-    return Reverse(grads, first, by_local, by_contrib,
-                   Events(lambda: _reverse_events(graph, sources, targets, argpos, edge_ids, local,
-                                                  contrib)))
+    """A traced Reverse from the edges that carry a gradient, in the pass's order (its per-edge
+    lists and events are made when first read)."""
+    return Reverse(grads, first, _LATER, _LATER, _LATER,
+                   (graph, sources, targets, argpos, edge_ids, local, contrib))
 
 
-def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
-    """reverse() without a plan: the same edges in the same order, the same rule calls and
-    sums, so the same floats bit for bit."""
+def _small_reverse(graph: Graph, values: list[float], trace: bool,
+                   grads: list[float] | None = None) -> Reverse:
+    """reverse() without a plan (given its adjoints when they are already computed). Nothing
+    is kept for the trace but the graph and the forward values: see Reverse._ordered()."""
+    if grads is None:
+        grads = _small_grads(graph, values)
+    return Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads)
+
+
+def _small_results(graph: Graph, values: list[float], grads: list[float],
+                   trace: bool) -> tuple[Forward, Reverse]:
+    """What forward() and reverse() give for a small graph's values and adjoints."""
+    return Forward(values, _LATER, _LATER if trace else None), _small_reverse(graph, values, trace, grads)
+
+
+def _small_grads(graph: Graph, values: list[float], edges: list | None = None) -> list[float]:
+    """reverse()'s adjoints without a plan: the same edges in the same order, the same rule
+    calls and sums, so the same floats bit for bit. One loop: each edge's local derivative is
+    taken and added in at once, as grads[t] is final when t's edges come (t's consumers all
+    came first).
+
+    With `edges`, a list, each edge read is added to it, flat: source, target, argument index,
+    edge id and local derivative. Reverse._ordered() runs the pass again this way to make the
+    trace when it is first read (the same calls on the same floats give the same floats).
+    """
     ops, inputs, needs, out = graph.ops, graph.inputs, graph.needs_grad, graph.output
-    sources: list[int] = []
-    targets: list[int] = []
-    argpos: list[int] = []
-    edge_ids: list[int] = []
-    local: list[float] = []
+    first = None if edges is None else graph.edge_ids()
+    grads = [0.0] * len(ops)
+    grads[out] = 1.0
     S = SCALAR
-    failed = False
-    # Edges are numbered by target, then argument: count down from the output's last edge.
-    e = graph.n_edges
-    if out < len(ops) - 1:  # a graph built without pruning: nodes past the output
-        e -= sum(len(inputs[i]) for i in range(out + 1, len(ops)))
     for t in range(out, -1, -1):  # targets latest first, arguments in order
-        args = inputs[t]
-        e -= len(args)  # t's first edge
         op = ops[t]
         if op is None or not needs[t]:
             continue
-        for k, s in enumerate(args):
-            if needs[s]:
-                sources.append(s)
-                targets.append(t)
-                argpos.append(k)
-                edge_ids.append(e + k)
-                if failed:
-                    continue
-                rule = op.partials[k]
-                try:
-                    local.append(rule(S, values[t], values[args[0]]) if len(args) == 1
-                                 else rule(S, values[t], values[args[0]], values[args[1]]))
-                except SCALAR_ERRORS:
-                    failed = True
-    if failed:  # as edge_locals(): a domain edge somewhere, so every edge by _local
-        local = [_local(graph, values, t, k) for t, k in zip(targets, argpos)]
-    grads = [0.0] * len(ops)
-    grads[out] = 1.0
-    for s, t, loc in zip(sources, targets, local):  # grads[t] is final when t's edges come
-        grads[s] += loc * grads[t]
-    first = _first_nonfinite(grads, range(out, -1, -1))
-    if not trace:
-        return Reverse(grads, first)
-    contrib = [loc * grads[t] for t, loc in zip(targets, local)]
-    return _traced(graph, grads, first, sources, targets, argpos, edge_ids, local, contrib)
+        args, v, g = inputs[t], values[t], grads[t]
+        if len(args) == 1:  # t needs a gradient, so its one input does too
+            a = args[0]
+            rule = op.partials[0]
+            try:
+                loc = rule(S, v, values[a])
+            except SCALAR_ERRORS:  # a domain edge: numpy gives the IEEE inf or nan
+                loc = numpy_rule(rule, v, values[a])
+            grads[a] += loc * g
+            if edges is not None:
+                edges += (a, t, 0, first[t], loc)  # type: ignore[index]
+            continue
+        a, b = args  # forward() turned away ops of more arguments
+        va, vb = values[a], values[b]
+        if needs[a]:
+            rule = op.partials[0]
+            try:
+                loc = rule(S, v, va, vb)
+            except SCALAR_ERRORS:
+                loc = numpy_rule(rule, v, va, vb)
+            grads[a] += loc * g
+            if edges is not None:
+                edges += (a, t, 0, first[t], loc)  # type: ignore[index]
+        if needs[b]:
+            rule = op.partials[1]
+            try:
+                loc = rule(S, v, va, vb)
+            except SCALAR_ERRORS:
+                loc = numpy_rule(rule, v, va, vb)
+            grads[b] += loc * g
+            if edges is not None:
+                edges += (b, t, 1, first[t] + 1, loc)  # type: ignore[index]
+    return grads
 
 
 def _accumulate(plan: Plan, local: Sequence[float], n: int, out: int) -> list[float]:
@@ -573,18 +768,26 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
     return Tangents(seed, tans, dep, used, terms, events)
 
 
+def _gradient_dict(graph: Graph, grads: list[float]) -> dict[str, float]:
+    """d output / d variable for all variables, from the reverse pass's grads."""
+    out = {}  # a plain loop: a comprehension costs a function call more, for a few names
+    for name, i in zip(graph.variables, graph.var_nodes):
+        out[name] = grads[i]
+    return out
+
+
 def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[str, float] | list[float]:
     """d output / d variable: a dict over all variables, or a list in the order of `wrt`
     (repeats allowed, each gets its value, as torch.autograd.grad(f, (x, x)) gives two)."""
     if wrt is None:
-        return {name: rev.grads[i] for name, i in zip(graph.variables, graph.var_nodes)}
+        return _gradient_dict(graph, rev.grads)
     index = dict(zip(graph.variables, graph.var_nodes))
-    out = []
+    found = []
     for name in wrt:
         if name not in index:
             raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
                                   f"variable of this expression (its variables: "
                                   f"{', '.join(graph.variables) or 'none'})",
                                   code="unknown_variable", text=name)
-        out.append(rev.grads[index[name]])
-    return out
+        found.append(rev.grads[index[name]])
+    return found
