@@ -17,6 +17,7 @@ from .passes import (
     _small_forward,
     _small_grads,
     _small_results,
+    _small_traced,
     forward,
     gradient,
     reverse,
@@ -34,7 +35,8 @@ class Evaluation:
     (2.0794415, {'x': 2.7725887, 'y': 1.5})
 
     For a small graph evaluate() gives `_numbers` instead of `forward` and `reverse`: the
-    values, adjoints and whether to trace, as its passes left them. `value` and `gradient`
+    values, adjoints, the reverse pass's trace record (None untraced) and whether to trace,
+    as its passes left them. `value` and `gradient`
     read those numbers; `forward` and `reverse` are made from them when first read.
     """
 
@@ -42,15 +44,14 @@ class Evaluation:
 
     def __init__(self, graph: Graph, forward: Forward | None, reverse: Reverse | None,
                  tangent: Tangents | None = None, warnings: list[str] | None = None,
-                 _numbers: tuple[list[float], list[float], bool] | None = None) -> None:
+                 _numbers: tuple[list[float], list[float], tuple | None, bool] | None = None) -> None:
         self.graph = graph
         self._forward, self._reverse, self._numbers = forward, reverse, _numbers
         self.tangent = tangent
         self.warnings = [] if warnings is None else warnings
 
     def _make_passes(self) -> None:
-        values, grads, trace = self._numbers  # type: ignore[misc]
-        self._forward, self._reverse = _small_results(self.graph, values, grads, trace)
+        self._forward, self._reverse = _small_results(self.graph, *self._numbers)  # type: ignore[misc]
         self._numbers = None
 
     @property
@@ -189,7 +190,10 @@ def evaluate(expression: str | Graph, values: Mapping[str, float], *,
     if tangent_of is None and graph.n_edges < SMALL_EDGES:
         # What forward() and reverse() compute, without their result objects until read.
         vals = _small_forward(graph, values)
-        return Evaluation(graph, None, None, None, warnings, (vals, _small_grads(graph, vals), trace))
+        if trace:  # the trace's numbers are recorded now; its events made when first read
+            grads, record = _small_traced(graph, vals)
+            return Evaluation(graph, None, None, None, warnings, (vals, grads, record, True))
+        return Evaluation(graph, None, None, None, warnings, (vals, _small_grads(graph, vals), None, False))
     fwd = forward(graph, values, trace)
     return Evaluation(graph, fwd, reverse(graph, fwd, trace),
                       None if tangent_of is None else tangent(graph, fwd, tangent_of, trace),

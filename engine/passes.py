@@ -155,9 +155,9 @@ class Reverse:
     Recorded with the trace: `edge_local` (d target / d source) and `edge_contribution`
     (local × grad[target]) per edge id, None on edges whose source needs no gradient; `events`.
 
-    A small pass keeps only the graph and its forward values: the edges, their local
-    derivatives (the same rule calls on the same floats, so the same floats) and contributions
-    are found again, in the pass's order, when first read, and kept.
+    A traced pass records its edges in its own order with their local derivatives and
+    contributions (the trace's numbers); the per-edge lists by edge id and the events are
+    made from that record when first read.
     """
 
     __slots__ = ("_contrib", "_events", "_first", "_local", "_record", "grads")
@@ -169,8 +169,8 @@ class Reverse:
         self.grads = grads
         self._first = first_nonfinite
         # _record: (graph, sources, targets, argpos, edge_ids, locals, contributions), the
-        # edges in the pass's order; or (graph, forward values), from which _ordered() makes it.
-        # With a record, the three below are given as _LATER: made from it when first read.
+        # edges in the pass's order, or a small pass's (graph, locals, contributions). With a
+        # record, the three below are given as _LATER: made from it when first read.
         self._record = _record
         self._local, self._contrib, self._events = edge_local, edge_contribution, events
 
@@ -191,14 +191,9 @@ class Reverse:
         """graph, then the pass's edges in its order: sources, targets, argument indices, edge
         ids, locals, contributions."""
         record = self._record
-        if len(record) == 2:  # type: ignore[arg-type]
-            graph, values = record  # type: ignore[misc]
-            flat: list = []
-            _small_grads(graph, values, flat)  # the pass again, its edges recorded
-            targets, local = flat[1::5], flat[4::5]
-            grads = self.grads  # each grads[t] was final before t's edges were read
-            record = self._record = (graph, flat[0::5], targets, flat[2::5], flat[3::5], local,
-                                     [loc * grads[t] for t, loc in zip(targets, local)])
+        if len(record) == 3:  # type: ignore[arg-type]  # a small pass's: its edges listed now
+            graph, local, contrib = record  # type: ignore[misc]
+            record = self._record = (graph, *_pass_edges(graph), local, contrib)
         return record  # type: ignore[return-value]
 
     def _release(self) -> None:
@@ -582,33 +577,62 @@ def _traced(graph: Graph, grads: list[float], first: int | None, sources: Sequen
                    (graph, sources, targets, argpos, edge_ids, local, contrib))
 
 
-def _small_reverse(graph: Graph, values: list[float], trace: bool,
-                   grads: list[float] | None = None) -> Reverse:
-    """reverse() without a plan (given its adjoints when they are already computed). Nothing
-    is kept for the trace but the graph and the forward values: see Reverse._ordered()."""
-    if grads is None:
-        grads = _small_grads(graph, values)
-    return Reverse(grads, _LATER, _LATER, _LATER, _LATER, (graph, values)) if trace else Reverse(grads)
+def _small_reverse(graph: Graph, values: list[float], trace: bool) -> Reverse:
+    """reverse() without a plan."""
+    if not trace:
+        return Reverse(_small_grads(graph, values))
+    return _small_results(graph, values, *_small_traced(graph, values), True)[1]
 
 
-def _small_results(graph: Graph, values: list[float], grads: list[float],
+def _small_traced(graph: Graph, values: list[float]) -> tuple[list[float], tuple]:
+    """The small reverse pass with its trace recorded: adjoints, and the record a traced
+    Reverse keeps: (graph, locals, contributions) in the pass's order (its edges, which
+    depend on the graph alone, are listed by _pass_edges when the trace is first read)."""
+    local: list[float] = []
+    contrib: list[float] = []
+    return _small_grads(graph, values, local, contrib), (graph, local, contrib)
+
+
+def _pass_edges(graph: Graph) -> tuple[list[int], list[int], list[int], list[int]]:
+    """The edges the reverse pass reads, in its order (targets latest first, arguments in
+    order; only sources that need a gradient): sources, targets, argument indices, edge ids."""
+    ops, inputs, needs = graph.ops, graph.inputs, graph.needs_grad
+    first = graph.edge_ids()
+    sources: list[int] = []
+    targets: list[int] = []
+    argpos: list[int] = []
+    edge_ids: list[int] = []
+    for t in range(graph.output, -1, -1):
+        if ops[t] is None or not needs[t]:
+            continue
+        for k, s in enumerate(inputs[t]):
+            if needs[s]:
+                sources.append(s)
+                targets.append(t)
+                argpos.append(k)
+                edge_ids.append(first[t] + k)
+    return sources, targets, argpos, edge_ids
+
+
+def _small_results(graph: Graph, values: list[float], grads: list[float], record: tuple | None,
                    trace: bool) -> tuple[Forward, Reverse]:
-    """What forward() and reverse() give for a small graph's values and adjoints."""
-    return Forward(values, _LATER, _LATER if trace else None), _small_reverse(graph, values, trace, grads)
+    """What forward() and reverse() give for a small graph's values, adjoints and record."""
+    if not trace:
+        return Forward(values), Reverse(grads)
+    return Forward(values, _LATER, _LATER), Reverse(grads, _LATER, _LATER, _LATER, _LATER, record)
 
 
-def _small_grads(graph: Graph, values: list[float], edges: list | None = None) -> list[float]:
+def _small_grads(graph: Graph, values: list[float], local: list[float] | None = None,
+                 contrib: list[float] | None = None) -> list[float]:
     """reverse()'s adjoints without a plan: the same edges in the same order, the same rule
     calls and sums, so the same floats bit for bit. One loop: each edge's local derivative is
     taken and added in at once, as grads[t] is final when t's edges come (t's consumers all
     came first).
 
-    With `edges`, a list, each edge read is added to it, flat: source, target, argument index,
-    edge id and local derivative. Reverse._ordered() runs the pass again this way to make the
-    trace when it is first read (the same calls on the same floats give the same floats).
+    With `local` and `contrib` (lists), each edge's local derivative and contribution are
+    appended to them in the pass's order: the trace's record (see _small_traced).
     """
     ops, inputs, needs, out = graph.ops, graph.inputs, graph.needs_grad, graph.output
-    first = None if edges is None else graph.edge_ids()
     grads = [0.0] * len(ops)
     grads[out] = 1.0
     S = SCALAR
@@ -624,9 +648,11 @@ def _small_grads(graph: Graph, values: list[float], edges: list | None = None) -
                 loc = rule(S, v, values[a])
             except SCALAR_ERRORS:  # a domain edge: numpy gives the IEEE inf or nan
                 loc = numpy_rule(rule, v, values[a])
-            grads[a] += loc * g
-            if edges is not None:
-                edges += (a, t, 0, first[t], loc)  # type: ignore[index]
+            c = loc * g
+            grads[a] += c
+            if local is not None:
+                local.append(loc)
+                contrib.append(c)  # type: ignore[union-attr]
             continue
         a, b = args  # forward() turned away ops of more arguments
         va, vb = values[a], values[b]
@@ -636,18 +662,22 @@ def _small_grads(graph: Graph, values: list[float], edges: list | None = None) -
                 loc = rule(S, v, va, vb)
             except SCALAR_ERRORS:
                 loc = numpy_rule(rule, v, va, vb)
-            grads[a] += loc * g
-            if edges is not None:
-                edges += (a, t, 0, first[t], loc)  # type: ignore[index]
+            c = loc * g
+            grads[a] += c
+            if local is not None:
+                local.append(loc)
+                contrib.append(c)  # type: ignore[union-attr]
         if needs[b]:
             rule = op.partials[1]
             try:
                 loc = rule(S, v, va, vb)
             except SCALAR_ERRORS:
                 loc = numpy_rule(rule, v, va, vb)
-            grads[b] += loc * g
-            if edges is not None:
-                edges += (b, t, 1, first[t] + 1, loc)  # type: ignore[index]
+            c = loc * g
+            grads[b] += c
+            if local is not None:
+                local.append(loc)
+                contrib.append(c)  # type: ignore[union-attr]
     return grads
 
 
