@@ -25,11 +25,13 @@ from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Locat
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import CONSTANTS, FUNCTIONS, OPS
 
-BINARY = {"+": (OPS["add"], 10), "-": (OPS["sub"], 10), "*": (OPS["mul"], 20), "/": (OPS["div"], 20),
-          "^": (OPS["pow"], 40)}
+# Binary operators: (op, precedence, floor), where an operator arriving reduces the operators
+# on the stack that bind at least `floor` tightly: its own precedence, one more for the
+# right-associative ^ (so a^b^c is a^(b^c)).
+BINARY = {"+": (OPS["add"], 10, 10), "-": (OPS["sub"], 10, 10), "*": (OPS["mul"], 20, 20),
+          "/": (OPS["div"], 20, 20), "^": (OPS["pow"], 40, 41)}
 MUL, NEG = OPS["mul"], OPS["neg"]
 UNARY_PREC = 30
-POW_PREC = 40
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -225,7 +227,7 @@ class _Parser:
         operator takes it, so that unary minus can fold it: -2 is the constant -2, not neg(2).
         """
         b = self.builder
-        const = b.const
+        const, node = b.const, b.node
         operands: list[int] = []
         stack: list = []  # operators and open brackets, see FRAME
         depth = 0
@@ -278,87 +280,89 @@ class _Parser:
                     stack.append((UNARY_PREC, _NEG if texts[i] == "-" else _POS, NEG, i))
                 else:
                     raise self._expected_operand(i, kinds, index)
-            elif kind is OP:
-                op, prec = BINARY[texts[i]]
-                # Reduce what binds at least as tightly; ^ is right-associative.
-                if stack and stack[-1][0] >= prec + (prec == POW_PREC):
-                    self._reduce(stack, operands, prec + (prec == POW_PREC))
-                stack.append((prec, _BIN, op, i))
-                expect_operand = True
-            elif kind is NAME or kind is LPAREN:
-                # Implicit multiplication: 2x, x y, 2(x+1), (x+1)(x-1), 2 sin(x).
-                if stack and stack[-1][0] >= 20:
-                    self._reduce(stack, operands, 20)
-                stack.append((20, _BIN, MUL, i))
-                expect_operand = True
-                continue  # read the same token again as an operand
-            elif kind is RPAREN:
-                if stack and stack[-1][0] >= 0:
-                    self._reduce(stack, operands, 0)
-                if not stack:
-                    raise self.error(f"'{self.toks.typed[index[i]]}' without a matching opening "  # type: ignore[union-attr]
-                                     "bracket", index[i])
-                _, opened, call, call_at, n_args = stack.pop()
-                typed = self.toks.typed  # type: ignore[union-attr]
-                if self.brackets and CLOSERS[typed[index[opened]]] != typed[index[i]]:
-                    raise self.error(f"'{typed[index[i]]}' closes the '{typed[index[opened]]}' opened at "
-                                     f"column {self.where(index[opened])[1]}", index[i])
-                depth -= 1
-                if call is not None:
-                    operands.append(self._call(call, index[call_at], n_args, operands))
-                elif operands[-1] < 0:  # (2) is no longer a bare literal
-                    operands[-1] = ~operands[-1]
-            elif kind is END:
-                if stack and stack[-1][0] >= 0:
-                    self._reduce(stack, operands, 0)
-                if stack:
-                    opened = index[stack[-1][1]]
-                    raise self.loc.error(f"the '{self.toks.typed[opened]}' opened here is never closed",  # type: ignore[union-attr]
-                                         self.toks.pos(opened), self.toks.typed[opened])  # type: ignore[union-attr]
-                break
-            elif kind is COMMA:
-                self._reduce(stack, operands, 0)
-                if not stack or stack[-1][2] is None:
-                    raise self.error("',' outside a function's brackets", index[i])
-                stack[-1][4] += 1
-                expect_operand = True
-            elif kind is NUM:
-                typed = self.toks.typed  # type: ignore[union-attr]
-                if kinds[i - 1] is NUM:
-                    raise self.error(f"missing operator between {_q(typed[index[i - 1]])} and "
-                                     f"{_q(typed[index[i]])}", index[i])
-                raise self.error(f"missing operator before the number {_q(typed[index[i]])} "
-                                 "(write * to multiply)", index[i])
-            elif kind is ASSIGN:
-                raise self.error("'=' can only follow a name at the start of a statement", index[i])
             else:
-                raise self.error(f"unexpected {kind} '{self.toks.typed[index[i]]}'", index[i])  # type: ignore[union-attr]
+                # An operator's place: what comes first reduces the operators on the stack that
+                # bind at least as tightly (a closer: all of them, down to its bracket).
+                if kind is OP:
+                    op, prec, floor = BINARY[texts[i]]
+                elif kind is NAME or kind is LPAREN:  # implicit multiplication: 2x, 2(x+1), x y
+                    op, prec, floor = MUL, 20, 20
+                elif kind is RPAREN or kind is END or kind is COMMA:
+                    floor = 0
+                else:
+                    raise self._misplaced(i, kinds, index)
+                while stack and stack[-1][0] >= floor:
+                    _prec, how, top, _tok = stack.pop()
+                    if how is _BIN:
+                        right = operands.pop()
+                        left = operands[-1]
+                        operands[-1] = node(top, (left if left >= 0 else ~left,
+                                                  right if right >= 0 else ~right))
+                    else:
+                        self._unary(how, operands)
+                if floor:
+                    stack.append((prec, _BIN, op, i))
+                    expect_operand = True
+                    if kind is not OP:
+                        continue  # read the same token again, as an operand
+                elif kind is RPAREN:
+                    if not stack:
+                        raise self.error(f"'{self.toks.typed[index[i]]}' without a matching opening "  # type: ignore[union-attr]
+                                         "bracket", index[i])
+                    _, opened, call, call_at, n_args = stack.pop()
+                    typed = self.toks.typed  # type: ignore[union-attr]
+                    if self.brackets and CLOSERS[typed[index[opened]]] != typed[index[i]]:
+                        raise self.error(f"'{typed[index[i]]}' closes the '{typed[index[opened]]}' "
+                                         f"opened at column {self.where(index[opened])[1]}", index[i])
+                    depth -= 1
+                    if call is not None:
+                        operands.append(self._call(call, index[call_at], n_args, operands))
+                    elif operands[-1] < 0:  # (2) is no longer a bare literal
+                        operands[-1] = ~operands[-1]
+                elif kind is END:
+                    if stack:
+                        opened = index[stack[-1][1]]
+                        typed = self.toks.typed  # type: ignore[union-attr]
+                        raise self.loc.error(f"the '{typed[opened]}' opened here is never closed",
+                                             self.toks.pos(opened), typed[opened])  # type: ignore[union-attr]
+                    break
+                else:  # a comma
+                    if not stack or stack[-1][2] is None:
+                        raise self.error("',' outside a function's brackets", index[i])
+                    stack[-1][4] += 1
+                    expect_operand = True
             i += 1
         assert len(operands) == 1, operands
         out = operands[0]
         return out if out >= 0 else ~out
 
-    def _reduce(self, stack: list, operands: list[int], floor: int) -> None:
-        """Apply the operators on top of the stack whose precedence is at least `floor` (0:
-        down to the nearest open bracket) to the operands they take."""
+    def _unary(self, how: int, operands: list[int]) -> None:
+        """Apply a unary minus (_NEG) or plus (_POS) to the top operand."""
         b = self.builder
-        node = b.node
-        while stack and stack[-1][0] >= floor:
-            _prec, kind, op, _tok = stack.pop()
-            if kind is _BIN:
-                right = operands.pop()
-                left = operands[-1]
-                operands[-1] = node(op, (left if left >= 0 else ~left, right if right >= 0 else ~right))
-            elif operands[-1] >= 0:
-                if kind is _NEG:
-                    operands[-1] = node(op, (operands[-1],))
-            elif kind is _NEG:  # -2 is the constant -2
-                arg = ~operands[-1]
-                literal = b.literals.get(arg)
-                operands[-1] = b.const(-b.leaf[arg], None if literal is None else "-" + literal)  # type: ignore[operator]
-                self.folded = True
-            else:
-                operands[-1] = ~operands[-1]
+        arg = operands[-1]
+        if arg >= 0:
+            if how is _NEG:
+                operands[-1] = b.node(NEG, (arg,))
+        elif how is _NEG:  # -2 is the constant -2
+            arg = ~arg
+            literal = b.literals.get(arg)
+            operands[-1] = b.const(-b.leaf[arg], None if literal is None else "-" + literal)  # type: ignore[operator]
+            self.folded = True
+        else:
+            operands[-1] = ~arg
+
+    def _misplaced(self, i: int, kinds: list[str], index: Sequence[int]) -> ExpressionError:
+        """The error for token i where an operator or a closer should come."""
+        kind, typed = kinds[i], self.toks.typed  # type: ignore[union-attr]
+        if kind is NUM:
+            if kinds[i - 1] is NUM:
+                return self.error(f"missing operator between {_q(typed[index[i - 1]])} and "
+                                  f"{_q(typed[index[i]])}", index[i])
+            return self.error(f"missing operator before the number {_q(typed[index[i]])} "
+                              "(write * to multiply)", index[i])
+        if kind is ASSIGN:
+            return self.error("'=' can only follow a name at the start of a statement", index[i])
+        return self.error(f"unexpected {kind} '{typed[index[i]]}'", index[i])
 
     def _depth_error(self, tok: int, depth: int) -> LimitExceeded:
         line, column = self.where(tok)
