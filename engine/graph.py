@@ -66,12 +66,10 @@ class Graph:
         var_nodes = []
         n_edges = 0
         for i, args in enumerate(inputs):
-            if args:
+            if args:  # an op: its first and last inputs are all of them but for 3 or more
                 n_edges += len(args)
-                for s in args:
-                    if needs[s]:
-                        needs[i] = 1
-                        break
+                if needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args)):
+                    needs[i] = 1
             elif leaf[i].__class__ is str:
                 needs[i] = 1
                 var_nodes.append(i)
@@ -241,8 +239,8 @@ class GraphBuilder:
             if 0 in keep:
                 return self._renumbered(keep, output)
         self._share = {}  # the finished graph does not need the sharing table
-        return Graph(self.ops, self.inputs, self.leaf, self._name_list(), output, self.aliases,
-                     self.literals)
+        names = self._name_list() if self.names else [None] * len(self.ops)
+        return Graph(self.ops, self.inputs, self.leaf, names, output, self.aliases, self.literals)
 
     def _name_list(self) -> list[str | None]:
         names: list[str | None] = [None] * len(self.ops)
