@@ -30,6 +30,7 @@ import numpy as np
 from .errors import ExpressionError
 from .graph import Graph
 from .ops import SCALAR, SCALAR_ERRORS, numpy_rule
+from .sweep import Sweep, accumulate
 
 # Trace event tags (the first item of each recorded tuple).
 EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
@@ -118,7 +119,7 @@ class Plan:
     """
 
     __slots__ = ("arg0", "arg1", "argpos", "consts", "fns", "groups", "op_nodes", "rules", "runs",
-                 "sources", "targets")
+                 "sources", "sweep", "targets")
 
     def __init__(self, graph: Graph) -> None:
         ops, inputs, leaf, needs = graph.ops, graph.inputs, graph.leaf, graph.needs_grad
@@ -168,9 +169,12 @@ class Plan:
         self.rules: list[tuple] | None = None if big else rules
         self.groups: list[tuple] | None = None
         self.runs: tuple[list[int], np.ndarray, np.ndarray] | None = None
+        self.sweep: Sweep | None = None  # a deep graph's accumulation (engine.sweep)
         if big:
             self.groups = _groups(graph, self)
             self.runs = _runs(sources, targets)
+            if self.runs is None:
+                self.sweep = Sweep(sources, targets, graph.var_nodes, len(ops), node)
 
 
 def _groups(graph: Graph, plan: Plan) -> list[tuple]:
@@ -380,8 +384,8 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
         grads = _accumulate(plan, local, n, out)
     else:
         local_np = _numpy_locals(plan, fwd.values)
-        if plan.runs is None:  # read the locals as floats one at a time, not as a new list
-            grads = _accumulate(plan, memoryview(local_np), n, out)
+        if plan.runs is None:  # a deep graph
+            grads = accumulate(plan.sweep, local_np, n, out)  # type: ignore[arg-type]
         else:
             grads = _accumulate_runs(plan.runs, local_np, n, out)
         local = local_np.tolist() if trace else []
