@@ -175,11 +175,14 @@ class Plan:
             self.runs = _runs(sources, targets)
             if self.runs is None:
                 self.sweep = Sweep(sources, targets, graph.var_nodes, len(ops), node)
+                # The locals are written straight into the places the sweep reads them from.
+                self.groups = [(rule, self.sweep.place[pos], *rest) for rule, pos, *rest in self.groups]
 
 
 def _groups(graph: Graph, plan: Plan) -> list[tuple]:
     """(rule, positions in the edge lists, target nodes, first and second arguments) per
-    (op, argument index), as numpy index arrays."""
+    (op, argument index), as numpy index arrays (of numpy's own index type, which indexing
+    would otherwise convert to on every pass)."""
     n, ops = len(graph.ops), graph.ops
     ids = [id(ops[i]) for i in plan.op_nodes]  # ops are not hashable; one object per op
     distinct = list(dict.fromkeys(ids))
@@ -201,7 +204,8 @@ def _groups(graph: Graph, plan: Plan) -> list[tuple]:
     for pos in np.split(order, np.flatnonzero(np.diff(key[order])) + 1) if len(order) else []:
         op, k = table[key[pos[0]] // 2], key[pos[0]] % 2
         tt = t[pos]
-        groups.append((op.partials[k], pos, tt, arg0[tt], arg1[tt] if op.arity == 2 else None))  # type: ignore[union-attr]
+        groups.append((op.partials[k], pos.astype(np.intp), tt.astype(np.intp), arg0[tt].astype(np.intp),
+                       arg1[tt].astype(np.intp) if op.arity == 2 else None))  # type: ignore[union-attr]
     return groups
 
 
@@ -236,7 +240,7 @@ def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> 
     plan's order: step 1 of both AD modes."""
     plan = plan or prepare(graph)
     if plan.groups is not None:
-        return _numpy_locals(plan, values).tolist()
+        return _in_plan_order(plan, _numpy_locals(plan, values)).tolist()
     S = SCALAR
     try:
         return [rule(S, values[t], values[a]) if b < 0 else rule(S, values[t], values[a], values[b])
@@ -246,12 +250,18 @@ def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> 
 
 
 def _numpy_locals(plan: Plan, values: list[float]) -> np.ndarray:
+    """The locals in the plan's order, or for a deep graph in its sweep's (see `_in_plan_order`)."""
     v = np.fromiter(values, np.float64, len(values))
-    out = np.empty(len(plan.sources))
+    # A sweep's places that hold no local hold 1.0 (see engine.sweep.Sweep).
+    out = np.empty(len(plan.sources)) if plan.sweep is None else np.ones(plan.sweep.size)
     with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
         for rule, pos, t, a, b in plan.groups:  # type: ignore[union-attr]
             out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
     return out
+
+
+def _in_plan_order(plan: Plan, local: np.ndarray) -> np.ndarray:
+    return local if plan.sweep is None else local[plan.sweep.place]
 
 
 def _local(graph: Graph, values: list[float], t: int, k: int) -> float:
@@ -388,6 +398,8 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
             grads = accumulate(plan.sweep, local_np, n, out)  # type: ignore[arg-type]
         else:
             grads = _accumulate_runs(plan.runs, local_np, n, out)
+        if trace:
+            local_np = _in_plan_order(plan, local_np)
         local = local_np.tolist() if trace else []
     first = _first_nonfinite(grads, range(out, -1, -1))
     if not trace:

@@ -41,15 +41,15 @@ LOOP, SPINE = 0, 1
 class Sweep:
     """The plan's reverse edges as steps over nodes, built once per graph.
 
-    `layout` gathers the per-edge locals (in the plan's order) into the order the steps read
-    them; `ones` are the places in that order that hold a 1.0 rather than a local. Steps:
+    The steps read the per-edge locals from an array of `size` places, edge e's at `place[e]`;
+    the other places hold 1.0 (a node's own adjoint is carried over as 1.0 × g[node]). Steps:
     (LOOP, a, m, b, nodes, first, second): records node = l1 × g[first] (+ l2 × g[second]),
     l1 from [a, m), l2 from [m, b); (SPINE, a, b, consumer, nodes): a cumulative product of
     [a, b) from g[consumer], nodes a range when consecutive. Variables: their nodes, each
     edge's variable (index into them), target and place in `layout`.
     """
 
-    __slots__ = ("layout", "leaf_at", "leaf_index", "leaf_nodes", "leaf_targets", "ones", "steps")
+    __slots__ = ("leaf_at", "leaf_index", "leaf_nodes", "leaf_targets", "place", "size", "steps")
 
     def __init__(self, sources: Sequence[int], targets: Sequence[int], variables: Sequence[int],
                  n: int, node: Sequence[int]) -> None:
@@ -91,7 +91,7 @@ class Sweep:
         # A node's first record: l1 × g[c1] (+ l2 × g[c2]); each further one: 1 × g[s] + l2 × g[c2].
         rec_s = s[i]
         rec_c1 = np.where(first, t[i], s[i])
-        rec_e1 = np.where(first, edge[i], -1)  # -1: a 1.0
+        rec_e1 = np.where(first, edge[i], -1)  # -1: no edge, a 1.0
         rec_c2 = np.where(pair, t[j], np.where(first, -1, t[i]))  # -1: none (a single use)
         rec_e2 = np.where(pair, edge[j], np.where(first, -1, edge[i]))
         single = rec_c2 < 0
@@ -107,14 +107,12 @@ class Sweep:
             run_end = np.append(not_linked, len(i))[nxt]
         long = run_end - run_start >= SPINE_MIN
         self.steps: list[tuple] = []
-        ones: list[np.ndarray] = []
         done = 0
         for a, b in zip([*run_start[long].tolist(), len(i)], [*run_end[long].tolist(), len(i)]):
             if a > done:  # the records before this spine: the loop
                 r = slice(done, a)
-                at, mid = place(np.maximum(rec_e1[r], 0))
-                ones.append(at + np.flatnonzero(rec_e1[r] < 0))
-                _, end = place(np.maximum(rec_e2[r], 0))
+                at, mid = place(rec_e1[r])
+                _, end = place(rec_e2[r])
                 self.steps.append((LOOP, at, mid, end, [table[k] for k in rec_s[r].tolist()],
                                    [table[k] for k in rec_c1[r].tolist()],
                                    [table[k] for k in rec_c2[r].tolist()]))
@@ -135,24 +133,26 @@ class Sweep:
             self.leaf_index = index.astype(np.intp)
             self.leaf_targets = itemgetter(*[table[k] for k in dst[le].tolist()])
             self.leaf_at = place(le)
-        self.layout = np.concatenate(layout).astype(np.intp) if layout else np.zeros(0, np.intp)
-        self.ones = np.concatenate(ones).astype(np.intp) if ones else np.zeros(0, np.intp)
+        # Where each edge's local goes (every edge has one place; -1 in the layout: none).
+        order = np.concatenate(layout) if layout else np.zeros(0, np.int64)
+        self.size = len(order)
+        self.place = np.zeros(e, dtype=np.intp)
+        real = order >= 0
+        self.place[order[real]] = np.flatnonzero(real)
 
 
 def accumulate(sweep: Sweep, local: np.ndarray, n: int, out: int) -> list[float]:
-    """d output / d node for every node, from the plan's per-edge locals (the plan's order)."""
-    buf = local[sweep.layout] if len(local) else np.zeros(0)
-    buf[sweep.ones] = 1.0
+    """d output / d node for every node, from the locals at their places (see `Sweep`)."""
     grads = [0.0] * n
     grads[out] = 1.0
     with np.errstate(all="ignore"):  # inf and nan are results here
         for step in sweep.steps:
             if step[0] == LOOP:
                 _, a, m, b, nodes, first, second = step
-                _pull(grads, nodes, first, memoryview(buf[a:m]), second, memoryview(buf[m:b]))
+                _pull(grads, nodes, first, memoryview(local[a:m]), second, memoryview(local[m:b]))
             else:
                 _, a, b, consumer, nodes = step
-                g = buf[a:b]  # a copy already: the gather made buf
+                g = local[a:b].copy()  # the locals stay as they are, for the trace
                 g[0] *= grads[consumer]
                 np.multiply.accumulate(g, out=g)
                 g += 0.0  # the loop's 0.0 + c: -0.0 becomes 0.0
@@ -163,7 +163,7 @@ def accumulate(sweep: Sweep, local: np.ndarray, n: int, out: int) -> list[float]
                         grads[i] = v
         if sweep.leaf_nodes:
             a, b = sweep.leaf_at
-            contrib = buf[a:b] * np.array(sweep.leaf_targets(grads))  # type: ignore[misc]
+            contrib = local[a:b] * np.array(sweep.leaf_targets(grads))  # type: ignore[misc]
             sums = np.zeros(len(sweep.leaf_nodes))
             np.add.at(sums, sweep.leaf_index, contrib)
             for i, v in zip(sweep.leaf_nodes, sums.tolist()):

@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from engine import GraphBuilder, forward, reverse
+from engine import GraphBuilder, forward, reverse, tangent
 from engine.passes import prepare
 from engine.sweep import LEAF_MIN, LOOP, SPINE, SPINE_MIN
 
@@ -48,6 +48,9 @@ def check(graph, point):
             f"edge loop gives {expected[bad[0]]!r} ({len(bad)} nodes differ)")
         first = next((i for i in range(graph.output, -1, -1) if not math.isfinite(expected[i])), None)
         assert rev.first_nonfinite == first
+    # Forward mode reads the same locals, in the edges' order.
+    used = tangent(graph, fwd, graph.variables[0], trace=True).edge_local
+    assert all(bits(a) == bits(b) for a, b in zip(used, traced.edge_local) if None not in (a, b))
     return prepare(graph).sweep
 
 
