@@ -9,6 +9,7 @@ chain is as easy as a short one. Both AD modes read the same `Op.partials`, in t
    rules are written for arrays.
 2. Accumulation. grad[source] += local × grad[target], edge by edge, latest target first: a
    loop with no calls and nothing allocated but the floats (forward mode sums local × tangent).
+   A deep big graph has the same sums formed node by node, partly in numpy (`engine.sweep`).
 
 With `trace=True` a pass keeps what a viewer needs: each edge's local derivative and
 contribution. Its `events` (tuples, see `engine.trace` for their meaning and JSON form) are
@@ -115,7 +116,8 @@ class Plan:
     one argument), and the constants. Reverse: the edges whose source needs a gradient, in the
     order the reverse pass visits them (target descending, argument index ascending), as
     parallel lists; with their partial rules per edge for a small graph, or grouped by
-    (op, argument) as numpy index arrays for a big one.
+    (op, argument) as numpy index arrays for a big one, which accumulates by runs of edges
+    (`runs`, a wide graph) or node by node (`sweep`, a deep one).
     """
 
     __slots__ = ("arg0", "arg1", "argpos", "consts", "fns", "groups", "op_nodes", "rules", "runs",
@@ -176,7 +178,8 @@ class Plan:
             if self.runs is None:
                 self.sweep = Sweep(sources, targets, graph.var_nodes, len(ops), node)
                 # The locals are written straight into the places the sweep reads them from.
-                self.groups = [(rule, self.sweep.place[pos], *rest) for rule, pos, *rest in self.groups]
+                self.groups = [(rule, self.sweep.place[pos].astype(np.intp), *rest)
+                               for rule, pos, *rest in self.groups]
 
 
 def _groups(graph: Graph, plan: Plan) -> list[tuple]:
