@@ -57,14 +57,17 @@ class Sweep:
     def __init__(self, sources: Sequence[int], targets: Sequence[int], variables: Sequence[int],
                  n: int, node: Sequence[int]) -> None:
         e = len(sources)
-        src = np.array(sources, dtype=np.int64)
-        dst = np.array(targets, dtype=np.int64)
+        src = np.fromiter(sources, np.int64, e)
+        dst = np.fromiter(targets, np.int64, e)
         is_var = np.zeros(n, dtype=bool)
         is_var[list(variables)] = True
         leaf = is_var[src]
         if np.count_nonzero(leaf) < LEAF_MIN:
             leaf[:] = False
         table = [*node, None]  # shared int objects (as the plan's lists) and None at -1
+
+        def ints(index: np.ndarray) -> list:
+            return list(map(table.__getitem__, index.tolist()))
         layout: list[np.ndarray] = []
         size = 0  # places in layout so far
 
@@ -116,13 +119,11 @@ class Sweep:
                 r = slice(done, a)
                 at, mid = place(rec_e1[r])
                 _, end = place(rec_e2[r])
-                self.steps.append((LOOP, at, mid, end, [table[k] for k in rec_s[r].tolist()],
-                                   [table[k] for k in rec_c1[r].tolist()],
-                                   [table[k] for k in rec_c2[r].tolist()]))
+                self.steps.append((LOOP, at, mid, end, ints(rec_s[r]), ints(rec_c1[r]), ints(rec_c2[r])))
             if b > a:
                 at, end = place(rec_e1[a:b])
                 hi, lo = int(rec_s[a]), int(rec_s[b - 1])
-                nodes = range(lo, hi + 1) if hi - lo == b - a - 1 else [table[k] for k in rec_s[a:b].tolist()]
+                nodes = range(lo, hi + 1) if hi - lo == b - a - 1 else ints(rec_s[a:b])
                 self.steps.append((SPINE, at, end, table[int(rec_c1[a])], nodes))
             done = b
         # Variables' edges, in the pass's order.
@@ -132,9 +133,9 @@ class Sweep:
         self.leaf_at = (0, 0)
         if len(le):
             nodes_, index = np.unique(src[le], return_inverse=True)
-            self.leaf_nodes = [table[k] for k in nodes_.tolist()]
+            self.leaf_nodes = ints(nodes_)
             self.leaf_index = index.astype(np.intp)
-            self.leaf_targets = itemgetter(*[table[k] for k in dst[le].tolist()])
+            self.leaf_targets = itemgetter(*ints(dst[le]))
             self.leaf_at = place(le)
         # Where each edge's local goes (every edge has one place; -1 in the layout: none).
         order = np.concatenate(layout) if layout else np.zeros(0, np.int64)
