@@ -64,57 +64,24 @@ class Sweep:
         leaf = is_var[src]
         if np.count_nonzero(leaf) < LEAF_MIN:
             leaf[:] = False
-        table = [*node, None]  # shared int objects (as the plan's lists) and None at -1
+        table = [*node, None]  # the plan's shared int objects, and None at -1
 
         def ints(index: np.ndarray) -> list:
             return list(map(table.__getitem__, index.tolist()))
-        layout: list[np.ndarray] = []
-        size = 0  # places in layout so far
 
-        def place(index: np.ndarray) -> tuple[int, int]:
+        layout: list[np.ndarray] = []  # the edge read at each place, -1 for a 1.0
+        size = 0
+
+        def place(edges: np.ndarray) -> tuple[int, int]:
             nonlocal size
-            layout.append(index)
-            size += len(index)
-            return size - len(index), size
+            layout.append(edges)
+            size += len(edges)
+            return size - len(edges), size
 
-        # Records, one per node and one more per contribution past a node's second: each
-        # node's edges (nodes latest first; a stable sort keeps each node's in the pass's order).
-        inner = np.flatnonzero(~leaf)
-        edge = inner[np.argsort(-src[inner], kind="stable")]
-        s, t = src[edge], dst[edge]
-        m = len(edge)
-        new = np.ones(m, dtype=bool)
-        new[1:] = s[1:] != s[:-1]
-        start = np.flatnonzero(new)
-        count = np.diff(np.append(start, m))
-        rank = np.arange(m) - np.repeat(start, count)
-        size_of = np.repeat(count, count)
-        head = (rank == 0) | (rank >= 2)
-        i = np.flatnonzero(head)
-        first = rank[i] == 0
-        pair = first & (size_of[i] >= 2)
-        j = np.minimum(i + 1, m - 1)
-        # A node's first record: l1 × g[c1] (+ l2 × g[c2]); each further one: 1 × g[s] + l2 × g[c2].
-        rec_s = s[i]
-        rec_c1 = np.where(first, t[i], s[i])
-        rec_e1 = np.where(first, edge[i], -1)  # -1: no edge, a 1.0
-        rec_c2 = np.where(pair, t[j], np.where(first, -1, t[i]))  # -1: none (a single use)
-        rec_e2 = np.where(pair, edge[j], np.where(first, -1, edge[i]))
-        single = rec_c2 < 0
-        # Spines: runs of single-use records, each used by the record before it.
-        linked = np.zeros(len(i), dtype=bool)
-        linked[1:] = single[1:] & single[:-1] & (rec_c1[1:] == rec_s[:-1])
-        run_start = np.flatnonzero(single & ~linked)
-        run_end = run_start + 1
-        if len(run_start):
-            # Each run extends over the linked records after its start.
-            not_linked = np.flatnonzero(~linked)
-            nxt = np.searchsorted(not_linked, run_start, side="right")
-            run_end = np.append(not_linked, len(i))[nxt]
-        long = run_end - run_start >= SPINE_MIN
+        rec_s, rec_c1, rec_e1, rec_c2, rec_e2 = _records(src, dst, np.flatnonzero(~leaf))
         self.steps: list[tuple] = []
         done = 0
-        for a, b in zip([*run_start[long].tolist(), len(i)], [*run_end[long].tolist(), len(i)]):
+        for a, b in [*_spines(rec_s, rec_c1, rec_c2 < 0), (len(rec_s), len(rec_s))]:
             if a > done:  # the records before this spine: the loop
                 r = slice(done, a)
                 at, mid = place(rec_e1[r])
@@ -137,12 +104,48 @@ class Sweep:
             self.leaf_index = index.astype(np.intp)
             self.leaf_targets = itemgetter(*ints(dst[le]))
             self.leaf_at = place(le)
-        # Where each edge's local goes (every edge has one place; -1 in the layout: none).
         order = np.concatenate(layout) if layout else np.zeros(0, np.int64)
-        self.size = len(order)
+        self.size = size
         self.place = np.zeros(e, dtype=np.int32)  # read only by the trace and forward mode
         real = order >= 0
         self.place[order[real]] = np.flatnonzero(real)
+
+
+def _records(src: np.ndarray, dst: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The loop's records for these edges (node, c1, e1, c2, e2 as arrays): nodes latest first,
+    each node's first record l1 × g[c1] (+ l2 × g[c2]) from its first one or two edges, and a
+    record 1.0 × g[node] + l2 × g[c2] for each further edge. e1 and e2 are the edges whose
+    locals are l1 and l2, -1 for none (l1 is then 1.0, or c2 is none, -1: a single use)."""
+    edge = edges[np.argsort(-src[edges], kind="stable")]  # stable: each node's in pass order
+    s, t = src[edge], dst[edge]
+    m = len(edge)
+    new = np.ones(m, dtype=bool)
+    new[1:] = s[1:] != s[:-1]
+    start = np.flatnonzero(new)
+    count = np.diff(np.append(start, m))  # each node's number of edges
+    rank = np.arange(m) - np.repeat(start, count)  # each edge's number among its node's
+    i = np.flatnonzero((rank == 0) | (rank >= 2))  # the edge that starts each record
+    first = rank[i] == 0
+    pair = first & (np.repeat(count, count)[i] >= 2)
+    j = np.minimum(i + 1, m - 1)  # the next edge (the second of a pair)
+    return (s[i], np.where(first, t[i], s[i]), np.where(first, edge[i], -1),
+            np.where(pair, t[j], np.where(first, -1, t[i])),
+            np.where(pair, edge[j], np.where(first, -1, edge[i])))
+
+
+def _spines(node: np.ndarray, c1: np.ndarray, single: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of the runs of at least SPINE_MIN single-use records, each record after
+    the first used by the one before it."""
+    linked = np.zeros(len(node), dtype=bool)
+    linked[1:] = single[1:] & single[:-1] & (c1[1:] == node[:-1])
+    starts = np.flatnonzero(single & ~linked)
+    if not len(starts):
+        return []
+    # A run ends at the next record not linked to the one before.
+    not_linked = np.append(np.flatnonzero(~linked), len(node))
+    ends = not_linked[np.searchsorted(not_linked, starts, side="right")]
+    long = ends - starts >= SPINE_MIN
+    return list(zip(starts[long].tolist(), ends[long].tolist()))
 
 
 def accumulate(sweep: Sweep, local: np.ndarray, n: int, out: int) -> list[float]:
