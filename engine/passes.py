@@ -185,7 +185,8 @@ class Plan:
 def _groups(graph: Graph, plan: Plan) -> list[tuple]:
     """(rule, positions in the edge lists, target nodes, first and second arguments) per
     (op, argument index), as numpy index arrays (of numpy's own index type, which indexing
-    would otherwise convert to on every pass)."""
+    would otherwise convert to on every pass). A rule whose value is a constant (d(a+b)/da is
+    1.0) comes as (the constant, positions, None, None, None): nothing to read or call."""
     n, ops = len(graph.ops), graph.ops
     ids = [id(ops[i]) for i in plan.op_nodes]  # ops are not hashable; one object per op
     distinct = list(dict.fromkeys(ids))
@@ -204,10 +205,17 @@ def _groups(graph: Graph, plan: Plan) -> list[tuple]:
         np.int16 if len(table) < 2**14 else np.int32)
     order = np.argsort(key, kind="stable").astype(np.int32)
     groups = []
+    probe = np.array([0.5, 1.5])
     for pos in np.split(order, np.flatnonzero(np.diff(key[order])) + 1) if len(order) else []:
         op, k = table[key[pos[0]] // 2], key[pos[0]] % 2
+        rule = op.partials[k]  # type: ignore[union-attr]
+        with np.errstate(all="ignore"):
+            value = rule(np, *[probe] * (1 + op.arity))  # type: ignore[union-attr]
+        if np.ndim(value) == 0:  # a rule that gives a scalar for arrays reads none of them
+            groups.append((value, pos.astype(np.intp), None, None, None))
+            continue
         tt = t[pos]
-        groups.append((op.partials[k], pos.astype(np.intp), tt.astype(np.intp), arg0[tt].astype(np.intp),
+        groups.append((rule, pos.astype(np.intp), tt.astype(np.intp), arg0[tt].astype(np.intp),
                        arg1[tt].astype(np.intp) if op.arity == 2 else None))  # type: ignore[union-attr]
     return groups
 
@@ -259,7 +267,10 @@ def _numpy_locals(plan: Plan, values: list[float]) -> np.ndarray:
     out = np.empty(len(plan.sources)) if plan.sweep is None else np.ones(plan.sweep.size)
     with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
         for rule, pos, t, a, b in plan.groups:  # type: ignore[union-attr]
-            out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
+            if t is None:  # a constant (see _groups)
+                out[pos] = rule
+            else:
+                out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
     return out
 
 
