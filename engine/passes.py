@@ -10,6 +10,7 @@ chain is as easy as a short one. Both AD modes read the same `Op.partials`, in t
    written for arrays.
 2. Accumulation. grad[source] += local × grad[target], edge by edge, latest target first: a
    loop with no calls and nothing allocated but the floats (forward mode sums local × tangent).
+   A deep big graph has the same sums formed node by node, partly in numpy (`engine.sweep`).
 
 With `trace=True` a pass keeps what a viewer needs: each edge's local derivative and
 contribution (a small graph's reverse pass keeps only the graph and forward values, and runs
@@ -33,6 +34,7 @@ import numpy as np
 from .errors import ExpressionError
 from .graph import Graph
 from .ops import SCALAR, SCALAR_ERRORS, numpy_rule
+from .sweep import Sweep, accumulate
 
 # Trace event tags (the first item of each recorded tuple).
 EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
@@ -273,11 +275,12 @@ class Plan:
     one argument), and the constants. Reverse: the edges whose source needs a gradient, in the
     order the reverse pass visits them (target descending, argument index ascending), as
     parallel lists; with their partial rules per edge for a small graph, or grouped by
-    (op, argument) as numpy index arrays for a big one.
+    (op, argument) as numpy index arrays for a big one, which accumulates by runs of edges
+    (`runs`, a wide graph) or node by node (`sweep`, a deep one).
     """
 
     __slots__ = ("arg0", "arg1", "argpos", "consts", "fns", "groups", "op_nodes", "rules", "runs",
-                 "sources", "targets")
+                 "sources", "sweep", "targets")
 
     def __init__(self, graph: Graph) -> None:
         ops, inputs, leaf, needs = graph.ops, graph.inputs, graph.leaf, graph.needs_grad
@@ -327,14 +330,22 @@ class Plan:
         self.rules: list[tuple] | None = None if big else rules
         self.groups: list[tuple] | None = None
         self.runs: tuple[list[int], np.ndarray, np.ndarray] | None = None
+        self.sweep: Sweep | None = None  # a deep graph's accumulation (engine.sweep)
         if big:
             self.groups = _groups(graph, self)
             self.runs = _runs(sources, targets)
+            if self.runs is None:
+                self.sweep = Sweep(sources, targets, graph.var_nodes, len(ops), node)
+                # The locals are written straight into the places the sweep reads them from.
+                self.groups = [(rule, self.sweep.place[pos].astype(np.intp), *rest)
+                               for rule, pos, *rest in self.groups]
 
 
 def _groups(graph: Graph, plan: Plan) -> list[tuple]:
     """(rule, positions in the edge lists, target nodes, first and second arguments) per
-    (op, argument index), as numpy index arrays."""
+    (op, argument index), as numpy index arrays (of numpy's own index type, which indexing
+    would otherwise convert to on every pass). A rule whose value is a constant (d(a+b)/da is
+    1.0) comes as (the constant, positions, None, None, None): nothing to read or call."""
     n, ops = len(graph.ops), graph.ops
     ids = [id(ops[i]) for i in plan.op_nodes]  # ops are not hashable; one object per op
     distinct = list(dict.fromkeys(ids))
@@ -353,10 +364,18 @@ def _groups(graph: Graph, plan: Plan) -> list[tuple]:
         np.int16 if len(table) < 2**14 else np.int32)
     order = np.argsort(key, kind="stable").astype(np.int32)
     groups = []
+    probe = np.array([0.5, 1.5])
     for pos in np.split(order, np.flatnonzero(np.diff(key[order])) + 1) if len(order) else []:
         op, k = table[key[pos[0]] // 2], key[pos[0]] % 2
+        rule = op.partials[k]  # type: ignore[union-attr]
+        with np.errstate(all="ignore"):
+            value = rule(np, *[probe] * (1 + op.arity))  # type: ignore[union-attr]
+        if np.ndim(value) == 0:  # a rule that gives a scalar for arrays reads none of them
+            groups.append((value, pos.astype(np.intp), None, None, None))
+            continue
         tt = t[pos]
-        groups.append((op.partials[k], pos, tt, arg0[tt], arg1[tt] if op.arity == 2 else None))  # type: ignore[union-attr]
+        groups.append((rule, pos.astype(np.intp), tt.astype(np.intp), arg0[tt].astype(np.intp),
+                       arg1[tt].astype(np.intp) if op.arity == 2 else None))  # type: ignore[union-attr]
     return groups
 
 
@@ -391,7 +410,7 @@ def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> 
     plan's order: step 1 of both AD modes."""
     plan = plan or prepare(graph)
     if plan.groups is not None:
-        return _numpy_locals(plan, values).tolist()
+        return _in_plan_order(plan, _numpy_locals(plan, values)).tolist()
     S = SCALAR
     try:
         return [rule(S, values[t], values[a]) if b < 0 else rule(S, values[t], values[a], values[b])
@@ -401,12 +420,21 @@ def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> 
 
 
 def _numpy_locals(plan: Plan, values: list[float]) -> np.ndarray:
+    """The locals in the plan's order, or for a deep graph in its sweep's (see `_in_plan_order`)."""
     v = np.fromiter(values, np.float64, len(values))
-    out = np.empty(len(plan.sources))
+    # A sweep's places that hold no local hold 1.0 (see engine.sweep.Sweep).
+    out = np.empty(len(plan.sources)) if plan.sweep is None else np.ones(plan.sweep.size)
     with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
         for rule, pos, t, a, b in plan.groups:  # type: ignore[union-attr]
-            out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
+            if t is None:  # a constant (see _groups)
+                out[pos] = rule
+            else:
+                out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
     return out
+
+
+def _in_plan_order(plan: Plan, local: np.ndarray) -> np.ndarray:
+    return local if plan.sweep is None else local[plan.sweep.place]
 
 
 def _local(graph: Graph, values: list[float], t: int, k: int) -> float:
@@ -550,10 +578,12 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
         grads = _accumulate(plan, local, n, out)
     else:
         local_np = _numpy_locals(plan, fwd.values)
-        if plan.runs is None:  # read the locals as floats one at a time, not as a new list
-            grads = _accumulate(plan, memoryview(local_np), n, out)
+        if plan.runs is None:  # a deep graph
+            grads = accumulate(plan.sweep, local_np, n, out)  # type: ignore[arg-type]
         else:
             grads = _accumulate_runs(plan.runs, local_np, n, out)
+        if trace:
+            local_np = _in_plan_order(plan, local_np)
         local = local_np.tolist() if trace else []
     first = _first_nonfinite(grads, range(out, -1, -1))
     if not trace:
