@@ -186,7 +186,7 @@ def evaluate(expression: str | Graph, values: Mapping[str, float], *,
         graph, warnings = expression, []
     else:
         parsed = parse(expression, limits)
-        graph, warnings = parsed.graph, list(parsed.warnings)
+        graph, warnings = parsed.graph, parsed.warnings  # the Parsed is ours alone: no copy
     if tangent_of is None and graph.n_edges < SMALL_EDGES:
         # What forward() and reverse() compute, without their result objects until read.
         vals = _small_forward(graph, values)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -81,7 +80,6 @@ def suggest(name: str, known: list[str]) -> str:
 # stops at it with no type test.
 FRAME = -1
 _INF = math.inf
-_OTHER_BRACKETS = re.compile("[][{}［］｛｝]")  # as typed, or in full width
 _BIN, _NEG, _POS = 0, 1, 2
 
 
@@ -100,8 +98,6 @@ class _Parser:
         self._bare_names: set[str] | None = None  # see bare_names()
         self.toks: Tokens | None = None
         self.folded = False  # a literal was negated (-2): its positive constant may be unused
-        # Brackets other than ( ) were typed, so a closer must be checked against its opener.
-        self.brackets = _OTHER_BRACKETS.search(source) is not None
         self.warnings: list[str] = []
 
     def error(self, message: str, tok: int, code: str = "invalid_expression") -> ExpressionError:
@@ -228,6 +224,7 @@ class _Parser:
         """
         b = self.builder
         const, node = b.const, b.node
+        texts_all = self.toks.texts  # type: ignore[union-attr]
         operands: list[int] = []
         stack: list = []  # operators and open brackets, see FRAME
         depth = 0
@@ -311,7 +308,8 @@ class _Parser:
                                          "bracket", index[i])
                     _, opened, call, call_at, n_args = stack.pop()
                     typed = self.toks.typed  # type: ignore[union-attr]
-                    if self.brackets and CLOSERS[typed[index[opened]]] != typed[index[i]]:
+                    # Only text typed other than canonically ([ ] { } among it) can mismatch.
+                    if typed is not texts_all and CLOSERS[typed[index[opened]]] != typed[index[i]]:
                         raise self.error(f"'{typed[index[i]]}' closes the '{typed[index[opened]]}' "
                                          f"opened at column {self.where(index[opened])[1]}", index[i])
                     depth -= 1
