@@ -112,6 +112,12 @@ class _Parser:
 
     def run(self) -> Parsed:
         toks = self.toks = tokenize(self.source, self.loc)
+        kinds = toks.kinds
+        if len(kinds) > 1 and SEP not in kinds and kinds[1] is not ASSIGN:
+            # One bare expression, the usual case: no statements to split, nothing to prune
+            # unless a literal was negated.
+            output = self._expression(kinds, toks.texts, range(len(kinds)))
+            return Parsed(self.builder.build(output, prune=self.folded), self.source, self.warnings)
         statements = self._split(toks)
         if not statements:
             raise ExpressionError("the expression is empty: type a function such as (x^2 + 2x) * ln(y)",
@@ -177,8 +183,7 @@ class _Parser:
         """Statements between separators, each ending with END; new lines inside brackets are
         just spaces."""
         kinds = toks.kinds
-        if SEP not in kinds:
-            # One statement, already ending with END: the common case, without copying.
+        if SEP not in kinds:  # one statement, already ending with END: no copies
             return [(kinds, toks.texts, range(len(kinds)))] if len(kinds) > 1 else []
         statements = []
         current: list[int] = []
@@ -224,7 +229,7 @@ class _Parser:
         """
         b = self.builder
         const, node = b.const, b.node
-        texts_all = self.toks.texts  # type: ignore[union-attr]
+        texts_all, typed = self.toks.texts, self.toks.typed  # type: ignore[union-attr]
         operands: list[int] = []
         stack: list = []  # operators and open brackets, see FRAME
         depth = 0
@@ -307,14 +312,18 @@ class _Parser:
                         raise self.error(f"'{self.toks.typed[index[i]]}' without a matching opening "  # type: ignore[union-attr]
                                          "bracket", index[i])
                     _, opened, call, call_at, n_args = stack.pop()
-                    typed = self.toks.typed  # type: ignore[union-attr]
                     # Only text typed other than canonically ([ ] { } among it) can mismatch.
                     if typed is not texts_all and CLOSERS[typed[index[opened]]] != typed[index[i]]:
                         raise self.error(f"'{typed[index[i]]}' closes the '{typed[index[opened]]}' "
                                          f"opened at column {self.where(index[opened])[1]}", index[i])
                     depth -= 1
                     if call is not None:
-                        operands.append(self._call(call, index[call_at], n_args, operands))
+                        by_arity = FUNCTIONS[call]
+                        if n_args == 1 and 1 in by_arity:  # the usual call, here rather than in _call
+                            a = operands[-1]
+                            operands[-1] = node(OPS[by_arity[1]], (a if a >= 0 else ~a,))
+                        else:
+                            operands.append(self._call(call, index[call_at], n_args, operands))
                     elif operands[-1] < 0:  # (2) is no longer a bare literal
                         operands[-1] = ~operands[-1]
                 elif kind is END:
