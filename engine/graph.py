@@ -74,7 +74,7 @@ class Graph:
                 needs[i] = 1
                 var_nodes.append(i)
         self.var_nodes = tuple(var_nodes)
-        self.variables = tuple([leaf[i] for i in var_nodes])
+        self.variables = tuple(map(leaf.__getitem__, var_nodes))
         self.needs_grad = needs
         self.n_edges = n_edges
         self._edges: list[Edge] | None = None
