@@ -57,8 +57,8 @@ class Graph:
         self.inputs = inputs  # () for a leaf
         self.leaf = leaf  # variable name (str) or constant value (float); None for an op
         self.names = names  # the name a person gave the node, or None
-        self.aliases = aliases or {}  # node -> further names bound to the same node
-        self.literals = literals or {}  # constant node -> its text as typed ("2", "pi")
+        self.aliases = {} if aliases is None else aliases  # node -> further names for it
+        self.literals = {} if literals is None else literals  # constant node -> text as typed
         self.output = output
         # A node needs a gradient iff it depends on some variable (as requires_grad in
         # PyTorch): constants and constant subexpressions receive none.

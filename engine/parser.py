@@ -98,6 +98,7 @@ class _Parser:
         self._bare_names: set[str] | None = None  # see bare_names()
         self.toks: Tokens | None = None
         self.folded = False  # a literal was negated (-2): its positive constant may be unused
+        self.max_depth = math.inf if limits.max_depth is None else limits.max_depth
         self.warnings: list[str] = []
 
     def error(self, message: str, tok: int, code: str = "invalid_expression") -> ExpressionError:
@@ -233,9 +234,7 @@ class _Parser:
         operands: list[int] = []
         stack: list = []  # operators and open brackets, see FRAME
         depth = 0
-        max_depth = self.limits.max_depth
-        if max_depth is None:
-            max_depth = math.inf
+        max_depth = self.max_depth
         assigned, variables_seen = self.assigned, self.variables_seen
         expect_operand = True
         i = 0
