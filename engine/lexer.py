@@ -159,7 +159,7 @@ def tokenize(source: str, loc: Locator) -> Tokens:
         return _tokens_of(source, _tokenize_any(source, loc))
     typed = _ASCII_TOKEN.findall(source.rstrip(_SPACES))
     kinds = list(map(_KIND_BY_FIRST.get, map(_first, typed)))  # in C: no step per token here
-    if None in kinds or "." in typed:  # a character outside the grammar
+    if None in kinds or ("." in source and "." in typed):  # a character outside the grammar
         toks = Tokens(source, kinds, typed, typed)
         i = next(i for i, (k, t) in enumerate(zip(kinds, typed)) if k is None or t == ".")
         raise _unexpected(typed[i], toks.pos(i), loc)
