@@ -12,7 +12,8 @@ from .graph import Edge, Graph, GraphBuilder
 from .limits import DEFAULT_LIMITS, UNLIMITED, Limits
 from .ops import CONSTANTS, FUNCTIONS, OPS, Op
 from .parser import Parsed, compile, parse
-from .passes import Forward, Reverse, Tangents, forward, gradient, reverse, tangent
+from .passes import forward, gradient, reverse, tangent
+from .results import Forward, Reverse, Tangents
 
 __all__ = [
     "CONSTANTS", "DEFAULT_LIMITS", "FUNCTIONS", "OPS", "UNLIMITED", "Edge", "Evaluation",

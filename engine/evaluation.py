@@ -10,9 +10,6 @@ from .limits import DEFAULT_LIMITS, Limits
 from .parser import parse
 from .passes import (
     SMALL_EDGES,
-    Forward,
-    Reverse,
-    Tangents,
     _gradient_dict,
     _small_forward,
     _small_grads,
@@ -23,6 +20,7 @@ from .passes import (
     reverse,
     tangent,
 )
+from .results import Forward, Reverse, Tangents
 from .trace import eid, forward_events, nid, reverse_events, table_from_events, tangent_events
 
 

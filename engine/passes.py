@@ -12,21 +12,16 @@ chain is as easy as a short one. Both AD modes read the same `Op.partials`, in t
    loop with no calls and nothing allocated but the floats (forward mode sums local × tangent).
    A deep big graph has the same sums formed node by node, partly in numpy (`engine.sweep`).
 
-With `trace=True` a pass keeps what a viewer needs: each edge's local derivative and
-contribution (a small graph's reverse pass keeps only the graph and forward values, and runs
-again, recording, when its trace is first read: the same calls on the same floats). Per-edge
-lists and `events` (tuples, see `engine.trace` for their meaning and JSON form) are made
-from those numbers when first read: the running sums they show are replayed in the pass's
-own order, so they are bit for bit the sums the pass formed.
+A graph of fewer than SMALL_EDGES edges is passed over directly, here; a bigger one through
+its plan (`engine.plan`: how a big graph's locals and sums are formed). What the passes
+return, and how their traces are made when first read, is in `engine.results`.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import pairwise
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,444 +29,45 @@ import numpy as np
 from .errors import ExpressionError
 from .graph import Graph
 from .ops import SCALAR, SCALAR_ERRORS, numpy_rule
-from .sweep import Sweep, accumulate
+from .plan import _accumulate, _accumulate_runs, _in_plan_order, _local, _numpy_locals, edge_locals, prepare
+from .results import (
+    _LATER,
+    ACCUMULATE,
+    CONTRIBUTE,
+    EVALUATE,
+    LOCAL,
+    SEED,
+    TANGENT,
+    TERM,
+    VISIT,
+    Events,
+    Forward,
+    Reverse,
+    Tangents,
+    _first_nonfinite,
+    _forward_events,
+    _spread,
+)
+from .sweep import accumulate
 
-# Trace event tags (the first item of each recorded tuple).
-EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
-    "evaluate", "seed", "visit", "local", "contribute", "accumulate", "term", "tangent")
+# The passes; and, re-exported for the modules, tests and benchmarks that import them from here
+# (they were defined here before engine.results and engine.plan were split out): what the passes
+# return, the trace's tags, and prepare.
+__all__ = [
+    "ACCUMULATE", "CONTRIBUTE", "EVALUATE", "LOCAL", "SEED", "SMALL_EDGES", "TANGENT", "TERM",
+    "VISIT", "Events", "Forward", "Reverse", "Tangents", "direction_of", "forward", "gradient",
+    "leaf_values", "prepare", "reverse", "tangent",
+]
 
 #: Below this many edges the forward and reverse passes loop over the graph directly and keep
 #: no plan: for a graph a person types, building the plan costs as much as the passes.
 SMALL_EDGES = 64
-#: From this many edges, local derivatives are computed with numpy (a few microseconds per
-#: op present, then a few nanoseconds per edge); below, one rule call per edge.
-NUMPY_EDGES = 400
-#: Adjoints are accumulated with numpy when the plan's edges fall into runs this long on
-#: average (a wide graph, such as a sum of many terms); otherwise by the Python loop.
-NUMPY_RUN = 32
-
-
-class Events(Sequence):
-    """A pass's trace: its event tuples, made on first reading and kept."""
-
-    __slots__ = ("_events", "_make")
-
-    def __init__(self, make: Callable[[], list[tuple]]) -> None:
-        self._make: Callable[[], list[tuple]] | None = make
-        self._events: list[tuple] | None = None
-
-    def _list(self) -> list[tuple]:
-        if self._events is None:
-            self._events = self._make()  # type: ignore[misc]
-            self._make = None  # drop what it closed over
-        return self._events
-
-    def __len__(self) -> int:
-        return len(self._list())
-
-    def __getitem__(self, i):  # type: ignore[override]
-        return self._list()[i]
-
-    def __iter__(self) -> Iterator[tuple]:
-        return iter(self._list())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Events):
-            other = other._list()
-        return isinstance(other, list) and self._list() == other
-
-    def __repr__(self) -> str:
-        return f"Events({self._list()!r})"
-
-
-class _Later:
-    """The type of _LATER: one object, kept as itself through pickling and copying."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> str:
-        return "_LATER"
-
-    def __repr__(self) -> str:
-        return "_LATER"
-
-
-#: "Not worked out yet", for what a pass leaves to be made when first read (None is an answer).
-_LATER: Any = _Later()
-
-
-class Forward:
-    """A forward pass: `values`, every node's value in topological order; `first_nonfinite`,
-    the first node whose value is inf or nan; `events`, the trace (None unless recorded).
-
-    `first_nonfinite` and the events are worked out from `values` when first read, and kept:
-    a pass that nobody inspects pays for neither.
-    """
-
-    __slots__ = ("_events", "_first", "values")
-
-    def __init__(self, values: list[float], first_nonfinite: int | None = _LATER,
-                 events: Sequence[tuple] | None = None) -> None:
-        self.values = values
-        self._first = first_nonfinite
-        self._events = events  # _LATER: recorded, made on first read
-
-    @property
-    def first_nonfinite(self) -> int | None:
-        if self._first is _LATER:
-            self._first = _first_nonfinite(self.values, range(len(self.values)))
-        return self._first
-
-    @first_nonfinite.setter
-    def first_nonfinite(self, i: int | None) -> None:
-        self._first = i
-
-    @property
-    def events(self) -> Sequence[tuple] | None:
-        if self._events is _LATER:
-            self._events = _forward_events(self.values)
-        return self._events
-
-    @events.setter
-    def events(self, events: Sequence[tuple] | None) -> None:
-        self._events = events
-
-    def _fields(self) -> tuple:
-        return self.values, self.first_nonfinite, self.events
-
-    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        v, f, e = self._fields()
-        return f"Forward(values={v!r}, first_nonfinite={f!r}, events={e!r})"
-
-
-class Reverse:
-    """A reverse pass: `grads`, d output / d node (meaningful where graph.needs_grad);
-    `first_nonfinite`, the first node (in the reverse pass) whose adjoint is inf or nan.
-    Recorded with the trace: `edge_local` (d target / d source) and `edge_contribution`
-    (local × grad[target]) per edge id, None on edges whose source needs no gradient; `events`.
-
-    A traced pass records its edges in its own order with their local derivatives and
-    contributions (the trace's numbers); the per-edge lists by edge id and the events are
-    made from that record when first read.
-    """
-
-    __slots__ = ("_contrib", "_events", "_first", "_local", "_record", "grads")
-
-    def __init__(self, grads: list[float], first_nonfinite: int | None = _LATER,
-                 edge_local: list[float | None] | None = None,
-                 edge_contribution: list[float | None] | None = None,
-                 events: Sequence[tuple] | None = None, _record: tuple | None = None) -> None:
-        self.grads = grads
-        self._first = first_nonfinite
-        # _record: (graph, sources, targets, argpos, edge_ids, locals, contributions), the
-        # edges in the pass's order, or a small pass's (graph, locals, contributions). With a
-        # record, the three below are given as _LATER: made from it when first read.
-        self._record = _record
-        self._local, self._contrib, self._events = edge_local, edge_contribution, events
-
-    @property
-    def first_nonfinite(self) -> int | None:
-        if self._first is _LATER:
-            # From the last node down: those past the output (if any) keep 0.0, so this finds
-            # the node the pass met first.
-            grads = self.grads
-            self._first = _first_nonfinite(grads, range(len(grads) - 1, -1, -1))
-        return self._first
-
-    @first_nonfinite.setter
-    def first_nonfinite(self, i: int | None) -> None:
-        self._first = i
-
-    def _ordered(self) -> tuple:
-        """graph, then the pass's edges in its order: sources, targets, argument indices, edge
-        ids, locals, contributions."""
-        record = self._record
-        if len(record) == 3:  # type: ignore[arg-type]  # a small pass's: its edges listed now
-            graph, local, contrib = record  # type: ignore[misc]
-            record = self._record = (graph, *_pass_edges(graph), local, contrib)
-        return record  # type: ignore[return-value]
-
-    def _release(self) -> None:
-        # Once all three are made the record is not needed (the events hold what they need
-        # until their list is made); dropping it frees the per-edge lists of a big graph.
-        if self._local is not _LATER and self._contrib is not _LATER and self._events is not _LATER:
-            self._record = None
-
-    @property
-    def edge_local(self) -> list[float | None] | None:
-        if self._local is _LATER:
-            graph, _, _, _, edge_ids, local, _ = self._ordered()
-            self._local = _spread(graph, edge_ids, local)
-            self._release()
-        return self._local
-
-    @edge_local.setter
-    def edge_local(self, xs: list[float | None] | None) -> None:
-        self._local = xs
-
-    @property
-    def edge_contribution(self) -> list[float | None] | None:
-        if self._contrib is _LATER:
-            graph, _, _, _, edge_ids, _, contrib = self._ordered()
-            self._contrib = _spread(graph, edge_ids, contrib)
-            self._release()
-        return self._contrib
-
-    @edge_contribution.setter
-    def edge_contribution(self, xs: list[float | None] | None) -> None:
-        self._contrib = xs
-
-    @property
-    def events(self) -> Sequence[tuple] | None:
-        if self._events is _LATER:
-            ordered = self._ordered()
-            self._events = Events(lambda: _reverse_events(*ordered))
-            self._release()
-        return self._events
-
-    @events.setter
-    def events(self, events: Sequence[tuple] | None) -> None:
-        self._events = events
-
-    def _fields(self) -> tuple:
-        return self.grads, self.first_nonfinite, self.edge_local, self.edge_contribution, self.events
-
-    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        g, f, loc, c, e = self._fields()
-        return (f"Reverse(grads={g!r}, first_nonfinite={f!r}, edge_local={loc!r}, "
-                f"edge_contribution={c!r}, events={e!r})")
-
-
-@dataclass
-class Tangents:
-    direction: dict[str, float]
-    tangents: list[float]  # d node / d direction
-    depends: bytearray  # 1 where a node depends on the seeded inputs
-    edge_local: list[float | None] | None = None
-    edge_term: list[float | None] | None = None
-    events: Sequence[tuple] | None = None
-
-
-# --- what the passes precompute once per graph -----------------------------------------------
-
-class Plan:
-    """A graph flattened for the passes' loops; built on first use and kept on the graph.
-
-    Forward: the op nodes in order with their forward rule and arguments (`arg1` is -1 for
-    one argument), and the constants. Reverse: the edges whose source needs a gradient, in the
-    order the reverse pass visits them (target descending, argument index ascending), as
-    parallel lists; with their partial rules per edge for a small graph, or grouped by
-    (op, argument) as numpy index arrays for a big one, which accumulates by runs of edges
-    (`runs`, a wide graph) or node by node (`sweep`, a deep one).
-    """
-
-    __slots__ = ("arg0", "arg1", "argpos", "consts", "fns", "groups", "op_nodes", "rules", "runs",
-                 "sources", "sweep", "targets")
-
-    def __init__(self, graph: Graph) -> None:
-        ops, inputs, leaf, needs = graph.ops, graph.inputs, graph.leaf, graph.needs_grad
-        # Node ids above 256 are 32-byte objects: reuse those the graph holds in its input
-        # tuples rather than make a second set (a third of the plan's memory otherwise).
-        node: Sequence[int] = range(len(ops))
-        if len(ops) > 256:
-            node = list(node)
-            for args in inputs:
-                for s in args:
-                    node[s] = s
-        self.consts: list[tuple[int, float]] = []
-        self.op_nodes: list[int] = []
-        self.fns: list[Callable] = []
-        self.arg0: list[int] = []
-        self.arg1: list[int] = []
-        for i, op in enumerate(ops):
-            args = inputs[i]
-            if op is None:
-                if leaf[i].__class__ is not str:
-                    self.consts.append((i, leaf[i]))  # type: ignore[arg-type]
-                continue
-            if len(args) > 2:
-                raise NotImplementedError("ops of more than two arguments need a branch in forward()")
-            self.op_nodes.append(node[i])
-            self.fns.append(op.forward)
-            self.arg0.append(args[0])
-            self.arg1.append(args[1] if len(args) == 2 else -1)
-        big = graph.n_edges >= NUMPY_EDGES
-        sources: list[int] = []
-        targets: list[int] = []
-        argpos = bytearray()
-        rules: list[tuple] = []  # (partial rule, target, first and second argument), small graphs
-        for t in range(graph.output, -1, -1):
-            op = ops[t]
-            if op is None or not needs[t]:
-                continue
-            args = inputs[t]
-            for k, s in enumerate(args):
-                if needs[s]:
-                    sources.append(s)
-                    targets.append(node[t])
-                    argpos.append(k)
-                    if not big:
-                        rules.append((op.partials[k], t, args[0], args[1] if len(args) == 2 else -1))
-        self.sources, self.targets, self.argpos = sources, targets, bytes(argpos)
-        self.rules: list[tuple] | None = None if big else rules
-        self.groups: list[tuple] | None = None
-        self.runs: tuple[list[int], np.ndarray, np.ndarray] | None = None
-        self.sweep: Sweep | None = None  # a deep graph's accumulation (engine.sweep)
-        if big:
-            self.groups = _groups(graph, self)
-            self.runs = _runs(sources, targets)
-            if self.runs is None:
-                self.sweep = Sweep(sources, targets, graph.var_nodes, len(ops), node)
-                # The locals are written straight into the places the sweep reads them from.
-                self.groups = [(rule, self.sweep.place[pos].astype(np.intp), *rest)
-                               for rule, pos, *rest in self.groups]
-
-
-def _groups(graph: Graph, plan: Plan) -> list[tuple]:
-    """(rule, positions in the edge lists, target nodes, first and second arguments) per
-    (op, argument index), as numpy index arrays (of numpy's own index type, which indexing
-    would otherwise convert to on every pass). A rule whose value is a constant (d(a+b)/da is
-    1.0) comes as (the constant, positions, None, None, None): nothing to read or call."""
-    n, ops = len(graph.ops), graph.ops
-    ids = [id(ops[i]) for i in plan.op_nodes]  # ops are not hashable; one object per op
-    distinct = list(dict.fromkeys(ids))
-    table = [ops[plan.op_nodes[ids.index(d)]] for d in distinct]
-    number = {d: j for j, d in enumerate(distinct)}
-    m = len(plan.op_nodes)
-    at = np.fromiter(plan.op_nodes, np.intp, m)
-    code, arg0, arg1 = (np.full(n, -1, dtype=np.int32) for _ in range(3))
-    code[at] = np.fromiter(map(number.__getitem__, ids), np.int32, m)
-    arg0[at] = np.fromiter(plan.arg0, np.int32, m)
-    arg1[at] = np.fromiter(plan.arg1, np.int32, m)
-    t = np.fromiter(plan.targets, np.int32, len(plan.targets))
-    # One key per (op, argument); a stable sort (a radix sort on 16 bits) keeps each group's
-    # edges in plan order.
-    key = (code[t] * 2 + np.frombuffer(plan.argpos, dtype=np.uint8)).astype(
-        np.int16 if len(table) < 2**14 else np.int32)
-    order = np.argsort(key, kind="stable").astype(np.int32)
-    groups = []
-    probe = np.array([0.5, 1.5])
-    for pos in np.split(order, np.flatnonzero(np.diff(key[order])) + 1) if len(order) else []:
-        op, k = table[key[pos[0]] // 2], key[pos[0]] % 2
-        rule = op.partials[k]  # type: ignore[union-attr]
-        with np.errstate(all="ignore"):
-            value = rule(np, *[probe] * (1 + op.arity))  # type: ignore[union-attr]
-        if np.ndim(value) == 0:  # a rule that gives a scalar for arrays reads none of them
-            groups.append((value, pos.astype(np.intp), None, None, None))
-            continue
-        tt = t[pos]
-        groups.append((rule, pos.astype(np.intp), tt.astype(np.intp), arg0[tt].astype(np.intp),
-                       arg1[tt].astype(np.intp) if op.arity == 2 else None))  # type: ignore[union-attr]
-    return groups
-
-
-def _runs(sources: list[int], targets: list[int]) -> tuple[list[int], np.ndarray, np.ndarray] | None:
-    """Where the edges split into runs in which no edge adds to a grad that a later edge of the
-    same run reads: each run's contributions can then be computed at once. The run starts,
-    and the sources and targets as numpy arrays; None when the runs are short (a deep graph)."""
-    starts, written = [0], set()
-    for e, (s, t) in enumerate(zip(sources, targets)):
-        if t in written:
-            if len(starts) * NUMPY_RUN > e + 1024:  # clearly short runs: a deep graph
-                return None
-            starts.append(e)
-            written = set()
-        written.add(s)
-    starts.append(len(sources))
-    if len(sources) < NUMPY_RUN * (len(starts) - 1):
-        return None
-    return starts, np.array(sources, dtype=np.int32), np.array(targets, dtype=np.int32)
-
-
-def prepare(graph: Graph) -> Plan:
-    """The graph's plan, built once (the first pass does this; call it to do so up front)."""
-    plan = graph._plan
-    if plan is None:
-        plan = graph._plan = Plan(graph)
-    return plan
-
-
-def edge_locals(graph: Graph, values: list[float], plan: Plan | None = None) -> list[float]:
-    """d target / d source for the plan's edges (those whose source needs a gradient), in the
-    plan's order: step 1 of both AD modes."""
-    plan = plan or prepare(graph)
-    if plan.groups is not None:
-        return _in_plan_order(plan, _numpy_locals(plan, values)).tolist()
-    S = SCALAR
-    try:
-        return [rule(S, values[t], values[a]) if b < 0 else rule(S, values[t], values[a], values[b])
-                for rule, t, a, b in plan.rules]  # type: ignore[union-attr]
-    except SCALAR_ERRORS:  # a domain edge somewhere (log 0, 1/0): edge by edge, with numpy there
-        return [_local(graph, values, t, k) for t, k in zip(plan.targets, plan.argpos)]
-
-
-def _numpy_locals(plan: Plan, values: list[float]) -> np.ndarray:
-    """The locals in the plan's order, or for a deep graph in its sweep's (see `_in_plan_order`)."""
-    v = np.fromiter(values, np.float64, len(values))
-    # A sweep's places that hold no local hold 1.0 (see engine.sweep.Sweep).
-    out = np.empty(len(plan.sources)) if plan.sweep is None else np.ones(plan.sweep.size)
-    with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
-        for rule, pos, t, a, b in plan.groups:  # type: ignore[union-attr]
-            if t is None:  # a constant (see _groups)
-                out[pos] = rule
-            else:
-                out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
-    return out
-
-
-def _in_plan_order(plan: Plan, local: np.ndarray) -> np.ndarray:
-    return local if plan.sweep is None else local[plan.sweep.place]
-
-
-def _local(graph: Graph, values: list[float], t: int, k: int) -> float:
-    """d t / d (its k-th input), with Python floats."""
-    rule = graph.ops[t].partials[k]  # type: ignore[union-attr]
-    args = graph.inputs[t]
-    try:
-        if len(args) == 2:
-            return float(rule(SCALAR, values[t], values[args[0]], values[args[1]]))
-        return float(rule(SCALAR, values[t], values[args[0]]))
-    except SCALAR_ERRORS:  # a domain edge: numpy gives the IEEE inf or nan
-        return numpy_rule(rule, values[t], *[values[j] for j in args])
-
-
-def _first_nonfinite(xs: list[float], order: range) -> int | None:
-    # One C-level sum answers "all finite?" in the common case; only then scan.
-    if math.isfinite(sum(xs)):
-        return None
-    for i in order:
-        if not math.isfinite(xs[i]):
-            return i
-    return None
 
 
 def _edge_ids(graph: Graph, targets: Sequence[int], argpos: Sequence[int]) -> list[int]:
     """The ids of the edges given by target and argument index (the plan's edges)."""
     first = graph.edge_ids()  # edges are numbered by target, then argument
     return [first[t] + k for t, k in zip(targets, argpos)]
-
-
-def _spread(graph: Graph, edge_ids: list[int], xs: list[float]) -> list[float | None]:
-    """Per-edge numbers spread over all edges by id (None on edges whose source needs no
-    gradient)."""
-    out: list[float | None] = [None] * graph.n_edges
-    for e, x in zip(edge_ids, xs):
-        out[e] = x
-    return out
 
 
 # --- forward ----------------------------------------------------------------------------------
@@ -554,11 +150,6 @@ def _small_forward(graph: Graph, values: Mapping[str, float]) -> list[float]:
     return vals
 
 
-def _forward_events(values: list[float]) -> Events:
-    # Made here, not in forward(): a closure there would turn its loop's `vals` into a cell.
-    return Events(lambda: [(EVALUATE, i, v) for i, v in enumerate(values)])
-
-
 # --- reverse ----------------------------------------------------------------------------------
 
 def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
@@ -621,27 +212,6 @@ def _small_traced(graph: Graph, values: list[float]) -> tuple[list[float], tuple
     local: list[float] = []
     contrib: list[float] = []
     return _small_grads(graph, values, local, contrib), (graph, local, contrib)
-
-
-def _pass_edges(graph: Graph) -> tuple[list[int], list[int], list[int], list[int]]:
-    """The edges the reverse pass reads, in its order (targets latest first, arguments in
-    order; only sources that need a gradient): sources, targets, argument indices, edge ids."""
-    ops, inputs, needs = graph.ops, graph.inputs, graph.needs_grad
-    first = graph.edge_ids()
-    sources: list[int] = []
-    targets: list[int] = []
-    argpos: list[int] = []
-    edge_ids: list[int] = []
-    for t in range(graph.output, -1, -1):
-        if ops[t] is None or not needs[t]:
-            continue
-        for k, s in enumerate(inputs[t]):
-            if needs[s]:
-                sources.append(s)
-                targets.append(t)
-                argpos.append(k)
-                edge_ids.append(first[t] + k)
-    return sources, targets, argpos, edge_ids
 
 
 def _small_results(graph: Graph, values: list[float], grads: list[float], record: tuple | None,
@@ -709,51 +279,6 @@ def _small_grads(graph: Graph, values: list[float], local: list[float] | None = 
                 local.append(loc)
                 contrib.append(c)  # type: ignore[union-attr]
     return grads
-
-
-def _accumulate(plan: Plan, local: Sequence[float], n: int, out: int) -> list[float]:
-    grads = [0.0] * n
-    grads[out] = 1.0
-    # Targets come latest first, so grads[t] is final when its edges are read.
-    for s, t, loc in zip(plan.sources, plan.targets, local):
-        grads[s] += loc * grads[t]
-    return grads
-
-
-def _accumulate_runs(runs: tuple[list[int], np.ndarray, np.ndarray], local: np.ndarray, n: int,
-                     out: int) -> list[float]:
-    """The same sums for a wide graph, two numpy calls per run of edges (see `_runs`):
-    np.add.at adds in the edges' order, so each sum is formed exactly as `_accumulate` forms it."""
-    starts, sources, targets = runs
-    grads = np.zeros(n)
-    grads[out] = 1.0
-    with np.errstate(all="ignore"):
-        for a, b in pairwise(starts):
-            np.add.at(grads, sources[a:b], local[a:b] * grads[targets[a:b]])
-    return grads.tolist()
-
-
-def _reverse_events(graph: Graph, sources: Sequence[int], targets: Sequence[int],
-                    argpos: Sequence[int], edge_ids: list[int], local: list[float],
-                    contrib: list[float]) -> list[tuple]:
-    """The reverse pass's events, replayed from its locals and contributions in its order."""
-    out = graph.output
-    events: list[tuple] = []
-    running = [0.0] * len(graph.ops)
-    if graph.needs_grad[out]:
-        running[out] = 1.0
-        events.append((SEED, out, 1.0))
-    visiting = -1
-    for s, t, k, e, loc, c in zip(sources, targets, argpos, edge_ids, local, contrib):
-        if t != visiting:
-            visiting = t
-            events.append((VISIT, t, running[t]))  # final: all of t's consumers came first
-        before = running[s]
-        running[s] = before + c
-        events.append((LOCAL, e, s, t, k, loc))
-        events.append((CONTRIBUTE, e, s, t, c))
-        events.append((ACCUMULATE, e, s, before, running[s]))
-    return events
 
 
 # --- forward mode -----------------------------------------------------------------------------

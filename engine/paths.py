@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .errors import ExpressionError
 from .graph import Graph
-from .passes import Reverse
+from .results import Reverse
 
 DEFAULT_LIMIT = 100
 

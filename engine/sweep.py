@@ -1,6 +1,6 @@
 """The reverse pass's accumulation for a deep graph, the same sums as the plain edge loop.
 
-`engine.passes` accumulates adjoints edge by edge, `grad[s] += local × grad[t]`, latest
+`engine.plan` accumulates adjoints edge by edge, `grad[s] += local × grad[t]`, latest
 target first. A deep graph (a chain, a random DAG) gives numpy no runs of independent edges,
 so that loop is Python's; this module does the same arithmetic, bit for bit, with less of it
 in Python:

@@ -18,7 +18,7 @@ Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per de
 from __future__ import annotations
 
 from .graph import Graph
-from .passes import (
+from .results import (
     ACCUMULATE,
     CONTRIBUTE,
     EVALUATE,

@@ -86,8 +86,8 @@ def test_describe_char():
 # --- the worked examples in the engine's docstrings ------------------------------------------
 
 CORE = ["engine", "engine.errors", "engine.lexer", "engine.parser", "engine.graph", "engine.ops",
-        "engine.passes", "engine.trace", "engine.evaluation", "engine.printer", "engine.symbolic",
-        "engine.cli", "engine.limits"]
+        "engine.passes", "engine.plan", "engine.results", "engine.trace", "engine.evaluation",
+        "engine.printer", "engine.symbolic", "engine.cli", "engine.limits"]
 
 
 @pytest.mark.parametrize("module", CORE)

@@ -11,7 +11,7 @@ import struct
 import pytest
 
 from engine import GraphBuilder, forward, reverse, tangent
-from engine.passes import prepare
+from engine.plan import prepare
 from engine.sweep import LEAF_MIN, LOOP, SPINE, SPINE_MIN
 
 SPECIAL = [-0.0, 0.0, math.inf, -math.inf, math.nan, 1e-300, 1e300, -1.0]
