@@ -78,7 +78,7 @@ class Graph:
         self.needs_grad = needs
         self.n_edges = n_edges
         self._edges: list[Edge] | None = None
-        self._plan = None  # engine.passes.Plan: the passes' flat lists, made on first use (big graphs)
+        self._plan = None  # engine.plan.Plan: the passes' flat lists, made on first use (big graphs)
 
     def __len__(self) -> int:
         return len(self.ops)
