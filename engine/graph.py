@@ -189,7 +189,8 @@ class GraphBuilder:
         return found if found is not None else self._new(None, (), name, name)
 
     def const(self, value: float, literal: str | None = None) -> int:
-        value = float(value)
+        if value.__class__ is not float:
+            value = float(value)
         # -0.0 == 0.0 but they are different constants (1/-0.0 is -inf): a zero's key has its sign.
         key = ("const", value) if value else ("const", value, math.copysign(1.0, value))
         found = self._share.get(key)

@@ -95,6 +95,7 @@ class _Parser:
         # Token indices, not offsets: an offset is worked out only for a message that shows it.
         self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, token of the name)
         self.variables_seen: dict[str, int] = {}  # variable -> token of its first use
+        self.bound: dict[str, int] = {}  # name (variable, constant or assigned) -> its node
         self._bare_names: set[str] | None = None  # see bare_names()
         self.toks: Tokens | None = None
         self.folded = False  # a literal was negated (-2): its positive constant may be unused
@@ -148,6 +149,7 @@ class _Parser:
                                      target)
                 self.builder.name(node, name)
                 self.assigned[name] = (node, target)
+                self.bound[name] = node
             output = node
         # An intermediate the output does not use is dropped from the graph, with a warning
         # (also when it merely names a variable or another intermediate, as in `a = x`).
@@ -235,7 +237,7 @@ class _Parser:
         stack: list = []  # operators and open brackets, see FRAME
         depth = 0
         max_depth = self.max_depth
-        assigned, variables_seen = self.assigned, self.variables_seen
+        bound = self.bound
         expect_operand = True
         i = 0
         while True:
@@ -255,14 +257,10 @@ class _Parser:
                         if kinds[i] is RPAREN:
                             raise self.error(f"'{text}' needs an argument: {text}(x)", index[i])
                         continue
-                    if text in assigned:
-                        operands.append(assigned[text][0])
-                    elif text in CONSTANTS or kinds[i + 1] is LPAREN:
-                        operands.append(self._name(text, index[i], kinds[i + 1] is LPAREN))
-                    else:  # a variable
-                        if text not in variables_seen:
-                            variables_seen[text] = index[i]
-                        operands.append(b.var(text))
+                    n = bound.get(text)  # met before: a variable, a constant, an assigned name
+                    if n is None:
+                        n = self._name(text, index[i], kinds[i + 1] is LPAREN)
+                    operands.append(n)
                     expect_operand = False
                 elif kind is NUM:
                     text = texts[i]
@@ -389,18 +387,20 @@ class _Parser:
         return self.error(f"expected a number, a name or '(' but found {_q(self.toks.typed[tok])}", tok)  # type: ignore[union-attr]
 
     def _name(self, name: str, tok: int, is_call: bool) -> int:
-        """The node a constant's name, or a name before brackets (not a function's), stands
-        for; `tok` is its token. (The parser's loop handles plain variables itself.)"""
+        """The node a name that is not a function's stands for, the first time it is met (the
+        parser's loop finds it in `bound` after that); `tok` is its token."""
         if name in CONSTANTS:
-            return self.builder.const(CONSTANTS[name], name)
-        if is_call and len(name) > 1 and name not in self.bare_names():
-            # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
-            hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
-            raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}",
-                             tok, code="unknown_function")
-        if name not in self.variables_seen:
+            node = self.builder.const(CONSTANTS[name], name)
+        else:
+            if is_call and len(name) > 1 and name not in self.bare_names():
+                # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
+                hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
+                raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}",
+                                 tok, code="unknown_function")
             self.variables_seen[name] = tok
-        return self.builder.var(name)
+            node = self.builder.var(name)
+        self.bound[name] = node
+        return node
 
     def _call(self, name: str, tok: int, n_args: int, operands: list[int]) -> int:
         """The node of function `name` (token `tok`) applied to its last `n_args` operands."""
