@@ -17,6 +17,7 @@ into the output: both read the same `partials`, so no formula is written twice.
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,30 +59,17 @@ def _where(cond: bool, a: float, b: float) -> float:
     return a if cond else b
 
 
-class SCALAR:
-    """math-backed stand-in for numpy on Python floats."""
-
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
-    tan = staticmethod(math.tan)
-    arcsin = staticmethod(math.asin)
-    arccos = staticmethod(math.acos)
-    arctan = staticmethod(math.atan)
-    sinh = staticmethod(math.sinh)
-    cosh = staticmethod(math.cosh)
-    tanh = staticmethod(math.tanh)
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
-    log2 = staticmethod(math.log2)
-    log10 = staticmethod(math.log10)
-    log1p = staticmethod(math.log1p)
-    sqrt = staticmethod(math.sqrt)
-    abs = staticmethod(math.fabs)
-    power = staticmethod(math.pow)  # never `**`: (-8.0) ** (1/3) is a complex number
-    sign = staticmethod(_sign)
-    maximum = staticmethod(_maximum)
-    minimum = staticmethod(_minimum)
-    where = staticmethod(_where)
+#: A math-backed stand-in for numpy on Python floats. A module object rather than a class:
+#: `xp.sin` in a rule is then a module attribute, which the interpreter looks up through a
+#: specialized fast path (a class's staticmethod is not), ~10 ns less a lookup.
+SCALAR = types.ModuleType("engine.ops.SCALAR", "math-backed stand-in for numpy on Python floats")
+vars(SCALAR).update(
+    sin=math.sin, cos=math.cos, tan=math.tan, arcsin=math.asin, arccos=math.acos,
+    arctan=math.atan, sinh=math.sinh, cosh=math.cosh, tanh=math.tanh, exp=math.exp,
+    log=math.log, log2=math.log2, log10=math.log10, log1p=math.log1p, sqrt=math.sqrt,
+    abs=math.fabs,
+    power=math.pow,  # never `**`: (-8.0) ** (1/3) is a complex number
+    sign=_sign, maximum=_maximum, minimum=_minimum, where=_where)
 
 
 #: What a scalar rule may raise at a domain edge; the caller then retries with numpy.
