@@ -74,13 +74,14 @@ def suggest(name: str, known: list[str]) -> str:
     return f" — did you mean '{close[0]}'?" if close else ""
 
 
-# The operator stack holds operators as (precedence, kind, op, token) and open brackets as
-# [FRAME, token, function name or None, function token, arguments so far]: a bracket's
-# precedence is below every operator's, so reducing "while the top binds at least as tightly"
-# stops at it with no type test.
+# The operator stack holds operators as (precedence, op) (a unary plus's op is None) and open
+# brackets as [FRAME, token, function name or None, function token, arguments so far], above
+# a bottom entry: a bracket's precedence is below every operator's, and the bottom's below a
+# bracket's, so reducing "while the top binds at least as tightly" stops at either with no
+# type test and no check for an empty stack.
 FRAME = -1
+_BOTTOM = (-2, None, None)
 _INF = math.inf
-_BIN, _NEG, _POS = 0, 1, 2
 
 
 class _Parser:
@@ -98,7 +99,6 @@ class _Parser:
         self.bound: dict[str, int] = {}  # name (variable, constant or assigned) -> its node
         self._bare_names: set[str] | None = None  # see bare_names()
         self.toks: Tokens | None = None
-        self.folded = False  # a literal was negated (-2): its positive constant may be unused
         self.max_depth = math.inf if limits.max_depth is None else limits.max_depth
         self.warnings: list[str] = []
 
@@ -116,10 +116,10 @@ class _Parser:
         toks = self.toks = tokenize(self.source, self.loc)
         kinds = toks.kinds
         if len(kinds) > 1 and SEP not in kinds and kinds[1] is not ASSIGN:
-            # One bare expression, the usual case: no statements to split, nothing to prune
-            # unless a literal was negated.
+            # One bare expression, the usual case: no statements to split, and no node made
+            # that the output does not use, so nothing to prune.
             output = self._expression(kinds, toks.texts, range(len(kinds)))
-            return Parsed(self.builder.build(output, prune=self.folded), self.source, self.warnings)
+            return Parsed(self.builder.build(output, prune=False), self.source, self.warnings)
         statements = self._split(toks)
         if not statements:
             raise ExpressionError("the expression is empty: type a function such as (x^2 + 2x) * ln(y)",
@@ -159,7 +159,7 @@ class _Parser:
                 if not used[node]:
                     self.warnings.append(f"{_q(name)} is assigned but the output does not use it")
         # One statement leaves no node unused unless a literal was negated: prune only then.
-        graph = self.builder.build(output, prune=bool(self.assigned) or self.folded)
+        graph = self.builder.build(output, prune=bool(self.assigned))
         return Parsed(graph, self.source, self.warnings)
 
     def bare_names(self) -> set[str]:
@@ -225,16 +225,12 @@ class _Parser:
 
     # --- one statement ------------------------------------------------------------
     def _expression(self, kinds: list[str], texts: list[str], index: Sequence[int]) -> int:
-        """The node of one statement: a shunting-yard loop with explicit stacks.
-
-        Operands are node ids; a bare number literal is kept as ~node (negative) until an
-        operator takes it, so that unary minus can fold it: -2 is the constant -2, not neg(2).
-        """
+        """The node of one statement: a shunting-yard loop with explicit stacks."""
         b = self.builder
         const, node = b.const, b.node
         texts_all, typed = self.toks.texts, self.toks.typed  # type: ignore[union-attr]
-        operands: list[int] = []
-        stack: list = []  # operators and open brackets, see FRAME
+        operands: list[int] = []  # node ids
+        stack: list = [_BOTTOM]  # operators and open brackets, see FRAME
         depth = 0
         max_depth = self.max_depth
         bound = self.bound
@@ -268,7 +264,13 @@ class _Parser:
                     if value == _INF:
                         raise self.error(f"the number {_clip(text)} is too large for a float64 "
                                          "(at most about 1.8e308)", index[i])
-                    operands.append(~const(value, text))
+                    if stack[-1][1] is NEG and texts[i + 1] != "^":
+                        # A minus right before a number is the number's sign: -2 is the
+                        # constant -2, not neg(2) (but -2^2 is -(2^2)).
+                        stack.pop()
+                        operands.append(const(-value, "-" + text))
+                    else:
+                        operands.append(const(value, text))
                     expect_operand = False
                 elif kind is LPAREN:
                     depth += 1
@@ -276,7 +278,7 @@ class _Parser:
                         raise self._depth_error(index[i], depth)
                     stack.append([FRAME, i, None, 0, 1])
                 elif kind is OP and (texts[i] == "-" or texts[i] == "+"):
-                    stack.append((UNARY_PREC, _NEG if texts[i] == "-" else _POS, NEG, i))
+                    stack.append((UNARY_PREC, NEG if texts[i] == "-" else None))
                 else:
                     raise self._expected_operand(i, kinds, index)
             else:
@@ -290,24 +292,22 @@ class _Parser:
                     floor = 0
                 else:
                     raise self._misplaced(i, kinds, index)
-                while stack and stack[-1][0] >= floor:
-                    _prec, how, top, _tok = stack.pop()
-                    if how is _BIN:
+                while stack[-1][0] >= floor:
+                    top_prec, top = stack.pop()
+                    if top_prec != UNARY_PREC:
                         right = operands.pop()
-                        left = operands[-1]
-                        operands[-1] = node(top, (left if left >= 0 else ~left,
-                                                  right if right >= 0 else ~right))
-                    else:
-                        self._unary(how, operands)
+                        operands[-1] = node(top, (operands[-1], right))
+                    elif top is not None:  # a unary minus (a plus leaves its operand be)
+                        operands[-1] = node(top, (operands[-1],))
                 if floor:
-                    stack.append((prec, _BIN, op, i))
+                    stack.append((prec, op))
                     expect_operand = True
                     if kind is not OP:
                         continue  # read the same token again, as an operand
                 elif kind is RPAREN:
-                    if not stack:
-                        raise self.error(f"'{self.toks.typed[index[i]]}' without a matching opening "  # type: ignore[union-attr]
-                                         "bracket", index[i])
+                    if stack[-1][0] != FRAME:
+                        raise self.error(f"'{typed[index[i]]}' without a matching opening bracket",
+                                         index[i])
                     _, opened, call, call_at, n_args = stack.pop()
                     # Only text typed other than canonically ([ ] { } among it) can mismatch.
                     if typed is not texts_all and CLOSERS[typed[index[opened]]] != typed[index[i]]:
@@ -317,43 +317,23 @@ class _Parser:
                     if call is not None:
                         by_arity = FUNCTIONS[call]
                         if n_args == 1 and 1 in by_arity:  # the usual call, here rather than in _call
-                            a = operands[-1]
-                            operands[-1] = node(OPS[by_arity[1]], (a if a >= 0 else ~a,))
+                            operands[-1] = node(OPS[by_arity[1]], (operands[-1],))
                         else:
                             operands.append(self._call(call, index[call_at], n_args, operands))
-                    elif operands[-1] < 0:  # (2) is no longer a bare literal
-                        operands[-1] = ~operands[-1]
                 elif kind is END:
-                    if stack:
+                    if len(stack) > 1:
                         opened = index[stack[-1][1]]
-                        typed = self.toks.typed  # type: ignore[union-attr]
                         raise self.loc.error(f"the '{typed[opened]}' opened here is never closed",
                                              self.toks.pos(opened), typed[opened])  # type: ignore[union-attr]
                     break
                 else:  # a comma
-                    if not stack or stack[-1][2] is None:
+                    if stack[-1][2] is None:
                         raise self.error("',' outside a function's brackets", index[i])
                     stack[-1][4] += 1
                     expect_operand = True
             i += 1
         assert len(operands) == 1, operands
-        out = operands[0]
-        return out if out >= 0 else ~out
-
-    def _unary(self, how: int, operands: list[int]) -> None:
-        """Apply a unary minus (_NEG) or plus (_POS) to the top operand."""
-        b = self.builder
-        arg = operands[-1]
-        if arg >= 0:
-            if how is _NEG:
-                operands[-1] = b.node(NEG, (arg,))
-        elif how is _NEG:  # -2 is the constant -2
-            arg = ~arg
-            literal = b.literals.get(arg)
-            operands[-1] = b.const(-b.leaf[arg], None if literal is None else "-" + literal)  # type: ignore[operator]
-            self.folded = True
-        else:
-            operands[-1] = ~arg
+        return operands[0]
 
     def _misplaced(self, i: int, kinds: list[str], index: Sequence[int]) -> ExpressionError:
         """The error for token i where an operator or a closer should come."""
@@ -409,10 +389,6 @@ class _Parser:
             wanted = " or ".join(str(k) for k in sorted(by_arity))
             raise self.error(f"'{name}' takes {wanted} argument{'s' if wanted != '1' else ''}, "
                              f"not {n_args}", tok)
-        if n_args == 1:  # the usual case, without a generator
-            a = operands.pop()
-            args: tuple[int, ...] = (a if a >= 0 else ~a,)
-        else:
-            args = tuple([a if a >= 0 else ~a for a in operands[-n_args:]])
-            del operands[-n_args:]
+        args = tuple(operands[-n_args:])
+        del operands[-n_args:]
         return self.builder.node(OPS[by_arity[n_args]], args)
