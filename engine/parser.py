@@ -158,7 +158,7 @@ class _Parser:
             for name, (node, _tok) in self.assigned.items():
                 if not used[node]:
                     self.warnings.append(f"{_q(name)} is assigned but the output does not use it")
-        # One statement leaves no node unused unless a literal was negated: prune only then.
+        # Only an assignment can leave a node the output does not use: prune only then.
         graph = self.builder.build(output, prune=bool(self.assigned))
         return Parsed(graph, self.source, self.warnings)
 
