@@ -20,11 +20,11 @@ from .passes import (
     reverse,
     tangent,
 )
-from .results import Forward, Reverse, Tangents
+from .results import FieldwiseEq, Forward, Reverse, Tangents
 from .trace import eid, forward_events, nid, reverse_events, table_from_events, tangent_events
 
 
-class Evaluation:
+class Evaluation(FieldwiseEq):
     """A graph evaluated at a point: `graph`, `forward` and `reverse` (the passes' results),
     `tangent` (forward mode, when asked), `warnings` (the parser's).
 
@@ -78,13 +78,6 @@ class Evaluation:
 
     def _fields(self) -> tuple:
         return self.graph, self.forward, self.reverse, self.tangent, self.warnings
-
-    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         g, f, r, t, w = self._fields()

@@ -71,7 +71,24 @@ class _Later:
 _LATER: Any = _Later()
 
 
-class Forward:
+class FieldwiseEq:
+    """Equal when of the same class with equal `_fields()`, and unhashable: as the dataclasses
+    these result types were (slotted classes now, for what they make on first read)."""
+
+    __slots__ = ()
+
+    def _fields(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Forward(FieldwiseEq):
     """A forward pass: `values`, every node's value in topological order; `first_nonfinite`,
     the first node whose value is inf or nan; `events`, the trace (None unless recorded).
 
@@ -110,19 +127,12 @@ class Forward:
     def _fields(self) -> tuple:
         return self.values, self.first_nonfinite, self.events
 
-    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         v, f, e = self._fields()
         return f"Forward(values={v!r}, first_nonfinite={f!r}, events={e!r})"
 
 
-class Reverse:
+class Reverse(FieldwiseEq):
     """A reverse pass: `grads`, d output / d node (meaningful where graph.needs_grad);
     `first_nonfinite`, the first node (in the reverse pass) whose adjoint is inf or nan.
     Recorded with the trace: `edge_local` (d target / d source) and `edge_contribution`
@@ -175,11 +185,15 @@ class Reverse:
         if self._local is not _LATER and self._contrib is not _LATER and self._events is not _LATER:
             self._record = None
 
+    def _by_edge_id(self, k: int) -> list[float | None]:
+        """Item k of the record (5: locals, 6: contributions) spread over the edge ids."""
+        record = self._ordered()
+        return _spread(record[0], record[4], record[k])
+
     @property
     def edge_local(self) -> list[float | None] | None:
         if self._local is _LATER:
-            graph, _, _, _, edge_ids, local, _ = self._ordered()
-            self._local = _spread(graph, edge_ids, local)
+            self._local = self._by_edge_id(5)
             self._release()
         return self._local
 
@@ -190,8 +204,7 @@ class Reverse:
     @property
     def edge_contribution(self) -> list[float | None] | None:
         if self._contrib is _LATER:
-            graph, _, _, _, edge_ids, _, contrib = self._ordered()
-            self._contrib = _spread(graph, edge_ids, contrib)
+            self._contrib = self._by_edge_id(6)
             self._release()
         return self._contrib
 
@@ -213,13 +226,6 @@ class Reverse:
 
     def _fields(self) -> tuple:
         return self.grads, self.first_nonfinite, self.edge_local, self.edge_contribution, self.events
-
-    def __eq__(self, other: object) -> bool:  # as the dataclass it was: field by field
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         g, f, loc, c, e = self._fields()
