@@ -18,8 +18,9 @@ in Python:
 
 Why each is exact: IEEE multiplication is commutative and rounded once, so ((g·l1)·l2) is
 l2·(l1·g), the loop's product, and 1.0 × g is g. The loop's sum starts from 0.0, whose only
-effect is that -0.0 becomes 0.0; (c1 + c2) + 0.0 has the same effect, and so does adding 0.0
-to a spine's products at the end. Only a NaN's payload can differ, where two NaNs meet in a
+effect is that -0.0 becomes 0.0; `(c1 + c2) or 0.0` has the same effect (a zero of either
+sign is false, so it becomes 0.0; nan is true), and so does adding 0.0 to a spine's products
+at the end. Only a NaN's payload can differ, where two NaNs meet in a
 spine (x86 keeps the first operand's), as in numpy's path for wide graphs.
 """
 
@@ -181,8 +182,10 @@ def accumulate(sweep: Sweep, local: np.ndarray, n: int, out: int) -> list[float]
 def _pull(grads: list[float], nodes: list[int], first: list[int], l1: Sequence[float],
           second: list[int | None], l2: Sequence[float]) -> None:
     # A node's later records (third contribution on) have first = the node and l1 = 1.0.
+    # `or 0.0` gives what the edge loop's leading 0.0 + ... gives (a zero is +0.0, all else
+    # as it is, nan included) without a float made for the addition: 5-9 ns a record less.
     for s, c1, a, c2, b in zip(nodes, first, l1, second, l2):
         if c2 is None:
-            grads[s] = a * grads[c1] + 0.0
+            grads[s] = a * grads[c1] or 0.0
         else:
-            grads[s] = a * grads[c1] + b * grads[c2] + 0.0
+            grads[s] = a * grads[c1] + b * grads[c2] or 0.0

@@ -152,6 +152,22 @@ def test_a_node_whose_two_contributions_are_both_minus_zero():
     assert LOOP in steps(sweep)
 
 
+@pytest.mark.parametrize("zero", [-0.0, 0.0])
+def test_a_dag_whose_adjoints_are_all_zero(zero):
+    """A random DAG scaled by a zero at the end: every adjoint is ±0 in the node-by-node loop,
+    +0.0 in the plain loop (its sums start at 0.0). Many zeros: put right in numpy."""
+    graph, point = dag(800, 7, [0.3, -0.7, 1.2])
+    b = GraphBuilder(max_nodes=None)
+    ids = []
+    for i in range(len(graph)):  # the same graph again, then × z
+        op = graph.ops[i]
+        ids.append(b.var(graph.leaf[i]) if op is None else b.op(op, *[ids[s] for s in graph.inputs[i]]))
+    scaled = b.build(b.op("mul", b.op("neg", ids[graph.output]), b.var("z")))
+    grads = reverse(scaled, forward(scaled, {**point, "z": zero})).grads
+    assert sum(g == 0.0 for g in grads) > len(grads) // 2
+    assert LOOP in steps(check(scaled, {**point, "z": zero}))
+
+
 def test_few_variable_edges_stay_in_the_loop_and_many_go_to_numpy():
     graph, point = chain(600)
     assert len(check(graph, point).leaf_nodes) == 5  # x and v0 ... v3
