@@ -17,6 +17,7 @@ steps of AD, as the plan has them formed:
 
 from __future__ import annotations
 
+import dis
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
@@ -110,10 +111,11 @@ class Plan:
 
 
 def _groups(graph: Graph, plan: Plan) -> list[tuple]:
-    """(rule, positions in the edge lists, target nodes, first and second arguments) per
-    (op, argument index), as numpy index arrays (of numpy's own index type, which indexing
-    would otherwise convert to on every pass). A rule whose value is a constant (d(a+b)/da is
-    1.0) comes as (the constant, positions, None, None, None): nothing to read or call."""
+    """(rule, positions in the edge lists, index) per (op, argument index): index holds the
+    target nodes and the op's arguments whose values the rule reads, as numpy index arrays
+    (of numpy's own index type, which indexing would otherwise convert to on every pass), and
+    None for a value it does not read. A rule whose value is a constant (d(a+b)/da is 1.0)
+    comes as (the constant, positions, None): nothing to read or call."""
     n, ops = len(graph.ops), graph.ops
     ids = [id(ops[i]) for i in plan.op_nodes]  # ops are not hashable; one object per op
     distinct = list(dict.fromkeys(ids))
@@ -139,12 +141,24 @@ def _groups(graph: Graph, plan: Plan) -> list[tuple]:
         with np.errstate(all="ignore"):
             value = rule(np, *[probe] * (1 + op.arity))  # type: ignore[union-attr]
         if np.ndim(value) == 0:  # a rule that gives a scalar for arrays reads none of them
-            groups.append((value, pos.astype(np.intp), None, None, None))
+            groups.append((value, pos.astype(np.intp), None))
             continue
         tt = t[pos]
-        groups.append((rule, pos.astype(np.intp), tt.astype(np.intp), arg0[tt].astype(np.intp),
-                       arg1[tt].astype(np.intp) if op.arity == 2 else None))  # type: ignore[union-attr]
+        index = [tt, arg0[tt], arg1[tt]][:1 + op.arity]  # type: ignore[union-attr]
+        # A value the rule does not read is not gathered (mul's d/da reads b alone).
+        groups.append((rule, pos.astype(np.intp), tuple(
+            i.astype(np.intp) if r else None for i, r in zip(index, _reads(rule, len(index))))))
     return groups
+
+
+def _reads(rule: Callable, n: int) -> tuple[bool, ...]:
+    """Which of its n value arguments (out, then the op's) a rule's code reads: all of them
+    unless it is Python code that never loads one (as a lambda that ignores `out`)."""
+    code = getattr(rule, "__code__", None)
+    if code is None or code.co_argcount != n + 1:
+        return (True,) * n
+    loads = {i.argval for i in dis.get_instructions(code) if i.opname.startswith("LOAD_")}
+    return tuple(name in loads or name in code.co_cellvars for name in code.co_varnames[1:n + 1])
 
 
 def _runs(sources: list[int], targets: list[int]) -> tuple[list[int], np.ndarray, np.ndarray] | None:
@@ -193,11 +207,11 @@ def _numpy_locals(plan: Plan, values: list[float]) -> np.ndarray:
     # A sweep's places that hold no local hold 1.0 (see engine.sweep.Sweep).
     out = np.empty(len(plan.sources)) if plan.sweep is None else np.ones(plan.sweep.size)
     with np.errstate(all="ignore"):  # inf and nan are results here, as in the scalar rules
-        for rule, pos, t, a, b in plan.groups:  # type: ignore[union-attr]
-            if t is None:  # a constant (see _groups)
+        for rule, pos, index in plan.groups:  # type: ignore[union-attr]
+            if index is None:  # a constant (see _groups)
                 out[pos] = rule
             else:
-                out[pos] = rule(np, v[t], v[a]) if b is None else rule(np, v[t], v[a], v[b])
+                out[pos] = rule(np, *[None if i is None else v[i] for i in index])
     return out
 
 
