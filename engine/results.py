@@ -1,9 +1,9 @@
 """What the passes return, and how their traces are made when first read.
 
 `Forward`, `Reverse` and `Tangents` hold a pass's numbers. With `trace=True` a pass keeps what
-a viewer needs: each edge's local derivative and contribution (a small graph's reverse pass
-keeps only the graph and forward values, and runs again, recording, when its trace is first
-read: the same calls on the same floats; see `engine.passes`). Per-edge lists and `events`
+a viewer needs: each edge's local derivative and contribution, recorded as the pass forms
+them (a small graph's reverse pass lists its edges from the graph only when the trace is
+first read; see `engine.passes`). Per-edge lists and `events`
 (tuples tagged EVALUATE, SEED, ...: see `engine.trace` for their meaning and JSON form) are
 made from those numbers when first read: the running sums they show are replayed in the
 pass's own order, so they are bit for bit the sums the pass formed.
@@ -21,6 +21,7 @@ from .graph import Graph
 # Trace event tags (the first item of each recorded tuple).
 EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
     "evaluate", "seed", "visit", "local", "contribute", "accumulate", "term", "tangent")
+
 
 class Events(Sequence):
     """A pass's trace: its event tuples, made on first reading and kept."""
