@@ -358,10 +358,10 @@ class _Parser:
 
     def _expected_operand(self, i: int, kinds: list[str], index: Sequence[int]) -> ExpressionError:
         kind, tok = kinds[i], index[i]
-        if kind is END:
+        if kind is END:  # a statement's end: at its separator, which the message does not show
             after = f" after {_q(self.toks.typed[index[i - 1]])}" if i > 0 else ""  # type: ignore[union-attr]
-            return self.error(f"the expression ends too early{after}: a number, a name or '(' "
-                              "should follow", tok)
+            return self.loc.error(f"the expression ends too early{after}: a number, a name or '(' "
+                                  "should follow", self.toks.pos(tok))  # type: ignore[union-attr]
         if kind is ASSIGN:
             return self.error("'=' can only follow a name at the start of a statement", tok)
         return self.error(f"expected a number, a name or '(' but found {_q(self.toks.typed[tok])}", tok)  # type: ignore[union-attr]

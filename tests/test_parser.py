@@ -395,3 +395,10 @@ def test_the_ascii_tokenizer_cuts_as_the_general_one(pieces):
     offsets and errors as the general character-by-character tokenizer."""
     text = "".join(pieces)
     assert _cut(text, fast=True) == _cut(text, fast=False), repr(text)
+
+
+@pytest.mark.parametrize("text", ["x +;", "a = x^\nb = 1\nb", "x +\n"])
+def test_a_statement_that_ends_too_early_shows_no_text(text):
+    """The error sits where the statement ends; the separator there is not what was wrong."""
+    err = error_of(text)
+    assert "ends too early" in err.message and err.text is None, (err.message, err.text)
