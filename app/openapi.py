@@ -8,21 +8,13 @@ import json
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from .method_schemas import (
-    CheckRequest,
-    CompareRequest,
-    NumericRequest,
-    PathsRequest,
-    SnippetRequest,
-    SymbolicRequest,
-)
+from .method_schemas import METHOD_REQUESTS
 from .schemas import GraphRequest, ParseRequest
 from .settings import Settings
 
 #: Request models that routes read by hand (to control JSON parsing), so FastAPI does not
 #: see them; their schemas are added to the components here.
-REQUEST_MODELS = (GraphRequest, ParseRequest, SymbolicRequest, NumericRequest, CompareRequest, PathsRequest,
-                  CheckRequest, SnippetRequest)
+REQUEST_MODELS = (GraphRequest, ParseRequest, *METHOD_REQUESTS)
 
 
 def describe(s: Settings) -> str:

@@ -10,7 +10,6 @@ which keeps a 100,000-node graph small and every pass a flat loop.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .errors import LimitExceeded
@@ -138,9 +137,6 @@ class Graph:
         for edge in self.edges:
             out[edge.source].append(edge.id)
         return out
-
-    def iter_nodes(self) -> Iterator[int]:
-        return iter(range(len(self.ops)))
 
 
 def format_number(v: float) -> str:
@@ -272,8 +268,3 @@ class GraphBuilder:
         aliases = {new_id[i]: v for i, v in self.aliases.items() if keep[i]}
         literals = {new_id[i]: v for i, v in self.literals.items() if keep[i]}
         return Graph(ops, inputs, leaf, names, new_id[output], aliases, literals)
-
-    def dropped_names(self, output: int) -> list[str]:
-        """Names given to nodes the output does not use (worth a warning)."""
-        keep = self._ancestors(output)
-        return [name for i, name in sorted(self.names.items()) if not keep[i]]

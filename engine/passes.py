@@ -44,6 +44,7 @@ from .results import (
     Forward,
     Reverse,
     Tangents,
+    _edge_ids,
     _first_nonfinite,
     _forward_events,
     _spread,
@@ -62,12 +63,6 @@ __all__ = [
 #: Below this many edges the forward and reverse passes loop over the graph directly and keep
 #: no plan: for a graph a person types, building the plan costs as much as the passes.
 SMALL_EDGES = 64
-
-
-def _edge_ids(graph: Graph, targets: Sequence[int], argpos: Sequence[int]) -> list[int]:
-    """The ids of the edges given by target and argument index (the plan's edges)."""
-    first = graph.edge_ids()  # edges are numbered by target, then argument
-    return [first[t] + k for t, k in zip(targets, argpos)]
 
 
 # --- forward ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import numpy as np
 
 from .graph import Graph
 from .ops import SCALAR, SCALAR_ERRORS, numpy_rule
+from .results import _pass_edges
 from .sweep import Sweep
 
 #: From this many edges, local derivatives are computed with numpy (a few microseconds per
@@ -52,7 +53,7 @@ class Plan:
                  "sources", "sweep", "targets")
 
     def __init__(self, graph: Graph) -> None:
-        ops, inputs, leaf, needs = graph.ops, graph.inputs, graph.leaf, graph.needs_grad
+        ops, inputs, leaf = graph.ops, graph.inputs, graph.leaf
         # Node ids above 256 are 32-byte objects: reuse those the graph holds in its input
         # tuples rather than make a second set (a third of the plan's memory otherwise).
         node: Sequence[int] = range(len(ops))
@@ -79,24 +80,13 @@ class Plan:
             self.arg0.append(args[0])
             self.arg1.append(args[1] if len(args) == 2 else -1)
         big = graph.n_edges >= NUMPY_EDGES
-        sources: list[int] = []
-        targets: list[int] = []
-        argpos = bytearray()
-        rules: list[tuple] = []  # (partial rule, target, first and second argument), small graphs
-        for t in range(graph.output, -1, -1):
-            op = ops[t]
-            if op is None or not needs[t]:
-                continue
-            args = inputs[t]
-            for k, s in enumerate(args):
-                if needs[s]:
-                    sources.append(s)
-                    targets.append(node[t])
-                    argpos.append(k)
-                    if not big:
-                        rules.append((op.partials[k], t, args[0], args[1] if len(args) == 2 else -1))
+        sources, targets, argpos = _pass_edges(graph, node)
         self.sources, self.targets, self.argpos = sources, targets, bytes(argpos)
-        self.rules: list[tuple] | None = None if big else rules
+        # (partial rule, target, first and second argument) per edge, for a small graph.
+        rules = None if big else [
+            (ops[t].partials[k], t, inputs[t][0], inputs[t][1] if len(inputs[t]) == 2 else -1)  # type: ignore[union-attr]
+            for t, k in zip(targets, argpos)]
+        self.rules: list[tuple] | None = rules
         self.groups: list[tuple] | None = None
         self.runs: tuple[list[int], np.ndarray, np.ndarray] | None = None
         self.sweep: Sweep | None = None  # a deep graph's accumulation (engine.sweep)

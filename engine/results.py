@@ -177,7 +177,9 @@ class Reverse(FieldwiseEq):
         record = self._record
         if len(record) == 3:  # type: ignore[arg-type]  # a small pass's: its edges listed now
             graph, local, contrib = record  # type: ignore[misc]
-            record = self._record = (graph, *_pass_edges(graph), local, contrib)
+            sources, targets, argpos = _pass_edges(graph)
+            record = self._record = (graph, sources, targets, argpos,
+                                     _edge_ids(graph, targets, argpos), local, contrib)
         return record  # type: ignore[return-value]
 
     def _release(self) -> None:
@@ -265,25 +267,31 @@ def _spread(graph: Graph, edge_ids: list[int], xs: list[float]) -> list[float | 
     return out
 
 
-def _pass_edges(graph: Graph) -> tuple[list[int], list[int], list[int], list[int]]:
+def _pass_edges(graph: Graph, node: Sequence[int] | None = None) -> tuple[list[int], list[int], bytearray]:
     """The edges the reverse pass reads, in its order (targets latest first, arguments in
-    order; only sources that need a gradient): sources, targets, argument indices, edge ids."""
+    order; only sources that need a gradient): sources, targets, argument indices. `node`
+    gives the int objects to use for targets (a plan shares the graph's own)."""
     ops, inputs, needs = graph.ops, graph.inputs, graph.needs_grad
-    first = graph.edge_ids()
+    if node is None:
+        node = range(len(ops))
     sources: list[int] = []
     targets: list[int] = []
-    argpos: list[int] = []
-    edge_ids: list[int] = []
+    argpos = bytearray()
     for t in range(graph.output, -1, -1):
         if ops[t] is None or not needs[t]:
             continue
         for k, s in enumerate(inputs[t]):
             if needs[s]:
                 sources.append(s)
-                targets.append(t)
+                targets.append(node[t])
                 argpos.append(k)
-                edge_ids.append(first[t] + k)
-    return sources, targets, argpos, edge_ids
+    return sources, targets, argpos
+
+
+def _edge_ids(graph: Graph, targets: Sequence[int], argpos: Sequence[int]) -> list[int]:
+    """The ids of the edges given by target and argument index (the pass's edges)."""
+    first = graph.edge_ids()  # edges are numbered by target, then argument
+    return [first[t] + k for t, k in zip(targets, argpos)]
 
 
 def _forward_events(values: list[float]) -> Events:
