@@ -39,8 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 
 from engine import GraphBuilder, evaluate, forward, reverse
+from engine.fast.plan import plan_of
 from engine.parser import parse
-from engine.passes import prepare
 from engine.trace import forward_events, reverse_events
 
 try:  # optional baselines: never required
@@ -252,7 +252,7 @@ def build_engine(program: Program):
         else:
             ids.append(b.op(kind, *[ids[s] for s in rec[1:]]))
     graph = b.build(ids[-1])
-    prepare(graph)
+    plan_of(graph)
     return graph
 
 

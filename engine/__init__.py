@@ -10,7 +10,7 @@ from .errors import ExpressionError, LimitExceeded
 from .evaluation import Evaluation, evaluate, grad
 from .graph import Edge, Graph, GraphBuilder
 from .limits import DEFAULT_LIMITS, UNLIMITED, Limits
-from .ops import CONSTANTS, FUNCTIONS, OPS, Op
+from .ops import CONSTANTS, FUNCTIONS, OPS, Op, define
 from .parser import Parsed, compile, parse
 from .passes import forward, gradient, reverse, tangent
 from .results import Forward, Reverse, Tangents
@@ -18,6 +18,6 @@ from .results import Forward, Reverse, Tangents
 __all__ = [
     "CONSTANTS", "DEFAULT_LIMITS", "FUNCTIONS", "OPS", "UNLIMITED", "Edge", "Evaluation",
     "ExpressionError", "Forward", "Graph", "GraphBuilder", "LimitExceeded", "Limits", "Op",
-    "Parsed", "Reverse", "Tangents", "compile", "evaluate", "forward", "grad", "gradient",
+    "Parsed", "Reverse", "Tangents", "compile", "define", "evaluate", "forward", "grad", "gradient",
     "parse", "reverse", "tangent",
 ]

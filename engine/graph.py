@@ -29,12 +29,11 @@ class Edge:
 
 
 class Graph:
-    """A finished graph. Read-only by convention (the passes keep a plan of a big graph after
-    their first run); build one with `GraphBuilder` or `compile`."""
+    """A finished graph, read-only by convention; build one with `GraphBuilder` or `compile`."""
 
     __slots__ = (
+        "__weakref__",  # engine.fast keeps its plan of a graph while the graph lives
         "_edges",
-        "_plan",
         "aliases",
         "inputs",
         "leaf",
@@ -77,7 +76,6 @@ class Graph:
         self.needs_grad = needs
         self.n_edges = n_edges
         self._edges: list[Edge] | None = None
-        self._plan = None  # engine.plan.Plan: the passes' flat lists, made on first use (big graphs)
 
     def __len__(self) -> int:
         return len(self.ops)

@@ -1,123 +1,67 @@
-"""The op table: every primitive, once. The single source of truth for the parser, both
-modes of AD, labels, SymPy conversion, PyTorch snippets and the generated tests.
+"""The op table: every primitive, once. The single source of truth for the parser, both modes of
+AD, labels, SymPy conversion, PyTorch snippets and the generated tests; defining an op registers
+it, and adding one is adding one row here (and its name to the README's list of functions).
 
-A rule is written against an array namespace `xp`, so one formula serves two back ends:
-`SCALAR` (Python floats and `math`, fast for the scalar graphs a person types) and `numpy`
-(arrays, and the fallback when a scalar rule meets a domain edge such as log 0 or 1/0,
-where numpy gives inf/nan instead of raising). Partial-derivative rules receive the op's
-output first, so d exp(a)/da is simply `out`:
+Rules are written against an array namespace `xp` (`engine.xp`: SCALAR on floats, NUMPY on
+arrays), so one formula serves both. An elementwise op declares `partials`: `partials[k](xp, out,
+*args)` is d out / d args[k], given the op's output first so that d exp(a)/da is simply `out`;
+a partial that is a constant is declared as the number itself:
 
-    define(Op("exp", 1, forward=lambda xp, a: xp.exp(a),
-              partials=(lambda xp, out, a: out,), ...))
+    Op("exp", arity=1, forward=lambda xp, a: xp.exp(a), partials=(lambda xp, out, a: out,), ...)
+    Op("sub", arity=2, forward=lambda xp, a, b: a - b, partials=(1.0, -1.0), ...)
 
-Reverse mode sends grad[out] * partial_k to input k; forward mode sums partial_k * tangent[k]
-into the output: both read the same `partials`, so no formula is written twice.
+Reverse mode sends grad[out] × partial_k to input k; forward mode sums partial_k × tangent[k]
+into the output: both read the same partials. An op that is not elementwise (a matrix product,
+a sum) declares instead, per argument, a vector-Jacobian product `vjp[k](xp, g, out, *args)` and
+a Jacobian-vector product `jvp[k](xp, t, out, *args)`, the two faces of one linear map.
 """
 
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import numpy as np
-
-# --- the scalar namespace -------------------------------------------------------------
-# Names follow numpy so that a rule reads the same for both back ends. A function that
-# cannot give the IEEE answer raises instead (ValueError etc.), which sends the caller to
-# the numpy fallback; Python's own float operators already raise on 1/0.
-
-
-def _sign(a: float) -> float:
-    if a > 0:
-        return 1.0
-    if a < 0:
-        return -1.0
-    if a == 0:
-        return 0.0
-    raise ValueError("nan")
-
-
-def _maximum(a: float, b: float) -> float:
-    if a > b:
-        return a
-    if b > a or a == b:
-        return b
-    raise ValueError("nan")  # numpy propagates nan; Python's max does not
-
-
-def _minimum(a: float, b: float) -> float:
-    if a < b:
-        return a
-    if b < a or a == b:
-        return b
-    raise ValueError("nan")
-
-
-def _where(cond: bool, a: float, b: float) -> float:
-    return a if cond else b
-
-
-#: A math-backed stand-in for numpy on Python floats. A module object rather than a class:
-#: `xp.sin` in a rule is then a module attribute, which the interpreter looks up through a
-#: specialized fast path (a class's staticmethod is not), ~10 ns less a lookup.
-SCALAR = types.ModuleType("engine.ops.SCALAR", "math-backed stand-in for numpy on Python floats")
-vars(SCALAR).update(
-    sin=math.sin, cos=math.cos, tan=math.tan, arcsin=math.asin, arccos=math.acos,
-    arctan=math.atan, sinh=math.sinh, cosh=math.cosh, tanh=math.tanh, exp=math.exp,
-    log=math.log, log2=math.log2, log10=math.log10, log1p=math.log1p, sqrt=math.sqrt,
-    abs=math.fabs,
-    power=math.pow,  # never `**`: (-8.0) ** (1/3) is a complex number
-    sign=_sign, maximum=_maximum, minimum=_minimum, where=_where)
-
-
-#: What a scalar rule may raise at a domain edge; the caller then retries with numpy.
-SCALAR_ERRORS = (ArithmeticError, ValueError)
-
-
-def call_rule(rule: Callable, *args: float) -> float:
-    """Run a rule on floats; at a domain edge, rerun it in numpy for IEEE inf/nan."""
-    try:
-        return float(rule(SCALAR, *args))
-    except SCALAR_ERRORS:
-        return numpy_rule(rule, *args)
-
-
-def numpy_rule(rule: Callable, *args: float) -> float:
-    with np.errstate(all="ignore"):
-        return float(rule(np, *(np.float64(a) for a in args)))
-
-
-# --- the table ------------------------------------------------------------------------
 
 Interval = tuple[float, float]
 
 
-@dataclass(frozen=True)
+def _constant(c: float) -> Callable:
+    return lambda xp, out, *args: c
+
+
+@dataclass(frozen=True, kw_only=True)
 class Op:
-    """One primitive. `partials[k](xp, out, *args)` is d out / d args[k]."""
+    """One primitive (see the module's docstring for its rules)."""
 
     name: str
     arity: int
-    forward: Callable
-    partials: tuple[Callable, ...]
-    label: str  # shown in the graph
+    forward: Callable  # (xp, *args) -> out
+    partials: tuple[Callable | float, ...] = ()  # elementwise: d out / d args[k]
+    vjp: tuple[Callable, ...] = ()  # otherwise: (xp, g, out, *args) -> g's pull-back to args[k]
+    jvp: tuple[Callable, ...] = ()  # and (xp, t, out, *args) -> out's tangent from args[k]'s t
+    label: str  # drawn in the graph
     latex: str
     sympy: Callable  # (sympy module, *args) -> SymPy expression
+    torch: str  # PyTorch spelling: a format string over the argument texts
     description: str
     # Test domain: for each argument, intervals to sample from (away from kinks and poles).
-    domain: tuple[tuple[Interval, ...], ...] = ()
+    domain: tuple[tuple[Interval, ...], ...]
     symbol: str | None = None  # infix or prefix symbol in text; None means call syntax
     precedence: int = 100  # for printing infix ops back to text
-    torch: str = ""  # PyTorch spelling, a format string over the argument texts
     spelling: str = ""  # the name typed to call it, when called as a function
     subgradient: str = ""  # the choice made where the derivative does not exist
-    extra: dict = field(default_factory=dict)
+    constants: tuple[float | None, ...] = field(init=False)  # the partials that are numbers
 
     def __post_init__(self) -> None:
-        if len(self.partials) != self.arity:
-            raise ValueError(f"op {self.name}: {self.arity} arguments, {len(self.partials)} partials")
+        if self.partials:
+            if len(self.partials) != self.arity or self.vjp or self.jvp:
+                raise ValueError(f"op {self.name}: one partial per argument, and no vjp or jvp")
+        elif not (len(self.vjp) == len(self.jvp) == self.arity):
+            raise ValueError(f"op {self.name}: give partials, or a vjp and a jvp per argument")
+        consts = tuple(float(p) if isinstance(p, (int, float)) else None for p in self.partials)
+        object.__setattr__(self, "constants", consts)
+        object.__setattr__(self, "partials", tuple(
+            _constant(c) if c is not None else p for c, p in zip(consts, self.partials)))
 
 
 OPS: dict[str, Op] = {}
@@ -142,116 +86,133 @@ OPEN_UNIT = ((-0.999, 0.999),)
 WIDE = ((-30.0, 30.0),)  # where tanh and σ saturate, so precision there is tested too
 
 # Arithmetic. Precedences: + - 10, * / 20, unary - 30, ^ 40 (the parser uses the same).
-define(Op("add", 2, lambda xp, a, b: a + b,
-          (lambda xp, out, a, b: 1.0, lambda xp, out, a, b: 1.0),
-          "+", "+", lambda sp, a, b: a + b, "sum a + b", (ANY, ANY), "+", 10, "{0} + {1}"))
-define(Op("sub", 2, lambda xp, a, b: a - b,
-          (lambda xp, out, a, b: 1.0, lambda xp, out, a, b: -1.0),
-          "−", "-", lambda sp, a, b: a - b, "difference a − b", (ANY, ANY), "-", 10, "{0} - {1}"))
-define(Op("mul", 2, lambda xp, a, b: a * b,
-          (lambda xp, out, a, b: b, lambda xp, out, a, b: a),
-          "×", r"\times", lambda sp, a, b: a * b, "product a × b", (ANY, ANY), "*", 20,
-          "{0} * {1}"))
-define(Op("div", 2, lambda xp, a, b: a / b,
-          (lambda xp, out, a, b: 1.0 / b, lambda xp, out, a, b: -out / b),
-          "÷", r"\div", lambda sp, a, b: a / b, "quotient a ÷ b", (ANY, NONZERO), "/", 20,
-          "{0} / {1}"))
-define(Op("neg", 1, lambda xp, a: -a, (lambda xp, out, a: -1.0,),
-          "−", "-", lambda sp, a: -a, "negation −a", (ANY,), "-", 30, "-{0}"))
+define(Op(name="add", arity=2, forward=lambda xp, a, b: a + b, partials=(1.0, 1.0),
+          label="+", latex="+", sympy=lambda sp, a, b: a + b, torch="{0} + {1}",
+          description="sum a + b", domain=(ANY, ANY), symbol="+", precedence=10))
+define(Op(name="sub", arity=2, forward=lambda xp, a, b: a - b, partials=(1.0, -1.0),
+          label="−", latex="-", sympy=lambda sp, a, b: a - b, torch="{0} - {1}",
+          description="difference a − b", domain=(ANY, ANY), symbol="-", precedence=10))
+define(Op(name="mul", arity=2, forward=lambda xp, a, b: a * b,
+          partials=(lambda xp, out, a, b: b, lambda xp, out, a, b: a),
+          label="×", latex=r"\times", sympy=lambda sp, a, b: a * b, torch="{0} * {1}",
+          description="product a × b", domain=(ANY, ANY), symbol="*", precedence=20))
+define(Op(name="div", arity=2, forward=lambda xp, a, b: a / b,
+          partials=(lambda xp, out, a, b: 1.0 / b, lambda xp, out, a, b: -out / b),
+          label="÷", latex=r"\div", sympy=lambda sp, a, b: a / b, torch="{0} / {1}",
+          description="quotient a ÷ b", domain=(ANY, NONZERO), symbol="/", precedence=20))
+define(Op(name="neg", arity=1, forward=lambda xp, a: -a, partials=(-1.0,),
+          label="−", latex="-", sympy=lambda sp, a: -a, torch="-{0}",
+          description="negation −a", domain=(ANY,), symbol="-", precedence=30))
 # PyTorch's pow: no gradient into the base where the exponent is 0, none into the
 # exponent where the base is 0 and the exponent >= 0 (instead of 0 * log 0 = nan).
-define(Op("pow", 2, lambda xp, a, b: xp.power(a, b),
-          (lambda xp, out, a, b: xp.where(b == 0, 0.0, b * xp.power(a, b - 1.0)),
-           lambda xp, out, a, b: xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a))),
-          "^", "^", lambda sp, a, b: a**b, "power a^b (also pow(a, b))", (POSITIVE, ((-3.0, 3.0),)),
-          "^", 40, "{0} ** {1}", "pow",
-          "d/da is 0 where b = 0; d/db is 0 where a = 0 and b >= 0 (as PyTorch)"))
+define(Op(name="pow", arity=2, forward=lambda xp, a, b: xp.power(a, b),
+          partials=(lambda xp, out, a, b: xp.where(b == 0, 0.0, b * xp.power(a, b - 1.0)),
+                    lambda xp, out, a, b: xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a))),
+          label="^", latex="^", sympy=lambda sp, a, b: a**b, torch="{0} ** {1}",
+          description="power a^b (also pow(a, b))", domain=(POSITIVE, ((-3.0, 3.0),)),
+          symbol="^", precedence=40, spelling="pow",
+          subgradient="d/da is 0 where b = 0; d/db is 0 where a = 0 and b >= 0 (as PyTorch)"))
 
 # Elementary functions.
-define(Op("sin", 1, lambda xp, a: xp.sin(a), (lambda xp, out, a: xp.cos(a),),
-          "sin", r"\sin", lambda sp, a: sp.sin(a), "sine", (ANY,), torch="torch.sin({0})",
-          spelling="sin"))
-define(Op("cos", 1, lambda xp, a: xp.cos(a), (lambda xp, out, a: -xp.sin(a),),
-          "cos", r"\cos", lambda sp, a: sp.cos(a), "cosine", (ANY,), torch="torch.cos({0})",
-          spelling="cos"))
-define(Op("tan", 1, lambda xp, a: xp.tan(a), (lambda xp, out, a: 1.0 + out * out,),
-          "tan", r"\tan", lambda sp, a: sp.tan(a), "tangent", (((-1.4, 1.4),),),
-          torch="torch.tan({0})", spelling="tan"))
+define(Op(name="sin", arity=1, forward=lambda xp, a: xp.sin(a),
+          partials=(lambda xp, out, a: xp.cos(a),), label="sin", latex=r"\sin",
+          sympy=lambda sp, a: sp.sin(a), torch="torch.sin({0})", description="sine",
+          domain=(ANY,), spelling="sin"))
+define(Op(name="cos", arity=1, forward=lambda xp, a: xp.cos(a),
+          partials=(lambda xp, out, a: -xp.sin(a),), label="cos", latex=r"\cos",
+          sympy=lambda sp, a: sp.cos(a), torch="torch.cos({0})", description="cosine",
+          domain=(ANY,), spelling="cos"))
+define(Op(name="tan", arity=1, forward=lambda xp, a: xp.tan(a),
+          partials=(lambda xp, out, a: 1.0 + out * out,), label="tan", latex=r"\tan",
+          sympy=lambda sp, a: sp.tan(a), torch="torch.tan({0})", description="tangent",
+          domain=(((-1.4, 1.4),),), spelling="tan"))
 # 1 - a² is written (1 - a)(1 + a): near |a| = 1 the product keeps the digits a * a loses.
-define(Op("asin", 1, lambda xp, a: xp.arcsin(a),
-          (lambda xp, out, a: 1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),),
-          "asin", r"\arcsin", lambda sp, a: sp.asin(a), "inverse sine", (OPEN_UNIT,),
-          torch="torch.asin({0})", spelling="asin"))
-define(Op("acos", 1, lambda xp, a: xp.arccos(a),
-          (lambda xp, out, a: -1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),),
-          "acos", r"\arccos", lambda sp, a: sp.acos(a), "inverse cosine", (OPEN_UNIT,),
-          torch="torch.acos({0})", spelling="acos"))
-define(Op("atan", 1, lambda xp, a: xp.arctan(a), (lambda xp, out, a: 1.0 / (1.0 + a * a),),
-          "atan", r"\arctan", lambda sp, a: sp.atan(a), "inverse tangent", (WIDE,),
-          torch="torch.atan({0})", spelling="atan"))
-define(Op("sinh", 1, lambda xp, a: xp.sinh(a), (lambda xp, out, a: xp.cosh(a),),
-          "sinh", r"\sinh", lambda sp, a: sp.sinh(a), "hyperbolic sine", (ANY,),
-          torch="torch.sinh({0})", spelling="sinh"))
-define(Op("cosh", 1, lambda xp, a: xp.cosh(a), (lambda xp, out, a: xp.sinh(a),),
-          "cosh", r"\cosh", lambda sp, a: sp.cosh(a), "hyperbolic cosine", (ANY,),
-          torch="torch.cosh({0})", spelling="cosh"))
+define(Op(name="asin", arity=1, forward=lambda xp, a: xp.arcsin(a),
+          partials=(lambda xp, out, a: 1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), label="asin",
+          latex=r"\arcsin", sympy=lambda sp, a: sp.asin(a), torch="torch.asin({0})",
+          description="inverse sine", domain=(OPEN_UNIT,), spelling="asin"))
+define(Op(name="acos", arity=1, forward=lambda xp, a: xp.arccos(a),
+          partials=(lambda xp, out, a: -1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), label="acos",
+          latex=r"\arccos", sympy=lambda sp, a: sp.acos(a), torch="torch.acos({0})",
+          description="inverse cosine", domain=(OPEN_UNIT,), spelling="acos"))
+define(Op(name="atan", arity=1, forward=lambda xp, a: xp.arctan(a),
+          partials=(lambda xp, out, a: 1.0 / (1.0 + a * a),), label="atan", latex=r"\arctan",
+          sympy=lambda sp, a: sp.atan(a), torch="torch.atan({0})",
+          description="inverse tangent", domain=(WIDE,), spelling="atan"))
+define(Op(name="sinh", arity=1, forward=lambda xp, a: xp.sinh(a),
+          partials=(lambda xp, out, a: xp.cosh(a),), label="sinh", latex=r"\sinh",
+          sympy=lambda sp, a: sp.sinh(a), torch="torch.sinh({0})",
+          description="hyperbolic sine", domain=(ANY,), spelling="sinh"))
+define(Op(name="cosh", arity=1, forward=lambda xp, a: xp.cosh(a),
+          partials=(lambda xp, out, a: xp.sinh(a),), label="cosh", latex=r"\cosh",
+          sympy=lambda sp, a: sp.cosh(a), torch="torch.cosh({0})",
+          description="hyperbolic cosine", domain=(ANY,), spelling="cosh"))
 # The textbook 1 - out² loses every digit once tanh(a) rounds to 1 (a > 19); 1/cosh² keeps them.
-define(Op("tanh", 1, lambda xp, a: xp.tanh(a), (lambda xp, out, a: 1.0 / (xp.cosh(a) * xp.cosh(a)),),
-          "tanh", r"\tanh", lambda sp, a: sp.tanh(a), "hyperbolic tangent", (WIDE,),
-          torch="torch.tanh({0})", spelling="tanh"))
-define(Op("exp", 1, lambda xp, a: xp.exp(a), (lambda xp, out, a: out,),
-          "exp", r"\exp", lambda sp, a: sp.exp(a), "exponential e^a", (ANY,),
-          torch="torch.exp({0})", spelling="exp"))
-define(Op("ln", 1, lambda xp, a: xp.log(a), (lambda xp, out, a: 1.0 / a,),
-          "ln", r"\ln", lambda sp, a: sp.log(a), "natural logarithm (also log(a))", (POSITIVE,),
-          torch="torch.log({0})", spelling="ln"))
-define(Op("logb", 2, lambda xp, a, b: xp.log(a) / xp.log(b),
-          (lambda xp, out, a, b: 1.0 / (a * xp.log(b)),
-           lambda xp, out, a, b: -out / (b * xp.log(b))),
-          "log", r"\log", lambda sp, a, b: sp.log(a) / sp.log(b), "logarithm of a to base b: log(a, b)",
-          (POSITIVE, ((1.5, 5.0),)), torch="torch.log({0}) / torch.log({1})", spelling="log"))
-define(Op("log2", 1, lambda xp, a: xp.log2(a), (lambda xp, out, a: 1.0 / (a * math.log(2.0)),),
-          "log₂", r"\log_2", lambda sp, a: sp.log(a, 2), "logarithm to base 2", (POSITIVE,),
-          torch="torch.log2({0})", spelling="log2"))
-define(Op("log10", 1, lambda xp, a: xp.log10(a),
-          (lambda xp, out, a: 1.0 / (a * math.log(10.0)),),
-          "log₁₀", r"\log_{10}", lambda sp, a: sp.log(a, 10), "logarithm to base 10", (POSITIVE,),
-          torch="torch.log10({0})", spelling="log10"))
-define(Op("sqrt", 1, lambda xp, a: xp.sqrt(a), (lambda xp, out, a: 0.5 / out,),
-          "√", r"\sqrt{}", lambda sp, a: sp.sqrt(a), "square root", (POSITIVE,),
-          torch="torch.sqrt({0})", spelling="sqrt"))
-define(Op("abs", 1, lambda xp, a: xp.abs(a), (lambda xp, out, a: xp.sign(a),),
-          "abs", r"\lvert\cdot\rvert", lambda sp, a: sp.Abs(a), "absolute value |a|", (NONZERO,),
-          torch="torch.abs({0})", spelling="abs", subgradient="0 at a = 0 (as PyTorch)"))
+define(Op(name="tanh", arity=1, forward=lambda xp, a: xp.tanh(a),
+          partials=(lambda xp, out, a: 1.0 / (xp.cosh(a) * xp.cosh(a)),), label="tanh",
+          latex=r"\tanh", sympy=lambda sp, a: sp.tanh(a), torch="torch.tanh({0})",
+          description="hyperbolic tangent", domain=(WIDE,), spelling="tanh"))
+define(Op(name="exp", arity=1, forward=lambda xp, a: xp.exp(a),
+          partials=(lambda xp, out, a: out,), label="exp", latex=r"\exp",
+          sympy=lambda sp, a: sp.exp(a), torch="torch.exp({0})",
+          description="exponential e^a", domain=(ANY,), spelling="exp"))
+define(Op(name="ln", arity=1, forward=lambda xp, a: xp.log(a),
+          partials=(lambda xp, out, a: 1.0 / a,), label="ln", latex=r"\ln",
+          sympy=lambda sp, a: sp.log(a), torch="torch.log({0})",
+          description="natural logarithm (also log(a))", domain=(POSITIVE,), spelling="ln"))
+define(Op(name="logb", arity=2, forward=lambda xp, a, b: xp.log(a) / xp.log(b),
+          partials=(lambda xp, out, a, b: 1.0 / (a * xp.log(b)),
+                    lambda xp, out, a, b: -out / (b * xp.log(b))),
+          label="log", latex=r"\log", sympy=lambda sp, a, b: sp.log(a) / sp.log(b),
+          torch="torch.log({0}) / torch.log({1})",
+          description="logarithm of a to base b: log(a, b)", domain=(POSITIVE, ((1.5, 5.0),)),
+          spelling="log"))
+define(Op(name="log2", arity=1, forward=lambda xp, a: xp.log2(a),
+          partials=(lambda xp, out, a: 1.0 / (a * math.log(2.0)),), label="log₂",
+          latex=r"\log_2", sympy=lambda sp, a: sp.log(a, 2), torch="torch.log2({0})",
+          description="logarithm to base 2", domain=(POSITIVE,), spelling="log2"))
+define(Op(name="log10", arity=1, forward=lambda xp, a: xp.log10(a),
+          partials=(lambda xp, out, a: 1.0 / (a * math.log(10.0)),), label="log₁₀",
+          latex=r"\log_{10}", sympy=lambda sp, a: sp.log(a, 10), torch="torch.log10({0})",
+          description="logarithm to base 10", domain=(POSITIVE,), spelling="log10"))
+define(Op(name="sqrt", arity=1, forward=lambda xp, a: xp.sqrt(a),
+          partials=(lambda xp, out, a: 0.5 / out,), label="√", latex=r"\sqrt{}",
+          sympy=lambda sp, a: sp.sqrt(a), torch="torch.sqrt({0})",
+          description="square root", domain=(POSITIVE,), spelling="sqrt"))
+define(Op(name="abs", arity=1, forward=lambda xp, a: xp.abs(a),
+          partials=(lambda xp, out, a: xp.sign(a),), label="abs", latex=r"\lvert\cdot\rvert",
+          sympy=lambda sp, a: sp.Abs(a), torch="torch.abs({0})",
+          description="absolute value |a|", domain=(NONZERO,), spelling="abs",
+          subgradient="0 at a = 0 (as PyTorch)"))
 # σ' = σ(a)·σ(−a) = out / (1 + e^a): the textbook out(1 − out) cancels to 0 once σ rounds to 1.
-define(Op("sigmoid", 1, lambda xp, a: 1.0 / (1.0 + xp.exp(-a)),
-          (lambda xp, out, a: out / (1.0 + xp.exp(a)),),
-          "σ", r"\sigma", lambda sp, a: 1 / (1 + sp.exp(-a)), "logistic sigmoid 1 / (1 + e^−a)",
-          (WIDE,), torch="torch.sigmoid({0})", spelling="sigmoid"))
-define(Op("relu", 1, lambda xp, a: xp.maximum(a, 0.0),
-          (lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),),
-          "relu", r"\operatorname{relu}", lambda sp, a: sp.Max(0, a), "rectifier max(a, 0)",
-          (NONZERO,), torch="torch.relu({0})", spelling="relu",
+define(Op(name="sigmoid", arity=1, forward=lambda xp, a: 1.0 / (1.0 + xp.exp(-a)),
+          partials=(lambda xp, out, a: out / (1.0 + xp.exp(a)),), label="σ", latex=r"\sigma",
+          sympy=lambda sp, a: 1 / (1 + sp.exp(-a)), torch="torch.sigmoid({0})",
+          description="logistic sigmoid 1 / (1 + e^−a)", domain=(WIDE,), spelling="sigmoid"))
+define(Op(name="relu", arity=1, forward=lambda xp, a: xp.maximum(a, 0.0),
+          partials=(lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),), label="relu",
+          latex=r"\operatorname{relu}", sympy=lambda sp, a: sp.Max(0, a), torch="torch.relu({0})",
+          description="rectifier max(a, 0)", domain=(NONZERO,), spelling="relu",
           subgradient="0 at a = 0 (as PyTorch)"))
 # log(1 + e^a) written so that large a neither overflows nor loses precision.
-define(Op("softplus", 1,
-          lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
-          (lambda xp, out, a: 1.0 / (1.0 + xp.exp(-a)),),
-          "softplus", r"\operatorname{softplus}", lambda sp, a: sp.log(1 + sp.exp(a)),
-          "softplus ln(1 + e^a)", (WIDE,), torch="torch.nn.functional.softplus({0})",
-          spelling="softplus"))
-define(Op("max", 2, lambda xp, a, b: xp.maximum(a, b),
-          (lambda xp, out, a, b: xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)),
-           lambda xp, out, a, b: xp.where(b > a, 1.0, xp.where(a == b, 0.5, 0.0))),
-          "max", r"\max", lambda sp, a, b: sp.Max(a, b), "larger of a and b", (ANY, ANY),
-          torch="torch.maximum({0}, {1})", spelling="max",
-          subgradient="at a tie each argument gets half (as PyTorch's maximum)"))
-define(Op("min", 2, lambda xp, a, b: xp.minimum(a, b),
-          (lambda xp, out, a, b: xp.where(a < b, 1.0, xp.where(a == b, 0.5, 0.0)),
-           lambda xp, out, a, b: xp.where(b < a, 1.0, xp.where(a == b, 0.5, 0.0))),
-          "min", r"\min", lambda sp, a, b: sp.Min(a, b), "smaller of a and b", (ANY, ANY),
-          torch="torch.minimum({0}, {1})", spelling="min",
-          subgradient="at a tie each argument gets half (as PyTorch's minimum)"))
+define(Op(name="softplus", arity=1,
+          forward=lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
+          partials=(lambda xp, out, a: 1.0 / (1.0 + xp.exp(-a)),), label="softplus",
+          latex=r"\operatorname{softplus}", sympy=lambda sp, a: sp.log(1 + sp.exp(a)),
+          torch="torch.nn.functional.softplus({0})", description="softplus ln(1 + e^a)",
+          domain=(WIDE,), spelling="softplus"))
+define(Op(name="max", arity=2, forward=lambda xp, a, b: xp.maximum(a, b),
+          partials=(lambda xp, out, a, b: xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)),
+                    lambda xp, out, a, b: xp.where(b > a, 1.0, xp.where(a == b, 0.5, 0.0))),
+          label="max", latex=r"\max", sympy=lambda sp, a, b: sp.Max(a, b),
+          torch="torch.maximum({0}, {1})", description="larger of a and b", domain=(ANY, ANY),
+          spelling="max", subgradient="at a tie each argument gets half (as PyTorch's maximum)"))
+define(Op(name="min", arity=2, forward=lambda xp, a, b: xp.minimum(a, b),
+          partials=(lambda xp, out, a, b: xp.where(a < b, 1.0, xp.where(a == b, 0.5, 0.0)),
+                    lambda xp, out, a, b: xp.where(b < a, 1.0, xp.where(a == b, 0.5, 0.0))),
+          label="min", latex=r"\min", sympy=lambda sp, a, b: sp.Min(a, b),
+          torch="torch.minimum({0}, {1})", description="smaller of a and b", domain=(ANY, ANY),
+          spelling="min", subgradient="at a tie each argument gets half (as PyTorch's minimum)"))
 
 # `log(a)` is the natural logarithm, as in numpy and PyTorch.
 FUNCTIONS.setdefault("log", {})[1] = "ln"

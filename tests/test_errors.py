@@ -86,7 +86,8 @@ def test_describe_char():
 # --- the worked examples in the engine's docstrings ------------------------------------------
 
 CORE = ["engine", "engine.errors", "engine.lexer", "engine.parser", "engine.graph", "engine.ops",
-        "engine.passes", "engine.plan", "engine.results", "engine.trace", "engine.evaluation",
+        "engine.passes", "engine.fast", "engine.fast.plan", "engine.xp", "engine.results",
+        "engine.trace", "engine.evaluation",
         "engine.printer", "engine.symbolic", "engine.cli", "engine.limits"]
 
 

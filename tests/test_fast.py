@@ -1,6 +1,7 @@
-"""The reverse pass on deep graphs (engine.sweep: nodes one at a time, spines as cumulative
-products, variables' edges summed by numpy) against the plain loop written out here, bit for
-bit: the same adjoints to the last bit and the sign of zero, with -0.0, inf and nan about."""
+"""engine.fast's contract: the same bits as the plain reverse pass of engine.passes, to the last
+bit and the sign of zero, with -0.0, inf and nan about; on deep graphs (engine.fast.sweep: nodes
+one at a time, spines as cumulative products, variables' edges summed by numpy), wide ones
+(runs of independent edges) and random graphs of every op in the table."""
 
 from __future__ import annotations
 
@@ -10,26 +11,12 @@ import struct
 
 import pytest
 
-from engine import GraphBuilder, forward, reverse, tangent
-from engine.plan import prepare
-from engine.sweep import LEAF_MIN, LOOP, SPINE, SPINE_MIN
+from engine import OPS, GraphBuilder, forward, passes, reverse
+from engine.fast import gradients
+from engine.fast.plan import plan_of
+from engine.fast.sweep import LEAF_MIN, LOOP, SPINE, SPINE_MIN
 
 SPECIAL = [-0.0, 0.0, math.inf, -math.inf, math.nan, 1e-300, 1e300, -1.0]
-
-
-def plain_reverse(graph, local):
-    """grad[s] += local × grad[t] over every edge whose source needs a gradient, targets latest
-    first, arguments in order: the pass as its docstring states it."""
-    grads = [0.0] * len(graph)
-    grads[graph.output] = 1.0
-    first = graph.edge_ids()
-    for t in range(graph.output, -1, -1):
-        if graph.ops[t] is None or not graph.needs_grad[t]:
-            continue
-        for k, s in enumerate(graph.inputs[t]):
-            if graph.needs_grad[s]:
-                grads[s] += local[first[t] + k] * grads[t]
-    return grads
 
 
 def bits(x: float) -> bytes:
@@ -38,20 +25,18 @@ def bits(x: float) -> bytes:
 
 
 def check(graph, point):
+    """fast.gradients and the untraced reverse() (through fast/ from FAST_EDGES) against the plain
+    pass (traced, so never through fast/), bit for bit; returns the plan's sweep."""
     fwd = forward(graph, point)
-    traced = reverse(graph, fwd, trace=True)  # its edge_local: the locals the pass used
-    expected = plain_reverse(graph, traced.edge_local)
-    for rev in (reverse(graph, fwd), traced):
-        bad = [i for i, (a, b) in enumerate(zip(rev.grads, expected)) if bits(a) != bits(b)]
+    expected = reverse(graph, fwd, trace=True)
+    untraced = reverse(graph, fwd)
+    for grads in (gradients(graph, fwd.values), untraced.grads):
+        bad = [i for i, (a, b) in enumerate(zip(grads, expected.grads)) if bits(a) != bits(b)]
         assert not bad, (
-            f"BUG in engine/sweep.py: node {bad[0]}'s adjoint is {rev.grads[bad[0]]!r}, the plain "
-            f"edge loop gives {expected[bad[0]]!r} ({len(bad)} nodes differ)")
-        first = next((i for i in range(graph.output, -1, -1) if not math.isfinite(expected[i])), None)
-        assert rev.first_nonfinite == first
-    # Forward mode reads the same locals, in the edges' order.
-    used = tangent(graph, fwd, graph.variables[0], trace=True).edge_local
-    assert all(bits(a) == bits(b) for a, b in zip(used, traced.edge_local) if None not in (a, b))
-    return prepare(graph).sweep
+            f"BUG in engine/fast: node {bad[0]}'s adjoint is {grads[bad[0]]!r}, the plain pass "
+            f"gives {expected.grads[bad[0]]!r} ({len(bad)} nodes differ)")
+    assert untraced.first_nonfinite == expected.first_nonfinite
+    return plan_of(graph).sweep
 
 
 def steps(sweep):
@@ -85,7 +70,7 @@ def test_a_long_chain_matches_the_plain_loop_bit_for_bit(special):
     sweep = check(graph, point)
     # One spine: every op node but the first, whose input is the variable x.
     assert [step[2] - step[1] for step in sweep.steps if step[0] == SPINE] == [599], (
-        "the chain should take the spine and variables paths of engine/sweep.py")
+        "the chain should take the spine and variables paths of engine/fast/sweep.py")
 
 
 @pytest.mark.parametrize("special", [None, -0.0, math.inf, math.nan])
@@ -195,3 +180,87 @@ def test_a_graph_not_pruned_past_its_output():
     fwd = forward(graph, {"x": 0.3, "y": 1.1})
     rev = reverse(graph, fwd)
     assert rev.grads[y] == 1.0 and sum(rev.grads) == 1.0
+
+
+def every_op_graph(n, seed, values):
+    """A random graph of every op in the table, inputs near and far, over the given values."""
+    rng = random.Random(seed)
+    b = GraphBuilder(max_nodes=None)
+    names = [f"u{k}" for k in range(5)]
+    point = {name: rng.choice(values) for name in names}
+    nodes = [b.var(name) for name in names] + [b.const(rng.choice([0.5, -0.0, 2.0]))]
+    for _ in range(n):
+        op = OPS[rng.choice(sorted(OPS))]
+        # Half the inputs are leaves, so values stay mostly finite and a special one stays local.
+        args = [rng.choice(nodes[:6]) if rng.random() < 0.5 else
+                nodes[-1 - min(len(nodes) - 1, int(rng.expovariate(0.3)))] for _ in range(op.arity)]
+        nodes.append(b.op(op, *args))
+    return b.build(nodes[-1]), point
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_graphs_of_every_op_match_the_plain_pass_bit_for_bit(seed):
+    """Every op's partials formed with numpy (fast.plan.EXACT): the same roundings as the scalar
+    rules, domain edges (log 0, 1/0, asin 2) included, where a group is redone edge by edge."""
+    values = [0.3, -0.7, 1.2, 0.05, 2.0] + ([*SPECIAL, 0.0, 1.0, 710.0] if seed % 2 else [])
+    graph, point = every_op_graph(1500, seed, values)
+    check(graph, point)
+
+
+def test_a_wide_sum_is_summed_by_runs():
+    """A sum of many terms added pairwise (runs of independent edges): np.add.at in the edges'
+    order."""
+    b = GraphBuilder(max_nodes=None)
+    xs = [b.var(f"x{k}") for k in range(80)]
+    pairs = [(i, j) for i in range(80) for j in range(i + 1, 80)]
+    products = [b.op("mul", xs[i], xs[j]) for i, j in pairs]  # each level's nodes together
+    level = [b.op(("sin", "tanh", "exp")[k % 3], p) for k, p in enumerate(products)]
+    while len(level) > 1:
+        level = [b.op("add", *level[k:k + 2]) if k + 1 < len(level) else level[k]
+                 for k in range(0, len(level), 2)]
+    graph = b.build(level[0])
+    point = {f"x{k}": 0.02 * k - 0.9 for k in range(80)}
+    assert check(graph, point) is None and plan_of(graph).runs is not None
+
+
+def test_untraced_reverse_uses_fast_from_its_threshold(monkeypatch):
+    graph, point = chain(600)
+    fwd = forward(graph, point)
+    calls = []
+    monkeypatch.setattr(passes.fast, "gradients", lambda g, v: calls.append(g) or gradients(g, v))
+    monkeypatch.setattr(passes, "FAST_EDGES", graph.n_edges + 1)
+    reverse(graph, fwd)
+    assert calls == []
+    monkeypatch.setattr(passes, "FAST_EDGES", graph.n_edges)
+    reverse(graph, fwd)
+    reverse(graph, fwd, trace=True)  # a trace: always the plain pass
+    assert calls == [graph]
+
+
+def test_the_plan_lives_as_long_as_its_graph():
+    import gc
+
+    from engine.fast.plan import _PLANS
+
+    graph, point = chain(300)
+    gradients(graph, forward(graph, point).values)
+    assert graph in _PLANS
+    del graph
+    gc.collect()
+    assert all(len(g) != 301 + 4 for g in list(_PLANS))
+
+
+def test_a_domain_edge_redoes_its_group_edge_by_edge():
+    """cos(inf) raises in libm: the group of sin's partials is redone edge by edge, as the scalar
+    pass does it (numpy's nan there), and its other edges keep their finite locals."""
+    b = GraphBuilder(max_nodes=None)
+    level = [b.op("sin", b.var(f"x{k}")) for k in range(600)]
+    while len(level) > 1:
+        level = [b.op("add", *level[k:k + 2]) if k + 1 < len(level) else level[k]
+                 for k in range(0, len(level), 2)]
+    graph = b.build(level[0])
+    point = {f"x{k}": 1.0 + k / 600 for k in range(600)}
+    point["x7"] = math.inf
+    check(graph, point)
+    grads = reverse(graph, forward(graph, point)).grads
+    assert sum(math.isfinite(g) and g != 0.0 for g in grads) > 1000

@@ -1,0 +1,173 @@
+"""A graph's reverse pass flattened once for numpy: its `Plan`, kept per graph, and `gradients`.
+
+Step 1, the local derivatives: each (op, argument)'s rule runs once on numpy vectors of all its
+edges. For the same bits as the scalar pass, the vectors' namespace `EXACT` keeps numpy only
+where numpy rounds as Python does (arithmetic, sqrt, abs, where, ...); an elementary function
+is libm's, mapped over the elements, as the scalar pass calls it. A declared constant partial
+is written, not called; a group that meets a domain edge (log 0) is redone edge by edge as the
+scalar pass does it.
+Step 2, the sums: see `engine.fast.sweep` (a deep graph) and `_accumulate_runs` (a wide one).
+"""
+
+from __future__ import annotations
+
+import types
+import weakref
+from itertools import pairwise
+
+import numpy as np
+
+from ..graph import Graph
+from ..xp import SCALAR, SCALAR_ERRORS, call_rule
+from .sweep import Sweep, accumulate
+
+#: Adjoints are summed by runs of independent edges when the runs are this long on average.
+NUMPY_RUN = 32
+
+
+def _mapped(f):
+    """libm's `f` over numpy arrays, element by element: the scalar pass's roundings."""
+    def each(*args):
+        arrays = np.broadcast_arrays(*args)
+        return np.fromiter(map(f, *(a.tolist() for a in arrays)), np.float64, arrays[0].size)
+    return each
+
+
+#: numpy where it gives Python's bits; anything else the scalar namespace's, element-wise.
+EXACT = types.ModuleType("engine.fast.EXACT", "numpy arithmetic, libm's elementary functions")
+vars(EXACT).update({name: getattr(np, name)
+                    for name in ("abs", "sqrt", "sign", "maximum", "minimum", "where")})
+EXACT.__getattr__ = lambda name: _mapped(getattr(SCALAR, name))  # type: ignore[attr-defined]
+
+
+class Plan:
+    """The edges the reverse pass reads (sources needing a gradient), in its order: targets
+    latest first, arguments in order. `groups`: per (op, argument) its constant or rule, its
+    edges' places in the locals array, and the nodes whose values the rule reads (target,
+    arguments) as numpy index arrays. Then `runs` (a wide graph) or `sweep` (a deep one)."""
+
+    __slots__ = ("__weakref__", "argpos", "groups", "runs", "size", "sources", "sweep", "targets")
+
+    def __init__(self, graph: Graph) -> None:
+        ops, inputs, needs = graph.ops, graph.inputs, graph.needs_grad
+        # Reuse the int objects the graph's input tuples hold (above 256 each is 32 bytes).
+        node: list[int] = list(range(len(ops)))
+        for args in inputs:
+            for s in args:
+                node[s] = s
+        sources: list[int] = []
+        targets: list[int] = []
+        argpos = bytearray()
+        for t in range(graph.output, -1, -1):
+            if ops[t] is not None and needs[t]:
+                for k, s in enumerate(inputs[t]):
+                    if needs[s]:
+                        sources.append(s)
+                        targets.append(node[t])
+                        argpos.append(k)
+        self.sources, self.targets, self.argpos = sources, targets, bytes(argpos)
+        self.runs = _runs(sources, targets)
+        self.sweep = None if self.runs is not None else Sweep(
+            sources, targets, graph.var_nodes, len(ops), node)
+        place = None if self.sweep is None else self.sweep.place
+        self.size = len(sources) if self.sweep is None else self.sweep.size
+        self.groups = _groups(graph, targets, self.argpos, place)
+
+
+def _groups(graph: Graph, targets: list[int], argpos: bytes, place) -> list[tuple]:
+    t = np.fromiter(targets, np.intp, len(targets))
+    k = np.frombuffer(argpos, dtype=np.uint8).astype(np.intp)
+    codes: dict[int, int] = {}  # op object's id -> its number here (ops are not hashable)
+    ops = []
+    for op in graph.ops:
+        if op is not None and id(op) not in codes:
+            codes[id(op)] = len(ops)
+            ops.append(op)
+    code = np.fromiter((codes[id(op)] if op is not None else -1 for op in graph.ops), np.intp,
+                       len(graph.ops))
+    width = max((op.arity for op in ops), default=1)
+    key = code[t] * width + k  # one key per (op, argument)
+    order = np.argsort(key, kind="stable")  # stable: each group's edges in the pass's order
+    groups = []
+    for pos in np.split(order, np.flatnonzero(np.diff(key[order])) + 1) if len(order) else []:
+        op, j = ops[key[pos[0]] // width], int(key[pos[0]] % width)
+        at = pos if place is None else place[pos].astype(np.intp)
+        if op.constants and op.constants[j] is not None:
+            groups.append((op.constants[j], at, None))
+            continue
+        tt = t[pos]
+        index = [tt, *(np.fromiter((graph.inputs[i][m] for i in tt.tolist()), np.intp, len(tt))
+                       for m in range(op.arity))]
+        rule = op.partials[j] if op.partials else _unit_jvp(op.jvp[j])
+        groups.append((rule, at, index))
+    return groups
+
+
+def _unit_jvp(jvp):
+    return lambda xp, out, *args: jvp(xp, 1.0, out, *args)
+
+
+def _locals(graph: Graph, plan: Plan, values: list[float]) -> np.ndarray:
+    """Every edge's d target / d source, at its place (others of a sweep's places hold 1.0)."""
+    v = np.fromiter(values, np.float64, len(values))
+    out = np.ones(plan.size)
+    with np.errstate(all="ignore"):
+        for rule, at, index in plan.groups:
+            if index is None:
+                out[at] = rule
+                continue
+            try:
+                out[at] = rule(EXACT, *[v[i] for i in index])
+            except SCALAR_ERRORS:  # a domain edge in this group: edge by edge, as the scalar pass
+                out[at] = [call_rule(rule, *[values[i] for i in row])
+                           for row in zip(*(i.tolist() for i in index))]
+    return out
+
+
+def _runs(sources: list[int], targets: list[int]) -> tuple | None:
+    """Where the edges split into runs in which no edge adds to a grad that a later edge of the
+    same run reads, each run's sums can be formed at once: the run starts, sources and targets;
+    None when the runs are short (a deep graph)."""
+    starts, written = [0], set()
+    for e, (s, t) in enumerate(zip(sources, targets)):
+        if t in written:
+            if len(starts) * NUMPY_RUN > e + 1024:  # clearly short runs: a deep graph
+                return None
+            starts.append(e)
+            written = set()
+        written.add(s)
+    starts.append(len(sources))
+    if len(sources) < NUMPY_RUN * (len(starts) - 1):
+        return None
+    return starts, np.array(sources, dtype=np.intp), np.array(targets, dtype=np.intp)
+
+
+def _accumulate_runs(runs: tuple, local: np.ndarray, n: int, out: int) -> list[float]:
+    """np.add.at adds in the edges' order, so each sum is formed as the scalar pass forms it."""
+    starts, sources, targets = runs
+    grads = np.zeros(n)
+    grads[out] = 1.0
+    with np.errstate(all="ignore"):
+        for a, b in pairwise(starts):
+            np.add.at(grads, sources[a:b], local[a:b] * grads[targets[a:b]])
+    return grads.tolist()
+
+
+_PLANS: weakref.WeakKeyDictionary[Graph, Plan] = weakref.WeakKeyDictionary()
+
+
+def plan_of(graph: Graph) -> Plan:
+    """The graph's plan, made on first use and kept while the graph lives."""
+    plan = _PLANS.get(graph)
+    if plan is None:
+        plan = _PLANS[graph] = Plan(graph)
+    return plan
+
+
+def gradients(graph: Graph, values: list[float]) -> list[float]:
+    """d output / d node for every node, given every node's value: `reverse(...).grads`."""
+    plan = plan_of(graph)
+    local = _locals(graph, plan, values)
+    if plan.sweep is not None:
+        return accumulate(plan.sweep, local, len(graph), graph.output)
+    return _accumulate_runs(plan.runs, local, len(graph), graph.output)
