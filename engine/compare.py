@@ -14,8 +14,9 @@ from .graph import Graph
 from .limits import DEFAULT_LIMITS, Limits
 from .numeric import difference
 from .parser import parse
-from .passes import forward, leaf_values, reverse, tangent
+from .passes import forward, reverse, tangent
 from .symbolic_jobs import DEFAULT_BUDGET_S, SymbolicResult, symbolic_derivatives
+from .values import leaf_values
 
 
 @dataclass

@@ -209,16 +209,7 @@ class GraphBuilder:
         nodes: `op` without its checks."""
         key = (op.name, args)
         found = self._share.get(key)
-        if found is not None:
-            return found
-        i = len(self.ops)  # as _new(), written out: the parser's most frequent call
-        if i == self.max_nodes:
-            return self._new(op, args, None, key)  # raises
-        self.ops.append(op)
-        self.inputs.append(args)
-        self.leaf.append(None)
-        self._share[key] = i
-        return i
+        return found if found is not None else self._new(op, args, None, key)
 
     def name(self, node: int, name: str) -> None:
         """Give `node` a name; a node named twice keeps the first and records the alias."""

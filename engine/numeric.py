@@ -19,7 +19,8 @@ import numpy as np
 
 from .errors import ExpressionError
 from .graph import Graph
-from .passes import forward, leaf_values
+from .passes import forward
+from .values import leaf_values
 
 METHODS = ("forward", "backward", "central")
 #: Truncation-error order of each method: the slope of log(error) against log(h).

@@ -7,7 +7,7 @@ import keyword
 from collections.abc import Mapping, Sequence
 
 from .graph import Graph, format_number
-from .passes import leaf_values
+from .values import leaf_values
 
 RESERVED = {"torch", "print", "grads", "f", "out"}
 

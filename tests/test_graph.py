@@ -300,7 +300,7 @@ def test_numpy_scalars_are_numbers():
         except ExpressionError as err:
             result = err
         assert result == (9.0, {"x": 6.0}), (
-            f"BUG in engine/passes.py leaf_values: the value {value!r} is refused ({result}); "
+            f"BUG in engine/values.py leaf_values: the value {value!r} is refused ({result}); "
             "any real number (numbers.Real) should be accepted as a float")
 
 
@@ -315,7 +315,7 @@ def test_a_value_too_large_for_float64_is_an_expression_error():
     except OverflowError:
         outcome = "OverflowError"
     assert outcome == "ExpressionError", (
-        f"BUG in engine/passes.py leaf_values: x=10**400 gives {outcome}; float(v) overflows "
+        f"BUG in engine/values.py leaf_values: x=10**400 gives {outcome}; float(v) overflows "
         "and must become an ExpressionError naming the variable")
 
 
