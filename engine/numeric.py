@@ -21,6 +21,7 @@ from .errors import ExpressionError
 from .graph import Graph
 from .passes import forward
 from .values import leaf_values
+from .xp import NUMPY
 
 METHODS = ("forward", "backward", "central")
 #: Truncation-error order of each method: the slope of log(error) against log(h).
@@ -53,7 +54,7 @@ def value_at(graph: Graph, point: Mapping[str, float], dtype: str = "float64") -
                 leaf = graph.leaf[i]
                 vals[i] = f32(env[leaf] if isinstance(leaf, str) else leaf)
             else:
-                vals[i] = f32(op.forward(np, *(vals[s] for s in graph.inputs[i])))
+                vals[i] = f32(op.forward(NUMPY, *(vals[s] for s in graph.inputs[i])))
     return float(vals[graph.output])
 
 

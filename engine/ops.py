@@ -22,6 +22,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from .xp import provide
+
 Interval = tuple[float, float]
 
 
@@ -213,6 +217,13 @@ define(Op(name="min", arity=2, forward=lambda xp, a, b: xp.minimum(a, b),
           label="min", latex=r"\min", sympy=lambda sp, a, b: sp.Min(a, b),
           torch="torch.minimum({0}, {1})", description="smaller of a and b", domain=(ANY, ANY),
           spelling="min", subgradient="at a tie each argument gets half (as PyTorch's minimum)"))
+
+# numpy has no erf: libm's, element by element.
+provide("erf", scalar=math.erf, array=np.vectorize(math.erf, otypes=[float]))
+define(Op(name="erf", arity=1, forward=lambda xp, a: xp.erf(a),
+          partials=(lambda xp, out, a: 2.0 / math.sqrt(math.pi) * xp.exp(-a * a),), label="erf",
+          latex=r"\operatorname{erf}", sympy=lambda sp, a: sp.erf(a), torch="torch.erf({0})",
+          description="error function", domain=(ANY,), spelling="erf"))
 
 # `log(a)` is the natural logarithm, as in numpy and PyTorch.
 FUNCTIONS.setdefault("log", {})[1] = "ln"

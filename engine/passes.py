@@ -13,7 +13,7 @@ from the op table's rules:
     >>> reverse(g, fwd).grads[0], tangent(g, fwd, "x").tangents[g.output]
     (6.0, 6.0)
 
-A big graph's gradients without a trace come from `engine.fast`, which gives the same bits.
+A big graph's values and gradients without a trace come from `engine.fast`: the same bits.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from .results import (
 from .values import direction_of, leaf_values
 from .xp import SCALAR, SCALAR_ERRORS, numpy_rule
 
-#: From this many edges an untraced reverse pass goes through `engine.fast` (benchmarks/engine.py
-#: chose it: below, building the accelerator's plan costs more than it saves).
+#: From this many edges untraced passes go through `engine.fast` (benchmarks/engine.py chose it:
+#: below, making the accelerator's plan costs more than it saves).
 FAST_EDGES = 2000
 
 
@@ -65,7 +65,10 @@ def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> F
     """Every node's value, in topological order: a leaf's from `values` or its constant, an
     op's from its forward rule."""
     env = leaf_values(graph, values)
-    vals: list[float] = []
+    if not trace and graph.n_edges >= FAST_EDGES:
+        vals = fast.values(graph, env)
+        return Forward(vals, first_nonfinite(vals, range(len(vals))))
+    vals = []
     for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
         if op is None:
             vals.append(env[leaf] if leaf.__class__ is str else leaf)  # type: ignore[index,arg-type]

@@ -12,7 +12,7 @@ import struct
 import pytest
 
 from engine import OPS, GraphBuilder, forward, passes, reverse
-from engine.fast import gradients
+from engine.fast import gradients, values
 from engine.fast.plan import plan_of
 from engine.fast.sweep import LEAF_MIN, LOOP, SPINE, SPINE_MIN
 
@@ -25,9 +25,11 @@ def bits(x: float) -> bytes:
 
 
 def check(graph, point):
-    """fast.gradients and the untraced reverse() (through fast/ from FAST_EDGES) against the plain
-    pass (traced, so never through fast/), bit for bit; returns the plan's sweep."""
-    fwd = forward(graph, point)
+    """fast.values, fast.gradients and the untraced passes (through fast/ from FAST_EDGES) against
+    the plain passes (traced, so never through fast/), bit for bit; returns the plan's sweep."""
+    fwd = forward(graph, point, trace=True)
+    for vals in (values(graph, point), forward(graph, point).values):
+        assert [bits(v) for v in vals] == [bits(v) for v in fwd.values], "BUG in engine/fast: values"
     expected = reverse(graph, fwd, trace=True)
     untraced = reverse(graph, fwd)
     for grads in (gradients(graph, fwd.values), untraced.grads):

@@ -18,7 +18,7 @@ import sympy as sp
 from conftest import sympy_at
 
 from engine import FUNCTIONS, OPS, evaluate
-from engine.xp import SCALAR, call_rule, numpy_rule
+from engine.xp import NUMPY, SCALAR, call_rule, numpy_rule
 
 NAMES = sorted(OPS)
 POINTS = 20
@@ -153,20 +153,20 @@ def test_scalar_and_numpy_namespaces_agree_on_the_domain(name):
     points = sample(op)
     columns = [np.array(c) for c in zip(*points)]
     with np.errstate(all="raise"):  # inside the domain numpy must not need to warn
-        array_out = np.broadcast_to(op.forward(np, *columns), columns[0].shape)
+        array_out = np.broadcast_to(op.forward(NUMPY, *columns), columns[0].shape)
     for j, args in enumerate(points):
         scalar = call_rule(op.forward, *args)
         assert type(scalar) is float
-        numpy_scalar = float(op.forward(np, *(np.float64(a) for a in args)))
+        numpy_scalar = float(op.forward(NUMPY, *(np.float64(a) for a in args)))
         assert same_number(scalar, numpy_scalar, rel=1e-14), (name, args)
         assert same_number(scalar, float(array_out[j]), rel=1e-14), (name, args)
     for k, rule in enumerate(op.partials):
         outs = np.array([call_rule(op.forward, *args) for args in points])
         with np.errstate(all="raise"):
-            array_local = np.broadcast_to(rule(np, outs, *columns), outs.shape)
+            array_local = np.broadcast_to(rule(NUMPY, outs, *columns), outs.shape)
         for j, args in enumerate(points):
             scalar = call_rule(rule, outs[j], *args)
-            numpy_scalar = float(rule(np, np.float64(outs[j]), *(np.float64(a) for a in args)))
+            numpy_scalar = float(rule(NUMPY, np.float64(outs[j]), *(np.float64(a) for a in args)))
             assert same_number(scalar, numpy_scalar, rel=1e-14), (name, k, args)
             assert same_number(scalar, float(array_local[j]), rel=1e-14), (name, k, args)
 

@@ -1,16 +1,18 @@
-"""The accelerator: a big graph's gradients, no trace, in the same bits as `engine.passes`.
+"""The accelerator: a big graph's values and gradients, no trace, in the same bits as
+`engine.passes`.
 
 Its whole contract is that sentence (tests/test_fast.py holds it to it, -0.0, inf and nan
 included). It reads only the op table and the graph; its plan of a graph is made on first use
 and kept here, for as long as the graph lives.
 
-How: the local derivatives of all edges of one (op, argument) are formed at once with numpy
-(`engine.fast.plan`), and the sums grad[s] += local × grad[t] by runs of independent edges (a
-wide graph) or node by node with chains as cumulative products (`engine.fast.sweep`, a deep one).
+How (`engine.fast.plan`): the forward pass reads flat lists made once; the local derivatives of
+all edges of one (op, argument) are formed at once with numpy; the sums grad[s] += local ×
+grad[t] by runs of independent edges (a wide graph) or node by node, with chains as cumulative
+products (`engine.fast.sweep`, a deep one).
 """
 
 from __future__ import annotations
 
-from .plan import gradients
+from .plan import gradients, values
 
-__all__ = ["gradients"]
+__all__ = ["gradients", "values"]

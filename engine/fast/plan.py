@@ -18,7 +18,7 @@ from itertools import pairwise
 import numpy as np
 
 from ..graph import Graph
-from ..xp import SCALAR, SCALAR_ERRORS, call_rule
+from ..xp import SCALAR, SCALAR_ERRORS, call_rule, numpy_rule
 from .sweep import Sweep, accumulate
 
 #: Adjoints are summed by runs of independent edges when the runs are this long on average.
@@ -41,12 +41,15 @@ EXACT.__getattr__ = lambda name: _mapped(getattr(SCALAR, name))  # type: ignore[
 
 
 class Plan:
-    """The edges the reverse pass reads (sources needing a gradient), in its order: targets
-    latest first, arguments in order. `groups`: per (op, argument) its constant or rule, its
-    edges' places in the locals array, and the nodes whose values the rule reads (target,
-    arguments) as numpy index arrays. Then `runs` (a wide graph) or `sweep` (a deep one)."""
+    """Forward: the op nodes in order with their forward rule and one or two arguments (`arg1`
+    is -1 for one). Reverse: the edges it reads (sources needing a gradient), in its order:
+    targets latest first, arguments in order. `groups`: per (op, argument) its constant or
+    rule, its edges' places in the locals array, and the nodes whose values the rule reads
+    (target, arguments) as numpy index arrays. Then `runs` (a wide graph) or `sweep` (a deep
+    one)."""
 
-    __slots__ = ("__weakref__", "argpos", "groups", "runs", "size", "sources", "sweep", "targets")
+    __slots__ = ("__weakref__", "arg0", "arg1", "argpos", "fns", "groups", "op_nodes", "runs",
+                 "size", "sources", "sweep", "targets")
 
     def __init__(self, graph: Graph) -> None:
         ops, inputs, needs = graph.ops, graph.inputs, graph.needs_grad
@@ -55,6 +58,12 @@ class Plan:
         for args in inputs:
             for s in args:
                 node[s] = s
+        self.op_nodes = [node[i] for i, op in enumerate(ops) if op is not None]
+        self.fns = [ops[i].forward for i in self.op_nodes]  # type: ignore[union-attr]
+        self.arg0 = [inputs[i][0] for i in self.op_nodes]
+        self.arg1 = [inputs[i][1] if len(inputs[i]) == 2 else -1 for i in self.op_nodes]
+        if any(len(inputs[i]) > 2 for i in self.op_nodes):
+            raise NotImplementedError("engine.fast: ops of more than two arguments")
         sources: list[int] = []
         targets: list[int] = []
         argpos = bytearray()
@@ -162,6 +171,19 @@ def plan_of(graph: Graph) -> Plan:
     if plan is None:
         plan = _PLANS[graph] = Plan(graph)
     return plan
+
+
+def values(graph: Graph, leaves: dict[str, float]) -> list[float]:
+    """Every node's value, given each variable's (checked) value: `forward(...).values`."""
+    plan = plan_of(graph)
+    vals = [v if v.__class__ is not str else leaves[v] for v in graph.leaf]  # type: ignore[index]
+    S = SCALAR
+    for i, f, a, b in zip(plan.op_nodes, plan.fns, plan.arg0, plan.arg1):
+        try:
+            vals[i] = f(S, vals[a]) if b < 0 else f(S, vals[a], vals[b])
+        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives inf or nan
+            vals[i] = numpy_rule(f, vals[a]) if b < 0 else numpy_rule(f, vals[a], vals[b])
+    return vals
 
 
 def gradients(graph: Graph, values: list[float]) -> list[float]:
