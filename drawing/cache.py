@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from .dot import DEFAULT_FANOUT_THRESHOLD, validate
 from .errors import LayoutSkipped
+from .graphviz import MEMORY_LIMIT_BYTES
 from .layout import Layout, check_size, render_layout
 
 __all__ = ["LayoutCache", "structure_key"]
@@ -69,6 +70,7 @@ class LayoutCache:
         timeout_s: float = 5.0,
         max_nodes: int = 3000,
         fanout_threshold: int | None = DEFAULT_FANOUT_THRESHOLD,
+        memory_bytes: int = MEMORY_LIMIT_BYTES,
         failure_ttl_s: float = 60.0,
     ) -> None:
         if size < 1:
@@ -77,6 +79,7 @@ class LayoutCache:
         self.timeout_s = timeout_s
         self.max_nodes = max_nodes
         self.fanout_threshold = fanout_threshold
+        self.memory_bytes = memory_bytes
         self.failure_ttl_s = failure_ttl_s
         self._items: OrderedDict[str, Layout | _Failure] = OrderedDict()
         self._lock = threading.Lock()
@@ -104,7 +107,7 @@ class LayoutCache:
             return hit
         try:
             result = render_layout(nodes, edges, timeout_s=self.timeout_s,
-                                   fanout_threshold=self.fanout_threshold)
+                                   fanout_threshold=self.fanout_threshold, memory_bytes=self.memory_bytes)
         except LayoutSkipped as skipped:
             if len(nodes) >= self.FAILURES_FROM_NODES:
                 self._put(key, _Failure(skipped, time.monotonic() + self.failure_ttl_s))
