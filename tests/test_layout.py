@@ -477,3 +477,20 @@ def test_package_docstring_example() -> None:
     import doctest
 
     assert doctest.testmod(drawing, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_the_app_lays_out_through_one_cache_made_from_its_settings() -> None:
+    import engine
+    from app.graphs import graph_layout, layout_cache
+    from app.settings import Settings
+
+    settings = Settings(layout_cache_size=2, layout_max_nodes=50, layout_warm_up=False)
+    cache = layout_cache(settings)
+    assert layout_cache(Settings(layout_cache_size=2, layout_max_nodes=50)) is cache
+    assert layout_cache(Settings(layout_cache_size=3, layout_max_nodes=50)) is not cache
+    assert (cache.size, cache.max_nodes, cache.timeout_s, cache.fanout_threshold) == (2, 50, 5.0, 8)
+    first = graph_layout(engine.compile("(x^2 + 2x) * ln(y)"), settings)
+    assert graph_layout(engine.compile("(x^2 + 2x) * ln(y)"), settings) is first
+    assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
+    with pytest.raises(LayoutSkipped, match="max_nodes is 50"):
+        graph_layout(engine.compile("sin(" * 60 + "x" + ")" * 60), settings)  # 61 nodes
