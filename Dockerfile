@@ -8,6 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
 WORKDIR /srv/chainrule
 COPY pyproject.toml README.md ./
 COPY engine ./engine
+COPY drawing ./drawing
+COPY symbolic_pool ./symbolic_pool
 COPY app ./app
 COPY templates ./templates
 COPY static ./static

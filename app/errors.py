@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from drawing import LayoutSkipped
 from engine import ExpressionError
-from engine.layout import LayoutSkipped
 
 from .encoding import encode_number
 

@@ -3,22 +3,18 @@ its Graphviz layout, and the response body as plain data. No HTTP here beyond AP
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from drawing import Layout, LayoutCache, LayoutSkipped
 from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
-from engine.layout import Layout, LayoutSkipped, layout
 
 from .errors import APIError
 from .settings import Settings
 
-#: The engine's node kinds, as engine/layout.py names them.
+#: The engine's node kinds, as drawing/ names them.
 LAYOUT_KIND = {"var": "input", "const": "const", "op": "op"}
 
 
@@ -63,7 +59,7 @@ def evaluate_request(expression: str, values: Mapping[str, float], *, wrt: list[
 
 
 def layout_items(graph: Graph) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, int]]]:
-    """The graph as engine.layout wants it: (id, label, kind) nodes and (source, target, index)
+    """The graph as drawing/ wants it: (id, label, kind) nodes and (source, target, index)
     edges. Labels are op symbols, variable names and constants' text: structure, never values."""
     kind = graph.kind
     nodes = [(f"n{i}", graph.label(i), LAYOUT_KIND[kind(i)]) for i in range(len(graph))]
@@ -71,64 +67,28 @@ def layout_items(graph: Graph) -> tuple[list[tuple[str, str, str]], list[tuple[s
     return nodes, edges
 
 
-class _SkipCache:
-    """Structures whose layout recently failed on time, memory or Graphviz's own limits, so that
-    asking again (the same big graph, other values) costs nothing for a while instead of
-    another `layout_timeout_s`. Entries expire: a timeout may have been caused by load."""
-
-    MIN_NODES = 100  # smaller graphs lay out in milliseconds; not worth the hashing
-    SIZE = 256
-    TTL_S = 60.0
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[str, tuple[float, LayoutSkipped]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(nodes: list, edges: list, settings: Settings) -> str:
-        blob = json.dumps([settings.layout_fanout_threshold, settings.layout_timeout_s, nodes, edges],
-                          separators=(",", ":"))
-        return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
-
-    def get(self, key: str) -> LayoutSkipped | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is None:
-                return None
-            if time.monotonic() - hit[0] > self.TTL_S:
-                del self._items[key]
-                return None
-            return hit[1]
-
-    def put(self, key: str, skip: LayoutSkipped) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), skip)
-            self._items.move_to_end(key)
-            while len(self._items) > self.SIZE:
-                self._items.popitem(last=False)
+_caches: dict[tuple, LayoutCache] = {}
+_caches_lock = threading.Lock()
 
 
-SKIPPED = _SkipCache()
+def layout_cache(settings: Settings) -> LayoutCache:
+    """The one layout cache for these settings' layout bounds and size, made on first use: every
+    app in the process built with the same bounds shares it (tests build many apps)."""
+    bounds = (settings.layout_cache_size, settings.layout_timeout_s, settings.layout_max_nodes,
+              settings.layout_fanout_threshold)
+    with _caches_lock:
+        cache = _caches.get(bounds)
+        if cache is None:
+            cache = _caches[bounds] = LayoutCache(
+                settings.layout_cache_size, timeout_s=settings.layout_timeout_s,
+                max_nodes=settings.layout_max_nodes, fanout_threshold=settings.layout_fanout_threshold)
+        return cache
 
 
 def graph_layout(graph: Graph, settings: Settings) -> Layout:
-    """Graphviz's layout (cached by structure in engine.layout); raises LayoutSkipped over a
-    bound. Structures that recently timed out or ran out of memory are refused at once."""
-    nodes, edges = layout_items(graph)
-    key = None
-    if SKIPPED.MIN_NODES <= len(nodes) <= settings.layout_max_nodes:
-        key = SKIPPED.key(nodes, edges, settings)
-        skip = SKIPPED.get(key)
-        if skip is not None:
-            raise skip
-    try:
-        return layout(nodes, edges, timeout_s=settings.layout_timeout_s,
-                      max_nodes=settings.layout_max_nodes,
-                      fanout_threshold=settings.layout_fanout_threshold)
-    except LayoutSkipped as skip:
-        if key is not None:
-            SKIPPED.put(key, skip)
-        raise
+    """Graphviz's layout, from the cache when this structure was laid out before; raises
+    LayoutSkipped over a bound, at once for a big structure that recently failed."""
+    return layout_cache(settings).layout(*layout_items(graph))
 
 
 def layout_body(graph: Graph, settings: Settings) -> dict:

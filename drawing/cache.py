@@ -1,0 +1,142 @@
+"""The one layout cache: layouts kept by the graph's structure (LRU), and for a while the
+structures whose layout failed, so the same big graph with other values costs nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .dot import DEFAULT_FANOUT_THRESHOLD, validate
+from .errors import LayoutSkipped
+from .graphviz import MEMORY_LIMIT_BYTES
+from .layout import Layout, check_size, render_layout
+
+__all__ = ["LayoutCache", "structure_key"]
+
+
+def structure_key(nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[str, str, int]]) -> str:
+    """A digest of everything the DOT is built from: ids, labels, kinds and edges. Values never
+    reach it, so the same expression at another point has the same key."""
+    blob = json.dumps([[list(n) for n in nodes], [list(e) for e in edges]], separators=(",", ":"))
+    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Failure:
+    skipped: LayoutSkipped
+    until: float  # time.monotonic() after which the structure is tried again
+
+
+# Every cache's lock, renewed in a forked child: a lock another thread held at fork time
+# would stay locked there forever. The cached layouts themselves stay valid.
+_caches: weakref.WeakSet[LayoutCache] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for cache in list(_caches):
+        cache._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class LayoutCache:
+    """Layouts by structure, with the bounds they are made under.
+
+    `layout(nodes, edges)` returns the same Layout object for the same ids, labels, kinds and
+    edges (at most `size` entries, least recently used dropped first). A layout that failed on
+    time, memory or Graphviz's own limits is remembered as one of those entries for
+    `failure_ttl_s` and raised again at once; only for graphs of at least `FAILURES_FROM_NODES`
+    nodes (smaller ones lay out in milliseconds, so their failure says more about the load of
+    the moment than about the graph). Over max_nodes nothing is stored: that check is cheaper
+    than the key. Safe to share between threads.
+    """
+
+    FAILURES_FROM_NODES = 100
+
+    def __init__(
+        self,
+        size: int = 256,
+        *,
+        timeout_s: float = 5.0,
+        max_nodes: int = 3000,
+        fanout_threshold: int | None = DEFAULT_FANOUT_THRESHOLD,
+        memory_bytes: int = MEMORY_LIMIT_BYTES,
+        failure_ttl_s: float = 60.0,
+    ) -> None:
+        if size < 1:
+            raise ValueError(f"size must be >= 1, got {size!r}")
+        self.size = size
+        self.timeout_s = timeout_s
+        self.max_nodes = max_nodes
+        self.fanout_threshold = fanout_threshold
+        self.memory_bytes = memory_bytes
+        self.failure_ttl_s = failure_ttl_s
+        self._items: OrderedDict[str, Layout | _Failure] = OrderedDict()
+        self._lock = threading.Lock()
+        self._hits = self._misses = 0
+        _caches.add(self)
+
+    def layout(self, nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[str, str, int]]) -> Layout:
+        """drawing.layout.layout under this cache's bounds, cached by `structure_key`."""
+        check_size(nodes, edges, self.max_nodes)
+        validate(nodes, edges)
+        key = structure_key(nodes, edges)
+        with self._lock:
+            hit = self._items.get(key)
+            if isinstance(hit, _Failure) and time.monotonic() > hit.until:
+                del self._items[key]  # expired: the failure may have been the load's
+                hit = None
+            if hit is not None:
+                self._items.move_to_end(key)
+                self._hits += 1
+            else:
+                self._misses += 1
+        if isinstance(hit, _Failure):
+            raise hit.skipped
+        if hit is not None:
+            return hit
+        try:
+            result = render_layout(nodes, edges, timeout_s=self.timeout_s,
+                                   fanout_threshold=self.fanout_threshold, memory_bytes=self.memory_bytes)
+        except LayoutSkipped as skipped:
+            if len(nodes) >= self.FAILURES_FROM_NODES:
+                self._put(key, _Failure(skipped, time.monotonic() + self.failure_ttl_s))
+            raise
+        kept = self._put(key, result)
+        assert isinstance(kept, Layout)  # a layout replaces a failure, never the other way
+        return kept
+
+    def _put(self, key: str, entry: Layout | _Failure) -> Layout | _Failure:
+        with self._lock:
+            # Two threads may have computed the same layout; keep the first so callers keep
+            # getting one object.
+            kept = self._items.get(key)
+            if not isinstance(kept, Layout):
+                self._items[key] = kept = entry
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return kept
+
+    def info(self) -> dict[str, int]:
+        """Hits, misses, entries (`size`, of which `failures`) and capacity (`maxsize`)."""
+        with self._lock:
+            failures = sum(isinstance(v, _Failure) for v in self._items.values())
+            return {"hits": self._hits, "misses": self._misses, "size": len(self._items),
+                    "failures": failures, "maxsize": self.size}
+
+    def clear(self) -> None:
+        """Forget every entry and reset the counters."""
+        with self._lock:
+            self._items.clear()
+            self._hits = self._misses = 0
