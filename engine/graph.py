@@ -10,6 +10,7 @@ which keeps a 100,000-node graph small and every pass a flat loop.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .errors import LimitExceeded
@@ -45,18 +46,20 @@ class Graph:
         "output",
         "var_nodes",
         "variables",
+        "where",
     )
 
     def __init__(self, ops: list[Op | None], inputs: list[tuple[int, ...]],
                  leaf: list[object], names: list[str | None], output: int,
                  aliases: dict[int, list[str]] | None = None,
-                 literals: dict[int, str] | None = None) -> None:
+                 literals: dict[int, str] | None = None, where: dict[int, int] | None = None) -> None:
         self.ops = ops  # None for a leaf
         self.inputs = inputs  # () for a leaf
         self.leaf = leaf  # variable name (str) or constant value (float); None for an op
         self.names = names  # the name a person gave the node, or None
         self.aliases = {} if aliases is None else aliases  # node -> further names for it
         self.literals = {} if literals is None else literals  # constant node -> text as typed
+        self.where = {} if where is None else where  # op node -> offset of its operator in the text
         self.output = output
         # A node needs a gradient iff it depends on some variable (as requires_grad in
         # PyTorch): constants and constant subexpressions receive none.
@@ -137,6 +140,18 @@ class Graph:
         return out
 
 
+def needs_grad(graph: Graph, wrt: Iterable[str] | None = None) -> bytearray:
+    """1 for the nodes that depend on a variable of `wrt` (all variables when None), which are
+    the nodes a reverse pass gives a gradient (PyTorch's requires_grad)."""
+    if wrt is None:
+        return graph.needs_grad
+    wanted = set(wrt)
+    needs = bytearray(len(graph))
+    for i, args in enumerate(graph.inputs):
+        needs[i] = any(needs[s] for s in args) if args else graph.leaf[i] in wanted
+    return needs
+
+
 def format_number(v: float) -> str:
     """Shortest text that reads back as the same float: 2 rather than 2.0; inf, nan."""
     if math.isfinite(v) and v == int(v) and abs(v) < 1e16:
@@ -163,6 +178,7 @@ class GraphBuilder:
         self.names: dict[int, str] = {}  # node -> its given name; a list in the finished graph
         self.aliases: dict[int, list[str]] = {}
         self.literals: dict[int, str] = {}
+        self.where: dict[int, int] = {}
         self._share: dict[tuple | str, int] = {}
 
     def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple | str) -> int:
@@ -211,6 +227,12 @@ class GraphBuilder:
         found = self._share.get(key)
         return found if found is not None else self._new(op, args, None, key)
 
+    def at(self, node: int, offset: int) -> int:
+        """Remember where in the text `node`'s operator was typed (its first place, when shared),
+        for a message about it; returns the node."""
+        self.where.setdefault(node, offset)
+        return node
+
     def name(self, node: int, name: str) -> None:
         """Give `node` a name; a node named twice keeps the first and records the alias."""
         if node not in self.names and not (self.ops[node] is None and isinstance(self.leaf[node], str)):
@@ -226,7 +248,8 @@ class GraphBuilder:
                 return self._renumbered(keep, output)
         self._share = {}  # the finished graph does not need the sharing table
         names = self._name_list() if self.names else [None] * len(self.ops)
-        return Graph(self.ops, self.inputs, self.leaf, names, output, self.aliases, self.literals)
+        return Graph(self.ops, self.inputs, self.leaf, names, output, self.aliases, self.literals,
+                     self.where)
 
     def _name_list(self) -> list[str | None]:
         names: list[str | None] = [None] * len(self.ops)
@@ -256,4 +279,5 @@ class GraphBuilder:
                 names.append(all_names[i])
         aliases = {new_id[i]: v for i, v in self.aliases.items() if keep[i]}
         literals = {new_id[i]: v for i, v in self.literals.items() if keep[i]}
-        return Graph(ops, inputs, leaf, names, new_id[output], aliases, literals)
+        where = {new_id[i]: v for i, v in self.where.items() if keep[i]}
+        return Graph(ops, inputs, leaf, names, new_id[output], aliases, literals, where)

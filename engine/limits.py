@@ -12,7 +12,10 @@ class Limits:
     max_length: int | None = 10_000  # characters of expression text
     max_nodes: int | None = 20_000  # nodes in the built graph
     max_depth: int | None = 500  # nesting of parentheses and function calls
+    max_elements: int | None = 1_000_000  # array elements in all the values given
+    max_dims: int | None = 4  # dimensions of an array value
 
 
 DEFAULT_LIMITS = Limits()
-UNLIMITED = Limits(max_length=None, max_nodes=None, max_depth=None)
+UNLIMITED = Limits(max_length=None, max_nodes=None, max_depth=None, max_elements=None,
+                   max_dims=None)

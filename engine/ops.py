@@ -41,8 +41,11 @@ class Op:
     arity: int
     forward: Callable  # (xp, *args) -> out
     partials: tuple[Callable | float, ...] = ()  # elementwise: d out / d args[k]
-    vjp: tuple[Callable, ...] = ()  # otherwise: (xp, g, out, *args) -> g's pull-back to args[k]
-    jvp: tuple[Callable, ...] = ()  # and (xp, t, out, *args) -> out's tangent from args[k]'s t
+    vjp: tuple[Callable | None, ...] = ()  # otherwise: (xp, g, out, *args) -> g pulled back to args[k]
+    jvp: tuple[Callable | None, ...] = ()  # and (xp, t, out, *args) -> out's tangent from args[k]'s t
+    vjp_text: tuple[str, ...] = ()  # each VJP as a textbook writes it, in terms of g, a, b
+    shape: Callable | None = None  # (*shapes, *static values) -> out's shape; None: broadcasting
+    static: tuple[int, ...] = ()  # arguments that must be constants (an axis): no gradient
     label: str  # drawn in the graph
     latex: str
     sympy: Callable  # (sympy module, *args) -> SymPy expression
@@ -60,8 +63,10 @@ class Op:
         if self.partials:
             if len(self.partials) != self.arity or self.vjp or self.jvp:
                 raise ValueError(f"op {self.name}: one partial per argument, and no vjp or jvp")
-        elif not (len(self.vjp) == len(self.jvp) == self.arity):
-            raise ValueError(f"op {self.name}: give partials, or a vjp and a jvp per argument")
+        elif not (len(self.vjp) == len(self.jvp) == self.arity) or any(
+                (self.vjp[k] is None or self.jvp[k] is None) != (k in self.static) for k in range(self.arity)):
+            raise ValueError(f"op {self.name}: give partials, or a vjp and a jvp per argument "
+                             "(None for a static one)")
         consts = tuple(float(p) if isinstance(p, (int, float)) else None for p in self.partials)
         object.__setattr__(self, "constants", consts)
         object.__setattr__(self, "partials", tuple(
@@ -224,6 +229,72 @@ define(Op(name="erf", arity=1, forward=lambda xp, a: xp.erf(a),
           partials=(lambda xp, out, a: 2.0 / math.sqrt(math.pi) * xp.exp(-a * a),), label="erf",
           latex=r"\operatorname{erf}", sympy=lambda sp, a: sp.erf(a), torch="torch.erf({0})",
           description="error function", domain=(ANY,), spelling="erf"))
+
+# Tensor ops: not elementwise, so each declares its VJP and JVP (a matrix product's are g bᵀ
+# and aᵀ g; a sum's pulls g back by broadcasting it). Vectors and matrices for @, as numpy's
+# matmul reads them; an axis is a static argument, a constant integer.
+
+
+def _matmul_shape(a: tuple, b: tuple) -> tuple:
+    if not (1 <= len(a) <= 2 and 1 <= len(b) <= 2):
+        raise ValueError(f"{a} and {b}: @ multiplies vectors and matrices (1 or 2 dimensions)")
+    if a[-1] != b[0]:
+        raise ValueError(f"{a} and {b} do not fit: inner sizes {a[-1]} and {b[0]}")
+    return a[:-1] + b[1:]
+
+
+def _axis_shape(a: tuple, axis: tuple, value: float) -> tuple:
+    if axis != () or value != int(value) or not -len(a) <= value < len(a):
+        raise ValueError(f"the axis must be an integer from {-len(a)} to {len(a) - 1} for shape {a}")
+    return a[:int(value) % len(a)] + a[int(value) % len(a) + 1:]
+
+
+def _unreduce(xp, g, a, axis):
+    """g, the gradient of a sum over `axis`, spread back over a's shape."""
+    return xp.broadcast_to(g if axis is None else xp.expand_dims(g, int(axis)), xp.shape(a))
+
+
+define(Op(name="matmul", arity=2, forward=lambda xp, a, b: xp.matmul(a, b),
+          vjp=(lambda xp, g, out, a, b: (g * b if a.ndim == 1 else xp.multiply.outer(g, b))
+               if b.ndim == 1 else xp.matmul(g, b.T),
+               lambda xp, g, out, a, b: (g * a if b.ndim == 1 else xp.multiply.outer(a, g))
+               if a.ndim == 1 else xp.matmul(a.T, g)),
+          jvp=(lambda xp, t, out, a, b: xp.matmul(t, b), lambda xp, t, out, a, b: xp.matmul(a, t)),
+          vjp_text=("g bᵀ", "aᵀ g"), shape=_matmul_shape, label="@", latex=r"\mathbin{@}",
+          sympy=lambda sp, a, b: a * b, torch="{0} @ {1}",
+          description="matrix product a @ b (vectors and matrices)", domain=(ANY, ANY),
+          symbol="@", precedence=20))
+define(Op(name="sum", arity=1, forward=lambda xp, a: xp.sum(a),
+          vjp=(lambda xp, g, out, a: _unreduce(xp, g, a, None),),
+          jvp=(lambda xp, t, out, a: xp.sum(t),), vjp_text=("g spread over a's shape",),
+          shape=lambda a: (), label="Σ", latex=r"\sum", sympy=lambda sp, a: a,
+          torch="torch.sum({0})", description="sum of all elements", domain=(ANY,),
+          spelling="sum"))
+define(Op(name="sum_axis", arity=2, forward=lambda xp, a, axis: xp.sum(a, axis=int(axis)),
+          vjp=(lambda xp, g, out, a, axis: _unreduce(xp, g, a, axis), None),
+          jvp=(lambda xp, t, out, a, axis: xp.sum(t, axis=int(axis)), None),
+          vjp_text=("g spread along the axis",), shape=_axis_shape, static=(1,), label="Σ",
+          latex=r"\sum", sympy=lambda sp, a, axis: a, torch="torch.sum({0}, dim={1})",
+          description="sum along an axis: sum(a, axis)", domain=(ANY, ((0.0, 0.0),)),
+          spelling="sum"))
+define(Op(name="mean", arity=1, forward=lambda xp, a: xp.mean(a),
+          vjp=(lambda xp, g, out, a: _unreduce(xp, g / xp.size(a), a, None),),
+          jvp=(lambda xp, t, out, a: xp.mean(t),), vjp_text=("g / n spread over a's shape",),
+          shape=lambda a: (), label="mean", latex=r"\operatorname{mean}", sympy=lambda sp, a: a,
+          torch="torch.mean({0})", description="mean of all elements", domain=(ANY,),
+          spelling="mean"))
+define(Op(name="mean_axis", arity=2, forward=lambda xp, a, axis: xp.mean(a, axis=int(axis)),
+          vjp=(lambda xp, g, out, a, axis: _unreduce(xp, g / xp.shape(a)[int(axis)], a, axis), None),
+          jvp=(lambda xp, t, out, a, axis: xp.mean(t, axis=int(axis)), None),
+          vjp_text=("g / n spread along the axis",), shape=_axis_shape, static=(1,),
+          label="mean", latex=r"\operatorname{mean}", sympy=lambda sp, a, axis: a,
+          torch="torch.mean({0}, dim={1})", description="mean along an axis: mean(a, axis)",
+          domain=(ANY, ((0.0, 0.0),)), spelling="mean"))
+define(Op(name="transpose", arity=1, forward=lambda xp, a: xp.transpose(a),
+          vjp=(lambda xp, g, out, a: xp.transpose(g),), jvp=(lambda xp, t, out, a: xp.transpose(t),),
+          vjp_text=("gᵀ",), shape=lambda a: a[::-1], label="ᵀ", latex=r"^\top",
+          sympy=lambda sp, a: a, torch="{0}.T", description="transpose (also aᵀ)", domain=(ANY,),
+          spelling="transpose"))
 
 # `log(a)` is the natural logarithm, as in numpy and PyTorch.
 FUNCTIONS.setdefault("log", {})[1] = "ln"

@@ -1,10 +1,9 @@
 """The three passes over a graph: forward values, reverse adjoints, forward-mode tangents.
 
 Each is a flat loop in topological order (or its reverse): no recursion, so a 100,000-deep chain
-is as easy as a short one. Both modes of AD read the same local derivatives, d node / d input,
-from the op table's rules:
+is as easy as a short one. Both modes of AD read the same rules of the op table:
 
-    reverse:  grad[input] += local × grad[node]      (latest node first; seeded with 1 at the output)
+    reverse:  grad[input] += local × grad[node]          (latest node first; 1 at the output)
     forward:  tangent[node] = Σ local × tangent[input]   (earliest node first)
 
     >>> from engine import compile
@@ -13,22 +12,31 @@ from the op table's rules:
     >>> reverse(g, fwd).grads[0], tangent(g, fwd, "x").tangents[g.output]
     (6.0, 6.0)
 
-A big graph's values and gradients without a trace come from `engine.fast`: the same bits.
+Values are floats, or numpy arrays when a value given is an array or an op is not elementwise
+(tensor mode, numpy's broadcasting rules). On tensors an elementwise edge's local derivative
+is an array; what it sends back, local × grad, has the node's shape and is summed over the axes
+where its input was broadcast; an op that is not elementwise pulls grad back by its
+vector-Jacobian product, ∇x z = (∂y/∂x)ᵀ ∇y z (Goodfellow et al., eq. 6.46). A big scalar
+graph's values and gradients without a trace come from `engine.fast`: the same bits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+import numpy as np
 
 from . import fast
 from .errors import ExpressionError
-from .graph import Graph
+from .graph import Graph, needs_grad
+from .limits import DEFAULT_LIMITS, Limits
 from .ops import Op
 from .results import (
     ACCUMULATE,
     CONTRIBUTE,
     EVALUATE,
     LOCAL,
+    REDUCE,
     SEED,
     TANGENT,
     TERM,
@@ -39,121 +47,201 @@ from .results import (
     first_nonfinite,
 )
 from .values import direction_of, leaf_values
-from .xp import SCALAR, SCALAR_ERRORS, numpy_rule
+from .xp import NUMPY, SCALAR, SCALAR_ERRORS, numpy_rule
 
-#: From this many edges untraced passes go through `engine.fast` (benchmarks/engine.py chose it:
-#: below, making the accelerator's plan costs more than it saves).
+#: From this many edges untraced scalar passes go through `engine.fast` (benchmarks/engine.py
+#: chose it: below, making the accelerator's plan costs more than it saves).
 FAST_EDGES = 2000
 
 
-def _call(rule, *args: float) -> float:
-    """A rule on floats; at a domain edge (log 0, 1/0) numpy gives the IEEE inf or nan."""
+def _call(xp, rule, *args):
+    """A rule on floats (at a domain edge such as log 0 numpy gives the IEEE inf or nan), or
+    on arrays."""
+    if xp is NUMPY:
+        return rule(NUMPY, *args)
     try:
         return rule(SCALAR, *args)
     except SCALAR_ERRORS:
         return numpy_rule(rule, *args)
 
 
-def local(op: Op, k: int, out: float, args: list[float]) -> float:
-    """d out / d args[k] of one op application: its partial, or its JVP of a unit tangent."""
+def _summed(c, shape: tuple) -> tuple:
+    """c summed over the axes where an input of `shape` was broadcast, and those axes."""
+    lead = np.ndim(c) - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and c.shape[lead + i] != 1)
+    return (np.sum(c, axis=axes).reshape(shape) if axes else c), axes
+
+
+def _pull(xp, op: Op, k: int, g, out, xs: list):
+    """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP), what it
+    sends back (local × g, or the VJP of g), and the axes that is then summed over (tensors)."""
     if op.partials:
-        return _call(op.partials[k], out, *args)
-    return _call(op.jvp[k], 1.0, out, *args)
+        loc = _call(xp, op.partials[k], out, *xs)
+        return loc, loc * g
+    return None, op.vjp[k](xp, g, out, *xs)  # type: ignore[misc]
 
 
-def forward(graph: Graph, values: Mapping[str, float], trace: bool = False) -> Forward:
+def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
+            limits: Limits = DEFAULT_LIMITS) -> Forward:
     """Every node's value, in topological order: a leaf's from `values` or its constant, an
     op's from its forward rule."""
-    env = leaf_values(graph, values)
+    env = leaf_values(graph, values, limits)
+    if any(isinstance(v, np.ndarray) for v in env.values()) or any(
+            op is not None and not op.partials for op in graph.ops):
+        return _forward_tensors(graph, env, trace)
     if not trace and graph.n_edges >= FAST_EDGES:
-        vals = fast.values(graph, env)
+        vals = fast.values(graph, env)  # type: ignore[arg-type]
         return Forward(vals, first_nonfinite(vals, range(len(vals))))
     vals = []
     for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
         if op is None:
             vals.append(env[leaf] if leaf.__class__ is str else leaf)  # type: ignore[index,arg-type]
         else:
-            vals.append(_call(op.forward, *[vals[s] for s in args]))
+            vals.append(_call(SCALAR, op.forward, *[vals[s] for s in args]))
     events = [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None
     return Forward(vals, first_nonfinite(vals, range(len(vals))), events)
 
 
-def reverse(graph: Graph, fwd: Forward, trace: bool = False) -> Reverse:
-    """Adjoints d output / d node: seed 1 at the output, then, for each node latest first and
-    each input that needs a gradient (depends on a variable): local = d node / d input,
-    contribution = local × grad[node], grad[input] += contribution. Accumulated, never
-    assigned: x used three times sums three contributions."""
-    n, out = len(graph), graph.output
-    if not trace and graph.n_edges >= FAST_EDGES:
-        grads = fast.gradients(graph, fwd.values)
-        return Reverse(grads, first_nonfinite(grads, range(n - 1, -1, -1)))
-    ops, inputs, needs, vals = graph.ops, graph.inputs, graph.needs_grad, fwd.values
-    grads = [0.0] * n
-    grads[out] = 1.0
-    if trace:
-        first_edge = graph.edge_ids()
-        local_of: list[float | None] = [None] * graph.n_edges
-        contribution: list[float | None] = [None] * graph.n_edges
-        events: list[tuple] = [(SEED, out, 1.0)] if needs[out] else []
-    for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
-        op = ops[t]
-        if op is None or not needs[t]:
-            continue
-        args, g, visited = inputs[t], grads[t], False
-        xs = [vals[s] for s in args]
-        for k, s in enumerate(args):
-            if not needs[s]:
+def _forward_tensors(graph: Graph, env: Mapping, trace: bool) -> Forward:
+    vals: list = []
+    with np.errstate(all="ignore"):
+        for i, (op, args, leaf) in enumerate(zip(graph.ops, graph.inputs, graph.leaf)):
+            if op is None:
+                vals.append(np.asarray(env[leaf] if leaf.__class__ is str else leaf, dtype=float))
                 continue
-            loc = local(op, k, vals[t], xs)
-            c = loc * g
-            before = grads[s]
-            grads[s] = before + c
-            if trace:
-                if not visited:  # t's first edge
-                    events.append((VISIT, t, g))
-                    visited = True
-                e = first_edge[t] + k
-                local_of[e], contribution[e] = loc, c
-                events += [(LOCAL, e, s, t, k, loc), (CONTRIBUTE, e, s, t, c),
-                           (ACCUMULATE, e, s, before, grads[s])]
-    first = first_nonfinite(grads, range(n - 1, -1, -1))
+            xs = [vals[s] for s in args]
+            _check_shapes(graph, i, op, xs)
+            vals.append(np.asarray(op.forward(NUMPY, *xs), dtype=float))
+    first = next((i for i, v in enumerate(vals) if not np.isfinite(v).all()), None)
+    return Forward(vals, first, [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None)
+
+
+def _check_shapes(graph: Graph, i: int, op: Op, xs: list) -> None:
+    """An op's arguments must fit (a matrix product's inner sizes, broadcasting's rules): else an
+    error with the caret under the operator and both shapes in the message."""
+    shapes = [np.shape(x) for x in xs]
+    try:
+        if op.shape is not None:
+            op.shape(*shapes, *(float(xs[k]) for k in op.static))
+        elif len(shapes) > 1:
+            try:
+                np.broadcast_shapes(*shapes)
+            except ValueError:
+                raise ValueError(f"{' and '.join(map(str, shapes))} do not broadcast: from the "
+                                 "right, each pair of sizes must be equal or one of them 1") from None
+    except ValueError as e:
+        from .printer import to_text  # a message's need only
+
+        args = [_clip(to_text(graph, s)) for s in graph.inputs[i]]
+        call = (f" {op.symbol} ".join(args) if op.symbol and op.arity == 2
+                else f"{op.spelling or op.name}({', '.join(args)})")
+        pos = graph.where.get(i)
+        raise ExpressionError(f"{call}: {e}", code="shape_mismatch", position=pos,
+                              field="expression", text=op.symbol or op.spelling) from None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 24 else text[:20] + "…"
+
+
+def reverse(graph: Graph, fwd: Forward, trace: bool = False,
+            wrt: Iterable[str] | None = None) -> Reverse:
+    """Adjoints d output / d node: seed 1 at the output, then, for each node latest first and
+    each input that needs a gradient (depends on a variable of `wrt`, all by default):
+    local = d node / d input, contribution = local × grad[node], grad[input] += contribution.
+    Accumulated, never assigned: x used three times sums three contributions."""
+    n, out, vals = len(graph), graph.output, fwd.values
+    tensors = isinstance(vals[out], np.ndarray)
+    if not trace and not tensors and wrt is None and graph.n_edges >= FAST_EDGES:
+        grads = fast.gradients(graph, vals)
+        return Reverse(grads, first_nonfinite(grads, range(n - 1, -1, -1)))
+    ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
+    xp = NUMPY if tensors else SCALAR
+    grads: list = [None] * n if tensors else [0.0] * n
+    grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
+    first_edge = graph.edge_ids()
+    local_of: list = [None] * graph.n_edges
+    sent: list = [None] * graph.n_edges
+    events: list[tuple] = [(SEED, out, grads[out])] if needs[out] else []
+    with np.errstate(all="ignore"):
+        for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
+            op = ops[t]
+            if op is None or not needs[t]:
+                continue
+            g = grads[t] if grads[t] is not None else np.zeros_like(vals[t])
+            xs, visited = [vals[s] for s in inputs[t]], False
+            for k, s in enumerate(inputs[t]):
+                if not needs[s]:
+                    continue
+                loc, c = _pull(xp, op, k, g, vals[t], xs)
+                if trace:
+                    e = first_edge[t] + k
+                    if not visited:
+                        events.append((VISIT, t, g))
+                        visited = True
+                    events += [(LOCAL, e, s, t, k, loc), (CONTRIBUTE, e, s, t, c)]
+                if tensors and np.shape(c) != np.shape(xs[k]):  # broadcast: summed back, a step
+                    c, axes = _summed(c, np.shape(xs[k]))
+                    if trace:
+                        events.append((REDUCE, e, s, axes, c))
+                before = grads[s]
+                grads[s] = c if before is None else before + c
+                if trace:
+                    local_of[e], sent[e] = loc, c
+                    events.append((ACCUMULATE, e, s, before, grads[s]))
+    if tensors:
+        grads = [np.asarray(g) if g is not None else np.zeros_like(vals[i]) if needs[i] else None
+                 for i, g in enumerate(grads)]
+        first = next((i for i in range(n - 1, -1, -1) if grads[i] is not None
+                      and not np.isfinite(grads[i]).all()), None)
+    else:
+        first = first_nonfinite(grads, range(n - 1, -1, -1))
     if not trace:
         return Reverse(grads, first)
-    return Reverse(grads, first, local_of, contribution, events)
+    return Reverse(grads, first, local_of, sent, events)
 
 
 def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
             trace: bool = False) -> Tangents:
     """Forward mode: d node / d direction for every node, in one topological sweep, from the
-    same local derivatives the reverse pass uses. Nodes that do not depend on the seeded
-    inputs keep 0."""
+    same rules the reverse pass uses. Nodes that do not depend on the seeded inputs keep 0."""
     seed = direction_of(graph, direction)
     ops, inputs, vals, n = graph.ops, graph.inputs, fwd.values, len(graph)
-    tans, dep = [0.0] * n, bytearray(n)
+    tensors = isinstance(vals[graph.output], np.ndarray)
+    xp = NUMPY if tensors else SCALAR
+    tans: list = [np.zeros_like(v) for v in vals] if tensors else [0.0] * n
+    dep = bytearray(n)
     first_edge = graph.edge_ids()
-    local_of: list[float | None] = [None] * graph.n_edges
-    terms: list[float | None] = [None] * graph.n_edges
+    local_of: list = [None] * graph.n_edges
+    terms: list = [None] * graph.n_edges
     events: list[tuple] = []
-    for i in range(n):
-        op = ops[i]
-        if op is None:
-            if graph.leaf[i] in seed:
-                tans[i], dep[i] = seed[graph.leaf[i]], 1  # type: ignore[index]
-                events.append((SEED, i, tans[i]))
-            continue
-        t = 0.0
-        xs = [vals[s] for s in inputs[i]]
-        for k, s in enumerate(inputs[i]):
-            if dep[s]:
-                dep[i] = 1
-                e = first_edge[i] + k
-                loc = local_of[e] = local(op, k, vals[i], xs)
-                term = terms[e] = loc * tans[s]
-                t += term
-                events += [(LOCAL, e, s, i, k, loc), (TERM, e, s, i, term)]
-        if dep[i]:
-            tans[i] = t
-            events.append((TANGENT, i, t))
+    with np.errstate(all="ignore"):
+        for i in range(n):
+            op = ops[i]
+            if op is None:
+                if graph.leaf[i] in seed:
+                    v = seed[graph.leaf[i]]  # type: ignore[index]
+                    tans[i], dep[i] = (np.full_like(vals[i], v) if tensors else v), 1
+                    events.append((SEED, i, tans[i]))
+                continue
+            t = 0.0
+            xs = [vals[s] for s in inputs[i]]
+            for k, s in enumerate(inputs[i]):
+                if dep[s]:
+                    dep[i] = 1
+                    e = first_edge[i] + k
+                    if op.partials:
+                        loc = local_of[e] = _call(xp, op.partials[k], vals[i], *xs)
+                        term = terms[e] = loc * tans[s]
+                    else:
+                        loc, term = None, op.jvp[k](xp, tans[s], vals[i], *xs)  # type: ignore[misc]
+                        terms[e] = term
+                    t += term
+                    events += [(LOCAL, e, s, i, k, loc), (TERM, e, s, i, term)]
+            if dep[i]:
+                tans[i] = np.broadcast_to(t, np.shape(vals[i])).copy() if tensors else t
+                events.append((TANGENT, i, tans[i]))
     if not trace:
         return Tangents(seed, tans, dep)
     return Tangents(seed, tans, dep, local_of, terms, events)
@@ -170,5 +258,5 @@ def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[s
             raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
                                   f"variable of this expression (its variables: "
                                   f"{', '.join(graph.variables) or 'none'})",
-                                  code="unknown_variable", text=name)
+                                  code="unknown_variable", text=name, field="wrt")
     return [rev.grads[index[name]] for name in wrt]

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Trace event tags (the first item of each recorded tuple).
-EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, ACCUMULATE, TERM, TANGENT = (
-    "evaluate", "seed", "visit", "local", "contribute", "accumulate", "term", "tangent")
+EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, REDUCE, ACCUMULATE, TERM, TANGENT = (
+    "evaluate", "seed", "visit", "local", "contribute", "reduce", "accumulate", "term", "tangent")
 
 
 @dataclass(frozen=True)

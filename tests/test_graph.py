@@ -251,7 +251,7 @@ def test_a_big_graph_gives_each_edge_the_same_local_derivative_as_the_op_table()
     from engine.xp import call_rule
 
     cases = []
-    for name in sorted(OPS):
+    for name in sorted(n for n, op in OPS.items() if op.partials):
         op = OPS[name]
         for a in EDGE_POINTS:
             for b in EDGE_POINTS if op.arity == 2 else [None]:
