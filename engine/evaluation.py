@@ -6,18 +6,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .graph import Graph
+import numpy as np
+
+from .graph import Graph, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
 from .parser import parse
-from .passes import forward, gradient, reverse, tangent
+from .passes import forward, gradient, jacobian, reverse, tangent
 from .results import Forward, Reverse, Tangents
-from .trace import eid, forward_events, nid, reverse_events, table_from_events, tangent_events
+from .trace import (
+    SHOWN,
+    data,
+    eid,
+    forward_events,
+    nid,
+    reverse_events,
+    table_from_events,
+    tangent_events,
+)
+
+#: An edge's Jacobian is sent when it has at most this many entries.
+JACOBIAN_ENTRIES = 64
 
 
 @dataclass
 class Evaluation:
     """A graph evaluated at a point: `forward` and `reverse` (the passes' results), `tangent`
-    (forward mode, when asked) and the parser's `warnings`.
+    (forward mode, when asked), the parser's `warnings`, the variables whose gradients were
+    asked (`requires_grad`, all when None) and how many elements of an array to send whole
+    (`shown`).
 
     >>> ev = evaluate("(x^2 + 2x) * ln(y)", {"x": 1, "y": 2})
     >>> round(ev.value, 7), {k: round(v, 7) for k, v in ev.gradient.items()}
@@ -29,6 +45,12 @@ class Evaluation:
     reverse: Reverse
     tangent: Tangents | None = None
     warnings: list[str] = field(default_factory=list)
+    requires_grad: list[str] | None = None
+    shown: int = SHOWN
+
+    @property
+    def tensors(self) -> bool:
+        return isinstance(self.forward.values[self.graph.output], np.ndarray)
 
     @property
     def value(self) -> float:
@@ -36,7 +58,10 @@ class Evaluation:
 
     @property
     def gradient(self) -> dict[str, float]:
-        return gradient(self.graph, self.reverse)  # type: ignore[return-value]
+        """d output / d variable, for the variables that require a gradient."""
+        grads = gradient(self.graph, self.reverse)
+        keep = self.requires_grad
+        return {k: v for k, v in grads.items() if keep is None or k in keep}  # type: ignore[union-attr]
 
     def gradient_wrt(self, wrt: list[str]) -> list[float]:
         return gradient(self.graph, self.reverse, wrt)  # type: ignore[return-value]
@@ -46,12 +71,13 @@ class Evaluation:
         g, out = self.graph, []
         i = self.forward.first_nonfinite
         if i is not None:
-            vals = self.forward.values
+            vals = [v if isinstance(v, float) or np.ndim(v) == 0 else _first_bad(v)
+                    for v in self.forward.values]
             op = g.ops[i]
             if op is None:  # a variable given inf or nan
                 what = f"{g.display_name(i)} is {vals[i]} (not finite), as given"
             else:
-                args = [format(vals[s], ".7g") for s in g.inputs[i]]
+                args = [format(float(vals[s]), ".7g") for s in g.inputs[i]]
                 if op.symbol is not None and op.arity == 2:
                     call = f" {op.symbol} ".join(args)
                 elif op.symbol is not None:
@@ -60,28 +86,35 @@ class Evaluation:
                     call = f"{op.spelling}({', '.join(args)})"
                 what = f"{g.display_name(i)} = {call} is {vals[i]} (not finite)"
             out.append({"pass": "forward", "node": nid(i), "name": g.display_name(i),
-                        "value": vals[i], "message": what})
+                        "value": float(vals[i]), "message": what})
         j = self.reverse.first_nonfinite
         if j is not None:
             grad = self.reverse.grads[j]
+            grad = grad if isinstance(grad, float) or np.ndim(grad) == 0 else _first_bad(grad)
             out.append({"pass": "backward", "node": nid(j), "name": g.display_name(j), "grad": grad,
                         "message": f"the gradient at {g.display_name(j)} is {grad} (not finite)"})
+        for row in out:
+            for key in ("value", "grad"):
+                if key in row:
+                    row[key] = float(row[key])
         return out
 
     def nodes(self) -> list[dict]:
-        g, vals, grads = self.graph, self.forward.values, self.reverse.grads
+        g, vals, grads, shown = self.graph, self.forward.values, self.reverse.grads, self.shown
+        needs = needs_grad(g, self.requires_grad)
         tans = self.tangent.tangents if self.tangent is not None else None
         out = []
         for i in range(len(g)):
             kind = g.kind(i)
             node = {"id": nid(i), "name": g.names[i] or (g.leaf[i] if kind == "var" else None),
                     "kind": kind, "op": g.op_name(i), "label": g.label(i),
-                    "inputs": [nid(s) for s in g.inputs[i]], "value": vals[i],
-                    "grad": grads[i] if g.needs_grad[i] else None, "shape": []}
+                    "inputs": [nid(s) for s in g.inputs[i]], "value": data(vals[i], shown),
+                    "grad": data(grads[i], shown) if needs[i] else None,
+                    "shape": list(np.shape(vals[i]))}
             if i in g.aliases:
                 node["aliases"] = list(g.aliases[i])
             if tans is not None:
-                node["tangent"] = tans[i]
+                node["tangent"] = data(tans[i], shown)
             out.append(node)
         return out
 
@@ -91,13 +124,34 @@ class Evaluation:
         local, contrib = self.reverse.edge_local, self.reverse.edge_contribution
         if local is None or contrib is None:
             raise ValueError("evaluate with trace=True to record each edge's local derivative")
-        return [{"id": eid(e.id), "source": nid(e.source), "target": nid(e.target), "index": e.index,
-                 "local": local[e.id], "contribution": contrib[e.id]} for e in self.graph.edges]
+        shown, g = self.shown, self.graph
+        out = [{"id": eid(e.id), "source": nid(e.source), "target": nid(e.target), "index": e.index,
+                "local": data(local[e.id], shown), "contribution": data(contrib[e.id], shown)}
+               for e in g.edges]
+        if self.tensors:  # what each backward step is, and a small one's Jacobian
+            for e, edge in zip(g.edges, out):
+                op = g.ops[e.target]
+                edge["backward"] = (f"vjp of {op.name}: {op.vjp_text[e.index]}" if not op.partials
+                                    else "local × grad")  # type: ignore[union-attr]
+                edge.update(self._jacobian(e) if contrib[e.id] is not None else {})
+        return out
+
+    def _jacobian(self, e) -> dict:
+        """Eq. 6.46 for one edge: ∂y/∂x (rows y's elements, columns x's, both flattened), the
+        incoming gradient ∇y z and the product (∂y/∂x)ᵀ ∇y z, when the Jacobian is small."""
+        vals, grads = self.forward.values, self.reverse.grads
+        if np.size(vals[e.target]) * np.size(vals[e.source]) > JACOBIAN_ENTRIES:
+            return {}
+        jac = jacobian(self.graph, self.forward, e.target, e.index)
+        g = np.ravel(grads[e.target])
+        with np.errstate(all="ignore"):
+            return {"jacobian": jac.tolist(), "grad_in": g.tolist(), "product": (jac.T @ g).tolist()}
 
     def trace(self) -> dict[str, list[dict]]:
-        out = {"forward": forward_events(self.forward), "backward": reverse_events(self.reverse)}
+        out = {"forward": forward_events(self.forward, self.shown),
+               "backward": reverse_events(self.reverse, self.shown)}
         if self.tangent is not None:
-            out["tangent"] = tangent_events(self.tangent)
+            out["tangent"] = tangent_events(self.tangent, self.shown)
         return out
 
     def table(self) -> list[dict]:
@@ -106,19 +160,25 @@ class Evaluation:
         return table_from_events(self.graph, t["forward"], t["backward"])
 
 
-def evaluate(expression: str | Graph, values: Mapping[str, float], *,
+def evaluate(expression: str | Graph, values: Mapping[str, object], *,
              tangent_of: str | Mapping[str, float] | None = None, trace: bool = True,
-             limits: Limits = DEFAULT_LIMITS) -> Evaluation:
+             limits: Limits = DEFAULT_LIMITS, requires_grad: list[str] | None = None,
+             shown: int = SHOWN) -> Evaluation:
     """Parse (unless given a graph), then run the forward and reverse passes, and forward mode
-    along `tangent_of` (a variable or a direction) when asked."""
+    along `tangent_of` (a variable or a direction) when asked. `requires_grad` names the
+    variables to differentiate with respect to (all by default): others are data, as a tensor
+    without requires_grad in PyTorch, and no gradient flows to them."""
     if isinstance(expression, Graph):
         graph, warnings = expression, []
     else:
         parsed = parse(expression, limits)
         graph, warnings = parsed.graph, parsed.warnings
-    fwd = forward(graph, values, trace)
+    fwd = forward(graph, values, trace, limits)
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
-    return Evaluation(graph, fwd, reverse(graph, fwd, trace), tan, warnings)
+    if requires_grad is not None:  # a name that is not a variable: an error that says so
+        gradient(graph, Reverse([0.0] * len(graph), None), requires_grad)
+    rev = reverse(graph, fwd, trace, requires_grad)
+    return Evaluation(graph, fwd, rev, tan, warnings, requires_grad, shown)
 
 
 def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,
@@ -128,5 +188,11 @@ def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,
     its value from the `values` mapping.)"""
     if isinstance(wrt, str):
         raise TypeError(f"wrt must be a list of variable names, such as [{wrt!r}], not a string")
-    ev = evaluate(expression, dict(values or {}, **kw), trace=False)
+    ev = evaluate(expression, dict(values or {}, **kw), trace=False, requires_grad=wrt)
     return ev.value, (ev.gradient if wrt is None else ev.gradient_wrt(wrt))
+
+
+def _first_bad(a: np.ndarray) -> float:
+    """An array's first element that is not finite (for a message about it)."""
+    bad = np.flatnonzero(~np.isfinite(a))
+    return float(a.flat[int(bad[0]) if len(bad) else 0])

@@ -202,6 +202,23 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     return Reverse(grads, first, local_of, sent, events)
 
 
+def jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:
+    """∂target/∂(its k-th input) at the point, both flattened: rows the target's elements,
+    columns the input's. Built from the edge's own backward step applied to each row's unit
+    vector, so that Jᵀ g is exactly what the reverse pass sends along the edge."""
+    op, vals = graph.ops[target], fwd.values
+    xs = [vals[s] for s in graph.inputs[target]]
+    out, shape = np.asarray(vals[target]), np.shape(xs[k])
+    rows = []
+    with np.errstate(all="ignore"):
+        for i in range(out.size):
+            unit = np.zeros(out.size)
+            unit[i] = 1.0
+            c = _pull(NUMPY, op, k, unit.reshape(out.shape), out, xs)[1]  # type: ignore[arg-type]
+            rows.append(np.ravel(_summed(np.asarray(c), shape)[0] if np.shape(c) != shape else c))
+    return np.array(rows).reshape(out.size, int(np.prod(shape)))
+
+
 def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
             trace: bool = False) -> Tangents:
     """Forward mode: d node / d direction for every node, in one topological sweep, from the

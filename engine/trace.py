@@ -1,15 +1,20 @@
 """The trace as plain data: each pass's recorded steps as JSON-ready dicts, and the lecture's
 forward/backward table rebuilt from those dicts alone (which is what a viewer must be able to do).
 
-Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index).
+Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index). A number
+is a float; an array is nested lists up to `shown` elements, and beyond that a summary
+{"shape", "min", "max", "mean", "norm", "preview"} (see `data`).
 
 Forward pass:  {"type": "evaluate", "node", "value"}
 Reverse pass:  {"type": "seed", "node", "grad": 1}; then for each node, latest first,
                {"type": "visit", "node", "grad"} and for each incoming edge whose source
                needs a gradient: {"type": "local", "edge", "source", "target", "index", "local"}
-               (d target / d source), {"type": "contribute", ..., "contribution"}
-               (local × grad[target]) and {"type": "accumulate", "edge", "node", "before", "grad"}
-               (the source's running sum after adding it).
+               (d target / d source; null for an op that sends its vector-Jacobian product),
+               {"type": "contribute", ..., "contribution"} (local × grad[target], or the VJP),
+               on tensors {"type": "reduce", "edge", "node", "axes", "contribution"} where the
+               source was broadcast (the contribution summed over those axes), and
+               {"type": "accumulate", "edge", "node", "before", "grad"} (the source's running
+               sum after adding it; `before` null for the first).
 Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per dependent node
                "local" and {"type": "term", ..., "term"} (local × tangent[source]) per edge,
                and {"type": "tangent", "node", "tangent"}.
@@ -17,12 +22,15 @@ Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per de
 
 from __future__ import annotations
 
+import numpy as np
+
 from .graph import Graph
 from .results import (
     ACCUMULATE,
     CONTRIBUTE,
     EVALUATE,
     LOCAL,
+    REDUCE,
     SEED,
     TANGENT,
     VISIT,
@@ -30,6 +38,10 @@ from .results import (
     Reverse,
     Tangents,
 )
+
+#: Arrays up to this many elements are sent whole; bigger ones as a summary.
+SHOWN = 64
+PREVIEW = 8
 
 
 def nid(i: int) -> str:
@@ -40,48 +52,68 @@ def eid(e: int) -> str:
     return f"e{e}"
 
 
-def forward_events(fwd: Forward) -> list[dict]:
+def data(v: object, shown: int = SHOWN) -> object:
+    """A value as JSON-ready data: a float, nested lists, or a big array's summary."""
+    if v is None or isinstance(v, float):
+        return v
+    a = np.asarray(v, dtype=float)
+    if a.ndim == 0:
+        return float(a)
+    if a.size <= shown:
+        return a.tolist()
+    with np.errstate(all="ignore"):
+        return {"shape": list(a.shape), "min": float(a.min()), "max": float(a.max()),
+                "mean": float(a.mean()), "norm": float(np.sqrt(np.sum(a * a))),
+                "preview": a.ravel()[:PREVIEW].tolist()}
+
+
+def forward_events(fwd: Forward, shown: int = SHOWN) -> list[dict]:
     if fwd.events is None:
         raise ValueError("run forward(..., trace=True) to record its events")
-    return [{"type": EVALUATE, "node": nid(i), "value": v} for _, i, v in fwd.events]
+    return [{"type": EVALUATE, "node": nid(i), "value": data(v, shown)} for _, i, v in fwd.events]
 
 
-def _edge_event(ev: tuple, key: str) -> dict:
+def _edge_event(ev: tuple, key: str, shown: int) -> dict:
     _, e, s, t, *rest = ev
     out = {"type": ev[0], "edge": eid(e), "source": nid(s), "target": nid(t)}
     if ev[0] == LOCAL:
-        out["index"], out["local"] = rest
+        out["index"], out["local"] = rest[0], data(rest[1], shown)
     else:
-        out[key] = rest[0]
+        out[key] = data(rest[0], shown)
     return out
 
 
-def reverse_events(rev: Reverse) -> list[dict]:
+def reverse_events(rev: Reverse, shown: int = SHOWN) -> list[dict]:
     if rev.events is None:
         raise ValueError("run reverse(..., trace=True) to record its events")
     out = []
     for ev in rev.events:
         tag = ev[0]
         if tag in (SEED, VISIT):
-            out.append({"type": tag, "node": nid(ev[1]), "grad": ev[2]})
+            out.append({"type": tag, "node": nid(ev[1]), "grad": data(ev[2], shown)})
         elif tag in (LOCAL, CONTRIBUTE):
-            out.append(_edge_event(ev, "contribution"))
+            out.append(_edge_event(ev, "contribution", shown))
+        elif tag == REDUCE:
+            _, e, s, axes, c = ev
+            out.append({"type": tag, "edge": eid(e), "node": nid(s), "axes": list(axes),
+                        "contribution": data(c, shown)})
         elif tag == ACCUMULATE:
             _, e, s, before, after = ev
-            out.append({"type": tag, "edge": eid(e), "node": nid(s), "before": before, "grad": after})
+            out.append({"type": tag, "edge": eid(e), "node": nid(s), "before": data(before, shown),
+                        "grad": data(after, shown)})
     return out
 
 
-def tangent_events(tan: Tangents) -> list[dict]:
+def tangent_events(tan: Tangents, shown: int = SHOWN) -> list[dict]:
     if tan.events is None:
         raise ValueError("run tangent(..., trace=True) to record its events")
     out = []
     for ev in tan.events:
         tag = ev[0]
         if tag in (SEED, TANGENT):
-            out.append({"type": tag, "node": nid(ev[1]), "tangent": ev[2]})
+            out.append({"type": tag, "node": nid(ev[1]), "tangent": data(ev[2], shown)})
         else:
-            out.append(_edge_event(ev, "term"))
+            out.append(_edge_event(ev, "term", shown))
     return out
 
 
