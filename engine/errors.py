@@ -2,12 +2,13 @@
 
 Every error carries a short machine-readable `code`, a polite message, and where it
 happened (1-based line, 0-based column, the offending text) so that a UI can draw a caret.
+A program that passed the text on (a web request, say) may name its `field`.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 
 
 @dataclass(eq=False)  # exceptions compare and hash by identity (sets of them, tracebacks)
@@ -15,7 +16,8 @@ class ExpressionError(Exception):
     """Something is wrong with the expression or the values given for it.
 
     `line` is 1-based, `column` 0-based within that line; both are None when the
-    error is not tied to a place in the text (a missing value, say).
+    error is not tied to a place in the text (a missing value, say). `field` names where the
+    text came from in a request (`expression`, `values.x`); None when nobody said.
     """
 
     message: str
@@ -24,6 +26,8 @@ class ExpressionError(Exception):
     column: int | None = None
     text: str | None = None
     position: int | None = None  # 0-based offset into the whole source
+    _: KW_ONLY
+    field: str | None = None
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -33,14 +37,20 @@ class ExpressionError(Exception):
             return self.message
         return f"{self.message} (line {self.line}, column {self.column})"
 
+    def with_field(self, field: str) -> ExpressionError:
+        """The same error, naming the request field it is about (a copy: `raise err.with_field(...)`)."""
+        return replace(self, field=field)
+
     def to_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "message": self.message,
-            "line": self.line,
-            "column": self.column,
-            "text": self.text,
-        }
+        out = {"code": self.code, "message": self.message, "line": self.line, "column": self.column,
+               "text": self.text, **self.bound()}
+        if self.field is not None:
+            out["field"] = self.field
+        return out
+
+    def bound(self) -> dict:
+        """The limit that was exceeded, for LimitExceeded; nothing here."""
+        return {}
 
 
 @dataclass(eq=False)
@@ -51,10 +61,8 @@ class LimitExceeded(ExpressionError):
     maximum: int | float = 0
     actual: int | float = 0
 
-    def to_dict(self) -> dict:
-        out = super().to_dict()
-        out.update(limit=self.limit, maximum=self.maximum, actual=self.actual)
-        return out
+    def bound(self) -> dict:
+        return {"limit": self.limit, "maximum": self.maximum, "actual": self.actual}
 
 
 def source_lines(source: str) -> list[str]:
