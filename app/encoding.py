@@ -5,18 +5,16 @@ spelling for them, and a string is unambiguous where null would not be.
 Reading a body: integers with more digits than float64 can hold become inf before anything
 converts them, so `1000...0` (even thousands of digits) is refused cheaply as "not finite",
 naming its field, instead of costing a big-integer conversion or a generic parse error.
-FastAPI reads bodies through `JSONRoute`, which decodes them with `loads`.
+Routes read bodies through app.routes.deps.JSONRoute, which decodes them with `loads`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Response
 
 NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
 
@@ -73,23 +71,3 @@ def loads(body: bytes) -> Any:
         raise json.JSONDecodeError(f"the request body is not UTF-8 (byte {exc.start})", "", 0) from None
     except RecursionError:
         raise json.JSONDecodeError("the request body is nested too deeply", "", 0) from None
-
-
-class JSONRequest(Request):
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            self._json = loads(await self.body())
-        return self._json
-
-
-class JSONRoute(APIRoute):
-    """A route whose JSON body is decoded by `loads` (FastAPI's own way to change how a body is
-    read: a Request subclass handed to the usual handler)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def read_json_with_loads(request: Request) -> Response:
-            return await handler(JSONRequest(request.scope, request.receive))
-
-        return read_json_with_loads

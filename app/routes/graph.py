@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body
 
-from ..encoding import EncodedJSON, JSONRoute
+from ..encoding import EncodedJSON
 from ..errors import error_responses
 from ..graphs import response_body
 from ..schemas import GRAPH_EXAMPLES, GraphRequest, GraphResponse
-from .deps import SettingsDep, require_json
+from .deps import JSONRoute, SettingsDep
 
-router = APIRouter(tags=["graph"], route_class=JSONRoute, dependencies=[Depends(require_json)])
+router = APIRouter(tags=["graph"], route_class=JSONRoute)
 
 @router.post("/graph", response_model=GraphResponse, responses=error_responses(400, 413, 415, 422),
              summary="Evaluate and differentiate")

@@ -5,10 +5,10 @@ runs them in its threadpool, off the event loop."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from .. import methods
-from ..encoding import EncodedJSON, JSONRoute
+from ..encoding import EncodedJSON
 from ..errors import error_responses
 from ..method_schemas import (
     CheckRequest,
@@ -24,9 +24,9 @@ from ..method_schemas import (
     SymbolicRequest,
     SymbolicResponse,
 )
-from .deps import SettingsDep, require_json
+from .deps import JSONRoute, SettingsDep
 
-router = APIRouter(tags=["four ways"], route_class=JSONRoute, dependencies=[Depends(require_json)])
+router = APIRouter(tags=["four ways"], route_class=JSONRoute)
 ERRORS = error_responses(400, 413, 415, 422)
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from engine import ExpressionError, parse
 
-from ..encoding import EncodedJSON, JSONRoute
+from ..encoding import EncodedJSON
 from ..errors import error_responses
 from ..schemas import ParseRequest, ParseResponse
-from .deps import SettingsDep, require_json
+from .deps import JSONRoute, SettingsDep
 
-router = APIRouter(tags=["graph"], route_class=JSONRoute, dependencies=[Depends(require_json)])
+router = APIRouter(tags=["graph"], route_class=JSONRoute)
 
 
 @router.post("/parse", response_model=ParseResponse, responses=error_responses(400, 413, 415, 422),
