@@ -4,15 +4,12 @@ description: encodings, errors, limits) and the documented answer of POST /api/v
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from fastapi import FastAPI
 
+from .encoding import dumps
+from .graphs import response_body
 from .settings import Settings
-
-#: The real answer to the simplest lecture example (`z = x*y` at x = 3, y = 4); tests/test_api.py
-#: checks that it is what the server answers.
-GRAPH_RESPONSE_EXAMPLE = json.loads((Path(__file__).parent / "graph_example.json").read_text("utf-8"))
 
 
 def describe(s: Settings) -> str:
@@ -40,15 +37,17 @@ is at fault and `limit`, `maximum`, `actual` when a bound was exceeded. `line` i
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Show GRAPH_RESPONSE_EXAMPLE as the 200 of POST /api/v1/graph. It is added to the document
-    FastAPI made, not declared on the route, because FastAPI writes the document without its
-    nulls, and the answer's nulls (`"copy": null`, ...) are part of it."""
+    """Show the real answer to `z = x*y` at x = 3, y = 4 as the 200 of POST /api/v1/graph. It is
+    computed when the document is first asked for (it needs a Graphviz layout) and put into the
+    document FastAPI made, not declared on the route: FastAPI writes its document without nulls,
+    and the answer's nulls (`"copy": null`, ...) are part of it."""
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
+            answer = response_body("z = x*y", {"x": 3.0, "y": 4.0}, settings=app.state.settings)
             ok = build()["paths"]["/api/v1/graph"]["post"]["responses"]["200"]
-            ok["content"]["application/json"]["example"] = GRAPH_RESPONSE_EXAMPLE
+            ok["content"]["application/json"]["example"] = json.loads(dumps(answer))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
