@@ -14,6 +14,7 @@ from .deps import JSONRoute, SettingsDep
 
 router = APIRouter(tags=["graph"], route_class=JSONRoute)
 
+
 @router.post("/graph", response_model=GraphResponse, responses=error_responses(400, 413, 415, 422),
              summary="Evaluate and differentiate")
 def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLES)],
