@@ -5,6 +5,7 @@ spelling for them, and a string is unambiguous where null would not be.
 Reading a body: integers with more digits than float64 can hold become inf before anything
 converts them, so `1000...0` (even thousands of digits) is refused cheaply as "not finite",
 naming its field, instead of costing a big-integer conversion or a generic parse error.
+Routes read bodies through app.routes.deps.JSONRoute, which decodes them with `loads`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+
+from fastapi import Response
 
 NONFINITE = {math.inf: "inf", -math.inf: "-inf"}
 
@@ -42,29 +45,29 @@ def dumps(obj: Any) -> bytes:
     return text.encode("utf-8")
 
 
+class EncodedJSON(Response):
+    """A response body written by `dumps`. Routes return it as is: FastAPI neither validates
+    nor re-encodes a Response (the response models document it; the tests check it)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content)
+
+
 def _parse_int(text: str) -> int | float:
     # Short integers stay exact ints; longer ones become floats directly (inf past float64's
     # ~1.8e308), never a bignum whose conversion costs time quadratic in its digits.
     return int(text) if len(text) <= 300 else float(text)
 
 
-class BodyError(ValueError):
-    """The body is not JSON; `line` (1-based) and `column` (0-based) say where."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
-        self.message, self.line, self.column = message, line, column
-
-
 def loads(body: bytes) -> Any:
+    """A request body -> data. What is not JSON raises json.JSONDecodeError, which FastAPI
+    reports as `json_invalid` with the text and the offset (app.errors answers 400 with line and
+    column); a body that is not UTF-8, or nested too deeply, has no text to point into."""
     try:
-        text = body.decode("utf-8")
+        return json.loads(body.decode("utf-8"), parse_int=_parse_int)
     except UnicodeDecodeError as exc:
-        raise BodyError(f"the request body is not UTF-8 (byte {exc.start})") from None
-    try:
-        return json.loads(text, parse_int=_parse_int)
-    except json.JSONDecodeError as exc:
-        raise BodyError(f"the request body is not valid JSON: {exc.msg}", exc.lineno,
-                        exc.colno - 1) from None
+        raise json.JSONDecodeError(f"the request body is not UTF-8 (byte {exc.start})", "", 0) from None
     except RecursionError:
-        raise BodyError("the request body is nested too deeply") from None
+        raise json.JSONDecodeError("the request body is nested too deeply", "", 0) from None

@@ -137,12 +137,26 @@ def _input_text(value: Any) -> str | None:
         return _clip(str(value))
 
 
-def validation_detail(errors: list[dict]) -> tuple[int, dict]:
-    """The first error names the field; the message mentions how many more there were."""
+def _invalid_json(error: dict, text: Any) -> dict:
+    """FastAPI's `json_invalid` (its loc ends with the offset into `text`) with the place as the
+    engine counts it: 1-based line, 0-based column. app.encoding.loads reports a body that is not
+    UTF-8 or is nested too deeply with no text: its message says all there is."""
+    message = (error.get("ctx") or {}).get("error", error.get("msg"))
+    if not isinstance(text, str) or not text:
+        return error_body("invalid_json", message)
+    offset = error["loc"][-1]
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1)
+    return error_body("invalid_json", f"the request body is not valid JSON: {message}",
+                      line=line, column=column)
+
+
+def validation_detail(errors: list[dict], body: Any = None) -> tuple[int, dict]:
+    """The first error names the field; the message mentions how many more there were.
+    A body that is not JSON at all is a 400 saying where."""
     first = errors[0] if errors else {"loc": (), "type": "invalid", "msg": "invalid request"}
     if first.get("type") == "json_invalid":
-        return 400, error_body("invalid_json", f"the request body is not valid JSON: "
-                               f"{(first.get('ctx') or {}).get('error', first.get('msg'))}")
+        return 400, _invalid_json(first, body)
     where, message = _describe(first)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
@@ -177,9 +191,6 @@ def install(app: FastAPI) -> None:
         detail = exc.to_dict()
         if detail.get("text") is not None:
             detail["text"] = _clip(detail["text"])
-        field = getattr(exc, "field", None)  # set by app.graphs: the request field at fault
-        if field is not None:
-            detail["field"] = field
         return JSONResponse({"detail": detail}, status_code=422)
 
     @app.exception_handler(LayoutSkipped)
@@ -193,7 +204,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        status, body = validation_detail(list(exc.errors()))
+        status, body = validation_detail(list(exc.errors()), exc.body)
         return JSONResponse(body, status_code=status)
 
     @app.exception_handler(BodyTooLarge)

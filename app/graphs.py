@@ -38,23 +38,19 @@ def evaluate_request(expression: str, values: Mapping[str, float], *, wrt: list[
     try:
         ev = evaluate(expression, values, tangent_of=tangent, limits=settings.limits)
     except LimitExceeded as err:
-        err.field = "expression"  # type: ignore[attr-defined]
-        raise
+        raise err.with_field("expression") from None
     except ExpressionError as err:
         if err.code == "missing_value" and err.text:
-            err.field = f"values.{err.text}"  # type: ignore[attr-defined]
-        elif err.code in ("unknown_variable", "invalid_value"):
-            err.field = "tangent"  # type: ignore[attr-defined]
-        else:
-            err.field = "expression"  # type: ignore[attr-defined]
-        raise
+            raise err.with_field(f"values.{err.text}") from None
+        if err.code in ("unknown_variable", "invalid_value"):
+            raise err.with_field("tangent") from None
+        raise err.with_field("expression") from None
     grads_wrt = None
     if wrt is not None:
         try:
             grads_wrt = ev.gradient_wrt(wrt)
         except ExpressionError as err:
-            err.field = "wrt"  # type: ignore[attr-defined]
-            raise
+            raise err.with_field("wrt") from None
     return ev, grads_wrt
 
 

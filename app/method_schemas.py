@@ -190,7 +190,3 @@ class SnippetResponse(BaseModel):
     language: Literal["python"]
     code: str
 
-
-#: The request bodies of the four-ways routes (which read them by hand; see app/openapi.py).
-METHOD_REQUESTS = (SymbolicRequest, NumericRequest, CompareRequest, PathsRequest, CheckRequest,
-                   SnippetRequest)

@@ -30,12 +30,13 @@ T = TypeVar("T")
 
 
 def _field(name: str, fn: Callable[[], T]) -> T:
+    """fn(), an engine error from it naming the request field `name` (unless it names one)."""
     try:
         return fn()
     except ExpressionError as err:
-        if getattr(err, "field", None) is None:
-            err.field = name  # type: ignore[attr-defined]
-        raise
+        if err.field is not None:
+            raise
+        raise err.with_field(name) from None
 
 
 def _evaluated(expression: str, values: Mapping[str, float], settings: Settings,
@@ -100,10 +101,8 @@ def paths_body(req: PathsRequest, settings: Settings) -> dict:
 def check_body(req: CheckRequest, settings: Settings) -> dict:
     graph = _evaluated(req.expression, req.values, settings).graph
     if req.variable not in graph.variables:
-        err = ExpressionError(f"'{req.variable}' is not a variable of this expression",
-                              code="unknown_variable", text=req.variable)
-        err.field = "variable"  # type: ignore[attr-defined]
-        raise err
+        raise ExpressionError(f"'{req.variable}' is not a variable of this expression",
+                              code="unknown_variable", text=req.variable, field="variable")
     res = _field("derivative", lambda: check_derivative(
         graph, req.values, req.variable, req.derivative, _budget(req.budget_s, settings),
         limits=settings.limits))

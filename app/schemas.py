@@ -1,5 +1,6 @@
 """Request and response models, named by role. They are the API's contract in OpenAPI;
-responses are built as plain dicts by app/graphs.py and checked against these in tests.
+FastAPI validates requests with them, while responses are built as plain dicts by app/graphs.py
+(written by app.encoding.dumps) and checked against these in tests.
 
 Numbers in responses are JSON numbers, or one of the strings "inf", "-inf", "nan" where a
 value is not finite (see app/encoding.py). Numbers in requests must be finite.
@@ -26,16 +27,23 @@ LECTURE = {"expression": "(x^2 + 2x) * ln(y)", "values": {"x": 1, "y": 2}}
 
 # --- POST /api/v1/graph -----------------------------------------------------------------
 
+#: Requests to try, named as the OpenAPI page offers them (and the model's schema examples).
+GRAPH_EXAMPLES = {
+    "lecture": {"summary": "(x² + 2x) ln y at (1, 2)", "value": LECTURE},
+    "named": {"summary": "named intermediates, wrt with a repeat, forward mode along x",
+              "value": {"expression": "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d",
+                        "values": {"x": 1, "y": 2}, "wrt": ["x", "x"], "tangent": "x"}},
+    "neuron": {"summary": "the CS231n neuron, without layout",
+               "value": {"expression": "1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
+                         "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}, "layout": False}},
+}
+
+
 class GraphRequest(BaseModel):
     """An expression, a point, and what to compute there."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        LECTURE,
-        {"expression": "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d", "values": {"x": 1, "y": 2},
-         "wrt": ["x", "x"], "tangent": "x"},
-        {"expression": "1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
-         "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}, "layout": False},
-    ]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [example["value"] for example in GRAPH_EXAMPLES.values()]})
 
     expression: StrictStr = Field(description="the function, e.g. `(x^2 + 2x) * ln(y)`; statements "
                                               "separated by `;` or new lines name intermediates")

@@ -294,6 +294,11 @@ def test_health_docs_openapi_and_page(client):
     assert {"200", "400", "413", "415", "422"} <= set(post_op["responses"])
     example = post_op["responses"]["200"]["content"]["application/json"]["example"]
     GraphResponse.model_validate(example)
+    assert example == post(client, expression="z = x*y", values={"x": 3, "y": 4})  # the real answer
+    assert set(post_op["requestBody"]["content"]["application/json"]["examples"]) == {
+        "lecture", "named", "neuron"}
+    for name in ("GraphRequest", "ParseRequest", "NumericRequest", "CheckRequest"):
+        assert schemas[name]["additionalProperties"] is False
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "chainrule" in page.text

@@ -129,6 +129,23 @@ def test_deeply_nested_or_undecodable_json_is_400(client, body):
     assert error(r, 400)["code"] == "invalid_json"
 
 
+@pytest.mark.parametrize("body, message", [
+    (b'{"expression": "\xff"}', "the request body is not UTF-8 (byte 16)"),
+    ("[" * 100_000, "the request body is nested too deeply"),
+])
+def test_a_body_that_is_not_text_or_too_deep_has_no_place(client, body, message):
+    r = client.post("/api/v1/graph", content=body, headers={"Content-Type": "application/json"})
+    detail = error(r, 400)
+    assert (detail["message"], detail["line"], detail["column"]) == (message, None, None)
+
+
+@pytest.mark.parametrize("body, message", [(b"", "body is required"), (b"null", "body must be an object")])
+def test_an_empty_body_is_a_missing_body(client, body, message):
+    r = client.post("/api/v1/graph", content=body, headers={"Content-Type": "application/json"})
+    detail = error(r, 422)
+    assert (detail["field"], detail["message"]) == ("body", message)
+
+
 @pytest.mark.parametrize("headers", [{"Content-Type": "text/plain"},
                                      {"Content-Type": "application/x-www-form-urlencoded"}, {}])
 def test_body_must_be_json(client, headers):
@@ -298,3 +315,18 @@ def test_an_unexpected_error_is_a_500_in_the_same_shape_without_a_traceback(monk
     assert r.status_code == 500
     detail = r.json()["detail"]
     assert detail["code"] == "internal_error" and "secret" not in r.text
+
+
+def test_only_engine_errors_name_a_field(monkeypatch):
+    """routes/parse.py names the field `expression` for the engine's errors; a bug of ours stays
+    a 500 that names nothing."""
+    import app.routes.parse as parse_routes
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(parse_routes, "parse", boom)
+    with TestClient(create_app(Settings(layout_warm_up=False)), raise_server_exceptions=False) as c:
+        r = c.post("/api/v1/parse", json={"expression": "x"})
+    assert r.status_code == 500
+    assert "field" not in r.json()["detail"] and "secret" not in r.text

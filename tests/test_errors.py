@@ -35,6 +35,22 @@ def test_limit_exceeded_is_an_expression_error():
     assert str(err) == err.message  # no place to point at
 
 
+def test_field_names_the_request_field():
+    err = raised("x + sn(x)")
+    assert err.field is None and "field" not in err.to_dict()
+    named = err.with_field("expression")
+    assert named is not err and err.field is None  # a copy: the engine's error is left as it was
+    assert named.to_dict() == {**err.to_dict(), "field": "expression"}
+    assert (type(named), named.position, str(named)) == (type(err), err.position, str(err))
+    limit = raised("x+y", Limits(max_length=2)).with_field("expression")
+    assert type(limit) is LimitExceeded
+    assert list(limit.to_dict()) == ["code", "message", "line", "column", "text", "limit", "maximum",
+                                     "actual", "field"]
+    made = ExpressionError("'q' is not a variable", code="unknown_variable", text="q", field="variable")
+    assert made.to_dict()["field"] == "variable"
+    assert pickle.loads(pickle.dumps(made)).field == "variable"
+
+
 def test_errors_are_hashable_and_compared_by_identity():
     # Exceptions are kept in sets by logging, traceback and test frameworks.
     a, b = ExpressionError("same"), ExpressionError("same")

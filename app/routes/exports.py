@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ..encoding import dumps
+from ..encoding import EncodedJSON
 from ..errors import APIError, error_responses
 from ..graphs import evaluate_request, graph_layout, response_body
 from ..render import dot, svg
 from ..schemas import GraphResponse
-from ..settings import Settings
+from .deps import SettingsDep
 
 router = APIRouter(tags=["exports"])
 
@@ -60,32 +60,26 @@ def query_values(request: Request) -> dict[str, float]:
     return values
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
 @router.get("/graph.json", response_model=GraphResponse, openapi_extra=VALUES_PARAM,
             responses=error_responses(413, 414, 422), summary="The POST body, as a link")
-def graph_json(request: Request, expression: Expression,
+def graph_json(request: Request, settings: SettingsDep, expression: Expression,
                wrt: Annotated[list[str] | None, Query(description="repeatable: wrt=x&wrt=x")] = None,
                tangent: Annotated[str | None, Query(description="forward mode along a variable")] = None,
-               layout: Annotated[bool, Query(description="lay the graph out")] = True) -> Response:
+               layout: Annotated[bool, Query(description="lay the graph out")] = True) -> EncodedJSON:
     """The same body as POST /api/v1/graph, for `?expression=...&x=1&y=2`."""
-    body = response_body(expression, query_values(request), wrt=wrt, tangent=tangent,
-                         with_layout=layout, settings=_settings(request))
-    return Response(dumps(body), media_type="application/json")
+    return EncodedJSON(response_body(expression, query_values(request), wrt=wrt, tangent=tangent,
+                                     with_layout=layout, settings=settings))
 
 
 @router.get("/graph.svg", response_class=Response, openapi_extra=VALUES_PARAM,
             responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}},
                              "description": "the drawing"}, **error_responses(413, 414, 422)},
             summary="The graph drawn, with values and gradients")
-def graph_svg(request: Request, expression: Expression) -> Response:
+def graph_svg(request: Request, settings: SettingsDep, expression: Expression) -> Response:
     """An SVG of the graph as Graphviz lays it out: each node's value inside it, its gradient
     (d output / d node) below it in red, each edge's local derivative on it. Usable as
     `<img src>`; served with a Content-Security-Policy that forbids scripts. A graph over the
     layout bounds is a 422 naming the limit."""
-    settings = _settings(request)
     ev, _ = evaluate_request(expression, query_values(request), tangent=None, settings=settings)
     drawing = svg(ev, graph_layout(ev.graph, settings), expression)
     return Response(drawing, media_type="image/svg+xml",
@@ -97,10 +91,9 @@ def graph_svg(request: Request, expression: Expression) -> Response:
             responses={200: {"content": {"text/vnd.graphviz": {"schema": {"type": "string"}}},
                              "description": "Graphviz source"}, **error_responses(413, 414, 422)},
             summary="The graph as Graphviz DOT")
-def graph_dot(request: Request, expression: Expression) -> Response:
+def graph_dot(request: Request, settings: SettingsDep, expression: Expression) -> Response:
     """The DOT source chainrule lays out (left to right, inputs in the leftmost column), each
     node labelled with its op or name and its value; render it with `dot -Tsvg`."""
-    settings = _settings(request)
     ev, _ = evaluate_request(expression, query_values(request), tangent=None, settings=settings)
     return Response(dot(ev, settings), media_type="text/vnd.graphviz; charset=utf-8",
                     headers={"Content-Disposition": 'inline; filename="chainrule.gv"'})

@@ -2,80 +2,23 @@
 
 from __future__ import annotations
 
-import email.message
-from typing import TypeVar
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from fastapi import APIRouter, Body
 
-from ..encoding import BodyError, dumps, loads
-from ..errors import APIError, error_responses
+from ..encoding import EncodedJSON
+from ..errors import error_responses
 from ..graphs import response_body
-from ..schemas import GraphRequest, GraphResponse
-from ..settings import Settings
+from ..schemas import GRAPH_EXAMPLES, GraphRequest, GraphResponse
+from .deps import JSONRoute, SettingsDep
 
-router = APIRouter(tags=["graph"])
-
-M = TypeVar("M", bound=BaseModel)
-
-REQUEST_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/GraphRequest"},
-            "examples": {
-                "lecture": {"summary": "(x² + 2x) ln y at (1, 2)",
-                            "value": {"expression": "(x^2 + 2x) * ln(y)", "values": {"x": 1, "y": 2}}},
-                "named": {"summary": "named intermediates, wrt with a repeat, forward mode along x",
-                          "value": {"expression": "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d",
-                                    "values": {"x": 1, "y": 2}, "wrt": ["x", "x"], "tangent": "x"}},
-                "neuron": {"summary": "the CS231n neuron, without layout",
-                           "value": {"expression": "1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
-                                     "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
-                                     "layout": False}},
-            },
-        }},
-    },
-}
+router = APIRouter(tags=["graph"], route_class=JSONRoute)
 
 
-def require_json(request: Request) -> None:
-    content_type = request.headers.get("content-type")
-    if content_type:
-        message = email.message.Message()
-        message["content-type"] = content_type
-        subtype = message.get_content_subtype()
-        if message.get_content_maintype() == "application" and (subtype == "json"
-                                                                 or subtype.endswith("+json")):
-            return
-    raise APIError(415, "unsupported_media_type",
-                   f"send the body as JSON with 'Content-Type: application/json' "
-                   f"(got {content_type or 'no Content-Type'})", text=content_type)
-
-
-def parse_request(body: bytes, model: type[M] = GraphRequest) -> M:  # type: ignore[assignment]
-    """JSON -> a request model; a syntax error is a 400 with its line and column, a wrong field
-    a 422 naming it (app.errors renders both)."""
-    try:
-        data = loads(body)
-    except BodyError as err:
-        raise APIError(400, "invalid_json", err.message, line=err.line, column=err.column) from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors()]) from None
-
-
-def compute(req: GraphRequest, settings: Settings) -> bytes:
-    return dumps(response_body(req.expression, req.values, wrt=req.wrt, tangent=req.tangent,
-                               with_layout=req.layout, settings=settings))
-
-
-@router.post("/graph", response_model=GraphResponse, openapi_extra=REQUEST_BODY,
-             responses=error_responses(400, 413, 415, 422), summary="Evaluate and differentiate")
-async def post_graph(request: Request) -> Response:
+@router.post("/graph", response_model=GraphResponse, responses=error_responses(400, 413, 415, 422),
+             summary="Evaluate and differentiate")
+def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLES)],
+               settings: SettingsDep) -> EncodedJSON:
     """Parse the expression, run the forward pass (values), the reverse pass (adjoints, edge by
     edge) and, when `tangent` is given, forward mode; lay the graph out with Graphviz.
 
@@ -90,9 +33,7 @@ async def post_graph(request: Request) -> Response:
 
     Numbers that are not finite are the strings `"inf"`, `"-inf"`, `"nan"`.
     """
-    settings: Settings = request.app.state.settings
-    require_json(request)
-    req = parse_request(await request.body())
-    # The engine is pure Python: run it in the threadpool so one big graph does not hold up
-    # the event loop (Graphviz runs in WebAssembly there too, bounded in time).
-    return Response(await run_in_threadpool(compute, req, settings), media_type="application/json")
+    # A plain `def`: FastAPI runs it in its threadpool, so one big graph (pure Python, and
+    # Graphviz in WebAssembly, bounded in time) does not hold up the event loop.
+    return EncodedJSON(response_body(body.expression, body.values, wrt=body.wrt, tangent=body.tangent,
+                                     with_layout=body.layout, settings=settings))

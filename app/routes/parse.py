@@ -2,38 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 
-from engine import parse
+from engine import ExpressionError, parse
 
-from ..encoding import dumps
+from ..encoding import EncodedJSON
 from ..errors import error_responses
 from ..schemas import ParseRequest, ParseResponse
-from ..settings import Settings
-from .graph import parse_request, require_json
+from .deps import JSONRoute, SettingsDep
 
-router = APIRouter(tags=["graph"])
-
-
-def parse_body(req: ParseRequest, settings: Settings) -> dict:
-    try:
-        parsed = parse(req.expression, settings.limits)
-    except Exception as err:
-        err.field = "expression"  # type: ignore[attr-defined]
-        raise
-    g = parsed.graph
-    return {"variables": list(g.variables), "names": [n for n in g.names if n],
-            "nodes": len(g), "edges": g.n_edges, "warnings": parsed.warnings}
+router = APIRouter(tags=["graph"], route_class=JSONRoute)
 
 
 @router.post("/parse", response_model=ParseResponse, responses=error_responses(400, 413, 415, 422),
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"$ref": "#/components/schemas/ParseRequest"}}}}},
              summary="Variables of an expression")
-async def parse_expression(request: Request) -> Response:
+async def parse_expression(body: ParseRequest, settings: SettingsDep) -> EncodedJSON:
     """Parse only: the variables (which need values), the named intermediates and the graph's
     size. Errors are those of POST /api/v1/graph (422 with line and column)."""
-    require_json(request)
-    req = parse_request(await request.body(), ParseRequest)
     # Parsing is bounded by the length and node limits: cheap enough for the event loop.
-    return Response(dumps(parse_body(req, request.app.state.settings)), media_type="application/json")
+    try:
+        parsed = parse(body.expression, settings.limits)
+    except ExpressionError as err:
+        raise err.with_field("expression") from None
+    g = parsed.graph
+    return EncodedJSON({"variables": list(g.variables), "names": [n for n in g.names if n],
+                        "nodes": len(g), "edges": g.n_edges, "warnings": parsed.warnings})
