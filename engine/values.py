@@ -29,6 +29,8 @@ def leaf_values(graph: Graph, values: Mapping[str, object], limits: Limits = DEF
             raise ExpressionError(f"no value given for the variable '{name}'",
                                   code="missing_value", text=name, field=f"values.{name}")
         v = values[name]
+        if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iuf":
+            v = v.item()  # a number given as a 0-d array
         if isinstance(v, (list, tuple, np.ndarray)):
             v = _array(name, v, limits)
             elements += v.size
