@@ -176,7 +176,7 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
     fwd = forward(graph, values, trace, limits)
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
     if requires_grad is not None:  # a name that is not a variable: an error that says so
-        gradient(graph, Reverse([0.0] * len(graph), None), requires_grad)
+        gradient(graph, Reverse([0.0] * len(graph)), requires_grad)
     rev = reverse(graph, fwd, trace, requires_grad)
     return Evaluation(graph, fwd, rev, tan, warnings, requires_grad, shown)
 

@@ -44,7 +44,6 @@ from .results import (
     Forward,
     Reverse,
     Tangents,
-    first_nonfinite,
 )
 from .values import direction_of, leaf_values
 from .xp import NUMPY, SCALAR, SCALAR_ERRORS, numpy_rule
@@ -77,6 +76,9 @@ def _pull(xp, op: Op, k: int, g, out, xs: list):
     """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP), what it
     sends back (local × g, or the VJP of g), and the axes that is then summed over (tensors)."""
     if op.partials:
+        if xp is NUMPY and op.constants[k] is not None:  # ±1 sends g itself: no array made
+            loc = op.constants[k]
+            return loc, g if loc == 1.0 else -g if loc == -1.0 else loc * g
         loc = _call(xp, op.partials[k], out, *xs)
         return loc, loc * g
     return None, op.vjp[k](xp, g, out, *xs)  # type: ignore[misc]
@@ -92,7 +94,7 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
         return _forward_tensors(graph, env, trace)
     if not trace and graph.n_edges >= FAST_EDGES:
         vals = fast.values(graph, env)  # type: ignore[arg-type]
-        return Forward(vals, first_nonfinite(vals, range(len(vals))))
+        return Forward(vals)
     vals = []
     for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
         if op is None:
@@ -100,7 +102,7 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
         else:
             vals.append(_call(SCALAR, op.forward, *[vals[s] for s in args]))
     events = [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None
-    return Forward(vals, first_nonfinite(vals, range(len(vals))), events)
+    return Forward(vals, events)
 
 
 def _forward_tensors(graph: Graph, env: Mapping, trace: bool) -> Forward:
@@ -113,8 +115,7 @@ def _forward_tensors(graph: Graph, env: Mapping, trace: bool) -> Forward:
             xs = [vals[s] for s in args]
             _check_shapes(graph, i, op, xs)
             vals.append(np.asarray(op.forward(NUMPY, *xs), dtype=float))
-    first = next((i for i, v in enumerate(vals) if not np.isfinite(v).all()), None)
-    return Forward(vals, first, [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None)
+    return Forward(vals, [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None)
 
 
 def _check_shapes(graph: Graph, i: int, op: Op, xs: list) -> None:
@@ -155,7 +156,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     tensors = isinstance(vals[out], np.ndarray)
     if not trace and not tensors and wrt is None and graph.n_edges >= FAST_EDGES:
         grads = fast.gradients(graph, vals)
-        return Reverse(grads, first_nonfinite(grads, range(n - 1, -1, -1)))
+        return Reverse(grads)
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
     xp = NUMPY if tensors else SCALAR
     grads: list = [None] * n if tensors else [0.0] * n
@@ -193,13 +194,9 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     if tensors:
         grads = [np.asarray(g) if g is not None else np.zeros_like(vals[i]) if needs[i] else None
                  for i, g in enumerate(grads)]
-        first = next((i for i in range(n - 1, -1, -1) if grads[i] is not None
-                      and not np.isfinite(grads[i]).all()), None)
-    else:
-        first = first_nonfinite(grads, range(n - 1, -1, -1))
     if not trace:
-        return Reverse(grads, first)
-    return Reverse(grads, first, local_of, sent, events)
+        return Reverse(grads)
+    return Reverse(grads, local_of, sent, events)
 
 
 def jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
 
 # Trace event tags (the first item of each recorded tuple).
 EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, REDUCE, ACCUMULATE, TERM, TANGENT = (
@@ -18,26 +21,34 @@ EVALUATE, SEED, VISIT, LOCAL, CONTRIBUTE, REDUCE, ACCUMULATE, TERM, TANGENT = (
 
 @dataclass(frozen=True)
 class Forward:
-    """`values`: every node's value in topological order; `first_nonfinite`: the first node
-    whose value is inf or nan; `events`: the trace (None unless recorded)."""
+    """`values`: every node's value in topological order (floats, or numpy arrays);
+    `events`: the trace (None unless recorded); `first_nonfinite`: the first node whose value
+    is inf or nan (worked out when asked: on big arrays a scan costs as much as an op)."""
 
-    values: list[float]
-    first_nonfinite: int | None
+    values: list
     events: list[tuple] | None = None
+
+    @cached_property
+    def first_nonfinite(self) -> int | None:
+        return first_nonfinite(self.values, range(len(self.values)))
 
 
 @dataclass(frozen=True)
 class Reverse:
-    """`grads`: d output / d node (meaningful where graph.needs_grad); `first_nonfinite`: the
-    first node the pass met whose adjoint is inf or nan. Recorded with the trace, per edge id:
-    `edge_local` (d target / d source) and `edge_contribution` (local × grad[target]), None on
-    edges whose source needs no gradient; and `events`."""
+    """`grads`: d output / d node (meaningful where the node needs a gradient). Recorded with
+    the trace, per edge id: `edge_local` (d target / d source) and `edge_contribution`
+    (local × grad[target], summed over broadcast axes), None on edges whose source needs no
+    gradient; and `events`. `first_nonfinite`: the first node the pass met whose gradient is
+    inf or nan."""
 
-    grads: list[float]
-    first_nonfinite: int | None
-    edge_local: list[float | None] | None = None
-    edge_contribution: list[float | None] | None = None
+    grads: list
+    edge_local: list | None = None
+    edge_contribution: list | None = None
     events: list[tuple] | None = None
+
+    @cached_property
+    def first_nonfinite(self) -> int | None:
+        return first_nonfinite(self.grads, range(len(self.grads) - 1, -1, -1))
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,10 @@ class Tangents:
     events: list[tuple] | None = None
 
 
-def first_nonfinite(xs: list[float], order: Iterable[int]) -> int | None:
-    """The first i in `order` whose xs[i] is inf or nan."""
-    if math.isfinite(sum(xs)):  # one C-level sum answers "all finite?" in the usual case
-        return None
-    return next((i for i in order if not math.isfinite(xs[i])), None)
+def first_nonfinite(xs: list, order: Iterable[int]) -> int | None:
+    """The first i in `order` whose xs[i] (a float, an array or None) is or holds inf or nan."""
+    if xs and isinstance(xs[0], float):
+        if math.isfinite(sum(xs)):  # one C-level sum answers "all finite?" in the usual case
+            return None
+        return next((i for i in order if not math.isfinite(xs[i])), None)
+    return next((i for i in order if xs[i] is not None and not np.isfinite(xs[i]).all()), None)

@@ -96,7 +96,7 @@ def _array(name: str, v: object, limits: Limits) -> np.ndarray:
     if 0 in shape or not shape:
         raise _bad(name, name, "is empty: an array needs at least one element")
     if isinstance(v, np.ndarray):
-        return v.astype(np.float64)
+        return np.asarray(v, dtype=np.float64)  # no copy of a float64 array: nothing writes to it
     kinds = set(map(type, flat))
     if not kinds <= {int, float}:  # bools, text, None, lists in a row of numbers
         j = next(j for j, x in enumerate(flat) if type(x) not in (int, float))

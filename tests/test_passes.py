@@ -125,9 +125,9 @@ def test_results_compare_and_print_as_the_dataclasses_did():
     assert repr(a.reverse).startswith("Reverse(grads=[") and "edge_local=[" in repr(a.reverse)
     assert repr(a.forward).startswith("Forward(values=[")
     # Built by hand, they hold what they are given.
-    fwd = Forward([1.0, math.nan], 1, [("evaluate", 0, 1.0)])
+    fwd = Forward([1.0, math.nan], [("evaluate", 0, 1.0)])
     assert fwd.first_nonfinite == 1 and fwd.events == [("evaluate", 0, 1.0)]
-    rev = Reverse([1.0, 2.0], None)
+    rev = Reverse([1.0, 2.0])
     assert rev.first_nonfinite is None and rev.events is None and rev.edge_local is None
     with pytest.raises(AttributeError):  # frozen: a pass's record is what the pass made
         rev.edge_local = [None]  # type: ignore[misc]
