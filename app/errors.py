@@ -151,9 +151,29 @@ def _invalid_json(error: dict, text: Any) -> dict:
                       line=line, column=column)
 
 
+#: The tags pydantic puts after a field's place for each member of a union it tried (a value is a
+#: number or an array): one failure of the field, said once, by its first member.
+UNION_TAGS = {"float", "list[any]"}
+
+
+def _without_union_tags(errors: list[dict]) -> list[dict]:
+    out, seen = [], set()
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if loc and loc[-1] in UNION_TAGS:
+            loc = loc[:-1]
+            if loc in seen:
+                continue
+            err = {**err, "loc": loc}
+        seen.add(loc)
+        out.append(err)
+    return out
+
+
 def validation_detail(errors: list[dict], body: Any = None) -> tuple[int, dict]:
     """The first error names the field; the message mentions how many more there were.
     A body that is not JSON at all is a 400 saying where."""
+    errors = _without_union_tags(errors)
     first = errors[0] if errors else {"loc": (), "type": "invalid", "msg": "invalid request"}
     if first.get("type") == "json_invalid":
         return 400, _invalid_json(first, body)

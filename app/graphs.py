@@ -3,13 +3,15 @@ its Graphviz layout, and the response body as plain data. No HTTP here beyond AP
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from drawing import Layout, LayoutCache, LayoutSkipped
 from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
+from engine.trace import data
 
 from .errors import APIError
 from .settings import Settings
@@ -30,16 +32,19 @@ def _check_sizes(values: Mapping, wrt: list | None, tangent: Any, settings: Sett
                            f"allowed", field=field, limit=limit, maximum=maximum, actual=size)
 
 
-def evaluate_request(expression: str, values: Mapping[str, float], *, wrt: list[str] | None = None,
-                     tangent: str | Mapping[str, float] | None, settings: Settings
-                     ) -> tuple[Evaluation, list[float] | None]:
+def evaluate_request(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
+                     tangent: str | Mapping[str, float] | None, settings: Settings,
+                     requires_grad: list[str] | None = None) -> tuple[Evaluation, list | None]:
     """Run the engine; errors keep the engine's message and place and gain the request field."""
     _check_sizes(values, wrt, tangent, settings)
     try:
-        ev = evaluate(expression, values, tangent_of=tangent, limits=settings.limits)
-    except LimitExceeded as err:
-        raise err.with_field("expression") from None
+        ev = evaluate(expression, values, tangent_of=tangent, limits=settings.limits,
+                      requires_grad=requires_grad, shown=settings.shown_elements)
     except ExpressionError as err:
+        if err.field is not None:  # the engine knew (values.X[1][2], requires_grad)
+            raise
+        if isinstance(err, LimitExceeded):
+            raise err.with_field("expression") from None
         if err.code == "missing_value" and err.text:
             raise err.with_field(f"values.{err.text}") from None
         if err.code in ("unknown_variable", "invalid_value"):
@@ -114,20 +119,23 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
                     "pass": item["pass"]})
     if ev.tangent is not None:
         tans = ev.tangent.tangents
-        if not math.isfinite(sum(tans)):
-            i = next(i for i, t in enumerate(tans) if not math.isfinite(t))
-            name = graph.display_name(i)
+        i = next((i for i, t in enumerate(tans) if not np.isfinite(t).all()), None)
+        if i is not None:
+            name, t = graph.display_name(i), np.asarray(tans[i])
+            t = t.flat[int(np.flatnonzero(~np.isfinite(t))[0])]
             out.append({"code": "nonfinite_tangent", "node": f"n{i}", "name": name, "pass": "tangent",
-                        "message": f"the tangent at {name} is {tans[i]} (not finite)"})
+                        "message": f"the tangent at {name} is {float(t)} (not finite)"})
     return out
 
 
-def response_body(expression: str, values: Mapping[str, float], *, wrt: list[str] | None = None,
+def response_body(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
-                  settings: Settings) -> dict:
+                  settings: Settings, requires_grad: list[str] | None = None) -> dict:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), as plain data with floats
     that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan"."""
-    ev, grads_wrt = evaluate_request(expression, values, wrt=wrt, tangent=tangent, settings=settings)
+    ev, grads_wrt = evaluate_request(expression, values, wrt=wrt, tangent=tangent, settings=settings,
+                                     requires_grad=requires_grad)
+    shown = settings.shown_elements
     graph = ev.graph
     warnings = warnings_of(ev, values)
     drawn = None
@@ -138,15 +146,15 @@ def response_body(expression: str, values: Mapping[str, float], *, wrt: list[str
     tangent_out = None
     if ev.tangent is not None:
         tangent_out = {"direction": ev.tangent.direction,
-                       "output": ev.tangent.tangents[graph.output]}
+                       "output": data(ev.tangent.tangents[graph.output], shown)}
     return {
         "expression": expression,
-        "value": ev.value,
+        "value": data(ev.value, shown),
         "output": f"n{graph.output}",
         "variables": list(graph.variables),
-        "gradient": ev.gradient,
+        "gradient": {name: data(g, shown) for name, g in ev.gradient.items()},
         "wrt": wrt,
-        "gradient_wrt": grads_wrt,
+        "gradient_wrt": None if grads_wrt is None else [data(g, shown) for g in grads_wrt],
         "tangent": tangent_out,
         "nodes": ev.nodes(),
         "edges": ev.edges(),

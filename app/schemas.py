@@ -8,7 +8,7 @@ value is not finite (see app/encoding.py). Numbers in requests must be finite.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictBool, StrictStr
 
@@ -21,6 +21,26 @@ FiniteFloat = Annotated[float, Strict(), AllowInfNan(False)]
 #: A number we send: finite, or "inf" / "-inf" / "nan".
 Number = Annotated[float | Literal["inf", "-inf", "nan"],
                    Field(description='a number; "inf", "-inf" or "nan" where it is not finite')]
+
+#: A variable's value sent to us: a finite number, or an array as nested lists of them (checked
+#: by the engine, which names a bad element as `values.X[1][2]`).
+Value = FiniteFloat | list[Any]
+
+
+class ArraySummary(BaseModel):
+    """An array with more elements than the server sends whole (`shown_elements`)."""
+
+    shape: list[int]
+    min: Number
+    max: Number
+    mean: Number
+    norm: Number = Field(description="the Euclidean (Frobenius) norm")
+    preview: list[Number] = Field(description="the first elements, flattened in row-major order")
+
+
+#: A number or an array we send: a number, nested lists of numbers, or a big array's summary.
+Data = Annotated[Number | list[Any] | ArraySummary,
+                 Field(description="a number, an array as nested lists, or a big array's summary")]
 
 LECTURE = {"expression": "(x^2 + 2x) * ln(y)", "values": {"x": 1, "y": 2}}
 
@@ -47,13 +67,17 @@ class GraphRequest(BaseModel):
 
     expression: StrictStr = Field(description="the function, e.g. `(x^2 + 2x) * ln(y)`; statements "
                                               "separated by `;` or new lines name intermediates")
-    values: dict[str, FiniteFloat] = Field(default_factory=dict, description="variable -> number; "
-                                           "names not in the expression are ignored (and warned of)")
+    values: dict[str, Value] = Field(default_factory=dict, description="variable -> number, or "
+                                     "an array as nested lists ([[1, 2], [3, 4]]); names not in the "
+                                     "expression are ignored (and warned of)")
     wrt: list[StrictStr] | None = Field(None, description="variables to differentiate by, in order; "
                                         "repeats allowed (as torch.autograd.grad(f, (x, x)))")
     tangent: StrictStr | dict[str, FiniteFloat] | None = Field(
         None, description="forward mode: a variable (unit direction) or a direction variable -> number")
     layout: StrictBool = Field(True, description="lay the graph out with Graphviz dot")
+    requires_grad: list[StrictStr] | None = Field(
+        None, description="the variables to differentiate by (PyTorch's requires_grad); the others "
+                          "are data and get no gradient. Default: all")
 
 
 class Node(BaseModel):
@@ -63,11 +87,11 @@ class Node(BaseModel):
     op: str = Field(description="the op's name (see /api/v1/functions), or var / const")
     label: str = Field(description="what to draw inside the node")
     inputs: list[str] = Field(description="input node ids, in argument order")
-    value: Number
-    grad: Number | None = Field(description="the adjoint d output / d node; null for constants "
-                                            "and nodes that do not depend on a variable")
-    tangent: Number | None = Field(None, description="d node / d direction, when a tangent was asked")
-    shape: list[int] = Field(description="[] for a scalar")
+    value: Data
+    grad: Data | None = Field(description="the adjoint d output / d node; null for constants "
+                                          "and nodes that do not depend on a variable")
+    tangent: Data | None = Field(None, description="d node / d direction, when a tangent was asked")
+    shape: list[int] = Field(description="[] for a scalar, [6, 3] for a 6×3 array")
     aliases: list[str] | None = Field(None, description="further names bound to the same node")
 
 
@@ -76,27 +100,37 @@ class Edge(BaseModel):
     source: str
     target: str
     index: int = Field(description="which argument of target")
-    local: Number | None = Field(description="d target / d source; null on edges from constants")
-    contribution: Number | None = Field(description="local × grad[target], sent to the source")
+    local: Data | None = Field(description="d target / d source; null on edges from constants "
+                                           "and for an op that sends a vector-Jacobian product")
+    contribution: Data | None = Field(description="local × grad[target] (or the VJP of "
+                                                  "grad[target]), sent to the source")
+    backward: str | None = Field(None, description="tensors: what the backward step is, "
+                                 "`local × grad` or `vjp of matmul: g bᵀ`")
+    jacobian: list[list[Number]] | None = Field(
+        None, description="tensors, when small: ∂target/∂source with rows the target's elements and "
+                          "columns the source's, both flattened")
+    grad_in: list[Number] | None = Field(None, description="with `jacobian`: ∇target z, flattened")
+    product: list[Number] | None = Field(None, description="with `jacobian`: (∂target/∂source)ᵀ "
+                                         "∇target z (eq. 6.46), what the edge sends, flattened")
 
 
 # Trace events, exactly as engine/trace.py records them.
 class EvaluateEvent(BaseModel):
     type: Literal["evaluate"]
     node: str
-    value: Number
+    value: Data
 
 
 class SeedEvent(BaseModel):
     type: Literal["seed"]
     node: str
-    grad: Number
+    grad: Data
 
 
 class VisitEvent(BaseModel):
     type: Literal["visit"]
     node: str
-    grad: Number
+    grad: Data
 
 
 class LocalEvent(BaseModel):
@@ -105,7 +139,7 @@ class LocalEvent(BaseModel):
     source: str
     target: str
     index: int
-    local: Number
+    local: Data | None
 
 
 class ContributeEvent(BaseModel):
@@ -113,21 +147,31 @@ class ContributeEvent(BaseModel):
     edge: str
     source: str
     target: str
-    contribution: Number
+    contribution: Data
+
+
+class ReduceEvent(BaseModel):
+    """Tensors: a contribution summed over the axes where its source was broadcast."""
+
+    type: Literal["reduce"]
+    edge: str
+    node: str
+    axes: list[int]
+    contribution: Data
 
 
 class AccumulateEvent(BaseModel):
     type: Literal["accumulate"]
     edge: str
     node: str
-    before: Number
-    grad: Number
+    before: Data | None = Field(description="the running sum before; null for a tensor's first")
+    grad: Data
 
 
 class TangentSeedEvent(BaseModel):
     type: Literal["seed"]
     node: str
-    tangent: Number
+    tangent: Data
 
 
 class TermEvent(BaseModel):
@@ -135,17 +179,17 @@ class TermEvent(BaseModel):
     edge: str
     source: str
     target: str
-    term: Number
+    term: Data
 
 
 class TangentEvent(BaseModel):
     type: Literal["tangent"]
     node: str
-    tangent: Number
+    tangent: Data
 
 
-BackwardEvent = Annotated[SeedEvent | VisitEvent | LocalEvent | ContributeEvent | AccumulateEvent,
-                          Field(discriminator="type")]
+BackwardEvent = Annotated[SeedEvent | VisitEvent | LocalEvent | ContributeEvent | ReduceEvent
+                          | AccumulateEvent, Field(discriminator="type")]
 TangentPassEvent = Annotated[TangentSeedEvent | LocalEvent | TermEvent | TangentEvent,
                              Field(discriminator="type")]
 
@@ -204,20 +248,21 @@ class GraphWarning(BaseModel):
 
 class TangentResult(BaseModel):
     direction: dict[str, float] = Field(description="the seeded direction, variable -> number")
-    output: Number = Field(description="d output / d direction")
+    output: Data = Field(description="d output / d direction")
 
 
 class GraphResponse(BaseModel):
     """The graph evaluated at the point: values, gradients, trace and layout."""
 
     expression: str
-    value: Number = Field(description="the output's value")
+    value: Data = Field(description="the output's value")
     output: str = Field(description="the output node's id")
     variables: list[str] = Field(description="in order of first appearance")
-    gradient: dict[str, Number] = Field(description="variable -> d output / d variable")
+    gradient: dict[str, Data] = Field(description="variable -> d output / d variable (those that "
+                                                  "require a gradient)")
     wrt: list[str] | None = None
-    gradient_wrt: list[Number] | None = Field(None, description="when `wrt` was given: the gradient "
-                                              "in its order, repeats included")
+    gradient_wrt: list[Data] | None = Field(None, description="when `wrt` was given: the gradient "
+                                            "in its order, repeats included")
     tangent: TangentResult | None = None
     nodes: list[Node]
     edges: list[Edge]

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     max_depth: int = Field(500, ge=1, description="nesting of brackets and calls")
     max_variables: int = Field(1_000, ge=1, description="entries in `values` or a tangent direction")
     max_wrt: int = Field(1_000, ge=1, description="entries in `wrt`")
+    max_elements: int = Field(1_000_000, ge=1, description="array elements in all the values of a "
+                                                           "request")
+    max_dims: int = Field(4, ge=1, le=8, description="dimensions of an array value")
+    shown_elements: int = Field(64, ge=1, le=100_000, description="an array with more elements is "
+                                "sent as a summary (shape, min, max, mean, norm, preview)")
 
     # Graphviz layout: bounded in size and time; over a bound the layout is skipped, not the answer.
     layout_max_nodes: int = Field(3_000, ge=1, description="largest graph that is laid out")
@@ -51,4 +56,5 @@ class Settings(BaseSettings):
 
     @property
     def limits(self) -> Limits:
-        return Limits(max_length=self.max_length, max_nodes=self.max_nodes, max_depth=self.max_depth)
+        return Limits(max_length=self.max_length, max_nodes=self.max_nodes, max_depth=self.max_depth,
+                      max_elements=self.max_elements, max_dims=self.max_dims, finite_values=True)

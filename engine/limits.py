@@ -14,6 +14,7 @@ class Limits:
     max_depth: int | None = 500  # nesting of parentheses and function calls
     max_elements: int | None = 1_000_000  # array elements in all the values given
     max_dims: int | None = 4  # dimensions of an array value
+    finite_values: bool = False  # refuse inf and nan in the values given (a web request's JSON)
 
 
 DEFAULT_LIMITS = Limits()

@@ -18,10 +18,11 @@ from .limits import DEFAULT_LIMITS, Limits
 Value = float | np.ndarray
 
 
-def leaf_values(graph: Graph, values: Mapping[str, object], limits: Limits = DEFAULT_LIMITS,
-                finite: bool = False) -> dict[str, Value]:
+def leaf_values(graph: Graph, values: Mapping[str, object],
+                limits: Limits = DEFAULT_LIMITS) -> dict[str, Value]:
     """Each variable's value: a float, or a float64 array of at least one dimension. With
-    `finite`, inf and nan are refused (JSON cannot carry them; the library may pass them)."""
+    `limits.finite_values`, inf and nan are refused (the library may pass them)."""
+    finite = limits.finite_values
     out: dict[str, Value] = {}
     elements = 0
     for name in graph.variables:

@@ -75,7 +75,7 @@ def test_unknown_wrt_and_tangent_name_their_field(client):
 # --- values: strict finite float64 --------------------------------------------------------
 
 @pytest.mark.parametrize("raw", ['"3"', "true", "false", "null", "NaN", "Infinity", "-Infinity",
-                                 "1e999", "-1e999", "1" + "0" * 400, "1" + "0" * 5000, "[1]", '{"a": 1}'])
+                                 "1e999", "-1e999", "1" + "0" * 400, "1" + "0" * 5000, '{"a": 1}'])
 def test_values_are_strict_finite_numbers(client, raw):
     body = '{"expression": "x*y", "values": {"x": ' + raw + ', "y": 2}}'
     r = client.post("/api/v1/graph", content=body, headers={"Content-Type": "application/json"})
@@ -83,6 +83,22 @@ def test_values_are_strict_finite_numbers(client, raw):
     assert detail["field"] == "values.x"
     assert detail["code"] == "invalid_value"
     assert "values.x" in detail["message"]
+
+
+@pytest.mark.parametrize("raw, field, words", [
+    ("[[1, 2], [3]]", "values.x[1]", "has 1 items where the rows before it have 2"),
+    ('[1, "2"]', "values.x[1]", "must be a number, not '2'"),
+    ("[1, true]", "values.x[1]", "must be a number, not True"),
+    ("[[1, null]]", "values.x[0][1]", "must be a number, not None"),
+    ("[1, 1e999]", "values.x[1]", "is inf: give finite numbers"),
+    ("[]", "values.x", "is empty"),
+    ("[[[[[1]]]]]", "values.x", "has 5 dimensions; at most 4"),
+])
+def test_array_values_name_the_bad_element(client, raw, field, words):
+    body = '{"expression": "x*y", "values": {"x": ' + raw + ', "y": 2}, "layout": false}'
+    r = client.post("/api/v1/graph", content=body, headers={"Content-Type": "application/json"})
+    detail = error(r, 422)
+    assert detail["field"] == field and words in detail["message"], detail
 
 
 @pytest.mark.parametrize("raw, value", [("3", 3.0), ("-0.0", -0.0), ("1e308", 1e308),

@@ -22,7 +22,11 @@ def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLE
     """Parse the expression, run the forward pass (values), the reverse pass (adjoints, edge by
     edge) and, when `tangent` is given, forward mode; lay the graph out with Graphviz.
 
-    - `value`, `gradient` (every variable), `gradient_wrt` (the `wrt` list, repeats included);
+    - `value`, `gradient` (every variable, or those of `requires_grad`), `gradient_wrt` (the
+      `wrt` list, repeats included);
+    - values may be arrays (nested lists): then `@`, `sum`, `mean`, `transpose` apply, every node
+      has a `shape`, arrays come back as nested lists (or a summary past `shown_elements`), each
+      edge says what its backward step is and, when small, carries its Jacobian (eq. 6.46);
     - `nodes` with `value`, `grad` (d output / d node) and `tangent`; `edges` with `local`
       (d target / d source) and `contribution` (local × grad[target]);
     - `trace`: each pass as the ordered events a viewer replays;
@@ -36,4 +40,5 @@ def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLE
     # A plain `def`: FastAPI runs it in its threadpool, so one big graph (pure Python, and
     # Graphviz in WebAssembly, bounded in time) does not hold up the event loop.
     return EncodedJSON(response_body(body.expression, body.values, wrt=body.wrt, tangent=body.tangent,
-                                     with_layout=body.layout, settings=settings))
+                                     with_layout=body.layout, settings=settings,
+                                     requires_grad=body.requires_grad))
