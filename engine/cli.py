@@ -12,30 +12,53 @@ from collections.abc import Sequence
 
 from .errors import ExpressionError, caret_excerpt
 from .evaluation import Evaluation, evaluate
+from .trace import data
 
 EXIT_BAD_INPUT = 2
 
 
-def parse_assignments(items: Sequence[str]) -> dict[str, float]:
-    """`x=1 y=2` or `x=1,y=2` -> {"x": 1.0, "y": 2.0}; numbers are read by float(), never eval."""
-    out: dict[str, float] = {}
+def _parts(item: str) -> list[str]:
+    """`x=1,y=2` split at the commas outside brackets (`w=[1,2],b=3`: two parts)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(item):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "," and depth == 0:
+            parts.append(item[start:i])
+            start = i + 1
+    return [*parts, item[start:]]
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, object]:
+    """`x=1 y=2` or `x=1,y=2` -> {"x": 1.0, "y": 2.0}; an array as nested lists, `w=[1,2,3]`,
+    `X=[[1,2],[3,4]]`. Numbers are read by float() and arrays as JSON, never eval; the engine
+    checks an array's rows and elements."""
+    out: dict[str, object] = {}
     for item in items:
-        for part in item.split(","):
+        for part in _parts(item):
             if not part.strip():
                 continue
             name, sep, text = part.partition("=")
             name = name.strip()
             if not sep or not name:
-                raise ExpressionError(f"--at expects name=value pairs such as x=1, not {part!r}",
-                                      code="invalid_value", text=part)
-            try:
-                value = float(text)
-            except ValueError:
-                raise ExpressionError(f"the value of '{name}' must be a number, not {text.strip()!r}",
-                                      code="invalid_value", text=text) from None
-            if not math.isfinite(value):
-                raise ExpressionError(f"the value of '{name}' must be finite, not {text.strip()}",
-                                      code="invalid_value", text=text)
+                raise ExpressionError(f"--at expects name=value pairs such as x=1 or w=[1,2], not "
+                                      f"{part!r}", code="invalid_value", text=part)
+            value: object
+            if text.strip().startswith("["):
+                try:
+                    value = json.loads(text)
+                except (ValueError, RecursionError):
+                    raise ExpressionError(f"the value of '{name}' must be a number or an array such "
+                                          f"as [1, 2] or [[1, 2], [3, 4]], not {text.strip()!r}",
+                                          code="invalid_value", text=text) from None
+            else:
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise ExpressionError(f"the value of '{name}' must be a number, not "
+                                          f"{text.strip()!r}", code="invalid_value", text=text) from None
+                if not math.isfinite(value):
+                    raise ExpressionError(f"the value of '{name}' must be finite, not {text.strip()}",
+                                          code="invalid_value", text=text)
             if name in out and out[name] != value:
                 raise ExpressionError(f"'{name}' is given two values ({out[name]!r} and {value!r}) "
                                       "in --at; give it one", code="invalid_value", text=name)
@@ -43,10 +66,19 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     return out
 
 
-def _fmt(v: float | None, decimals: int | None) -> str:
-    """Full precision by default; else the lecture's style: 7 decimals, trailing zeros cut."""
+def _fmt(v: object, decimals: int | None) -> str:
+    """Full precision by default; else the lecture's style: 7 decimals, trailing zeros cut.
+    Arrays as nested lists of such numbers; a big one by its summary."""
     if v is None:
         return "-"
+    if isinstance(v, dict):  # engine.trace.data's summary of a big array
+        return (f"{'×'.join(map(str, v['shape']))} array (min {_fmt(v['min'], decimals)}, "
+                f"max {_fmt(v['max'], decimals)}, mean {_fmt(v['mean'], decimals)})")
+    if not isinstance(v, float):
+        v = data(v)
+        if isinstance(v, dict | list):
+            return _fmt(v, decimals) if isinstance(v, dict) else (
+                "[" + ", ".join(_fmt(x, decimals) for x in v) + "]")
     if decimals is None or not math.isfinite(v):
         return repr(v)
     if v != 0 and abs(v) < 10.0**-decimals * 1000:
@@ -56,10 +88,11 @@ def _fmt(v: float | None, decimals: int | None) -> str:
 
 
 def _grad_payload(ev: Evaluation, wrt: list[str] | None) -> dict:
-    out = {"value": ev.value, "gradient": ev.gradient, "nodes": ev.nodes(), "edges": ev.edges()}
+    out = {"value": data(ev.value), "gradient": {k: data(g) for k, g in ev.gradient.items()},
+           "nodes": ev.nodes(), "edges": ev.edges()}
     if wrt is not None:
         out["wrt"] = wrt
-        out["gradient_wrt"] = ev.gradient_wrt(wrt)
+        out["gradient_wrt"] = [data(g) for g in ev.gradient_wrt(wrt)]
     if ev.warnings or ev.nonfinite():
         out["warnings"] = ev.warnings + [w["message"] for w in ev.nonfinite()]
     return out
@@ -113,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grad", help="value and gradient of an expression at a point")
     g.add_argument("expression", nargs="?", help='for example "(x^2+2x)*ln(y)"')
-    g.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE", help="x=1 y=2")
+    g.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE",
+                   help="x=1 y=2, an array w=[1,2,3] or X=[[1,2],[3,4]]")
     g.add_argument("--wrt", nargs="+", metavar="VAR", help="variables to differentiate by, in "
                    "order; repeats allowed")
     g.add_argument("--json", action="store_true", help="print value, gradient, nodes and edges as JSON")

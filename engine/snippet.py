@@ -1,10 +1,14 @@
-"""The same computation as PyTorch code, ready to copy: leaf tensors with requires_grad, the
-expression (named intermediates as their own lines), and torch.autograd.grad."""
+"""The same computation as PyTorch code, ready to copy, as the lecture writes it: leaf tensors
+(float64; requires_grad on those differentiated by), the expression (named intermediates as their
+own lines), torch.autograd.grad for the inputs asked for, and torch.autograd.backward filling
+every leaf's .grad. Arrays are tensors; a non-scalar output is seeded with ones, as ours."""
 
 from __future__ import annotations
 
 import keyword
 from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 from .graph import Graph, format_number
 from .values import leaf_values
@@ -25,16 +29,22 @@ def _py_name(name: str, taken: set[str]) -> str:
     return out
 
 
-def torch_snippet(graph: Graph, point: Mapping[str, float], wrt: Sequence[str] | None = None) -> str:
-    """PyTorch code computing the output and d output / d each of `wrt` (default: all variables,
-    repeats allowed) at `point`, in float64."""
+def torch_snippet(graph: Graph, point: Mapping[str, object], wrt: Sequence[str] | None = None,
+                  requires_grad: Sequence[str] | None = None) -> str:
+    """PyTorch code computing the output and d output / d each of `wrt` (default: the variables
+    that require a gradient, repeats allowed) at `point`, in float64. `requires_grad`: the
+    variables differentiated by (default all); the others are data."""
     env = leaf_values(graph, point)
-    wrt = list(graph.variables) if wrt is None else list(wrt)
+    needs = list(graph.variables) if requires_grad is None else [v for v in graph.variables
+                                                                 if v in set(requires_grad)]
+    wrt = list(needs) if wrt is None else list(wrt)
     taken: set[str] = set()
     var_names = {v: _py_name(v, taken) for v in graph.variables}
     lines = ["import torch", ""]
     for v in graph.variables:
-        lines.append(f"{var_names[v]} = torch.tensor({env[v]!r}, dtype=torch.float64, requires_grad=True)")
+        value = env[v].tolist() if hasattr(env[v], "tolist") else env[v]
+        flag = ", requires_grad=True" if v in needs or v in wrt else ""
+        lines.append(f"{var_names[v]} = torch.tensor({value!r}, dtype=torch.float64{flag})")
     # Walk in topological order; a named intermediate becomes its own line, the rest inline.
     text: dict[int, tuple[str, int]] = {}
     for i, op in enumerate(graph.ops):
@@ -47,11 +57,14 @@ def torch_snippet(graph: Graph, point: Mapping[str, float], wrt: Sequence[str] |
                 text[i] = (f"({s})" if s.startswith("-") else s, 100)
             continue
         args = [text[s] for s in graph.inputs[i]]
+        args = [(format_number(float(graph.leaf[s])), 100) if k in op.static else a  # an axis: int
+                for k, (s, a) in enumerate(zip(graph.inputs[i], args))]
         if op.symbol is None or not graph.needs_grad[i]:
             # torch functions want tensors, and float-only arithmetic would raise on 1/0.
             args = [(f"torch.tensor({float(graph.leaf[s])!r}, dtype=torch.float64)", 100)
-                    if graph.ops[s] is None and not isinstance(graph.leaf[s], str) else a
-                    for s, a in zip(graph.inputs[i], args)]
+                    if graph.ops[s] is None and not isinstance(graph.leaf[s], str)
+                    and k not in op.static else a
+                    for k, (s, a) in enumerate(zip(graph.inputs[i], args))]
         if op.symbol is None:
             s, prec = op.torch.format(*(a for a, _ in args)), 100
         elif op.arity == 1:
@@ -70,11 +83,26 @@ def torch_snippet(graph: Graph, point: Mapping[str, float], wrt: Sequence[str] |
             s, prec = py, 100
         text[i] = (s, prec)
     lines.append(f"f = {text[graph.output][0]}")
+    if not wrt:
+        return "\n".join([*lines, "print(f.tolist())"]) + "\n"
     targets = ", ".join(var_names[v] for v in wrt)
+    seed = ", grad_outputs=torch.ones_like(f)" if _output_shape(graph, env) else ""
     lines += [
         "",
-        f"grads = torch.autograd.grad(f, ({targets}{',' if len(wrt) == 1 else ''}))",
-        "print(f.item())",
-        "print([g.item() for g in grads])",
+        "# every leaf that requires a gradient gets .grad (the graph is kept for the next call)",
+        f"torch.autograd.backward(f{', torch.ones_like(f)' if seed else ''}, retain_graph=True)",
+        "# the inputs asked for, in order (repeats allowed)",
+        f"grads = torch.autograd.grad(f, ({targets}{',' if len(wrt) == 1 else ''}){seed})",
+        "print(f.tolist())",
+        "print([g.tolist() for g in grads])",
+        f"print({{{', '.join(f'{v!r}: {var_names[v]}.grad.tolist()' for v in needs)}}})",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _output_shape(graph: Graph, env: Mapping[str, object]) -> tuple:
+    """The output's shape, without computing it: shapes known from the values alone would need
+    a pass, so ask the forward pass (cheap next to writing code a person reads)."""
+    from .passes import forward
+
+    return np.shape(forward(graph, env).values[graph.output])

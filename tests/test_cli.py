@@ -139,3 +139,17 @@ def test_usage_errors_exit_2():
     assert run("grad").returncode == 2
     assert run("grad", "x", "--at", "x=1", "--bogus").returncode == 2
     assert run().returncode == 2
+
+
+def test_arrays_at_the_command_line(capsys):
+    """`--at w=[1,2,3]` and `X=[[1,2],[3,4]]`, commas inside brackets kept together."""
+    from engine.cli import main
+
+    assert main(["grad", "sum(w * x)", "--at", "w=[[1,2,3],[4,5,6]],x=[1,0,-1]"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["f = -4.0", "∂f/∂w = [[1.0, 0.0, -1.0], [1.0, 0.0, -1.0]]", "∂f/∂x = [5.0, 7.0, 9.0]"]
+    assert main(["grad", "sum(w * x)", "--at", "w=[[1,2,3],[4,5]]", "x=[1,0,-1]"]) == 2
+    err = capsys.readouterr().err
+    assert "w[1] has 2 items where the rows before it have 3" in err
+    assert main(["grad", "sum(w)", "--at", "w=[1,2"]) == 2
+    assert "must be a number or an array" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -221,17 +222,44 @@ def test_torch_snippet_is_python_and_matches():
     ast.parse(code)
     assert "requires_grad=True" in code and "torch.autograd.grad(f, (x, x, y))" in code
     assert "a = x * x" in code and "d = torch.log(y)" in code
+    assert "torch.autograd.backward(f, retain_graph=True)" in code and "x.grad.tolist()" in code
     odd = engine.compile("lambda*θ + max(lambda, 2) - 2^-θ + sin(2) + log(θ, 3)")
     ast.parse(torch_snippet(odd, {"lambda": 1.0, "θ": 0.5}))
-    if importlib.util.find_spec("torch") is None:
-        return  # PyTorch is optional; the syntax checks above still ran
-    for graph, point, wrt in ((g, AT, ["x", "x", "y"]), (odd, {"lambda": 1.0, "θ": 0.5}, None)):
-        out = subprocess.run([sys.executable, "-c", torch_snippet(graph, point, wrt)],
-                             capture_output=True, text=True, timeout=120, check=True).stdout.split("\n")
-        value, grads = float(out[0]), ast.literal_eval(out[1])
-        ours = engine.evaluate(graph, point)
-        assert value == pytest.approx(ours.value, rel=1e-12)
-        assert grads == pytest.approx(ours.gradient_wrt(wrt or list(graph.variables)), rel=1e-12)
+
+
+def test_torch_snippet_of_tensors_is_python_with_data_and_leaves():
+    g = engine.compile("sum(sigmoid(w * X), 1)")
+    code = torch_snippet(g, {"w": [1.0, 2.0], "X": [[1, 2], [3, 4]]}, requires_grad=["w"])
+    ast.parse(code)
+    assert "w = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)" in code
+    assert "X = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64)\n" in code
+    assert "torch.sum(torch.sigmoid(w * X), dim=1)" in code
+    assert "grad_outputs=torch.ones_like(f)" in code  # a vector output, seeded with ones as ours
+
+
+SNIPPET_CASES = [
+    ("a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d", AT, ["x", "x", "y"], None),
+    ("lambda*θ + max(lambda, 2) - 2^-θ + sin(2) + log(θ, 3)", {"lambda": 1.0, "θ": 0.5}, None, None),
+    ("sum(sigmoid(w * X), 1)", {"w": [1.0, 2.0], "X": [[1, 2], [3, 4]]}, None, ["w"]),
+    ("mean(transpose(A) * b)", {"A": [[1.0, -2.0, 0.5], [3.0, 1.0, 2.0]], "b": [2.0, -1.0]}, None, None),
+]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                    reason="PyTorch is not installed (it is optional): the snippets' syntax and "
+                           "content are checked by the tests above")
+@pytest.mark.parametrize("text, point, wrt, requires", SNIPPET_CASES)
+def test_torch_snippet_runs_under_pytorch_with_our_numbers(text, point, wrt, requires):
+    graph = engine.compile(text)
+    out = subprocess.run([sys.executable, "-c", torch_snippet(graph, point, wrt, requires)],
+                         capture_output=True, text=True, timeout=120, check=True).stdout.split("\n")
+    value, grads, leaves = ast.literal_eval(out[0]), ast.literal_eval(out[1]), ast.literal_eval(out[2])
+    ours = engine.evaluate(graph, point, requires_grad=requires)
+    np.testing.assert_allclose(value, ours.value, rtol=1e-12)
+    for got, want in zip(grads, ours.gradient_wrt(wrt or list(ours.gradient))):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    for name, got in leaves.items():
+        np.testing.assert_allclose(got, ours.gradient[name], rtol=1e-12)
 
 
 def test_symbolic_value_at_a_pole_keeps_the_other_derivatives():
