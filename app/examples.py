@@ -80,4 +80,47 @@ EXAMPLES: list[dict] = [
         "expression": "1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
         "values": {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0},
     },
+    {
+        "id": "tensor-2x3",
+        "title": {"en": "Tensors: the 2×3 array of np.random.seed(0); rand(6).reshape(2, 3)",
+                  "ko": "파이토치 텐서: np.random.seed(0); rand(6).reshape(2, 3)의 2×3 배열"},
+        "description": {"en": "The lecture's f(x) = (x² + 2x) ln x on every element of a tensor with "
+                              "requires_grad, summed: x.grad holds f'(xᵢ) = (2xᵢ + 2) ln xᵢ + xᵢ + 2 "
+                              "for each element, as torch.autograd.backward(f) gives it.",
+                        "ko": "requires_grad 텐서의 원소마다 f(x) = (x² + 2x) ln x를 계산해 더한 "
+                              "값: x.grad에는 원소마다 f'(xᵢ)가 들어 있다 (torch.autograd.backward 결과)"},
+        "expression": "sum((x^2 + 2x) * ln(x))",
+        "values": {"x": [[0.5488135, 0.71518937, 0.60276338], [0.54488318, 0.4236548, 0.64589411]]},
+    },
+    {
+        "id": "logistic-cost",
+        "title": {"en": "A linear classifier's cost C(w) = −Σ y log σ(Xw) + (1 − y) log(1 − σ(Xw))",
+                  "ko": "선형 분류기의 비용 C(w) = −Σ y log σ(Xw) + (1 − y) log(1 − σ(Xw))"},
+        "description": {"en": "Six animals (a column of ones for the bias, body mass in 10 kg, ear "
+                              "length in 10 cm), dog = 1, cat = 0. Only w requires a gradient: the "
+                              "backward pass gives ∇C = Xᵀ(σ(Xw) − y), one vector-Jacobian product "
+                              "per node.",
+                        "ko": "동물 여섯 마리 (편향용 1, 몸무게(10 kg), 귀 길이(10 cm)), 개 = 1, "
+                              "고양이 = 0. w만 미분: 역전파가 노드마다 벡터-야코비안 곱으로 "
+                              "∇C = Xᵀ(σ(Xw) − y)를 낸다"},
+        "expression": "C = -sum(y * ln(sigmoid(X @ w)) + (1 - y) * ln(1 - sigmoid(X @ w)))",
+        "values": {"X": [[1.0, 0.5, 1.2], [1.0, 3.0, 0.6], [1.0, 0.8, 1.0], [1.0, 2.5, 0.4],
+                         [1.0, 1.2, 1.4], [1.0, 3.5, 0.5]],
+                   "y": [0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+                   "w": [0.1, 0.5, -0.5]},
+        "requires_grad": ["w"],
+    },
+    {
+        "id": "neuron-vector",
+        "title": {"en": "Example 3 with vectors: σ(w · x + b)",
+                  "ko": "Example 3을 벡터로: σ(w · x + b)"},
+        "description": {"en": "The CS231n neuron with a weight vector w = (2, −3), inputs x = (−1, −2) "
+                              "and bias b = −3: f = 0.7311, ∂f/∂w = (−0.1966, −0.3932), ∂f/∂x = "
+                              "(0.3932, −0.5898), ∂f/∂b = 0.1966, as the scalar graph gives.",
+                        "ko": "가중치 벡터 w = (2, −3), 입력 x = (−1, −2), 편향 b = −3인 cs231n 뉴런: "
+                              "f = 0.7311, ∂f/∂w = (−0.1966, −0.3932), ∂f/∂x = (0.3932, −0.5898), "
+                              "∂f/∂b = 0.1966 (스칼라 그래프와 같음)"},
+        "expression": "sigmoid(w @ x + b)",
+        "values": {"w": [2.0, -3.0], "x": [-1.0, -2.0], "b": -3.0},
+    },
 ]

@@ -327,8 +327,10 @@ class Example(BaseModel):
     title: Text
     description: Text
     expression: str
-    values: dict[str, float]
+    values: dict[str, float | list[Any]] = Field(description="numbers, or arrays as nested lists")
     wrt: list[str] | None = None
+    requires_grad: list[str] | None = Field(None, description="the variables differentiated by, "
+                                            "when not all (the others are data)")
 
 
 class ExamplesResponse(BaseModel):
