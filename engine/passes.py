@@ -48,9 +48,10 @@ from .results import (
 from .values import direction_of, leaf_values
 from .xp import NUMPY, SCALAR, SCALAR_ERRORS, numpy_rule
 
-#: From this many edges untraced scalar passes go through `engine.fast` (benchmarks/engine.py
-#: chose it: below, making the accelerator's plan costs more than it saves).
-FAST_EDGES = 2000
+#: From this many edges untraced scalar passes go through `engine.fast`: benchmarks/
+#: fast_threshold.py puts the break-even of a new graph (the accelerator makes its plan first)
+#: between 500 and 1,500 edges; a graph evaluated again gains 3-10x at any size.
+FAST_EDGES = 1000
 
 
 def _call(xp, rule, *args):
