@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     max_elements: int = Field(1_000_000, ge=1, description="array elements in all the values of a "
                                                            "request")
     max_dims: int = Field(4, ge=1, le=8, description="dimensions of an array value")
+    max_work: int = Field(50_000_000, ge=1, description="array elements computed by all the nodes "
+                                                        "of one forward pass (a bound on its time)")
     shown_elements: int = Field(64, ge=1, le=100_000, description="an array with more elements is "
                                 "sent as a summary (shape, min, max, mean, norm, preview)")
 
@@ -57,4 +59,5 @@ class Settings(BaseSettings):
     @property
     def limits(self) -> Limits:
         return Limits(max_length=self.max_length, max_nodes=self.max_nodes, max_depth=self.max_depth,
-                      max_elements=self.max_elements, max_dims=self.max_dims, finite_values=True)
+                      max_elements=self.max_elements, max_dims=self.max_dims, max_work=self.max_work,
+                      finite_values=True)

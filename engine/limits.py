@@ -14,9 +14,10 @@ class Limits:
     max_depth: int | None = 500  # nesting of parentheses and function calls
     max_elements: int | None = 1_000_000  # array elements in all the values given
     max_dims: int | None = 4  # dimensions of an array value
+    max_work: int | None = 50_000_000  # array elements computed by all the nodes of one forward pass
     finite_values: bool = False  # refuse inf and nan in the values given (a web request's JSON)
 
 
 DEFAULT_LIMITS = Limits()
 UNLIMITED = Limits(max_length=None, max_nodes=None, max_depth=None, max_elements=None,
-                   max_dims=None)
+                   max_dims=None, max_work=None)

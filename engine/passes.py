@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from . import fast
-from .errors import ExpressionError
+from .errors import ExpressionError, LimitExceeded
 from .graph import Graph, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import Op
@@ -92,7 +92,7 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
     env = leaf_values(graph, values, limits)
     if any(isinstance(v, np.ndarray) for v in env.values()) or any(
             op is not None and not op.partials for op in graph.ops):
-        return _forward_tensors(graph, env, trace)
+        return _forward_tensors(graph, env, trace, limits)
     if not trace and graph.n_edges >= FAST_EDGES:
         vals = fast.values(graph, env)  # type: ignore[arg-type]
         return Forward(vals)
@@ -106,41 +106,58 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
     return Forward(vals, events)
 
 
-def _forward_tensors(graph: Graph, env: Mapping, trace: bool) -> Forward:
+def _forward_tensors(graph: Graph, env: Mapping, trace: bool, limits: Limits) -> Forward:
     vals: list = []
+    work = 0  # elements made in all: a bound on a request's time and memory
     with np.errstate(all="ignore"):
         for i, (op, args, leaf) in enumerate(zip(graph.ops, graph.inputs, graph.leaf)):
             if op is None:
                 vals.append(np.asarray(env[leaf] if leaf.__class__ is str else leaf, dtype=float))
                 continue
             xs = [vals[s] for s in args]
-            _check_shapes(graph, i, op, xs)
+            size = int(np.prod(_check_shapes(graph, i, op, xs)))
+            work += size
+            for what, n, bound in (("max_elements", size, limits.max_elements),
+                                   ("max_work", work, limits.max_work)):
+                if bound is not None and n > bound:
+                    raise _too_big(graph, i, what, n, bound)
             vals.append(np.asarray(op.forward(NUMPY, *xs), dtype=float))
     return Forward(vals, [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None)
 
 
-def _check_shapes(graph: Graph, i: int, op: Op, xs: list) -> None:
-    """An op's arguments must fit (a matrix product's inner sizes, broadcasting's rules): else an
-    error with the caret under the operator and both shapes in the message."""
+def _check_shapes(graph: Graph, i: int, op: Op, xs: list) -> tuple:
+    """The shape of node i: its arguments must fit (a matrix product's inner sizes, broadcasting's
+    rules), else an error with the caret under the operator and both shapes in the message."""
     shapes = [np.shape(x) for x in xs]
     try:
         if op.shape is not None:
-            op.shape(*shapes, *(float(xs[k]) for k in op.static))
-        elif len(shapes) > 1:
-            try:
-                np.broadcast_shapes(*shapes)
-            except ValueError:
-                raise ValueError(f"{' and '.join(map(str, shapes))} do not broadcast: from the "
-                                 "right, each pair of sizes must be equal or one of them 1") from None
+            return op.shape(*shapes, *(float(xs[k]) for k in op.static))
+        try:
+            return np.broadcast_shapes(*shapes)
+        except ValueError:
+            raise ValueError(f"{' and '.join(map(str, shapes))} do not broadcast: from the "
+                             "right, each pair of sizes must be equal or one of them 1") from None
     except ValueError as e:
-        from .printer import to_text  # a message's need only
+        raise ExpressionError(f"{_call_text(graph, i)}: {e}", code="shape_mismatch",
+                              position=graph.where.get(i), field="expression",
+                              text=op.symbol or op.spelling) from None
 
-        args = [_clip(to_text(graph, s)) for s in graph.inputs[i]]
-        call = (f" {op.symbol} ".join(args) if op.symbol and op.arity == 2
-                else f"{op.spelling or op.name}({', '.join(args)})")
-        pos = graph.where.get(i)
-        raise ExpressionError(f"{call}: {e}", code="shape_mismatch", position=pos,
-                              field="expression", text=op.symbol or op.spelling) from None
+
+def _too_big(graph: Graph, i: int, limit: str, n: int, bound: int) -> LimitExceeded:
+    what = "would have" if limit == "max_elements" else "would bring the elements computed to"
+    return LimitExceeded(f"{_call_text(graph, i)} {what} {n:,}; at most {bound:,} are allowed",
+                         code="limit_exceeded", position=graph.where.get(i), field="expression",
+                         limit=limit, maximum=bound, actual=n)
+
+
+def _call_text(graph: Graph, i: int) -> str:
+    """Node i as typed, its arguments shortened: `X @ w`, `sum(a, 1)`."""
+    from .printer import to_text  # a message's need only
+
+    op = graph.ops[i]
+    args = [_clip(to_text(graph, s)) for s in graph.inputs[i]]
+    return (f" {op.symbol} ".join(args) if op.symbol and op.arity == 2  # type: ignore[union-attr]
+            else f"{op.spelling or op.name}({', '.join(args)})")  # type: ignore[union-attr]
 
 
 def _clip(text: str) -> str:

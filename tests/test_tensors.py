@@ -269,3 +269,19 @@ def test_numpy_arrays_and_nested_lists_give_the_same_numbers():
     a = evaluate(product_graph(), {"X": X, "w": np.array([1.0, -1.0])})
     b = evaluate(product_graph(), {"X": X.tolist(), "w": [1, -1]})
     assert a.nodes() == b.nodes() and a.trace() == b.trace()
+
+
+def test_an_intermediate_array_is_bounded_too():
+    """(1000, 1) * (1, 1000) broadcasts to a million elements: over max_elements, a 4xx naming the
+    limit before numpy allocates it; and all the elements of one pass are bounded (max_work)."""
+    b = GraphBuilder()
+    graph = b.build(b.op("sum", b.op("mul", b.var("a"), b.var("b"))))
+    point = {"a": np.ones((1000, 1)), "b": np.ones((1, 1000))}
+    with pytest.raises(LimitExceeded) as err:
+        evaluate(graph, point, limits=Limits(max_elements=100_000))
+    assert err.value.limit == "max_elements" and err.value.actual == 1_000_000
+    assert err.value.message == "a * b would have 1,000,000; at most 100,000 are allowed"
+    with pytest.raises(LimitExceeded) as err:
+        evaluate(graph, point, limits=Limits(max_work=500_000))
+    assert err.value.limit == "max_work"
+    assert evaluate(graph, point).value == 1_000_000.0
