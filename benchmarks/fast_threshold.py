@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from before_after import built  # noqa: E402
+from before_after import built
 
-from engine import fast, passes  # noqa: E402
-from engine.passes import forward, reverse  # noqa: E402
+from engine import fast, passes
+from engine.passes import forward, reverse
 
 
 def plain(graph, point):
