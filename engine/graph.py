@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .errors import LimitExceeded
+from .errors import ExpressionError, LimitExceeded
 from .ops import OPS, Op
 
 VARIABLE, CONSTANT = "var", "const"
@@ -225,7 +225,13 @@ class GraphBuilder:
         nodes: `op` without its checks."""
         key = (op.name, args)
         found = self._share.get(key)
-        return found if found is not None else self._new(op, args, None, key)
+        if found is not None:
+            return found
+        for k in op.static:  # an axis: a number, never something to differentiate
+            if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
+                raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) must "
+                                      "be a constant integer such as 0 or 1", code="invalid_axis")
+        return self._new(op, args, None, key)
 
     def at(self, node: int, offset: int) -> int:
         """Remember where in the text `node`'s operator was typed (its first place, when shared),

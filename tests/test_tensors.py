@@ -285,3 +285,16 @@ def test_an_intermediate_array_is_bounded_too():
         evaluate(graph, point, limits=Limits(max_work=500_000))
     assert err.value.limit == "max_work"
     assert evaluate(graph, point).value == 1_000_000.0
+
+
+def test_an_axis_must_be_a_constant_integer():
+    b = GraphBuilder()
+    x, y = b.var("x"), b.var("y")
+    with pytest.raises(ExpressionError, match="argument 2 of sum .an axis. must be a constant integer"):
+        b.op("sum_axis", x, y)
+    graph = b.build(b.op("sum_axis", x, b.const(1.5)))
+    with pytest.raises(ExpressionError, match="the axis must be an integer from -2 to 1"):
+        evaluate(graph, {"x": np.ones((2, 3))})
+    graph = GraphBuilder()
+    g = graph.build(graph.op("sum_axis", graph.var("x"), graph.const(-1)))
+    assert evaluate(g, {"x": [[1.0, 2.0], [3.0, 4.0]]}).value.tolist() == [3.0, 7.0]
