@@ -44,6 +44,7 @@ class Graph:
         "needs_grad",
         "ops",
         "output",
+        "tensor_ops",
         "var_nodes",
         "variables",
         "where",
@@ -78,6 +79,8 @@ class Graph:
         self.variables = tuple(map(leaf.__getitem__, var_nodes))
         self.needs_grad = needs
         self.n_edges = n_edges
+        # An op that is not elementwise (@, sum, ...) makes the passes work on numpy arrays.
+        self.tensor_ops = any(op is not None and not op.partials for op in ops)
         self._edges: list[Edge] | None = None
 
     def __len__(self) -> int:

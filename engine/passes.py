@@ -23,6 +23,7 @@ graph's values and gradients without a trace come from `engine.fast`: the same b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -90,8 +91,7 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
     """Every node's value, in topological order: a leaf's from `values` or its constant, an
     op's from its forward rule."""
     env = leaf_values(graph, values, limits)
-    if any(isinstance(v, np.ndarray) for v in env.values()) or any(
-            op is not None and not op.partials for op in graph.ops):
+    if graph.tensor_ops or any(v.__class__ is np.ndarray for v in env.values()):
         return _forward_tensors(graph, env, trace, limits)
     if not trace and graph.n_edges >= FAST_EDGES:
         vals = fast.values(graph, env)  # type: ignore[arg-type]
@@ -179,11 +179,12 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     xp = NUMPY if tensors else SCALAR
     grads: list = [None] * n if tensors else [0.0] * n
     grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
-    first_edge = graph.edge_ids()
-    local_of: list = [None] * graph.n_edges
-    sent: list = [None] * graph.n_edges
-    events: list[tuple] = [(SEED, out, grads[out])] if needs[out] else []
-    with np.errstate(all="ignore"):
+    if trace:
+        first_edge = graph.edge_ids()
+        local_of: list = [None] * graph.n_edges
+        sent: list = [None] * graph.n_edges
+        events: list[tuple] = [(SEED, out, grads[out])] if needs[out] else []
+    with np.errstate(all="ignore") if tensors else nullcontext():  # inf and nan are answers
         for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
             op = ops[t]
             if op is None or not needs[t]:

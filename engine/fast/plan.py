@@ -94,6 +94,9 @@ def _groups(graph: Graph, targets: list[int], argpos: bytes, place) -> list[tupl
             ops.append(op)
     code = np.fromiter((codes[id(op)] if op is not None else -1 for op in graph.ops), np.intp,
                        len(graph.ops))
+    # Each node's first and second argument (-1 for none), to gather the values a rule reads.
+    args = [np.fromiter((a[m] if len(a) > m else -1 for a in graph.inputs), np.intp, len(graph.ops))
+            for m in range(2)]
     width = max((op.arity for op in ops), default=1)
     key = code[t] * width + k  # one key per (op, argument)
     order = np.argsort(key, kind="stable")  # stable: each group's edges in the pass's order
@@ -105,8 +108,7 @@ def _groups(graph: Graph, targets: list[int], argpos: bytes, place) -> list[tupl
             groups.append((op.constants[j], at, None))
             continue
         tt = t[pos]
-        index = [tt, *(np.fromiter((graph.inputs[i][m] for i in tt.tolist()), np.intp, len(tt))
-                       for m in range(op.arity))]
+        index = [tt, *(args[m][tt] for m in range(op.arity))]
         rule = op.partials[j] if op.partials else _unit_jvp(op.jvp[j])
         groups.append((rule, at, index))
     return groups
