@@ -262,8 +262,8 @@ define(Op(name="matmul", arity=2, forward=lambda xp, a, b: xp.matmul(a, b),
           jvp=(lambda xp, t, out, a, b: xp.matmul(t, b), lambda xp, t, out, a, b: xp.matmul(a, t)),
           vjp_text=("g bᵀ", "aᵀ g"), shape=_matmul_shape, label="@", latex=r"\mathbin{@}",
           sympy=lambda sp, a, b: a * b, torch="{0} @ {1}",
-          description="matrix product a @ b (vectors and matrices)", domain=(ANY, ANY),
-          symbol="@", precedence=20))
+          description="matrix product a @ b (vectors and matrices; also matmul(a, b))",
+          domain=(ANY, ANY), symbol="@", precedence=20, spelling="matmul"))
 define(Op(name="sum", arity=1, forward=lambda xp, a: xp.sum(a),
           vjp=(lambda xp, g, out, a: _unreduce(xp, g, a, None),),
           jvp=(lambda xp, t, out, a: xp.sum(t),), vjp_text=("g spread over a's shape",),
