@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import operator
 import re
-import unicodedata
 
-from .errors import ExpressionError
+from .errors import ExpressionError, Locator, describe_char
 
 NUM, NAME, OP, LPAREN, RPAREN, COMMA, ASSIGN, SEP, END = (
     "number", "name", "operator", "(", ")", ",", "=", "end of statement", "end of input",
@@ -58,48 +57,6 @@ _first = operator.itemgetter(0)
 _CANONICAL = {"**": "^", "[": "(", "{": "(", "]": ")", "}": ")", "\r": "\n", "\r\n": "\n"}
 _CANONICAL |= {k: v for k, v in OPERATOR_CHARS.items() if k != v}
 _UNCANONICAL = re.compile(r"\*\*|[][{}\r]")
-
-
-def describe_char(ch: str) -> str:
-    """"character '§' (U+00A7 SECTION SIGN)"; an invisible one by code point only:
-    "invisible character U+200B (ZERO WIDTH SPACE)"."""
-    code = f"U+{ord(ch):04X}"
-    name = unicodedata.name(ch, "")
-    visible = (ch.isprintable() and not ch.isspace()
-               and unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Co", "Cn", "Cs"))
-    if visible:
-        return f"character '{ch}' ({code}{' ' + name if name else ''})"
-    return f"invisible character {code}{' (' + name + ')' if name else ''}"
-
-
-class Locator:
-    """Turns offsets into (1-based line, 0-based column) for error messages."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self._starts: list[int] | None = None  # made on first use: most parses never ask
-
-    @property
-    def starts(self) -> list[int]:
-        if self._starts is None:  # a line ends at "\n", "\r\n" or a lone "\r"
-            self._starts = [0, *(m.end() for m in re.finditer(r"\r\n?|\n", self.source))]
-        return self._starts
-
-    def where(self, pos: int) -> tuple[int, int]:
-        starts = self.starts
-        lo, hi = 0, len(starts) - 1
-        while lo < hi:  # last line start <= pos
-            mid = (lo + hi + 1) // 2
-            if starts[mid] <= pos:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo + 1, pos - starts[lo]
-
-    def error(self, message: str, pos: int, text: str | None = None,
-              code: str = "invalid_expression") -> ExpressionError:
-        line, column = self.where(pos)
-        return ExpressionError(message, code=code, line=line, column=column, text=text, position=pos)
 
 
 class Tokens:

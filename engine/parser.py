@@ -2,10 +2,11 @@
 
 Statements are separated by `;` or new lines: `a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d`.
 Names given to intermediates become node names; the last statement is the output. Within a
-statement, an operator-precedence (shunting-yard) loop with explicit stacks handles
-precedence, unary signs, calls and implicit multiplication, so a 10,000-deep `((((x))))` is
-refused by the depth limit rather than by Python's recursion limit. Nothing typed reaches
-eval, exec or SymPy's parser.
+statement, a shunting-yard loop with explicit stacks reads an operand (`_operand`: signs,
+opening brackets, then a name or a number), then what follows it (`_operator`: closing
+brackets, then an operator, a comma or the end), in turn. Open brackets are `_Frame` records
+on a stack, so a 10,000-deep `((((x))))` is refused by the depth limit rather than by Python's
+recursion limit. Nothing typed reaches eval, exec or SymPy's parser.
 
 Precedence, loosest first: `+ -`; `* /` and implicit multiplication (`2x`, `x y`, `2(x+1)`);
 unary `- +`; `^` (also `**`), right-associative, so `-x^2` is `-(x^2)` and `2^-3` is 2^(-3).
@@ -20,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
-from .errors import ExpressionError, LimitExceeded
+from .errors import ExpressionError, LimitExceeded, Locator
 from .graph import Graph, GraphBuilder
-from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Locator, tokenize
+from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, tokenize
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import CONSTANTS, FUNCTIONS, OPS
 
