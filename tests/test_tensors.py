@@ -290,7 +290,7 @@ def test_an_intermediate_array_is_bounded_too():
 def test_an_axis_must_be_a_constant_integer():
     b = GraphBuilder()
     x, y = b.var("x"), b.var("y")
-    with pytest.raises(ExpressionError, match="argument 2 of sum .an axis. must be a constant integer"):
+    with pytest.raises(ExpressionError, match=r"argument 2 of sum \(an axis\) must be a constant integer"):
         b.op("sum_axis", x, y)
     graph = b.build(b.op("sum_axis", x, b.const(1.5)))
     with pytest.raises(ExpressionError, match="the axis must be an integer from -2 to 1"):
