@@ -3,11 +3,13 @@ forward-mode pass, with their traces; and its nodes, edges and events as plain d
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import ExpressionError, Locator
 from .graph import Graph, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
 from .parser import parse
@@ -173,7 +175,13 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
     else:
         parsed = parse(expression, limits)
         graph, warnings = parsed.graph, parsed.warnings
-    fwd = forward(graph, values, trace, limits)
+    try:
+        fwd = forward(graph, values, trace, limits)
+    except ExpressionError as err:  # a shape mismatch knows its offset: give its line and column
+        if err.position is None or err.line is not None or isinstance(expression, Graph):
+            raise
+        line, column = Locator(expression).where(err.position)
+        raise dataclasses.replace(err, line=line, column=column) from None
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
     if requires_grad is not None:  # a name that is not a variable: an error that says so
         gradient(graph, Reverse([0.0] * len(graph)), requires_grad)

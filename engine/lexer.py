@@ -18,7 +18,7 @@ SUPERSCRIPT = "superscript"  # cut by the pattern, then read as ^ and a number
 
 # Characters that stand for an operator, as typed or as pasted from slides.
 OPERATOR_CHARS = {
-    "+": "+", "-": "-", "*": "*", "/": "/", "^": "^",
+    "+": "+", "-": "-", "*": "*", "/": "/", "^": "^", "@": "@", "ᵀ": "ᵀ",
     "×": "*", "·": "*", "⋅": "*", "∙": "*", "∗": "*", "÷": "/", "∕": "/",
     "−": "-", "–": "-", "‐": "-", "‑": "-", "‒": "-",
 }
@@ -35,8 +35,8 @@ SUPERSCRIPT_MINUS = "⁻"
 _SPACES = " \t\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.isspace says of ASCII, but for new lines
 _PATTERN = r"""
     [ \t\x0b\x0c\x1c-\x1f]*+                                   # spaces before a token: skipped
-    ( [^\W\d⁰¹²³⁴-⁹][^\W⁰¹²³⁴-⁹]*+                             # a name
-    | \*\*|[-+*/^()\[\]{},=;×·⋅∙∗÷∕−–‐‑‒]                       # an operator or punctuation
+    ( [^\W\d⁰¹²³⁴-⁹ᵀ][^\W⁰¹²³⁴-⁹ᵀ]*+                           # a name (Xᵀ: X, then ᵀ)
+    | \*\*|[-+*/^@ᵀ()\[\]{},=;×·⋅∙∗÷∕−–‐‑‒]                     # an operator or punctuation
     | (?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?    # a number; `2e` is 2·e
     | ⁻[⁰¹²³⁴-⁹]*+|[⁰¹²³⁴-⁹]++                                  # x², x⁻¹
     | \r\n?|\n                                                  # a new line

@@ -31,7 +31,8 @@ from .ops import CONSTANTS, FUNCTIONS, OPS
 # on the stack that bind at least `floor` tightly: its own precedence, one more for the
 # right-associative ^ (so a^b^c is a^(b^c)).
 BINARY = {"+": (OPS["add"], 10, 10), "-": (OPS["sub"], 10, 10), "*": (OPS["mul"], 20, 20),
-          "/": (OPS["div"], 20, 20), "^": (OPS["pow"], 40, 41)}
+          "/": (OPS["div"], 20, 20), "@": (OPS["matmul"], 20, 20), "^": (OPS["pow"], 40, 41)}
+TRANSPOSE = OPS["transpose"]  # Aᵀ: a postfix operator, binding tightest
 _IMPLICIT = (OPS["mul"], 20, 20)
 UNARY_PREC = 30
 _NEG, _PLUS = (UNARY_PREC, OPS["neg"]), (UNARY_PREC, None)  # a unary sign on the operator stack
@@ -261,17 +262,20 @@ class _Parser:
     def _operator(self, i: int) -> int:
         """Closing brackets, then a binary operator (or an implicit *), a comma or the end;
         returns the index of the next operand, or -1 at the end."""
-        kinds = self.kinds
-        while kinds[i] is RPAREN:
-            self._close(i)
+        kinds, texts = self.kinds, self.texts
+        while kinds[i] is RPAREN or texts[i] == "ᵀ":
+            if kinds[i] is RPAREN:
+                self._close(i)
+            else:  # Aᵀ: on the operand just read
+                self.operands[-1] = self._at(self.builder.node(TRANSPOSE, (self.operands[-1],)), i)
             i += 1
         kind = kinds[i]
         if kind is OP or kind is NAME or kind is LPAREN:
             # A binary operator, or an implicit * (2x, 2(x+1), x y: read the token again).
-            op, prec, floor = BINARY[self.texts[i]] if kind is OP else _IMPLICIT
+            op, prec, floor = BINARY[texts[i]] if kind is OP else _IMPLICIT
             if self.operators[-1][0] >= floor:
                 self._reduce(floor)
-            self.operators.append((prec, op))
+            self.operators.append((prec, op, i))  # i: where a message about it points
             return i + 1 if kind is OP else i
         if kind is not COMMA and kind is not END:
             raise self._misplaced(i)
@@ -291,12 +295,17 @@ class _Parser:
         """Apply the operators on top of the stack that bind at least `floor` tightly."""
         operators, operands, node = self.operators, self.operands, self.builder.node
         while operators[-1][0] >= floor:
-            prec, op = operators.pop()
-            if prec != UNARY_PREC:
+            top = operators.pop()
+            if top[0] != UNARY_PREC:
                 right = operands.pop()
-                operands[-1] = node(op, (operands[-1], right))
-            elif op is not None:  # a unary minus (a plus leaves its operand be)
-                operands[-1] = node(op, (operands[-1],))
+                operands[-1] = self._at(node(top[1], (operands[-1], right)), top[2])
+            elif top[1] is not None:  # a unary minus (a plus leaves its operand be)
+                operands[-1] = node(top[1], (operands[-1],))
+
+    def _at(self, node: int, i: int) -> int:
+        """`node`, remembered as made by the operator at statement token i (a shape error there
+        puts its caret under it)."""
+        return self.builder.at(node, self.toks.pos(self.index[i]))
 
     def _open(self, i: int, function: str | None = None, function_at: int = 0) -> None:
         """The opening bracket at i, of a call when `function` (at `function_at`) is given."""
@@ -329,12 +338,14 @@ class _Parser:
             by_arity, n, operands = FUNCTIONS[frame.function], frame.n_args, self.operands
             if n == 1 and 1 in by_arity:  # the usual call, made without slicing
                 operands[-1] = self.builder.node(OPS[by_arity[1]], (operands[-1],))
+                self.builder.at(operands[-1], self.toks.pos(frame.function_at))
                 return
             if n not in by_arity:
                 wanted = " or ".join(str(k) for k in sorted(by_arity))
                 raise self.error(f"'{frame.function}' takes {wanted} argument"
                                  f"{'s' if wanted != '1' else ''}, not {n}", frame.function_at)
-            operands[-n:] = [self.builder.node(OPS[by_arity[n]], tuple(operands[-n:]))]
+            operands[-n:] = [self.builder.at(self.builder.node(OPS[by_arity[n]], tuple(operands[-n:])),
+                                             self.toks.pos(frame.function_at))]
 
     def _name(self, name: str, i: int) -> int:
         """The node a name that is not a function's stands for, the first time it is met (the
