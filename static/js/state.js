@@ -20,6 +20,18 @@ const LANGS = ["en", "ko"];
 const METHODS = ["forward", "backward", "central"];
 const DTYPES = ["float64", "float32"];
 
+/** Nested lists of finite numbers from a link, else undefined. */
+function readArray(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const ok = (x) => (Array.isArray(x) ? x.length > 0 && x.every(ok) : typeof x === "number" && Number.isFinite(x));
+  return Array.isArray(v) && ok(v) ? v : undefined;
+}
+
 function int(text, lo, hi) {
   if (!/^-?\d+$/.test(text)) return undefined;
   const n = Number(text);
@@ -35,14 +47,21 @@ export const PROPS = [
   },
   {
     name: "values", key: "at",
-    write: (v) => Object.entries(v).map(([k, x]) => `${k}=${x}`).join(";"),
+    // x=1;w=[[1,2],[3,4]]: an array as JSON nested lists (no ';' or '=' in them).
+    write: (v) => Object.entries(v).map(([k, x]) => `${k}=${Array.isArray(x) ? JSON.stringify(x) : x}`).join(";"),
     read: (s) => {
       const out = {};
       for (const part of s.split(";")) {
         const eq = part.lastIndexOf("=");
         if (eq <= 0) continue;
-        const x = Number(part.slice(eq + 1));
-        if (part.slice(eq + 1).trim() !== "" && Number.isFinite(x)) out[part.slice(0, eq)] = x;
+        const text = part.slice(eq + 1).trim();
+        if (text.startsWith("[")) {
+          const x = readArray(text);
+          if (x !== undefined) out[part.slice(0, eq)] = x;
+          continue;
+        }
+        const x = Number(text);
+        if (text !== "" && Number.isFinite(x)) out[part.slice(0, eq)] = x;
       }
       return out;
     },
