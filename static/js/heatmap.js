@@ -16,7 +16,8 @@ export function heatmapSize(v, maxW, maxH, maxCell = 8) {
 
 /**
  * Fill `g` (an SVG <g>) with the heatmap of `v`, its top left at (x, y), cells of `cell`.
- * `kind` ("value" or "grad") goes on the group as a class; `full` writes a number in full.
+ * `kind` ("value" or "grad") goes on the group as a class; `full`, if given, writes each
+ * number in full in its cell's title.
  */
 export function drawHeatmap(g, v, { x, y, cell, kind, full }) {
   const { cols, items } = grid(v);
@@ -29,9 +30,11 @@ export function drawHeatmap(g, v, { x, y, cell, kind, full }) {
     rect.setAttribute("width", r2(cell));
     rect.setAttribute("height", r2(cell));
     rect.dataset.value = String(item);
-    const title = document.createElementNS(NS, "title");
-    title.textContent = full(item);
-    rect.appendChild(title);
+    if (full) {
+      const title = document.createElementNS(NS, "title");
+      title.textContent = full(item);
+      rect.appendChild(title);
+    }
     return rect;
   });
   g.setAttribute("class", `heatmap ${kind}`);

@@ -222,7 +222,7 @@ const STRINGS = {
     n_tangent: "∂{name}/∂{x} = {sum}{tangent}",
     // Tensors (issue 10): arrays as values, VJP steps, the Jacobian view.
     n_vjpLocal: "{t} = {formula} is not elementwise: instead of a local derivative per element, {op}'s backward step is a vector-Jacobian product, {rule}, where g = ∂{out}/∂{t}",
-    n_vjp: "{op} sends {rule} back to {s}: {value}",
+    n_vjp: "VJP: {op} sends {rule} back to {s}: {value}",
     n_contributeT: "∂{t}/∂{s} = {local}, element by element, so {sname} receives {tgrad} ⊙ {local} = {value}",
     n_reduce: "Summed over axis {axes}, where {s} was broadcast in {t}: {s} receives {value}",
     n_reduceMany: "Summed over axes {axes}, where {s} was broadcast in {t}: {s} receives {value}",
@@ -473,7 +473,7 @@ const STRINGS = {
     n_term: "∂{t}/∂{x}에 ∂{t}/∂{s} × ∂{s}/∂{x} = {local} × {stan} = {term} 더하기",
     n_tangent: "∂{name}/∂{x} = {sum}{tangent}",
     n_vjpLocal: "{t} = {formula}은(는) 원소별 연산이 아닙니다: 원소마다의 국소 미분계수 대신 {op}의 역전파는 벡터-야코비안 곱 {rule}입니다 (g = ∂{out}/∂{t})",
-    n_vjp: "{op}이(가) {rule}을(를) {s}(으)로 보냅니다: {value}",
+    n_vjp: "VJP: {op}이(가) {rule}을(를) {s}(으)로 보냅니다: {value}",
     n_contributeT: "∂{t}/∂{s} = {local} (원소별) 이므로 {sname}은(는) {tgrad} ⊙ {local} = {value}을(를) 받습니다",
     n_reduce: "{s}이(가) {t}에서 브로드캐스트된 축 {axes}을(를) 따라 더합니다: {s}은(는) {value}을(를) 받습니다",
     n_reduceMany: "{s}이(가) {t}에서 브로드캐스트된 축 {axes}을(를) 따라 더합니다: {s}은(는) {value}을(를) 받습니다",

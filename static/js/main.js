@@ -49,7 +49,9 @@ const app = {
 const f = (v) => (isArray(v) ? compact(v, (x) => fmt(x, app.state.digits)) : fmt(v, app.state.digits));
 /** Every digit; an array as its nested lists, a summary by its statistics. */
 const fullText = (v) => (Array.isArray(v) ? listText(v, full) : isArray(v) ? compact(v, full) : full(v));
-const tensorGraph = () => !!app.graph?.nodes.some((n) => n.shape?.length);
+// Array ops: the four ways' endpoints do not take them yet (even on scalars they answer 500).
+const ARRAY_OPS = new Set(["sum", "sum_axis", "mean", "mean_axis", "matmul", "transpose"]);
+const tensorGraph = () => !!app.graph?.nodes.some((n) => n.shape?.length || ARRAY_OPS.has(n.op));
 
 // --- the parts --------------------------------------------------------------------------
 

@@ -122,9 +122,13 @@ function apply(n, args) {
   return [`${label}(${args.map((a) => a.t).join(", ")})`, ATOM];
 }
 
-/** Same key for the same drawing: ids, labels, kinds and edges (values excluded). */
+/**
+ * Same key for the same drawing: ids, labels, kinds, shapes and edges (values excluded; a new
+ * shape, or an array past the shown-elements bound, draws its node anew).
+ */
 function structureKey(graph) {
-  const parts = graph.nodes.map((n) => `${n.id}:${n.kind}:${n.label}:${n.name ?? ""}`);
+  const parts = graph.nodes.map((n) => `${n.id}:${n.kind}:${n.label}:${n.name ?? ""}:${(n.shape ?? []).join("x")}`
+    + (n.value !== null && typeof n.value === "object" && !Array.isArray(n.value) ? ":summary" : ""));
   for (const e of graph.edges) parts.push(`${e.id}:${e.source}>${e.target}.${e.index}`);
   return parts.join("|");
 }

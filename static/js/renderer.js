@@ -687,7 +687,7 @@ export class Renderer {
       r.text.setAttribute("y", r1(place.y + place.h / 2));
       r.text.textContent = place.lines[0];
       const gx = place.x + place.w - 7 - hs.w;
-      drawHeatmap(r.pillHeat, r.pillGrid, { x: gx, y: place.y + (place.h - hs.h) / 2, cell: hs.cell, kind: "grad", full: String });
+      drawHeatmap(r.pillHeat, r.pillGrid, { x: gx, y: place.y + (place.h - hs.h) / 2, cell: hs.cell, kind: "grad", full: null });
       return;
     }
     r.pillHeat.replaceChildren();
