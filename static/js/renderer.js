@@ -191,20 +191,24 @@ function geometry(layout, aspect) {
 }
 
 const LABEL_W = 46; // room for a number on an edge, such as −0.1966
+const LABEL_W_ARRAY = 84; // room for a short array on an edge, such as [1, −2, 0.5]
 
 /**
  * Where each edge carries its numbers: its source's value above it, its local derivative
  * below, at the middle of the edge unless that is on a node, under a node (where its pill
  * goes), or on another edge's numbers; then a little before or after the middle.
  */
-function labelSpots(model, geo) {
+function labelSpots(model, geo, tensor = false) {
+  const labelW = tensor ? LABEL_W_ARRAY : LABEL_W;
   const blocked = [];
   for (const [id, boxes] of geo.nodes) {
     const n = model.nodes.get(id);
     for (const b of boxes) {
       blocked.push(rect(b.x - b.w / 2 - 2, b.y - b.h / 2 - 2, b.w + 4, b.h + 4));
-      const pw = Math.max(b.w, 64) + 12; // a pill such as 0.6931, and a little air
-      blocked.push(rect(b.x - pw / 2, b.y + b.h / 2 + PILL_GAP, pw, PILL_H));
+      // A pill such as 0.6931, and a little air; an array's pill holds its heatmap too.
+      const array = n?.shape?.length;
+      const pw = array ? b.w + 72 : Math.max(b.w, 64) + 12;
+      blocked.push(rect(b.x - pw / 2, b.y + b.h / 2 + PILL_GAP, pw, array ? PILL_GRID_H + 6 : PILL_H));
       if (n?.kind === "op" && (n.name || model.generated(id))) blocked.push(rect(b.x - 20, b.y - b.h / 2 - 17, 40, 13));
     }
   }
@@ -214,7 +218,7 @@ function labelSpots(model, geo) {
     if (ny > 0) { nx = -nx; ny = -ny; }
     const vx = p.x + nx * 7, vy = p.y + ny * 7;
     const lx = p.x - nx * 16, ly = p.y - ny * 16 + 2;
-    return { vx, vy, lx, ly, boxes: [numberBox(vx, vy, LABEL_W), numberBox(lx, ly, LABEL_W)] };
+    return { vx, vy, lx, ly, boxes: [numberBox(vx, vy, labelW), numberBox(lx, ly, labelW)] };
   };
   return (e, withValue = true) => {
     let chosen = null;
@@ -307,7 +311,7 @@ export class Renderer {
     this.edgeEls = new Map();
     // In a tensor graph an edge opens its Jacobian (eq. 6.46): it is a button.
     this.tensor = model.graph.nodes.some((n) => n.shape?.length);
-    const spot = labelSpots(model, geo);
+    const spot = labelSpots(model, geo, this.tensor);
     const pairs = new Set();
     geo.edges.forEach((e, i) => {
       const id = model.graph.edges[i]?.id ?? `e${i}`;
@@ -332,7 +336,9 @@ export class Renderer {
       const pair = `${e.source}>${e.target}>${e.copy ?? 0}`;
       const sameValue = pairs.has(pair);
       pairs.add(pair);
-      const { vx, vy, lx, ly } = spot(e, !sameValue);
+      // An array's value is drawn in its node, not on the edge: no room kept for it there.
+      const srcValue = model.nodes.get(e.source)?.value;
+      const { vx, vy, lx, ly } = spot(e, !sameValue && !isList(srcValue) && !isSummary(srcValue));
       const v = el("text", { class: "vlabel fade", x: r1(vx), y: r1(vy) }, g);
       const l = el("text", { class: "llabel fade", x: r1(lx), y: r1(ly) }, g);
       this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target, vx, vy, lx, ly, sameValue });
@@ -662,7 +668,9 @@ export class Renderer {
           if (x > b.x - 6 || x + w < b.x + 6) continue;
           const place = { lines: layout.lines, w, h, x, y };
           if (!fits(place, hard, W, H)) continue;
-          const cost = rowCost + k * 6 + Math.abs(x + w / 2 - b.x) / w * 4 + 12 * overlaps(place, soft);
+          // A heatmap pill is wide: it moves rather than hide the numbers on an edge.
+          const soft12 = (r.pillGrid ? 60 : 12) * overlaps(place, soft);
+          const cost = rowCost + k * 6 + Math.abs(x + w / 2 - b.x) / w * 4 + soft12;
           if (!best || cost < best.cost) best = { ...place, cost };
         }
       }
