@@ -101,7 +101,7 @@ def test_typed_arrays_show_shapes_heatmaps_and_the_servers_numbers(page):
     assert page.overlaps() == []
     # The table: arrays compactly (shape and a few numbers), never an unreadable blob.
     w_row = page.p.locator("#table tbody tr").first
-    assert w_row.locator("td.value").inner_text().replace("\n", " ") == "2×3 [1, 2, 3, …]"
+    assert w_row.locator("td.value").inner_text().replace("\n", " ") == "[1, 2, 3, …] (2×3)"
     # The four ways wait on scalar values: their panels are replaced by a note (and ask nothing).
     assert page.p.is_visible("#tensor-note")
     assert not page.p.is_visible("#compare-panel")
@@ -295,3 +295,30 @@ def test_tensor_graph_screenshots(browser, server, width, height, scheme):
         assert tab.errors == []
     finally:
         context.close()
+
+
+def test_data_variables_get_no_gradient(page):
+    """requires_grad off (the lecture's data X and y): no gradient for it, the rest unchanged."""
+    page.open(tensor_hash(EXPR, {"w": W, "x": X}))
+    before = page.renders()
+    page.p.locator('#variables .var[data-name="x"] .needs-grad input').uncheck()
+    page.wait_render(before)
+    graph = api_graph(page.url, EXPR, {"w": W, "x": X}, requires_grad=["w"])
+    assert "x" not in graph["gradient"]
+    assert page.pill("x") == ""
+    assert page.p.inner_text('#variables .var[data-name="x"] .vgrad').startswith("data: no gradient")
+    w_grad = '.graph-svg .node[data-name="w"] .pill .heatmap.grad rect'
+    assert cells(page, w_grad) == flat(graph["gradient"]["w"])
+    assert "data=x" in page.p.url
+    x_edge = edge_from(graph, "x", "mul")
+    page.p.locator(f'.graph-svg .edge[data-id="{x_edge["id"]}"]').focus()
+    page.p.keyboard.press("Enter")
+    page.wait_for("document.getElementById('jacobian').open")
+    assert "x is data" in page.p.inner_text("#jacobian .jac-body")
+    page.p.keyboard.press("Escape")
+    # Checked again, x has its gradient back.
+    before = page.renders()
+    page.p.locator('#variables .var[data-name="x"] .needs-grad input').check()
+    page.wait_render(before)
+    assert page.pill("x") == "∂f/∂x = [5, 7, 9]"
+    assert "data=" not in page.p.url

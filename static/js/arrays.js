@@ -54,25 +54,25 @@ export function listText(v, f) {
 
 /**
  * Compact text for any value: a scalar as `f` writes it; small arrays whole ("[5, 7, 9]",
- * "[[1, 0], [0, 1]]"); bigger ones by shape and their first numbers ("2×3 [1, 2, 3, …]");
- * a summary by shape, min, max, mean and norm.
+ * "[[1, 0], [0, 1]]"); bigger ones by their first numbers and shape ("[1, 2, 3, …] (2×3)");
+ * a summary by shape, min, max, mean and norm ("(10×10) min …").
  */
 export function compact(v, f, limit = 6) {
   if (isSummary(v)) {
-    return `${shapeText(v.shape)} (min ${f(v.min)}, max ${f(v.max)}, mean ${f(v.mean)}, \u2016\u00b7\u2016 ${f(v.norm)})`;
+    return `(${shapeText(v.shape)}) min ${f(v.min)}, max ${f(v.max)}, mean ${f(v.mean)}, \u2016\u00b7\u2016 ${f(v.norm)}`;
   }
   if (!isList(v)) return f(v);
   const items = flat(v);
   if (items.length <= limit) return listText(v, f);
   const head = items.slice(0, Math.min(3, limit)).map(f).join(", ");
-  return `${shapeText(shapeOf(v))} [${head}, \u2026]`;
+  return `[${head}, \u2026] (${shapeText(shapeOf(v))})`;
 }
 
-/** Shortest text for tight places (the edges): numbers when at most `limit`, else the shape. */
+/** Shortest text for tight places (the edges): numbers when at most `limit`, else "(2×3)". */
 export function brief(v, f, limit = 3) {
-  if (isSummary(v)) return `[${shapeText(v.shape)}]`;
+  if (isSummary(v)) return `(${shapeText(v.shape)})`;
   if (!isList(v)) return f(v);
-  return flat(v).length <= limit && shapeOf(v).length === 1 ? listText(v, f) : `[${shapeText(shapeOf(v))}]`;
+  return flat(v).length <= limit && shapeOf(v).length === 1 ? listText(v, f) : `(${shapeText(shapeOf(v))})`;
 }
 
 /**

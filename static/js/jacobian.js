@@ -95,6 +95,7 @@ export class JacobianView {
     if (!edge.jacobian) {
       const p = h("p", { class: "jac-note" });
       p.textContent = src.kind === "const" ? t("jacConst", { s })
+        : edge.contribution === null ? t("jacData", { s })
         : t("jacTooBig", { s, t: tname, sshape: shapeText(src.shape) || "1", tshape: shapeText(dst.shape) || "1" });
       const parts = [p];
       if (edge.backward) parts.push(h("p", { class: "jac-backward" }, t("jacBackward", { backward: edge.backward })));

@@ -77,6 +77,10 @@ const editor = new Editor(
 const variables = new Variables($("variables"), (name, value, final) => {
   app.state.values = { ...app.state.values, [name]: value };
   requestGraph(app.state.expression, app.state.values, { history: "replace", final });
+}, (name, needsGrad) => {
+  const data = (app.state.data ?? []).filter((n) => n !== name);
+  app.state.data = needsGrad ? data : [...data, name];
+  requestGraph(app.state.expression, app.state.values, { history: "replace" });
 });
 
 // --- the four ways: panels that fetch while open, after the graph they belong to ------------
@@ -208,7 +212,7 @@ async function requestGraph(expression, values, opts = {}) {
   const tangent = opts.tangent ?? app.state.tangent ?? Object.keys(values)[0] ?? null;
   try {
     const { graph, values: used } = await fetchGraph(expression, values, {
-      tangent, signal: controller.signal, fallback: () => 1,
+      tangent, data: app.state.data ?? [], signal: controller.signal, fallback: () => 1,
     });
     if (seq !== app.requestSeq) return;
     showGraph(graph, expression, used, opts);
@@ -294,7 +298,8 @@ function drawGraph() {
 
 function renderVariables() {
   if (!app.model) return;
-  variables.render(app.model.variables, app.state.values, app.graph.gradient, app.model.dname(app.model.outputId), f);
+  variables.render(app.model.variables, app.state.values, app.graph.gradient, app.model.dname(app.model.outputId), f,
+    app.state.data ?? []);
 }
 
 function refreshTangentChoice() {
@@ -442,7 +447,9 @@ function onHashChange() {
   const tangentChanged = next.tangent && next.tangent !== s.tangent;
   s.pass = next.pass;
   if (next.tangent) s.tangent = next.tangent;
-  const sameValues = JSON.stringify(next.values) === JSON.stringify(s.values);
+  const sameValues = JSON.stringify(next.values) === JSON.stringify(s.values)
+    && JSON.stringify(next.data) === JSON.stringify(s.data ?? []);
+  s.data = next.data;
   if (next.expression !== s.expression || !sameValues || tangentChanged || !app.graph) {
     editor.value = next.expression;
     requestGraph(next.expression, next.values, { step: next.step, history: "none" });
@@ -563,6 +570,9 @@ function wire() {
     if (!ex) return;
     editor.value = ex.expression;
     app.state.tangent = null;
+    // A preset's requires_grad (the lecture's X and y are data): the rest get no gradient.
+    const names = Object.keys(ex.values);
+    app.state.data = Array.isArray(ex.requires_grad) ? names.filter((n) => !ex.requires_grad.includes(n)) : [];
     requestGraph(ex.expression, { ...ex.values }, { history: "push", step: null, tangent: Object.keys(ex.values)[0] });
   });
   $("expr").addEventListener("input", () => { $("preset").value = ""; });

@@ -494,7 +494,7 @@ export class Renderer {
         // An array: its heatmap, with the numbers when there are few of them.
         pillGrid = isList(shown) ? shown : null;
         const few = isList(shown) && shapeOf(shown).length === 1 && shown.length <= 4;
-        pillText = isSummary(shown) ? `[${shapeText(shown.shape)}] \u2016\u00b7\u2016 = ${f(shown.norm)}`
+        pillText = isSummary(shown) ? `(${shapeText(shown.shape)}) \u2016\u00b7\u2016 = ${f(shown.norm)}`
           : few ? listText(shown, f) : "";
       } else if (st && st.tangent !== null) {
         pillText = f(st.tangent);

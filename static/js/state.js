@@ -8,6 +8,7 @@ export const DEFAULTS = Object.freeze({
   step: null, // null: the end of the trace (everything computed)
   pass: "reverse", // "reverse" (backward pass) or "forward" (forward-mode pass)
   tangent: null, // the input of the forward-mode pass; null: the first variable
+  data: Object.freeze([]), // variables without a gradient (requires_grad off): data, as X and y
   lang: null, // null: from the browser's language
   digits: 4,
   method: "central", // finite differences: forward | backward | central (the lecture's numer_deriv)
@@ -73,6 +74,11 @@ export const PROPS = [
   },
   { name: "pass", key: "pass", write: (v) => v, read: (s) => (PASSES.includes(s) ? s : undefined) },
   { name: "tangent", key: "wrt", write: (v) => v ?? "", read: (s) => s || undefined },
+  {
+    name: "data", key: "data",
+    write: (v) => (v ?? []).join(";"),
+    read: (s) => s.split(";").filter(Boolean),
+  },
   { name: "lang", key: "lang", write: (v) => v ?? "", read: (s) => (LANGS.includes(s) ? s : undefined) },
   { name: "digits", key: "digits", write: (v) => String(v), read: (s) => int(s, 1, 17) },
   { name: "method", key: "method", write: (v) => v, read: (s) => (METHODS.includes(s) ? s : undefined) },
@@ -114,5 +120,5 @@ export function fromHash(hash) {
 
 /** A full state: defaults, then what the hash says. */
 export function initialState(hash) {
-  return { ...DEFAULTS, values: { ...DEFAULTS.values }, ...fromHash(hash) };
+  return { ...DEFAULTS, values: { ...DEFAULTS.values }, data: [], ...fromHash(hash) };
 }

@@ -32,15 +32,19 @@ function roundTo(x, step) {
 }
 
 export class Variables {
-  /** onInput(name, value, final): final is false while a slider is being dragged. */
-  constructor(container, onInput) {
+  /**
+   * onInput(name, value, final): final is false while a slider is being dragged;
+   * onNeedsGrad(name, on): the variable gets a gradient (requires_grad) or is data.
+   */
+  constructor(container, onInput, onNeedsGrad = () => {}) {
     this.container = container;
     this.onInput = onInput;
+    this.onNeedsGrad = onNeedsGrad;
     this.names = null;
     this.cards = new Map();
   }
 
-  render(names, values, gradient, out, f) {
+  render(names, values, gradient, out, f, data = []) {
     const key = `${names.join("\u0000")}#${document.documentElement.lang}`;
     if (key !== this.names) {
       this.names = key;
@@ -60,6 +64,14 @@ export class Variables {
         card.slider.value = String(v);
       }
       const g = gradient?.[name];
+      const isData = data.includes(name);
+      card.needs.checked = !isData;
+      card.card.classList.toggle("is-data", isData);
+      if (isData) {
+        card.grad.textContent = t("dataNoGrad");
+        card.grad.title = "";
+        continue;
+      }
       card.grad.replaceChildren(`∂${out}/∂${name} = `, Object.assign(document.createElement("b"), {
         textContent: g === undefined ? "…" : f(g),
       }));
@@ -131,6 +143,17 @@ export class Variables {
       Object.assign(array, { type: "text", className: "array-field", spellcheck: false, autocomplete: "off", hidden: true });
       array.placeholder = "[[1, 2], [3, 4]]";
       array.setAttribute("aria-label", t("arrayLabel", { name }));
+      // requires_grad: off makes the variable data (no gradient), as the lecture's X and y.
+      const needsLabel = document.createElement("label");
+      needsLabel.className = "needs-grad";
+      needsLabel.title = t("needsGrad", { name });
+      const needs = document.createElement("input");
+      Object.assign(needs, { type: "checkbox", checked: true });
+      needs.setAttribute("aria-label", t("needsGrad", { name }));
+      needsLabel.append(needs, "∂");
+      const tools = document.createElement("div");
+      tools.className = "var-tools";
+      tools.append(toggle, needsLabel);
       const error = document.createElement("p");
       error.className = "field-error var-error";
       error.id = `${id}-error`;
@@ -141,10 +164,11 @@ export class Variables {
       const grad = document.createElement("div");
       grad.className = "vgrad";
       grad.setAttribute("aria-live", "off");
-      card.append(label, number, array, slider, toggle, grad, error);
+      card.append(label, number, array, slider, tools, grad, error);
       frag.appendChild(card);
 
-      const entry = { card, number, slider, grad, toggle, array, error };
+      const entry = { card, number, slider, grad, toggle, array, error, needs };
+      needs.addEventListener("change", () => this.onNeedsGrad(name, needs.checked));
       toggle.addEventListener("click", () => {
         const toArray = array.hidden;
         this._mode(entry, toArray);
