@@ -322,3 +322,33 @@ def test_data_variables_get_no_gradient(page):
     page.wait_render(before)
     assert page.pill("x") == "∂f/∂x = [5, 7, 9]"
     assert "data=" not in page.p.url
+
+
+def test_array_formatting(page):
+    """arrays.js writes what the server sends; it computes nothing (the bins only scale colours)."""
+    page.open()
+    out = page.p.evaluate("""async () => {
+        const a = await import('/static/js/arrays.js');
+        const { fmt } = await import('/static/js/format.js');
+        const summary = { shape: [10, 10], min: -0.3, max: 0.69, mean: 0.195, norm: 3.4836, preview: [1] };
+        return {
+            shapes: [a.shapeText(a.shapeOf([[1, 2, 3], [4, 5, 6]])), a.shapeText(a.shapeOf(2)),
+                     a.shapeText(summary.shape)],
+            compact: [a.compact([5, 7, 9], fmt), a.compact([[1, 2, 3], [4, 5, 6]], fmt, 3),
+                      a.compact(summary, fmt), a.compact(-0.19661193, fmt)],
+            brief: [a.brief([1, 0, -1], fmt), a.brief([[1, 2], [3, 4]], fmt), a.brief(summary, fmt)],
+            grid: [a.grid([[1, 2, 3], [4, 5, 6]]), a.grid([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])]
+                .map(g => [g.rows, g.cols]),
+            bins: a.bins([-2, -1, 0, 0.5, 2, NaN]),
+            transposed: a.transposed([[1, 2, 3], [4, 5, 6]]),
+            index: [a.indexLabel(4, [2, 3]), a.indexLabel(0, [])],
+        };
+    }""")
+    assert out["shapes"] == ["2×3", "", "10×10"]
+    assert out["compact"] == ["[5, 7, 9]", "[1, 2, 3, …] (2×3)",
+                              "(10×10) min −0.3, max 0.69, mean 0.195, ‖·‖ 3.484", "−0.1966"]
+    assert out["brief"] == ["[1, 0, −1]", "(2×2)", "(10×10)"]
+    assert out["grid"] == [[2, 3], [2, 5]]
+    assert out["bins"] == ["hm-n4", "hm-n2", "hm-0", "hm-p1", "hm-p4", "hm-nan"]
+    assert out["transposed"] == [[1, 4], [2, 5], [3, 6]]
+    assert out["index"] == ["[1,1]", ""]

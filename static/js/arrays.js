@@ -64,7 +64,7 @@ export function compact(v, f, limit = 6) {
   if (!isList(v)) return f(v);
   const items = flat(v);
   if (items.length <= limit) return listText(v, f);
-  const head = items.slice(0, Math.min(3, limit)).map(f).join(", ");
+  const head = items.slice(0, Math.min(3, limit)).map((x) => f(x)).join(", ");
   return `[${head}, \u2026] (${shapeText(shapeOf(v))})`;
 }
 
