@@ -132,10 +132,13 @@ class Evaluation:
                for e in g.edges]
         if self.tensors:  # what each backward step is, and a small one's Jacobian
             for e, edge in zip(g.edges, out):
+                if contrib[e.id] is None:  # from data or a constant (an axis): no backward step
+                    edge["backward"] = None
+                    continue
                 op = g.ops[e.target]
                 edge["backward"] = (f"vjp of {op.name}: {op.vjp_text[e.index]}" if not op.partials
                                     else "local × grad")  # type: ignore[union-attr]
-                edge.update(self._jacobian(e) if contrib[e.id] is not None else {})
+                edge.update(self._jacobian(e))
         return out
 
     def _jacobian(self, e) -> dict:
