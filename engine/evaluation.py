@@ -55,8 +55,10 @@ class Evaluation:
         return isinstance(self.forward.values[self.graph.output], np.ndarray)
 
     @property
-    def value(self) -> float:
-        return self.forward.values[self.graph.output]
+    def value(self) -> float | np.ndarray:
+        """The output's value: a float, or an array (a 0-d one given back as a float)."""
+        v = self.forward.values[self.graph.output]
+        return float(v) if v.__class__ is np.ndarray and v.ndim == 0 else v
 
     @property
     def gradient(self) -> dict[str, float]:

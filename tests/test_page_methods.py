@@ -408,8 +408,13 @@ def test_lighting_a_path_brings_the_graph_into_view(browser, server):
         tab.p.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         tab.wait_for("scrollY > 600")
         before = tab.p.evaluate("scrollY")
-        tab.p.hover("#paths-panel .path[data-index='1']")
-        tab.p.mouse.move(0, 0)
+        # The pointer enters and leaves in one task (a real pass takes a few ms; on a loaded
+        # machine Playwright's two moves could be far enough apart to count as a hover).
+        tab.p.evaluate("""() => {
+            const li = document.querySelector("#paths-panel .path[data-index='1']");
+            li.dispatchEvent(new PointerEvent("pointerenter"));
+            li.dispatchEvent(new PointerEvent("pointerleave"));
+        }""")
         tab.p.wait_for_timeout(400)
         assert tab.p.evaluate("scrollY") == before
         assert tab.errors == []
