@@ -28,7 +28,7 @@ from contextlib import nullcontext
 import numpy as np
 
 from . import fast
-from .errors import ExpressionError, LimitExceeded
+from .errors import ExpressionError
 from .graph import Graph, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import Op
@@ -46,6 +46,7 @@ from .results import (
     Reverse,
     Tangents,
 )
+from .shapes import check_shapes, too_big
 from .values import direction_of, leaf_values
 from .xp import NUMPY, SCALAR, SCALAR_ERRORS, numpy_rule
 
@@ -75,8 +76,8 @@ def _summed(c, shape: tuple) -> tuple:
 
 
 def _pull(xp, op: Op, k: int, g, out, xs: list):
-    """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP), what it
-    sends back (local × g, or the VJP of g), and the axes that is then summed over (tensors)."""
+    """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP) and what
+    it sends back (local × g, or the VJP of g; on tensors, before any sum over broadcast axes)."""
     if op.partials:
         if xp is NUMPY and op.constants[k] is not None:  # ±1 sends g itself: no array made
             loc = op.constants[k]
@@ -115,53 +116,14 @@ def _forward_tensors(graph: Graph, env: Mapping, trace: bool, limits: Limits) ->
                 vals.append(np.asarray(env[leaf] if leaf.__class__ is str else leaf, dtype=float))
                 continue
             xs = [vals[s] for s in args]
-            size = int(np.prod(_check_shapes(graph, i, op, xs)))
+            size = int(np.prod(check_shapes(graph, i, op, xs)))
             work += size
             for what, n, bound in (("max_elements", size, limits.max_elements),
                                    ("max_work", work, limits.max_work)):
                 if bound is not None and n > bound:
-                    raise _too_big(graph, i, what, n, bound)
+                    raise too_big(graph, i, what, n, bound)
             vals.append(np.asarray(op.forward(NUMPY, *xs), dtype=float))
     return Forward(vals, [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None)
-
-
-def _check_shapes(graph: Graph, i: int, op: Op, xs: list) -> tuple:
-    """The shape of node i: its arguments must fit (a matrix product's inner sizes, broadcasting's
-    rules), else an error with the caret under the operator and both shapes in the message."""
-    shapes = [np.shape(x) for x in xs]
-    try:
-        if op.shape is not None:
-            return op.shape(*shapes, *(float(xs[k]) for k in op.static))
-        try:
-            return np.broadcast_shapes(*shapes)
-        except ValueError:
-            raise ValueError(f"{' and '.join(map(str, shapes))} do not broadcast: from the "
-                             "right, each pair of sizes must be equal or one of them 1") from None
-    except ValueError as e:
-        raise ExpressionError(f"{_call_text(graph, i)}: {e}", code="shape_mismatch",
-                              position=graph.where.get(i), field="expression",
-                              text=op.symbol or op.spelling) from None
-
-
-def _too_big(graph: Graph, i: int, limit: str, n: int, bound: int) -> LimitExceeded:
-    what = "would have" if limit == "max_elements" else "would bring the elements computed to"
-    return LimitExceeded(f"{_call_text(graph, i)} {what} {n:,}; at most {bound:,} are allowed",
-                         code="limit_exceeded", position=graph.where.get(i), field="expression",
-                         limit=limit, maximum=bound, actual=n)
-
-
-def _call_text(graph: Graph, i: int) -> str:
-    """Node i as typed, its arguments shortened: `X @ w`, `sum(a, 1)`."""
-    from .printer import to_text  # a message's need only
-
-    op = graph.ops[i]
-    args = [_clip(to_text(graph, s)) for s in graph.inputs[i]]
-    return (f" {op.symbol} ".join(args) if op.symbol and op.arity == 2  # type: ignore[union-attr]
-            else f"{op.spelling or op.name}({', '.join(args)})")  # type: ignore[union-attr]
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= 24 else text[:20] + "…"
 
 
 def reverse(graph: Graph, fwd: Forward, trace: bool = False,
