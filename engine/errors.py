@@ -28,6 +28,7 @@ class ExpressionError(Exception):
     position: int | None = None  # 0-based offset into the whole source
     _: KW_ONLY
     field: str | None = None
+    node: int | None = None  # the graph node at fault (a shape mismatch): its place is found from it
 
     def __post_init__(self) -> None:
         super().__init__(self.message)

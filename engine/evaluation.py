@@ -11,13 +11,14 @@ import numpy as np
 
 from .errors import ExpressionError, Locator
 from .graph import Graph, needs_grad
+from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
 from .parser import parse
 from .passes import forward, gradient, jacobian, reverse, tangent
 from .results import Forward, Reverse, Tangents
 from .trace import (
     SHOWN,
-    data,
+    converter,
     eid,
     forward_events,
     nid,
@@ -104,7 +105,7 @@ class Evaluation:
         return out
 
     def nodes(self) -> list[dict]:
-        g, vals, grads, shown = self.graph, self.forward.values, self.reverse.grads, self.shown
+        g, vals, grads, d = self.graph, self.forward.values, self.reverse.grads, converter(self.shown)
         needs = needs_grad(g, self.requires_grad)
         tans = self.tangent.tangents if self.tangent is not None else None
         out = []
@@ -112,13 +113,13 @@ class Evaluation:
             kind = g.kind(i)
             node = {"id": nid(i), "name": g.names[i] or (g.leaf[i] if kind == "var" else None),
                     "kind": kind, "op": g.op_name(i), "label": g.label(i),
-                    "inputs": [nid(s) for s in g.inputs[i]], "value": data(vals[i], shown),
-                    "grad": data(grads[i], shown) if needs[i] else None,
-                    "shape": list(np.shape(vals[i]))}
+                    "inputs": [nid(s) for s in g.inputs[i]], "value": d(vals[i]),
+                    "grad": d(grads[i]) if needs[i] else None,
+                    "shape": [] if vals[i].__class__ is float else list(np.shape(vals[i]))}
             if i in g.aliases:
                 node["aliases"] = list(g.aliases[i])
             if tans is not None:
-                node["tangent"] = data(tans[i], shown)
+                node["tangent"] = d(tans[i])
             out.append(node)
         return out
 
@@ -128,10 +129,9 @@ class Evaluation:
         local, contrib = self.reverse.edge_local, self.reverse.edge_contribution
         if local is None or contrib is None:
             raise ValueError("evaluate with trace=True to record each edge's local derivative")
-        shown, g = self.shown, self.graph
+        d, g = converter(self.shown), self.graph
         out = [{"id": eid(e.id), "source": nid(e.source), "target": nid(e.target), "index": e.index,
-                "local": data(local[e.id], shown), "contribution": data(contrib[e.id], shown)}
-               for e in g.edges]
+                "local": d(local[e.id]), "contribution": d(contrib[e.id])} for e in g.edges]
         if self.tensors:  # what each backward step is, and a small one's Jacobian
             for e, edge in zip(g.edges, out):
                 if contrib[e.id] is None:  # from data or a constant (an axis): no backward step
@@ -182,11 +182,14 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
         graph, warnings = parsed.graph, parsed.warnings
     try:
         fwd = forward(graph, values, trace, limits)
-    except ExpressionError as err:  # a shape mismatch knows its offset: give its line and column
-        if err.position is None or err.line is not None or isinstance(expression, Graph):
+    except ExpressionError as err:  # about a node: put the caret under the operator that made it
+        token = graph.where.get(err.node) if err.node is not None else None
+        if token is None or isinstance(expression, Graph):
             raise
-        line, column = Locator(expression).where(err.position)
-        raise dataclasses.replace(err, line=line, column=column) from None
+        loc = Locator(expression)
+        position = tokenize(expression, loc).pos(token)
+        line, column = loc.where(position)
+        raise dataclasses.replace(err, line=line, column=column, position=position) from None
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
     if requires_grad is not None:  # a name that is not a variable: an error that says so
         gradient(graph, Reverse([0.0] * len(graph)), requires_grad)

@@ -60,7 +60,7 @@ class Graph:
         self.names = names  # the name a person gave the node, or None
         self.aliases = {} if aliases is None else aliases  # node -> further names for it
         self.literals = {} if literals is None else literals  # constant node -> text as typed
-        self.where = {} if where is None else where  # op node -> offset of its operator in the text
+        self.where = {} if where is None else where  # op node -> its operator's token in the text
         self.output = output
         # A node needs a gradient iff it depends on some variable (as requires_grad in
         # PyTorch): constants and constant subexpressions receive none.
@@ -236,10 +236,10 @@ class GraphBuilder:
                                       "be a constant integer such as 0 or 1", code="invalid_axis")
         return self._new(op, args, None, key)
 
-    def at(self, node: int, offset: int) -> int:
-        """Remember where in the text `node`'s operator was typed (its first place, when shared),
-        for a message about it; returns the node."""
-        self.where.setdefault(node, offset)
+    def at(self, node: int, token: int) -> int:
+        """Remember which token of the text made `node` (its first place, when shared), for a
+        message about it (engine.evaluation turns it into a line and column); returns the node."""
+        self.where.setdefault(node, token)
         return node
 
     def name(self, node: int, name: str) -> None:

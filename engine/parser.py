@@ -305,7 +305,7 @@ class _Parser:
     def _at(self, node: int, i: int) -> int:
         """`node`, remembered as made by the operator at statement token i (a shape error there
         puts its caret under it)."""
-        return self.builder.at(node, self.toks.pos(self.index[i]))
+        return self.builder.at(node, self.index[i])
 
     def _open(self, i: int, function: str | None = None, function_at: int = 0) -> None:
         """The opening bracket at i, of a call when `function` (at `function_at`) is given."""
@@ -338,14 +338,14 @@ class _Parser:
             by_arity, n, operands = FUNCTIONS[frame.function], frame.n_args, self.operands
             if n == 1 and 1 in by_arity:  # the usual call, made without slicing
                 operands[-1] = self.builder.node(OPS[by_arity[1]], (operands[-1],))
-                self.builder.at(operands[-1], self.toks.pos(frame.function_at))
+                self.builder.at(operands[-1], frame.function_at)
                 return
             if n not in by_arity:
                 wanted = " or ".join(str(k) for k in sorted(by_arity))
                 raise self.error(f"'{frame.function}' takes {wanted} argument"
                                  f"{'s' if wanted != '1' else ''}, not {n}", frame.function_at)
             operands[-n:] = [self.builder.at(self.builder.node(OPS[by_arity[n]], tuple(operands[-n:])),
-                                             self.toks.pos(frame.function_at))]
+                                             frame.function_at)]
 
     def _name(self, name: str, i: int) -> int:
         """The node a name that is not a function's stands for, the first time it is met (the

@@ -25,14 +25,14 @@ def check_shapes(graph: Graph, i: int, op: Op, xs: list) -> tuple:
                              "right, each pair of sizes must be equal or one of them 1") from None
     except ValueError as e:
         raise ExpressionError(f"{_call_text(graph, i)}: {e}", code="shape_mismatch",
-                              position=graph.where.get(i), field="expression",
+                              node=i, field="expression",
                               text=op.symbol or op.spelling) from None
 
 
 def too_big(graph: Graph, i: int, limit: str, n: int, bound: int) -> LimitExceeded:
     what = "would have" if limit == "max_elements" else "would bring the elements computed to"
     return LimitExceeded(f"{_call_text(graph, i)} {what} {n:,}; at most {bound:,} are allowed",
-                         code="limit_exceeded", position=graph.where.get(i), field="expression",
+                         code="limit_exceeded", node=i, field="expression",
                          limit=limit, maximum=bound, actual=n)
 
 

@@ -33,7 +33,6 @@ from .results import (
     REDUCE,
     SEED,
     TANGENT,
-    VISIT,
     Forward,
     Reverse,
     Tangents,
@@ -67,53 +66,60 @@ def data(v: object, shown: int = SHOWN) -> object:
                 "preview": a.ravel()[:PREVIEW].tolist()}
 
 
+def converter(shown: int):
+    """data() with its bound, or nothing to do for a pass over floats (most traces, and the
+    hot path of a web response)."""
+    return lambda v: v if v.__class__ is float else data(v, shown)
+
+
 def forward_events(fwd: Forward, shown: int = SHOWN) -> list[dict]:
     if fwd.events is None:
         raise ValueError("run forward(..., trace=True) to record its events")
-    return [{"type": EVALUATE, "node": nid(i), "value": data(v, shown)} for _, i, v in fwd.events]
+    d = converter(shown)
+    return [{"type": EVALUATE, "node": f"n{i}", "value": d(v)} for _, i, v in fwd.events]
 
 
-def _edge_event(ev: tuple, key: str, shown: int) -> dict:
+def _edge_event(ev: tuple, key: str, d) -> dict:
     _, e, s, t, *rest = ev
-    out = {"type": ev[0], "edge": eid(e), "source": nid(s), "target": nid(t)}
+    out = {"type": ev[0], "edge": f"e{e}", "source": f"n{s}", "target": f"n{t}"}
     if ev[0] == LOCAL:
-        out["index"], out["local"] = rest[0], data(rest[1], shown)
+        out["index"], out["local"] = rest[0], d(rest[1])
     else:
-        out[key] = data(rest[0], shown)
+        out[key] = d(rest[0])
     return out
 
 
 def reverse_events(rev: Reverse, shown: int = SHOWN) -> list[dict]:
     if rev.events is None:
         raise ValueError("run reverse(..., trace=True) to record its events")
-    out = []
+    out, d = [], converter(shown)
     for ev in rev.events:
         tag = ev[0]
-        if tag in (SEED, VISIT):
-            out.append({"type": tag, "node": nid(ev[1]), "grad": data(ev[2], shown)})
-        elif tag in (LOCAL, CONTRIBUTE):
-            out.append(_edge_event(ev, "contribution", shown))
-        elif tag == REDUCE:
-            _, e, s, axes, c = ev
-            out.append({"type": tag, "edge": eid(e), "node": nid(s), "axes": list(axes),
-                        "contribution": data(c, shown)})
-        elif tag == ACCUMULATE:
+        if tag is LOCAL or tag is CONTRIBUTE:
+            out.append(_edge_event(ev, "contribution", d))
+        elif tag is ACCUMULATE:
             _, e, s, before, after = ev
-            out.append({"type": tag, "edge": eid(e), "node": nid(s), "before": data(before, shown),
-                        "grad": data(after, shown)})
+            out.append({"type": tag, "edge": f"e{e}", "node": f"n{s}", "before": d(before),
+                        "grad": d(after)})
+        elif tag is REDUCE:
+            _, e, s, axes, c = ev
+            out.append({"type": tag, "edge": f"e{e}", "node": f"n{s}", "axes": list(axes),
+                        "contribution": d(c)})
+        else:  # SEED, VISIT
+            out.append({"type": tag, "node": f"n{ev[1]}", "grad": d(ev[2])})
     return out
 
 
 def tangent_events(tan: Tangents, shown: int = SHOWN) -> list[dict]:
     if tan.events is None:
         raise ValueError("run tangent(..., trace=True) to record its events")
-    out = []
+    out, d = [], converter(shown)
     for ev in tan.events:
         tag = ev[0]
         if tag in (SEED, TANGENT):
-            out.append({"type": tag, "node": nid(ev[1]), "tangent": data(ev[2], shown)})
+            out.append({"type": tag, "node": f"n{ev[1]}", "tangent": d(ev[2])})
         else:
-            out.append(_edge_event(ev, "term", shown))
+            out.append(_edge_event(ev, "term", d))
     return out
 
 
