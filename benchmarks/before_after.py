@@ -5,8 +5,8 @@ gradient, and the library's big graphs.
 
 The `--before` revision is unpacked (`git archive`) into a temporary folder. Each round runs one
 fresh process per side, in alternating order, and each process times every workload (median of
-its repeats); the table shows each side's median over the rounds and after / before. Noise from
-other processes falls on both sides alike; a ratio within about 5% of 1 is no change.
+its repeats); the table shows each side's median over the rounds and after / before. Times are
+CPU time of the process; noise from other processes falls on both sides alike.
 """
 
 from __future__ import annotations
@@ -60,12 +60,14 @@ def built(kind: str, n: int):
 
 
 def median_time(fn, reps: int) -> float:
+    """The median CPU time of this process (all its threads: the web app's included), so that
+    other processes on a shared machine count as little as they can."""
     fn()  # warm-up
     times = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return statistics.median(times)
 
 

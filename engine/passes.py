@@ -78,13 +78,20 @@ def _summed(c, shape: tuple) -> tuple:
 def _pull(xp, op: Op, k: int, g, out, xs: list):
     """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP) and what
     it sends back (local × g, or the VJP of g; on tensors, before any sum over broadcast axes)."""
-    if op.partials:
-        if xp is NUMPY and op.constants[k] is not None:  # ±1 sends g itself: no array made
-            loc = op.constants[k]
-            return loc, g if loc == 1.0 else -g if loc == -1.0 else loc * g
-        loc = _call(xp, op.partials[k], out, *xs)
+    if xp is SCALAR:  # floats: every op is elementwise here (an op with a VJP makes tensor mode)
+        rule = op.partials[k]
+        try:
+            loc = rule(SCALAR, out, *xs)
+        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
+            loc = numpy_rule(rule, out, *xs)
         return loc, loc * g
-    return None, op.vjp[k](xp, g, out, *xs)  # type: ignore[misc]
+    if not op.partials:
+        return None, op.vjp[k](NUMPY, g, out, *xs)  # type: ignore[misc]
+    loc = op.constants[k]
+    if loc is not None:  # ±1 sends g itself: no array made
+        return loc, g if loc == 1.0 else -g if loc == -1.0 else loc * g
+    loc = op.partials[k](NUMPY, out, *xs)
+    return loc, loc * g
 
 
 def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
@@ -101,8 +108,12 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
     for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
         if op is None:
             vals.append(env[leaf] if leaf.__class__ is str else leaf)  # type: ignore[index,arg-type]
-        else:
-            vals.append(_call(SCALAR, op.forward, *[vals[s] for s in args]))
+            continue
+        xs = [vals[s] for s in args]
+        try:
+            vals.append(op.forward(SCALAR, *xs))
+        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
+            vals.append(numpy_rule(op.forward, *xs))
     events = [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None
     return Forward(vals, events)
 

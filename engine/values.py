@@ -30,6 +30,9 @@ def leaf_values(graph: Graph, values: Mapping[str, object],
             raise ExpressionError(f"no value given for the variable '{name}'",
                                   code="missing_value", text=name, field=f"values.{name}")
         v = values[name]
+        if v.__class__ is float and (not finite or math.isfinite(v)):  # the usual case
+            out[name] = v
+            continue
         if isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind in "iuf":
             v = v.item()  # a number given as a 0-d array
         if isinstance(v, (list, tuple, np.ndarray)):
