@@ -37,12 +37,19 @@ def _encode(obj: Any) -> Any:
 
 def dumps(obj: Any) -> bytes:
     """Compact UTF-8 JSON. The common case (all finite) is one pass of the C encoder;
-    only when it refuses a non-finite float is the payload walked and re-encoded."""
+    only when it refuses a non-finite float is the payload walked and re-encoded. Text with a
+    lone surrogate (a request may carry "\\ud800", which UTF-8 cannot hold) is written with
+    every non-ASCII character escaped, as JSON allows."""
     try:
         text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except ValueError:
-        text = json.dumps(_encode(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8")
+        obj = _encode(obj)
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
 
 
 class EncodedJSON(Response):

@@ -15,14 +15,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drawing import LayoutSkipped
 from engine import ExpressionError
 
-from .encoding import encode_number
+from .encoding import EncodedJSON, encode_number
 
 log = logging.getLogger("chainrule")
 
@@ -61,8 +60,8 @@ def error_body(code: str, message: str, **extra: Any) -> dict:
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None,
-                   **extra: Any) -> JSONResponse:
-    return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
+                   **extra: Any) -> EncodedJSON:
+    return EncodedJSON(error_body(code, message, **extra), status_code=status, headers=headers)
 
 
 def _clip(text: str) -> str:
@@ -207,40 +206,40 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the one shape."""
 
     @app.exception_handler(ExpressionError)
-    async def expression_error(request: Request, exc: ExpressionError) -> JSONResponse:
+    async def expression_error(request: Request, exc: ExpressionError) -> EncodedJSON:
         detail = exc.to_dict()
         if detail.get("text") is not None:
             detail["text"] = _clip(detail["text"])
-        return JSONResponse({"detail": detail}, status_code=422)
+        return EncodedJSON({"detail": detail}, status_code=422)
 
     @app.exception_handler(LayoutSkipped)
-    async def layout_skipped(request: Request, exc: LayoutSkipped) -> JSONResponse:
-        return JSONResponse({"detail": {"line": None, "column": None, "text": None, **exc.to_dict()}},
+    async def layout_skipped(request: Request, exc: LayoutSkipped) -> EncodedJSON:
+        return EncodedJSON({"detail": {"line": None, "column": None, "text": None, **exc.to_dict()}},
                             status_code=422)
 
     @app.exception_handler(APIError)
-    async def api_error(request: Request, exc: APIError) -> JSONResponse:
+    async def api_error(request: Request, exc: APIError) -> EncodedJSON:
         return error_response(exc.status, exc.code, exc.message, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def request_validation(request: Request, exc: RequestValidationError) -> EncodedJSON:
         status, body = validation_detail(list(exc.errors()), exc.body)
-        return JSONResponse(body, status_code=status)
+        return EncodedJSON(body, status_code=status)
 
     @app.exception_handler(BodyTooLarge)
-    async def body_too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> EncodedJSON:
         return error_response(413, "body_too_large", str(exc.detail), headers={"Connection": "close"},
                               limit="max_body_bytes", maximum=exc.maximum, actual=exc.actual)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> EncodedJSON:
         status = exc.status_code
         code = _STATUS_CODES.get(status, "server_error" if status >= 500 else "bad_request")
         return error_response(status, code, _http_message(status, exc.detail, request),
                               headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> EncodedJSON:
         # A bug of ours: log it with its traceback, tell the client only that it happened.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error", "something went wrong on our side; the error "

@@ -354,3 +354,21 @@ def test_a_shape_mismatch_is_a_422_with_its_place(client):
     assert detail["message"] == "X @ w: (6, 3) and (2,) do not fit: inner sizes 3 and 2"
     assert (detail["code"], detail["line"], detail["column"], detail["text"], detail["field"]) == (
         "shape_mismatch", 1, 2, "@", "expression")
+
+
+@pytest.mark.parametrize("path, body", [
+    ("graph", '{"expression": "x\\ud800", "values": {"x": 1}}'),
+    ("graph", '{"expression": "x", "values": {"x": 1, "q\\ud800": 2}, "layout": false}'),
+    ("graph", '{"expression": "x*y", "values": {"x": 1, "y": 2}, "wrt": ["\\ud800"]}'),
+    ("graph", '{"expression": "x*y", "values": {"x": 1, "y": 2}, "tangent": "\\udfff"}'),
+    ("parse", '{"expression": "\\ud800"}'),
+    ("symbolic", '{"expression": "x\\ud800", "values": {"x": 1}}'),
+    ("snippet", '{"expression": "x", "values": {"x": 1}, "wrt": ["\\ud800"]}'),
+])
+def test_a_lone_surrogate_is_answered_not_a_500(client, path, body):
+    """JSON may carry \\ud800, which UTF-8 cannot: the answer escapes it (JSON allows that)."""
+    r = client.post(f"/api/v1/{path}", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code in (200, 422), r.text
+    r.json()  # valid JSON
+    if r.status_code == 422:
+        assert r.json()["detail"]["field"] in ("expression", "wrt", "tangent")
