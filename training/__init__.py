@@ -3,10 +3,22 @@
 and the same loop as PyTorch code (`snippet`). Imports only the engine's public API; no HTTP."""
 
 from .data import Dataset, Scaling, builtin, design_matrix, parse_csv
-from .descent import COSTS, GradientCheck, Run, Step, check_gradient, cost_expression, descend, train
+from .descent import (
+    COSTS,
+    GradientCheck,
+    Run,
+    Step,
+    accuracy,
+    check_gradient,
+    cost_expression,
+    descend,
+    finish,
+    train,
+)
 from .snippet import torch_training_snippet
 
 __all__ = [
-    "COSTS", "Dataset", "GradientCheck", "Run", "Scaling", "Step", "builtin", "check_gradient",
-    "cost_expression", "descend", "design_matrix", "parse_csv", "torch_training_snippet", "train",
+    "COSTS", "Dataset", "GradientCheck", "Run", "Scaling", "Step", "accuracy", "builtin",
+    "check_gradient", "cost_expression", "descend", "design_matrix", "finish", "parse_csv",
+    "torch_training_snippet", "train",
 ]

@@ -10,7 +10,7 @@ At step 0 the gradient is checked against central differences, as the lecture re
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,7 +62,6 @@ class Run:
     check: GradientCheck
     accuracy: float
     stopped: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def final_w(self) -> np.ndarray:
@@ -113,6 +112,17 @@ def accuracy(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return float(np.mean((X @ w > 0) == (y > 0.5)))
 
 
+def finish(steps: list[Step], check: GradientCheck, X: np.ndarray, y: np.ndarray,
+           asked: int) -> Run:
+    """The Run of `steps` (asked for `asked` steps): its accuracy, and why it ended early if it did."""
+    last = steps[-1]
+    stopped = None
+    if len(steps) < asked + 1:
+        stopped = (f"the cost or its gradient stopped being finite at step {last.index} "
+                   "(σ rounded to 0 or 1 on a point): lower the learning rate or use the mean")
+    return Run(steps, check, accuracy(X, y, last.w), stopped)
+
+
 def train(X: np.ndarray, y: np.ndarray, lr: float, steps: int, form: str = "sum",
           on_step: Callable[[Step], None] | None = None) -> Run:
     """The whole run: the gradient check at w₀ = 0, then `descend`, then the accuracy."""
@@ -123,9 +133,4 @@ def train(X: np.ndarray, y: np.ndarray, lr: float, steps: int, form: str = "sum"
         out.append(step)
         if on_step is not None:
             on_step(step)
-    last = out[-1]
-    stopped = None
-    if len(out) < steps + 1:
-        stopped = (f"the cost or its gradient stopped being finite at step {last.index} "
-                   "(σ rounded to 0 or 1 on a point): lower the learning rate or use the mean")
-    return Run(out, check, accuracy(X, y, last.w), stopped)
+    return finish(out, check, X, y, steps)
