@@ -125,17 +125,22 @@ def stream_lines(body: TrainRequest, prep: Prepared, cancel: threading.Event) ->
                  "gradient_check": {"max_relative_error": check.max_relative_error, "ok": check.ok}})
     every = max(1, math.ceil(body.steps / PROGRESS_LINES))
     steps: list[training.Step] = []
-    for step in training.descend(prep.X, prep.y, body.lr, body.steps, body.cost, graph=graph):
-        if cancel.is_set():
+    done = False
+    try:
+        for step in training.descend(prep.X, prep.y, body.lr, body.steps, body.cost, graph=graph):
+            if cancel.is_set():
+                return
+            steps.append(step)
+            if step.index % every == 0 and step.index < body.steps:
+                yield _line({"event": "progress", "step": step.index, "steps": body.steps,
+                             "loss": step.loss, "grad_norm": step.grad_norm})
+        run = training.finish(steps, check, prep.X, prep.y, body.steps)
+        done = True
+        yield _line({"event": "result", **result_body(body, prep, run)})
+    finally:  # returned on `cancel`, or closed while waiting at a yield
+        if not done:
             STREAMS.cancelled += 1
-            STREAMS.last_cancelled_at = (step.index, body.steps)
-            return
-        steps.append(step)
-        if step.index % every == 0 and step.index < body.steps:
-            yield _line({"event": "progress", "step": step.index, "steps": body.steps,
-                         "loss": step.loss, "grad_norm": step.grad_norm})
-    run = training.finish(steps, check, prep.X, prep.y, body.steps)
-    yield _line({"event": "result", **result_body(body, prep, run)})
+            STREAMS.last_cancelled_at = (len(steps) - 1, body.steps)
 
 
 def _line(obj: dict) -> bytes:

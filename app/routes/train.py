@@ -99,3 +99,7 @@ async def _streamed(lines: Iterator[bytes], request: Request, cancel: threading.
             yield line
     finally:
         cancel.set()  # finished, or the client left: either way nothing more is computed
+        try:
+            lines.close()  # waiting at a yield: closed now
+        except ValueError:
+            pass  # running in the threadpool: it sees `cancel` after the step under way
