@@ -4,6 +4,7 @@ read into points, or an error naming its row and column)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
@@ -99,7 +100,7 @@ async def _streamed(lines: Iterator[bytes], request: Request, cancel: threading.
             yield line
     finally:
         cancel.set()  # finished, or the client left: either way nothing more is computed
-        try:
-            lines.close()  # waiting at a yield: closed now
-        except ValueError:
-            pass  # running in the threadpool: it sees `cancel` after the step under way
+        # Waiting at a yield: closed now. Running in the threadpool (ValueError): it sees
+        # `cancel` after the step under way.
+        with contextlib.suppress(ValueError):
+            lines.close()
