@@ -189,6 +189,7 @@ function showRun(run, step) {
   showCheck(run.gradient_check);
   player.load(run.w.length, step === null ? null : Math.min(step, run.w.length - 1));
   document.body.dataset.status = "ready";
+  document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1); // tests wait on it
 }
 
 function showBias(run) {
