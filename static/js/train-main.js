@@ -37,6 +37,11 @@ function fmt(x, digits = 4) {
   return String(+x.toPrecision(digits));
 }
 
+/** The features' names as shown: the built-in set's in the page's language. */
+function names(data = app.data) {
+  return data.source === "builtin" ? [t("tr_mass"), t("tr_ear")] : data.names;
+}
+
 function vec(w, digits = 4) { return `[${w.map((v) => fmt(v, digits)).join(", ")}]`; }
 
 // --- state and URL ------------------------------------------------------------------------
@@ -73,10 +78,11 @@ function setData(data, { remember = true } = {}) {
   $("undo").disabled = app.history.length === 0;
   const dogs = data.points.filter((p) => p[2] === 1).length;
   $("data-count").textContent = t("tr_count", { n: data.points.length, dogs, cats: data.points.length - dogs });
-  const label = (i) => data.names[i] + (data.units[i] ? ` (${data.units[i]})` : "");
+  const shown = names(data);
+  const label = (i) => shown[i] + (data.units[i] ? ` (${data.units[i]})` : "");
   $("f1-label").textContent = label(0);
   $("f2-label").textContent = label(1);
-  plot.setData(data.points, data.names, data.units);
+  plot.setData(data.points, shown, data.units);
   if (app.run) plot.setModel(app.run.w[player.step], app.run.scaling);
   writeHash();
 }
@@ -88,8 +94,7 @@ function userData(points, names, units) {
 function addPoint(x, y, label) {
   if (app.data.points.length >= 10000) return;
   const round = (v) => Math.round(v * 100) / 100;
-  const names = app.data.names;
-  setData(userData([...app.data.points, [round(x), round(y), label]], names, app.data.units));
+  setData(userData([...app.data.points, [round(x), round(y), label]], app.data.names, app.data.units));
   scheduleTraining();
 }
 
@@ -193,7 +198,7 @@ function showRun(run, step) {
 }
 
 function showBias(run) {
-  const n = app.data.names;
+  const n = names();
   const s = run.scaling;
   const col = (i) => (run.scaling.scale[i] === 1 && run.scaling.mean[i] === 0
     ? n[i] : `(${n[i]} − ${fmt(s.mean[i])}) / ${fmt(s.scale[i])}`);
@@ -281,8 +286,9 @@ function hover(at) {
   const tip = $("tooltip");
   if (!at || !app.run) { tip.hidden = true; return; }
   const d = app.data;
+  const n = names();
   const p = probability(app.run.w[player.step], app.run.scaling, at.x, at.y);
-  tip.textContent = `${d.names[0]} ${fmt(at.x, 3)}${d.units[0] ? ` ${d.units[0]}` : ""}, ${d.names[1]} ${fmt(at.y, 3)}${d.units[1] ? ` ${d.units[1]}` : ""} → P(dog) = ${fmt(p, 3)}`;
+  tip.textContent = `${n[0]} ${fmt(at.x, 3)}${d.units[0] ? ` ${d.units[0]}` : ""}, ${n[1]} ${fmt(at.y, 3)}${d.units[1] ? ` ${d.units[1]}` : ""} → P(dog) = ${fmt(p, 3)}`;
   tip.hidden = false;
   tip.style.left = `${Math.min(at.clientX + 14, window.innerWidth - tip.offsetWidth - 8)}px`;
   tip.style.top = `${at.clientY + 14}px`;
