@@ -75,6 +75,11 @@ def prepare(body: TrainRequest, settings: Settings) -> Prepared:
            f"{body.steps:,} steps × {rows:,} points = {body.steps * rows:,}")
     scaling = training.Scaling.standard(features) if body.standardize else training.Scaling()
     X = training.design_matrix(features, scaling)
+    # Features near float64's limit: their spread overflows.
+    if not (np.isfinite(X).all() and np.isfinite(scaling.mean + scaling.scale).all()):
+        raise ExpressionError("the features are too large to standardise (their spread overflows "
+                              "float64): give them in smaller units", code="invalid_value",
+                              field="data.features")
     info = {"rows": rows, "names": names, "units": units, "source": source}
     return Prepared(X, labels, scaling, info)
 

@@ -96,6 +96,7 @@ def test_too_many_rows(client):
     ({"data": {"features": [[1, 2], [3, 4]], "labels": [0]}}, "data.labels"),
     ({"data": {"features": [[1, 2, 3]], "labels": [0]}}, "data.features[0]"),
     ({"data": {"features": [[1, "a"]], "labels": [0]}}, "data.features[0][1]"),
+    ({"data": {"features": [[1e308, 1], [-1e308, 2]], "labels": [0, 1]}}, "data.features"),
     ({"lr": 0}, "lr"), ({"lr": -1}, "lr"), ({"steps": -1}, "steps"), ({"cost": "max"}, "cost"),
     ({"steps": 1.5}, "steps"), ({"epochs": 3}, "epochs"),
 ])
