@@ -231,7 +231,7 @@ def test_open_this_steps_graph(page, server):
                     "branch's tensor display, is not merged): the link and its graph were checked "
                     "through the API")
     page.p.click("#open-graph")
-    page.p.wait_for_selector("body[data-status=ready]", state="attached")
+    page.p.wait_for_selector("body[data-status=ready]", state="attached", timeout=60_000)
     page.wait_for("document.querySelectorAll('.graph-svg .shape-text').length > 0")
     shapes_shown = page.p.evaluate("() => [...document.querySelectorAll('.graph-svg .shape-text')]"
                                    ".map(t => t.textContent)")
@@ -294,7 +294,8 @@ def test_korean_dark_and_the_link_from_the_main_page(page, server):
     page.shot("train-ko-theme.png")
     page.p.click("#theme")
     page.p.goto(f"{server}/")
-    page.p.wait_for_selector("body[data-status=ready]", state="attached")
+    # The viewer's first graph waits for Graphviz's WebAssembly to compile: a slow machine's minute.
+    page.p.wait_for_selector("body[data-status=ready]", state="attached", timeout=60_000)
     page.p.click("#train-link")
     page.wait_for("document.body.dataset.status === 'ready'")
     assert page.p.url.endswith("/train")

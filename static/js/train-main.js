@@ -174,7 +174,7 @@ async function runTraining() {
     if (controller === app.controller) {
       app.controller = null;
       $("cancel").hidden = true;
-      $("progress-row").hidden = true;
+      $("progress-row").hidden = !controller.signal.aborted; // "Cancelled." stays in view
       document.body.dataset.training = "false";
       if (document.body.dataset.status === "loading") document.body.dataset.status = "ready";
     }
