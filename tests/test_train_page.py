@@ -269,6 +269,13 @@ def test_keyboard_steps_plays_and_jumps(page):
     page.p.keyboard.press(" ")
     assert page.p.get_attribute("#play", "aria-pressed") == "false"
     assert page.p.get_attribute("#scatter", "role") == "img"
+    page.p.locator("#points-panel summary").focus()
+    page.p.keyboard.press("Enter")  # the table of points: each row's button removes it
+    assert page.p.locator("#points-table tbody tr").count() == 300
+    page.p.locator("#points-table tbody button").first.focus()
+    page.p.keyboard.press("Enter")
+    assert page.text("#data-count") == "299 points: 150 dogs, 149 cats"
+    assert page.p.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Remove point 1"
     assert "300 points. Step" in page.p.locator("#plot-summary").text_content()
 
 

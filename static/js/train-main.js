@@ -14,6 +14,7 @@ const $ = (id) => document.getElementById(id);
 const MAX_CSV_BYTES = 200 * 1024; // the server takes 256 KiB bodies; the CSV travels as JSON text
 const MAX_GRAPH_POINTS = 1000; // the viewer's request stays well under its body bound
 const UNDO_DEPTH = 50;
+const TABLE_ROWS = 500; // rows of the points table drawn (the rest are counted)
 
 const app = {
   state: null,
@@ -83,8 +84,48 @@ function setData(data, { remember = true } = {}) {
   $("f1-label").textContent = label(0);
   $("f2-label").textContent = label(1);
   plot.setData(data.points, shown, data.units);
+  if ($("points-panel").open) showTable();
   if (app.run) plot.setModel(app.run.w[player.step], app.run.scaling);
   writeHash();
+}
+
+/** The points as a table, each with a button that removes it (the keyboard's way to do what a
+ *  click on the plot does). */
+function showTable() {
+  const data = app.data;
+  const n = names(data);
+  const table = $("points-table");
+  table.replaceChildren();
+  const head = table.createTHead().insertRow();
+  const unit = (i) => (data.units[i] ? ` (${data.units[i]})` : "");
+  for (const h of ["#", n[0] + unit(0), n[1] + unit(1), t("tr_label"), ""]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  data.points.slice(0, TABLE_ROWS).forEach((p, i) => {
+    const row = body.insertRow();
+    row.insertCell().textContent = String(i + 1);
+    row.insertCell().textContent = String(p[0]);
+    row.insertCell().textContent = String(p[1]);
+    row.insertCell().textContent = t(p[2] === 1 ? "tr_dog" : "tr_cat");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "text-button";
+    button.textContent = t("tr_remove");
+    button.setAttribute("aria-label", t("tr_removeLabel", { i: i + 1 }));
+    button.addEventListener("click", () => {
+      removePoint(i);
+      const next = $("points-table").querySelectorAll("tbody button")[Math.min(i, app.data.points.length - 1)];
+      next?.focus();
+    });
+    row.insertCell().appendChild(button);
+  });
+  const more = data.points.length - TABLE_ROWS;
+  $("points-more").hidden = more <= 0;
+  $("points-more").textContent = more > 0 ? t("tr_moreRows", { n: more }) : "";
 }
 
 function userData(points, names, units) {
@@ -402,6 +443,7 @@ function wire() {
   };
   $("add-dog").addEventListener("click", () => addTyped(1));
   $("add-cat").addEventListener("click", () => addTyped(0));
+  $("points-panel").addEventListener("toggle", () => { if ($("points-panel").open) showTable(); });
   $("torch-panel").addEventListener("toggle", () => { if ($("torch-panel").open) loadSnippet(); });
   $("copy-torch").addEventListener("click", async () => {
     try {
