@@ -4,7 +4,6 @@ training/ turned into the response body, and the NDJSON lines of a streamed run 
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections.abc import Iterator
@@ -150,8 +149,3 @@ def stream_lines(body: TrainRequest, prep: Prepared, cancel: threading.Event) ->
 
 def _line(obj: dict) -> bytes:
     return dumps(obj) + b"\n"
-
-
-def parse_line(line: bytes) -> dict:
-    """One NDJSON line back to data (for tests and clients in Python)."""
-    return json.loads(line)
