@@ -4,6 +4,7 @@ training/ turned into the response body, and the NDJSON lines of a streamed run 
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Iterator
@@ -19,11 +20,12 @@ from .settings import Settings
 from .train_schemas import TrainRequest
 
 PROGRESS_LINES = 100  # at most this many progress lines in a stream
+log = logging.getLogger("chainrule")
 
 
 class _Streams:
-    """Streamed runs cancelled by their client, and where the last one stopped (step, of steps):
-    the server's log of it, and what tests look at."""
+    """Streamed runs cancelled by their client, and where the last one stopped (step, of steps),
+    as tests look at them (each is also logged)."""
 
     cancelled = 0
     last_cancelled_at: tuple[int, int] | None = None
@@ -145,6 +147,8 @@ def stream_lines(body: TrainRequest, prep: Prepared, cancel: threading.Event) ->
         if not done:
             STREAMS.cancelled += 1
             STREAMS.last_cancelled_at = (len(steps) - 1, body.steps)
+            log.info("training run cancelled by its client at step %d of %d", len(steps) - 1,
+                     body.steps)
 
 
 def _line(obj: dict) -> bytes:
