@@ -120,6 +120,8 @@ def test_csv_with_header_and_word_labels():
     ("1,2,cat\n3,4,horse\n", 2, 4, "row 2, column 3 (label): 'horse' is not a label"),
     ("1,2,cat\n3,4\n", 2, 2, "row 2 has 2 columns"),
     ("1,2,0\n1,nan,1\n", 2, 2, "row 2, column 2"),
+    ("1,2,0\r0", 2, 0, "row 2 has 1 column;"),
+    ("1,2,0\n1,\x002,1\n", 2, 2, "row 2, column 2 (feature 2): '\\x002' is not a finite number"),
 ])
 def test_csv_errors_name_row_and_column(text, line, column, words):
     with pytest.raises(ExpressionError) as info:

@@ -5,7 +5,6 @@ the lecture's xᵢ = [feature₁, feature₂, 1] (the last column of ones carrie
 from __future__ import annotations
 
 import csv
-import io
 import math
 from dataclasses import dataclass
 
@@ -130,16 +129,18 @@ def parse_csv(text: str, max_rows: int, max_columns: int = 3) -> Dataset:
 
 
 def _rows(text: str, most: int):
-    """(1-based line, [(start column, cell), ...]) for each row, at most `most` rows."""
-    lines = io.StringIO(text.lstrip("\ufeff"))
-    for number, raw in enumerate(lines, start=1):
+    """(1-based line, [(start column, cell), ...]) for each row, at most `most` rows. Lines end
+    at \n, \r\n or \r; a cell may be quoted but not run over a line's end."""
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         if number > most:
             return
-        line = raw.rstrip("\r\n")
         if not line.strip():
             yield number, []
             continue
-        cells = next(csv.reader([line]))
+        try:
+            cells = next(csv.reader([line]))
+        except csv.Error as e:  # a NUL byte, say
+            raise _error(f"row {number} cannot be read as CSV ({e})", number, 0, line[:40]) from None
         starts, at = [], 0
         for cell in cells:  # where each cell begins (quotes make this approximate, which is fine)
             found = line.find(cell, at) if cell else at
