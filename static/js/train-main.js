@@ -34,7 +34,7 @@ function fmt(x, digits = 4) {
   if (typeof x === "string") return x; // "inf", "nan"
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
-  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return x.toExponential(digits - 1).replace("e", "e");
+  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return x.toExponential(digits - 1);
   return String(+x.toPrecision(digits));
 }
 
