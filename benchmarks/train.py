@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 import training  # noqa: E402
-from engine import UNLIMITED, compile, evaluate  # noqa: E402
+from engine import UNLIMITED, compile, evaluate, forward, reverse  # noqa: E402
 
 LR = 1e-4  # the sum over 10,000 points: a small step keeps every loss finite
 
@@ -99,6 +99,32 @@ def main() -> None:
     f, later = statistics.median(firsts), statistics.median(laters)
     print(f"  first step (compile + evaluate) {f * 1e6:.0f} µs, a later step {later * 1e6:.0f} µs: "
           f"{f / later:.2f}×  (target ≤ 3×)")
+
+    # Where a step's time goes: the engine's two passes, against numpy's value and gradient parts.
+    point = {"X": X, "y": y, "w": np.full(3, 0.1)}
+    fwd = forward(graph, point, limits=UNLIMITED)
+    t_fwd = _median(lambda: forward(graph, point, limits=UNLIMITED))
+    t_rev = _median(lambda: reverse(graph, fwd, wrt=["w"]))
+    w = point["w"]
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    t_val = _median(lambda: _cost(X, y, w))
+    t_grad = _median(lambda: X.T @ (p - y))
+    print(f"  a step's parts: engine forward {t_fwd * 1e6:.0f} µs + reverse {t_rev * 1e6:.0f} µs; "
+          f"numpy C(w) {t_val * 1e6:.0f} µs + Xᵀ(p − y) {t_grad * 1e6:.0f} µs")
+
+
+def _cost(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    return float(-np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+
+
+def _median(fn, n: int = 200) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":
