@@ -40,10 +40,18 @@ def _field(name: str, fn: Callable[[], T]) -> T:
 
 
 def _evaluated(expression: str, values: Mapping[str, float], settings: Settings,
-               wrt: list[str] | None = None) -> Evaluation:
+               wrt: list[str] | None = None, numbers_only: bool = False) -> Evaluation:
     """Parse, check the point and run both passes once, reporting errors as POST /graph does
-    (missing values, unknown `wrt` names); every body below reuses this evaluation."""
-    return evaluate_request(expression, values, wrt=wrt, tangent=None, settings=settings)[0]
+    (missing values, unknown `wrt` names); every body below reuses this evaluation. With
+    `numbers_only`, a graph of tensor ops is refused: that method works on numbers."""
+    ev = evaluate_request(expression, values, wrt=wrt, tangent=None, settings=settings)[0]
+    if numbers_only and ev.graph.tensor_ops:
+        op = next(op for op in ev.graph.ops if op is not None and not op.partials)
+        raise ExpressionError(f"this method works on functions of numbers; '{op.label}' "
+                              f"({op.name}) is an array operation: use POST /api/v1/graph for "
+                              "its gradient", code="tensors_unsupported", field="expression",
+                              text=op.spelling or op.symbol)
+    return ev
 
 
 def _budget(requested: float | None, settings: Settings) -> float:
@@ -65,7 +73,7 @@ def symbolic_body(req: SymbolicRequest, settings: Settings) -> dict:
 
 
 def numeric_body(req: NumericRequest, settings: Settings) -> dict:
-    ev = _evaluated(req.expression, req.values, settings)
+    ev = _evaluated(req.expression, req.values, settings, numbers_only=True)
     exact = ev.gradient
     est = _field("h", lambda: numeric_gradient(ev.graph, req.values, req.method, req.h, req.dtype))
     sweep = None
@@ -80,7 +88,7 @@ def numeric_body(req: NumericRequest, settings: Settings) -> dict:
 
 
 def compare_body(req: CompareRequest, settings: Settings) -> dict:
-    graph = _evaluated(req.expression, req.values, settings).graph
+    graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
     c = compare(graph, req.values, req.method, req.h, _budget(req.budget_s, settings))
     return {"method": c.method, "h": c.h, "rows": c.rows, "cost": asdict(c.cost),
             "symbolic_status": c.symbolic.status, "symbolic_reason": c.symbolic.reason,
@@ -89,7 +97,7 @@ def compare_body(req: CompareRequest, settings: Settings) -> dict:
 
 
 def paths_body(req: PathsRequest, settings: Settings) -> dict:
-    ev = _evaluated(req.expression, req.values, settings)  # traced: each edge's local is kept
+    ev = _evaluated(req.expression, req.values, settings, numbers_only=True)  # traced: locals kept
     limit = min(req.limit, settings.max_paths)
     p = _field("variable", lambda: paths(ev.graph, ev.reverse, req.variable, limit))
     return {"variable": p.variable, "count": str(p.count), "count_approx": float(p.count),
@@ -99,7 +107,7 @@ def paths_body(req: PathsRequest, settings: Settings) -> dict:
 
 
 def check_body(req: CheckRequest, settings: Settings) -> dict:
-    graph = _evaluated(req.expression, req.values, settings).graph
+    graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
     if req.variable not in graph.variables:
         raise ExpressionError(f"'{req.variable}' is not a variable of this expression",
                               code="unknown_variable", text=req.variable, field="variable")

@@ -89,3 +89,52 @@ def caret_excerpt(source: str, line: int | None, column: int | None) -> str:
         else:
             pad.append("  " if unicodedata.east_asian_width(ch) in ("W", "F") else " ")
     return f"{text}\n{''.join(pad)}^"
+
+
+# --- where in the text: for the lexer's and the parser's messages ----------------------------
+
+def describe_char(ch: str) -> str:
+    """"character '§' (U+00A7 SECTION SIGN)"; an invisible one by code point only:
+    "invisible character U+200B (ZERO WIDTH SPACE)"."""
+    code = f"U+{ord(ch):04X}"
+    name = unicodedata.name(ch, "")
+    visible = (ch.isprintable() and not ch.isspace()
+               and unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Co", "Cn", "Cs"))
+    if visible:
+        return f"character '{ch}' ({code}{' ' + name if name else ''})"
+    return f"invisible character {code}{' (' + name + ')' if name else ''}"
+
+
+class Locator:
+    """Turns offsets into (1-based line, 0-based column) for error messages."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._starts: list[int] | None = None  # made on first use: most parses never ask
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            source = self.source
+            starts = [0]
+            for i, ch in enumerate(source):  # a line ends at "\n", "\r\n" or a lone "\r"
+                if ch == "\n" or (ch == "\r" and not source.startswith("\n", i + 1)):
+                    starts.append(i + 1)
+            self._starts = starts
+        return self._starts
+
+    def where(self, pos: int) -> tuple[int, int]:
+        starts = self.starts
+        lo, hi = 0, len(starts) - 1
+        while lo < hi:  # last line start <= pos
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1, pos - starts[lo]
+
+    def error(self, message: str, pos: int, text: str | None = None,
+              code: str = "invalid_expression") -> ExpressionError:
+        line, column = self.where(pos)
+        return ExpressionError(message, code=code, line=line, column=column, text=text, position=pos)

@@ -3,11 +3,13 @@ forward-mode pass, with their traces; and its nodes, edges and events as plain d
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import ExpressionError, Locator
 from .graph import Graph, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
 from .parser import parse
@@ -130,10 +132,13 @@ class Evaluation:
                for e in g.edges]
         if self.tensors:  # what each backward step is, and a small one's Jacobian
             for e, edge in zip(g.edges, out):
+                if contrib[e.id] is None:  # from data or a constant (an axis): no backward step
+                    edge["backward"] = None
+                    continue
                 op = g.ops[e.target]
                 edge["backward"] = (f"vjp of {op.name}: {op.vjp_text[e.index]}" if not op.partials
                                     else "local × grad")  # type: ignore[union-attr]
-                edge.update(self._jacobian(e) if contrib[e.id] is not None else {})
+                edge.update(self._jacobian(e))
         return out
 
     def _jacobian(self, e) -> dict:
@@ -173,7 +178,13 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
     else:
         parsed = parse(expression, limits)
         graph, warnings = parsed.graph, parsed.warnings
-    fwd = forward(graph, values, trace, limits)
+    try:
+        fwd = forward(graph, values, trace, limits)
+    except ExpressionError as err:  # a shape mismatch knows its offset: give its line and column
+        if err.position is None or err.line is not None or isinstance(expression, Graph):
+            raise
+        line, column = Locator(expression).where(err.position)
+        raise dataclasses.replace(err, line=line, column=column) from None
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
     if requires_grad is not None:  # a name that is not a variable: an error that says so
         gradient(graph, Reverse([0.0] * len(graph)), requires_grad)

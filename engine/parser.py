@@ -2,10 +2,11 @@
 
 Statements are separated by `;` or new lines: `a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d`.
 Names given to intermediates become node names; the last statement is the output. Within a
-statement, an operator-precedence (shunting-yard) loop with explicit stacks handles
-precedence, unary signs, calls and implicit multiplication, so a 10,000-deep `((((x))))` is
-refused by the depth limit rather than by Python's recursion limit. Nothing typed reaches
-eval, exec or SymPy's parser.
+statement, a shunting-yard loop with explicit stacks reads an operand (`_operand`: signs,
+opening brackets, then a name or a number), then what follows it (`_operator`: closing
+brackets, then an operator, a comma or the end), in turn. Open brackets are `_Frame` records
+on a stack, so a 10,000-deep `((((x))))` is refused by the depth limit rather than by Python's
+recursion limit. Nothing typed reaches eval, exec or SymPy's parser.
 
 Precedence, loosest first: `+ -`; `* /` and implicit multiplication (`2x`, `x y`, `2(x+1)`);
 unary `- +`; `^` (also `**`), right-associative, so `-x^2` is `-(x^2)` and `2^-3` is 2^(-3).
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
-from .errors import ExpressionError, LimitExceeded
+from .errors import ExpressionError, LimitExceeded, Locator
 from .graph import Graph, GraphBuilder
-from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Locator, Tokens, tokenize
+from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, tokenize
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import CONSTANTS, FUNCTIONS, OPS
 
@@ -28,9 +31,11 @@ from .ops import CONSTANTS, FUNCTIONS, OPS
 # on the stack that bind at least `floor` tightly: its own precedence, one more for the
 # right-associative ^ (so a^b^c is a^(b^c)).
 BINARY = {"+": (OPS["add"], 10, 10), "-": (OPS["sub"], 10, 10), "*": (OPS["mul"], 20, 20),
-          "/": (OPS["div"], 20, 20), "^": (OPS["pow"], 40, 41)}
-MUL, NEG = OPS["mul"], OPS["neg"]
+          "/": (OPS["div"], 20, 20), "@": (OPS["matmul"], 20, 20), "^": (OPS["pow"], 40, 41)}
+TRANSPOSE = OPS["transpose"]  # Aᵀ: a postfix operator, binding tightest
+_IMPLICIT = (OPS["mul"], 20, 20)
 UNARY_PREC = 30
+_NEG, _PLUS = (UNARY_PREC, OPS["neg"]), (UNARY_PREC, None)  # a unary sign on the operator stack
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -74,14 +79,22 @@ def suggest(name: str, known: list[str]) -> str:
     return f" — did you mean '{close[0]}'?" if close else ""
 
 
-# The operator stack holds operators as (precedence, op) (a unary plus's op is None) and open
-# brackets as [FRAME, token, function name or None, function token, arguments so far], above
-# a bottom entry: a bracket's precedence is below every operator's, and the bottom's below a
-# bracket's, so reducing "while the top binds at least as tightly" stops at either with no
-# type test and no check for an empty stack.
-FRAME = -1
-_BOTTOM = (-2, None, None)
+# The operator stack holds (precedence, op) pairs (a unary plus's op is None) above a bottom
+# entry; an open bracket adds a wall there and a _Frame on the frame stack. Bottom and walls bind
+# more loosely than any operator, so reducing "while the top binds at least as tightly" stops
+# at them with no type test and no check for an empty stack.
+_BOTTOM, _WALL = (-2, None), (-1, None)
 _INF = math.inf
+
+
+@dataclass(slots=True)
+class _Frame:
+    """An open bracket; tokens are indices into all the tokens."""
+
+    opened_at: int
+    function: str | None  # for a call, the function, named at token `function_at`
+    function_at: int
+    n_args: int = 1  # arguments begun so far
 
 
 class _Parser:
@@ -93,101 +106,85 @@ class _Parser:
         self.limits = limits
         self.loc = Locator(source)
         self.builder = GraphBuilder(limits.max_nodes)
+        self.toks = tokenize(source, self.loc)
         # Token indices, not offsets: an offset is worked out only for a message that shows it.
         self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, token of the name)
         self.variables_seen: dict[str, int] = {}  # variable -> token of its first use
         self.bound: dict[str, int] = {}  # name (variable, constant or assigned) -> its node
         self._bare_names: set[str] | None = None  # see bare_names()
-        self.toks: Tokens | None = None
-        self.max_depth = math.inf if limits.max_depth is None else limits.max_depth
+        self.max_depth = sys.maxsize if limits.max_depth is None else limits.max_depth
         self.warnings: list[str] = []
+        # One statement's stacks, empty again after each; see _BOTTOM.
+        self.operands: list[int] = []  # node ids
+        self.operators: list[tuple] = [_BOTTOM]  # (precedence, op)
+        self.frames: list[_Frame] = []  # open brackets, innermost last
 
     def error(self, message: str, tok: int, code: str = "invalid_expression") -> ExpressionError:
         """An error at token `tok` (an index into all the tokens)."""
         toks = self.toks
-        assert toks is not None
         shown = toks.typed[tok] if toks.kinds[tok] is not END else ""
         return self.loc.error(message, toks.pos(tok), shown or None, code)
 
     def where(self, tok: int) -> tuple[int, int]:
-        return self.loc.where(self.toks.pos(tok))  # type: ignore[union-attr]
+        return self.loc.where(self.toks.pos(tok))
 
     def run(self) -> Parsed:
-        toks = self.toks = tokenize(self.source, self.loc)
-        kinds = toks.kinds
+        kinds = self.toks.kinds
         if len(kinds) > 1 and SEP not in kinds and kinds[1] is not ASSIGN:
             # One bare expression, the usual case: no statements to split, and no node made
             # that the output does not use, so nothing to prune.
-            output = self._expression(kinds, toks.texts, range(len(kinds)))
+            output = self._expression(kinds, self.toks.texts, range(len(kinds)))
             return Parsed(self.builder.build(output, prune=False), self.source, self.warnings)
-        statements = self._split(toks)
+        statements = self._split()
         if not statements:
             raise ExpressionError("the expression is empty: type a function such as (x^2 + 2x) * ln(y)",
                                   code="empty_expression", line=1, column=0, text="", position=0)
-        output = -1
-        for k, (kinds, texts, index) in enumerate(statements):
-            target = None
-            if len(kinds) >= 2 and kinds[0] is NAME and kinds[1] is ASSIGN:
-                target, equals = index[0], index[1]
-                kinds, texts, index = kinds[2:], texts[2:], index[2:]
-                self._check_target(target)
-                if kinds[0] is END:
-                    name = toks.texts[target]
-                    raise self.error(f"nothing after '=': give {_q(name)} a value, "
-                                     f"as in {_clip(name)} = x + 1", equals)
-            elif k < len(statements) - 1:
-                line = self.where(index[0])[0]
-                raise self.error(
-                    f"line {line} is an expression whose value is never used: only the last statement "
-                    "may be a bare expression (give it a name, as in a = ..., or join the lines)", index[0])
-            node = self._expression(kinds, texts, index)
-            if target is not None:
-                name = toks.texts[target]
-                if name in self.variables_seen:
-                    raise self.error(f"{_q(name)} is used in its own definition: a name stands for one "
-                                     f"value, so give the result another name, as in {_clip(name)}2 = ...",
-                                     target)
-                self.builder.name(node, name)
-                self.assigned[name] = (node, target)
-                self.bound[name] = node
-            output = node
-        # An intermediate the output does not use is dropped from the graph, with a warning
-        # (also when it merely names a variable or another intermediate, as in `a = x`).
-        if self.assigned:
-            used = self._used_by(output)
-            for name, (node, _tok) in self.assigned.items():
-                if not used[node]:
-                    self.warnings.append(f"{_q(name)} is assigned but the output does not use it")
-        # Only an assignment can leave a node the output does not use: prune only then.
+        for k, statement in enumerate(statements):
+            output = self._statement(*statement, last=k == len(statements) - 1)
+        # Only an assignment can leave a node the output does not use: prune only then. A name
+        # so dropped gets a warning (also when it merely names a variable, as in `a = x`).
         graph = self.builder.build(output, prune=bool(self.assigned))
+        kept = {*graph.names, *chain.from_iterable(graph.aliases.values())}
+        self.warnings += [f"{_q(name)} is assigned but the output does not use it"
+                          for name in self.assigned if name not in kept]
         return Parsed(graph, self.source, self.warnings)
+
+    def _statement(self, kinds: list[str], texts: list[str], index: Sequence[int], last: bool) -> int:
+        """The node of one statement, named when it is an assignment `name = ...`."""
+        if kinds[0] is not NAME or kinds[1] is not ASSIGN:
+            if not last:
+                raise self.error(
+                    f"line {self.where(index[0])[0]} is an expression whose value is never used: only "
+                    "the last statement may be a bare expression (give it a name, as in a = ..., or "
+                    "join the lines)", index[0])
+            return self._expression(kinds, texts, index)
+        name, target = texts[0], index[0]
+        self._check_target(name, target)
+        if kinds[2] is END:
+            raise self.error(f"nothing after '=': give {_q(name)} a value, as in {_clip(name)} = x + 1",
+                             index[1])
+        node = self._expression(kinds[2:], texts[2:], index[2:])
+        if name in self.variables_seen:
+            raise self.error(f"{_q(name)} is used in its own definition: a name stands for one value, "
+                             f"so give the result another name, as in {_clip(name)}2 = ...", target)
+        self.builder.name(node, name)
+        self.assigned[name] = (node, target)
+        self.bound[name] = node
+        return node
 
     def bare_names(self) -> set[str]:
         """Names used anywhere without brackets after them: whether `w0(x+1)` multiplies must
         not depend on where else `w0` appears. Made when first asked (a rare question)."""
         if self._bare_names is None:
-            kinds, texts = self.toks.kinds, self.toks.texts  # type: ignore[union-attr]
+            kinds, texts = self.toks.kinds, self.toks.texts
             self._bare_names = {texts[i] for i in range(len(kinds) - 1)
                                 if kinds[i] is NAME and kinds[i + 1] is not LPAREN}
         return self._bare_names
 
-    def _used_by(self, output: int) -> bytearray:
-        """1 for every node `output` depends on (inputs always precede their consumer)."""
-        inputs = self.builder.inputs
-        used = bytearray(len(inputs))
-        used[output] = 1
-        for i in range(output, -1, -1):
-            if used[i]:
-                for s in inputs[i]:
-                    used[s] = 1
-        return used
-
-    def _split(self, toks: Tokens) -> list[tuple[list[str], list[str], Sequence[int]]]:
+    def _split(self) -> list[tuple[list[str], list[str], Sequence[int]]]:
         """Statements between separators, each ending with END; new lines inside brackets are
         just spaces."""
-        kinds = toks.kinds
-        if SEP not in kinds:  # one statement, already ending with END: no copies
-            return [(kinds, toks.texts, range(len(kinds)))] if len(kinds) > 1 else []
+        kinds, texts = self.toks.kinds, self.toks.texts
         statements = []
         current: list[int] = []
         depth = 0
@@ -197,182 +194,167 @@ class _Parser:
             elif kind is RPAREN:
                 depth = max(depth - 1, 0)
             if kind is SEP and depth > 0:
-                if toks.texts[i] == ";":
+                if texts[i] == ";":
                     raise self.error("';' inside brackets: close the bracket first", i)
-                continue
-            if kind is SEP or kind is END:
+            elif kind is SEP or kind is END:
                 if current:
                     statements.append(([*(kinds[j] for j in current), END],
-                                       [*(toks.texts[j] for j in current), ""], [*current, i]))
+                                       [*(texts[j] for j in current), ""], [*current, i]))
                 current = []
             else:
                 current.append(i)
         return statements
 
-    def _check_target(self, tok: int) -> None:
-        name = self.toks.texts[tok]  # type: ignore[union-attr]
+    def _check_target(self, name: str, tok: int) -> None:
         if name in CONSTANTS:
             raise self.error(f"cannot assign to '{name}': it is a constant", tok)
         if name in FUNCTIONS:
             raise self.error(f"cannot assign to '{name}': it is a function", tok)
         if name in self.assigned:
             line = self.where(self.assigned[name][1])[0]
-            raise self.error(f"{_q(name)} is already assigned on line {line}; "
-                             "choose another name", tok)
+            raise self.error(f"{_q(name)} is already assigned on line {line}; choose another name", tok)
         if name in self.variables_seen:
             raise self.error(f"{_q(name)} is already used as a variable on line "
                              f"{self.where(self.variables_seen[name])[0]}; choose another name", tok)
 
-    # --- one statement ------------------------------------------------------------
+    # --- one statement: an operand, then an operator, in turn ------------------------------------
     def _expression(self, kinds: list[str], texts: list[str], index: Sequence[int]) -> int:
-        """The node of one statement: a shunting-yard loop with explicit stacks."""
-        b = self.builder
-        const, node = b.const, b.node
-        texts_all, typed = self.toks.texts, self.toks.typed  # type: ignore[union-attr]
-        operands: list[int] = []  # node ids
-        stack: list = [_BOTTOM]  # operators and open brackets, see FRAME
-        depth = 0
-        max_depth = self.max_depth
-        bound = self.bound
-        expect_operand = True
+        """The node of one statement's expression, by a shunting-yard loop with explicit stacks."""
+        self.kinds, self.texts, self.index = kinds, texts, index
         i = 0
+        while i >= 0:
+            i = self._operator(self._operand(i))
+        return self.operands.pop()
+
+    def _operand(self, i: int) -> int:
+        """Signs and opening brackets, then a name or a number onto the operand stack; returns
+        the index of the token after it."""
+        kinds, texts = self.kinds, self.texts
         while True:
-            kind = kinds[i]
-            if expect_operand:
-                if kind is NAME:
-                    text = texts[i]
-                    if text in FUNCTIONS:
-                        if kinds[i + 1] is not LPAREN:
-                            raise self.error(f"'{text}' is a function: write {text}(...) with its "
-                                             "argument in brackets", index[i])
-                        depth += 1
-                        if depth > max_depth:
-                            raise self._depth_error(index[i + 1], depth)
-                        stack.append([FRAME, i + 1, text, i, 1])
-                        i += 2
-                        if kinds[i] is RPAREN:
-                            raise self.error(f"'{text}' needs an argument: {text}(x)", index[i])
-                        continue
-                    n = bound.get(text)  # met before: a variable, a constant, an assigned name
-                    if n is None:
-                        n = self._name(text, index[i], kinds[i + 1] is LPAREN)
-                    operands.append(n)
-                    expect_operand = False
-                elif kind is NUM:
-                    text = texts[i]
-                    value = float(text)
-                    if value == _INF:
-                        raise self.error(f"the number {_clip(text)} is too large for a float64 "
-                                         "(at most about 1.8e308)", index[i])
-                    if stack[-1][1] is NEG and texts[i + 1] != "^":
-                        # A minus right before a number is the number's sign: -2 is the
-                        # constant -2, not neg(2) (but -2^2 is -(2^2)).
-                        stack.pop()
-                        operands.append(const(-value, "-" + text))
-                    else:
-                        operands.append(const(value, text))
-                    expect_operand = False
-                elif kind is LPAREN:
-                    depth += 1
-                    if depth > max_depth:
-                        raise self._depth_error(index[i], depth)
-                    stack.append([FRAME, i, None, 0, 1])
-                elif kind is OP and (texts[i] == "-" or texts[i] == "+"):
-                    stack.append((UNARY_PREC, NEG if texts[i] == "-" else None))
-                else:
-                    raise self._expected_operand(i, kinds, index)
+            kind, text = kinds[i], texts[i]
+            if kind is NAME:
+                node = self.bound.get(text)  # met before: a variable, a constant, an assigned name
+                if node is not None or text not in FUNCTIONS:
+                    self.operands.append(node if node is not None else self._name(text, i))
+                    return i + 1
+                self._open(i + 1, text, i)
+                i += 1
+            elif kind is NUM:
+                value = float(text)
+                if value == _INF:
+                    raise self.error(f"the number {_clip(text)} is too large for a float64 "
+                                     "(at most about 1.8e308)", self.index[i])
+                if self.operators[-1] is _NEG and texts[i + 1] != "^":
+                    # A minus right before a number is the number's sign: -2 is the constant
+                    # -2, not neg(2) (but -2^2 is -(2^2)).
+                    self.operators.pop()
+                    value, text = -value, "-" + text
+                self.operands.append(self.builder.const(value, text))
+                return i + 1
+            elif kind is LPAREN:
+                self._open(i)
+            elif kind is OP and (text == "-" or text == "+"):
+                self.operators.append(_NEG if text == "-" else _PLUS)
             else:
-                # An operator's place: what comes first reduces the operators on the stack that
-                # bind at least as tightly (a closer: all of them, down to its bracket).
-                if kind is OP:
-                    op, prec, floor = BINARY[texts[i]]
-                elif kind is NAME or kind is LPAREN:  # implicit multiplication: 2x, 2(x+1), x y
-                    op, prec, floor = MUL, 20, 20
-                elif kind is RPAREN or kind is END or kind is COMMA:
-                    floor = 0
-                else:
-                    raise self._misplaced(i, kinds, index)
-                while stack[-1][0] >= floor:
-                    top_prec, top = stack.pop()
-                    if top_prec != UNARY_PREC:
-                        right = operands.pop()
-                        operands[-1] = node(top, (operands[-1], right))
-                    elif top is not None:  # a unary minus (a plus leaves its operand be)
-                        operands[-1] = node(top, (operands[-1],))
-                if floor:
-                    stack.append((prec, op))
-                    expect_operand = True
-                    if kind is not OP:
-                        continue  # read the same token again, as an operand
-                elif kind is RPAREN:
-                    if stack[-1][0] != FRAME:
-                        raise self.error(f"'{typed[index[i]]}' without a matching opening bracket",
-                                         index[i])
-                    _, opened, call, call_at, n_args = stack.pop()
-                    # Only text typed other than canonically ([ ] { } among it) can mismatch.
-                    if typed is not texts_all and CLOSERS[typed[index[opened]]] != typed[index[i]]:
-                        raise self.error(f"'{typed[index[i]]}' closes the '{typed[index[opened]]}' "
-                                         f"opened at column {self.where(index[opened])[1]}", index[i])
-                    depth -= 1
-                    if call is not None:
-                        by_arity = FUNCTIONS[call]
-                        if n_args == 1 and 1 in by_arity:  # the usual call, here rather than in _call
-                            operands[-1] = node(OPS[by_arity[1]], (operands[-1],))
-                        else:
-                            operands.append(self._call(call, index[call_at], n_args, operands))
-                elif kind is END:
-                    if len(stack) > 1:
-                        opened = index[stack[-1][1]]
-                        raise self.loc.error(f"the '{typed[opened]}' opened here is never closed",
-                                             self.toks.pos(opened), typed[opened])  # type: ignore[union-attr]
-                    break
-                else:  # a comma
-                    if stack[-1][2] is None:
-                        raise self.error("',' outside a function's brackets", index[i])
-                    stack[-1][4] += 1
-                    expect_operand = True
+                raise self._expected_operand(i)
             i += 1
-        assert len(operands) == 1, operands
-        return operands[0]
 
-    def _misplaced(self, i: int, kinds: list[str], index: Sequence[int]) -> ExpressionError:
-        """The error for token i where an operator or a closer should come."""
-        kind, typed = kinds[i], self.toks.typed  # type: ignore[union-attr]
-        if kind is NUM:
-            if kinds[i - 1] is NUM:
-                return self.error(f"missing operator between {_q(typed[index[i - 1]])} and "
-                                  f"{_q(typed[index[i]])}", index[i])
-            return self.error(f"missing operator before the number {_q(typed[index[i]])} "
-                              "(write * to multiply)", index[i])
-        if kind is ASSIGN:
-            return self.error("'=' can only follow a name at the start of a statement", index[i])
-        return self.error(f"unexpected {kind} '{typed[index[i]]}'", index[i])
+    def _operator(self, i: int) -> int:
+        """Closing brackets, then a binary operator (or an implicit *), a comma or the end;
+        returns the index of the next operand, or -1 at the end."""
+        kinds, texts = self.kinds, self.texts
+        while kinds[i] is RPAREN or texts[i] == "ᵀ":
+            if kinds[i] is RPAREN:
+                self._close(i)
+            else:  # Aᵀ: on the operand just read
+                self.operands[-1] = self._at(self.builder.node(TRANSPOSE, (self.operands[-1],)), i)
+            i += 1
+        kind = kinds[i]
+        if kind is OP or kind is NAME or kind is LPAREN:
+            # A binary operator, or an implicit * (2x, 2(x+1), x y: read the token again).
+            op, prec, floor = BINARY[texts[i]] if kind is OP else _IMPLICIT
+            if self.operators[-1][0] >= floor:
+                self._reduce(floor)
+            self.operators.append((prec, op, i))  # i: where a message about it points
+            return i + 1 if kind is OP else i
+        if kind is not COMMA and kind is not END:
+            raise self._misplaced(i)
+        self._reduce(0)
+        frame = self.frames[-1] if self.frames else None
+        if kind is END:
+            if frame is not None:
+                opened = frame.opened_at
+                raise self.error(f"the '{self.toks.typed[opened]}' opened here is never closed", opened)
+            return -1
+        if frame is None or frame.function is None:
+            raise self.error("',' outside a function's brackets", self.index[i])
+        frame.n_args += 1
+        return i + 1
 
-    def _depth_error(self, tok: int, depth: int) -> LimitExceeded:
-        line, column = self.where(tok)
-        return LimitExceeded(
-            f"brackets are nested {depth} deep here; at most {self.limits.max_depth} are allowed",
-            code="limit_exceeded", line=line, column=column, text=self.toks.typed[tok],  # type: ignore[union-attr]
-            position=self.toks.pos(tok), limit="max_depth", maximum=self.limits.max_depth or 0,  # type: ignore[union-attr]
-            actual=depth)
+    def _reduce(self, floor: int) -> None:
+        """Apply the operators on top of the stack that bind at least `floor` tightly."""
+        operators, operands, node = self.operators, self.operands, self.builder.node
+        while operators[-1][0] >= floor:
+            top = operators.pop()
+            if top[0] != UNARY_PREC:
+                right = operands.pop()
+                operands[-1] = self._at(node(top[1], (operands[-1], right)), top[2])
+            elif top[1] is not None:  # a unary minus (a plus leaves its operand be)
+                operands[-1] = node(top[1], (operands[-1],))
 
-    def _expected_operand(self, i: int, kinds: list[str], index: Sequence[int]) -> ExpressionError:
-        kind, tok = kinds[i], index[i]
-        if kind is END:  # a statement's end: at its separator, which the message does not show
-            after = f" after {_q(self.toks.typed[index[i - 1]])}" if i > 0 else ""  # type: ignore[union-attr]
-            return self.loc.error(f"the expression ends too early{after}: a number, a name or '(' "
-                                  "should follow", self.toks.pos(tok))  # type: ignore[union-attr]
-        if kind is ASSIGN:
-            return self.error("'=' can only follow a name at the start of a statement", tok)
-        return self.error(f"expected a number, a name or '(' but found {_q(self.toks.typed[tok])}", tok)  # type: ignore[union-attr]
+    def _at(self, node: int, i: int) -> int:
+        """`node`, remembered as made by the operator at statement token i (a shape error there
+        puts its caret under it)."""
+        return self.builder.at(node, self.toks.pos(self.index[i]))
 
-    def _name(self, name: str, tok: int, is_call: bool) -> int:
+    def _open(self, i: int, function: str | None = None, function_at: int = 0) -> None:
+        """The opening bracket at i, of a call when `function` (at `function_at`) is given."""
+        kinds, index = self.kinds, self.index
+        if function is not None and kinds[i] is not LPAREN:
+            raise self.error(f"'{function}' is a function: write {function}(...) with its "
+                             "argument in brackets", index[function_at])
+        frames = self.frames
+        if len(frames) >= self.max_depth:
+            raise self._depth_error(index[i], len(frames) + 1)
+        frames.append(_Frame(index[i], function, index[function_at]))
+        self.operators.append(_WALL)
+        if function is not None and kinds[i + 1] is RPAREN:
+            raise self.error(f"'{function}' needs an argument: {function}(x)", index[i + 1])
+
+    def _close(self, i: int) -> None:
+        """The closing bracket at i: what is inside reduced, then the call if it is one."""
+        if self.operators[-1][0] >= 0:
+            self._reduce(0)
+        typed, tok = self.toks.typed, self.index[i]
+        if not self.frames:
+            raise self.error(f"'{typed[tok]}' without a matching opening bracket", tok)
+        frame = self.frames.pop()
+        self.operators.pop()  # the frame's wall
+        # Only text typed other than canonically ([ ] { } among it) can mismatch.
+        if typed is not self.toks.texts and CLOSERS[typed[frame.opened_at]] != typed[tok]:
+            raise self.error(f"'{typed[tok]}' closes the '{typed[frame.opened_at]}' opened at "
+                             f"column {self.where(frame.opened_at)[1]}", tok)
+        if frame.function is not None:
+            by_arity, n, operands = FUNCTIONS[frame.function], frame.n_args, self.operands
+            if n == 1 and 1 in by_arity:  # the usual call, made without slicing
+                operands[-1] = self.builder.node(OPS[by_arity[1]], (operands[-1],))
+                self.builder.at(operands[-1], self.toks.pos(frame.function_at))
+                return
+            if n not in by_arity:
+                wanted = " or ".join(str(k) for k in sorted(by_arity))
+                raise self.error(f"'{frame.function}' takes {wanted} argument"
+                                 f"{'s' if wanted != '1' else ''}, not {n}", frame.function_at)
+            operands[-n:] = [self.builder.at(self.builder.node(OPS[by_arity[n]], tuple(operands[-n:])),
+                                             self.toks.pos(frame.function_at))]
+
+    def _name(self, name: str, i: int) -> int:
         """The node a name that is not a function's stands for, the first time it is met (the
-        parser's loop finds it in `bound` after that); `tok` is its token."""
+        parser's loop finds it in `bound` after that)."""
+        tok = self.index[i]
         if name in CONSTANTS:
             node = self.builder.const(CONSTANTS[name], name)
         else:
-            if is_call and len(name) > 1 and name not in self.bare_names():
+            if self.kinds[i + 1] is LPAREN and len(name) > 1 and name not in self.bare_names():
                 # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
                 hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
                 raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}",
@@ -382,13 +364,34 @@ class _Parser:
         self.bound[name] = node
         return node
 
-    def _call(self, name: str, tok: int, n_args: int, operands: list[int]) -> int:
-        """The node of function `name` (token `tok`) applied to its last `n_args` operands."""
-        by_arity = FUNCTIONS[name]
-        if n_args not in by_arity:
-            wanted = " or ".join(str(k) for k in sorted(by_arity))
-            raise self.error(f"'{name}' takes {wanted} argument{'s' if wanted != '1' else ''}, "
-                             f"not {n_args}", tok)
-        args = tuple(operands[-n_args:])
-        del operands[-n_args:]
-        return self.builder.node(OPS[by_arity[n_args]], args)
+    # --- the messages for a token out of place ----------------------------------------------------
+    def _misplaced(self, i: int) -> ExpressionError:
+        """The error for token i where an operator or a closer should come."""
+        kinds, index, typed = self.kinds, self.index, self.toks.typed
+        if kinds[i] is NUM:
+            if kinds[i - 1] is NUM:
+                return self.error(f"missing operator between {_q(typed[index[i - 1]])} and "
+                                  f"{_q(typed[index[i]])}", index[i])
+            return self.error(f"missing operator before the number {_q(typed[index[i]])} "
+                              "(write * to multiply)", index[i])
+        if kinds[i] is ASSIGN:
+            return self.error("'=' can only follow a name at the start of a statement", index[i])
+        return self.error(f"unexpected {kinds[i]} '{typed[index[i]]}'", index[i])
+
+    def _expected_operand(self, i: int) -> ExpressionError:
+        kind, tok, typed = self.kinds[i], self.index[i], self.toks.typed
+        if kind is END:  # a statement's end: at its separator, which the message does not show
+            after = f" after {_q(typed[self.index[i - 1]])}" if i > 0 else ""
+            return self.loc.error(f"the expression ends too early{after}: a number, a name or '(' "
+                                  "should follow", self.toks.pos(tok))
+        if kind is ASSIGN:
+            return self.error("'=' can only follow a name at the start of a statement", tok)
+        return self.error(f"expected a number, a name or '(' but found {_q(typed[tok])}", tok)
+
+    def _depth_error(self, tok: int, depth: int) -> LimitExceeded:
+        line, column = self.where(tok)
+        return LimitExceeded(
+            f"brackets are nested {depth} deep here; at most {self.limits.max_depth} are allowed",
+            code="limit_exceeded", line=line, column=column, text=self.toks.typed[tok],
+            position=self.toks.pos(tok), limit="max_depth", maximum=self.limits.max_depth or 0,
+            actual=depth)

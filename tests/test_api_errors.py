@@ -346,3 +346,11 @@ def test_only_engine_errors_name_a_field(monkeypatch):
         r = c.post("/api/v1/parse", json={"expression": "x"})
     assert r.status_code == 500
     assert "field" not in r.json()["detail"] and "secret" not in r.text
+
+
+def test_a_shape_mismatch_is_a_422_with_its_place(client):
+    body = {"expression": "X @ w", "values": {"X": [[1, 2, 3]] * 6, "w": [1, 2]}, "layout": False}
+    detail = error(client.post("/api/v1/graph", json=body), 422)
+    assert detail["message"] == "X @ w: (6, 3) and (2,) do not fit: inner sizes 3 and 2"
+    assert (detail["code"], detail["line"], detail["column"], detail["text"], detail["field"]) == (
+        "shape_mismatch", 1, 2, "@", "expression")

@@ -150,3 +150,23 @@ def test_functions_carry_their_local_derivatives(client):
     assert fs["div"]["partials"] == ["1/b", "-a/b**2"]
     assert fs["exp"]["partials"] == ["exp(a)"]
     assert all(len(f["partials"]) == f["arity"] == len(f["partials_latex"]) for f in fs.values())
+
+
+@pytest.mark.parametrize("path, extra", [("compare", {}), ("paths", {"variable": "w"}),
+                                         ("numeric", {}), ("check", {"variable": "w", "derivative": "x"})])
+def test_methods_of_numbers_refuse_array_ops_clearly(client, path, extra):
+    r = client.post(f"/api/v1/{path}", json={"expression": "sum(w * x)", "values": {"w": 2, "x": 3},
+                                             **extra})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert detail["code"] == "tensors_unsupported" and detail["field"] == "expression"
+    assert "'Σ' (sum) is an array operation" in detail["message"]
+
+
+def test_an_axis_edge_has_no_backward_step(client):
+    r = client.post("/api/v1/graph", json={"expression": "sum(A, 0)", "values": {"A": [[1, 2], [3, 4]]},
+                                           "layout": False})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["value"] == [4.0, 6.0] and body["gradient"]["A"] == [[1.0, 1.0], [1.0, 1.0]]
+    assert [e["backward"] for e in body["edges"]] == ["vjp of sum_axis: g spread along the axis", None]

@@ -29,7 +29,7 @@ NAMED = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
 # Every shown pill against every other pill and every node shape, on screen (half a pixel spare).
 OVERLAPS = """() => {
     const name = (el) => el.closest('.node').dataset.name + '.' + el.closest('.node').dataset.copy;
-    const pills = [...document.querySelectorAll('.graph-svg .pill.known rect')]
+    const pills = [...document.querySelectorAll('.graph-svg .pill.known > rect')]
         .map(r => [name(r), r.getBoundingClientRect()]);
     const shapes = [...document.querySelectorAll('.graph-svg .node .shape')]
         .map(s => [name(s), s.getBoundingClientRect()]);

@@ -369,15 +369,15 @@ def test_long_typed_text_is_shortened_in_messages():
     assert len(err.message) < 120
 
 
-# --- the two tokenizers agree --------------------------------------------------------------------
+# --- the tokenizer's two paths agree ------------------------------------------------------------
 
 def _cut(text: str, fast: bool):
     """Tokens as (kind, text, typed, offset) tuples, or the error's (message, position)."""
-    from engine.lexer import Locator, _tokenize_any, _tokens_of, tokenize
+    from engine.lexer import Locator, _tokens_one_by_one, tokenize
 
     loc = Locator(text)
     try:
-        toks = tokenize(text, loc) if fast else _tokens_of(text, _tokenize_any(text, loc))
+        toks = tokenize(text, loc) if fast else _tokens_one_by_one(text, loc)
     except ExpressionError as err:
         return (err.message, err.position)
     return [(toks.kinds[i], toks.texts[i], toks.typed[i], toks.pos(i)) for i in range(len(toks))]
@@ -390,11 +390,19 @@ ASCII_PIECES = ["x", "y1", "_a", "sin", "2", "1.5", ".5", "1.", "1e-3", "2e", "3
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(ASCII_PIECES), max_size=12))
-def test_the_ascii_tokenizer_cuts_as_the_general_one(pieces):
-    """ASCII text takes a regular-expression path for speed; it must give the same tokens,
-    offsets and errors as the general character-by-character tokenizer."""
+def test_the_ascii_path_cuts_as_the_general_one(pieces):
+    """ASCII text is cut by one findall, its offsets found only when asked; it must give the
+    same tokens, offsets and errors as the path that reads one token at a time."""
     text = "".join(pieces)
     assert _cut(text, fast=True) == _cut(text, fast=False), repr(text)
+
+
+def test_every_space_is_read_as_a_space():
+    """The spaces pasted text may carry are the ones str.isspace knows (new lines apart)."""
+    from engine.lexer import PASTED
+
+    spaces = {cp for cp in range(0x80, 0x110000) if chr(cp).isspace()}
+    assert spaces == {cp for cp, to in PASTED.items() if to == 0x20}
 
 
 @pytest.mark.parametrize("text", ["x +;", "a = x^\nb = 1\nb", "x +\n"])

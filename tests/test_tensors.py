@@ -290,7 +290,7 @@ def test_an_intermediate_array_is_bounded_too():
 def test_an_axis_must_be_a_constant_integer():
     b = GraphBuilder()
     x, y = b.var("x"), b.var("y")
-    with pytest.raises(ExpressionError, match="argument 2 of sum .an axis. must be a constant integer"):
+    with pytest.raises(ExpressionError, match=r"argument 2 of sum \(an axis\) must be a constant integer"):
         b.op("sum_axis", x, y)
     graph = b.build(b.op("sum_axis", x, b.const(1.5)))
     with pytest.raises(ExpressionError, match="the axis must be an integer from -2 to 1"):
@@ -298,3 +298,70 @@ def test_an_axis_must_be_a_constant_integer():
     graph = GraphBuilder()
     g = graph.build(graph.op("sum_axis", graph.var("x"), graph.const(-1)))
     assert evaluate(g, {"x": [[1.0, 2.0], [3.0, 4.0]]}).value.tolist() == [3.0, 7.0]
+
+
+# --- typed: @, ᵀ, and the lecture's presets ----------------------------------------------------
+
+def test_matrix_product_and_transpose_as_typed():
+    X, w = np.arange(6.0).reshape(2, 3), np.array([1.0, -1.0, 2.0])
+    a = evaluate("X @ w", {"X": X, "w": w})
+    b = evaluate("matmul(X, w)", {"X": X, "w": w})
+    assert a.value.tolist() == b.value.tolist() == (X @ w).tolist()
+    assert a.graph.ops[a.graph.output].name == "matmul"
+    # @ binds as * (left to right), ᵀ tightest: Xᵀ @ X @ w is ((Xᵀ) @ X) @ w; -Xᵀ is -(Xᵀ).
+    ev = evaluate("sum(Xᵀ @ X @ w) + sum(-Xᵀ)", {"X": X, "w": w})
+    assert ev.value == pytest.approx(float(np.sum(X.T @ X @ w) - np.sum(X)))
+    assert evaluate("sum(transpose(X) * 2)", {"X": X}).value == 30.0
+    # ᵀ is not part of a name: Xᵀ is X transposed, and `Xᵀ` alone has variable X.
+    assert evaluate("sum(Xᵀ)", {"X": X}).graph.variables == ("X",)
+
+
+def test_a_shape_mismatch_points_at_the_operator():
+    with pytest.raises(ExpressionError) as err:
+        evaluate("a = sum(X)\nf = a * (X @ w)", {"X": np.ones((6, 3)), "w": [1.0, 2.0]})
+    e = err.value
+    assert e.message == "X @ w: (6, 3) and (2,) do not fit: inner sizes 3 and 2"
+    assert (e.line, e.column, e.text, e.code) == (2, 11, "@", "shape_mismatch")
+    with pytest.raises(ExpressionError) as err:
+        evaluate("sum(A, 2)", {"A": np.ones((2, 3))})
+    assert err.value.column == 0 and "axis must be an integer from -2 to 1" in err.value.message
+
+
+def test_the_lecture_tensor_preset_gives_f_prime_on_each_element():
+    """sum((x² + 2x) ln x) on the 2×3 array of np.random.seed(0): x.grad = f'(x) elementwise,
+    f'(x) = (2x + 2) ln x + x + 2 (the lecture's f'(1) = 3 for one element)."""
+    from app.examples import EXAMPLES
+
+    preset = next(e for e in EXAMPLES if e["id"] == "tensor-2x3")
+    x = np.array(preset["values"]["x"])
+    assert x.tolist() == [[0.5488135, 0.71518937, 0.60276338], [0.54488318, 0.4236548, 0.64589411]]
+    ev = evaluate(preset["expression"], preset["values"])
+    np.testing.assert_allclose(ev.gradient["x"], (2 * x + 2) * np.log(x) + x + 2, rtol=1e-13)
+    assert evaluate(preset["expression"], {"x": [[1.0]]}).gradient["x"].tolist() == [[3.0]]
+
+
+def test_the_logistic_cost_preset_gradient_is_x_transpose_sigma_minus_y():
+    from app.examples import EXAMPLES
+
+    preset = next(e for e in EXAMPLES if e["id"] == "logistic-cost")
+    ev = evaluate(preset["expression"], preset["values"], requires_grad=preset["requires_grad"])
+    X, y, w = (np.array(preset["values"][k]) for k in ("X", "y", "w"))
+    p = 1 / (1 + np.exp(-X @ w))
+    np.testing.assert_allclose(ev.gradient["w"], X.T @ (p - y), rtol=1e-12)
+    assert ev.value == pytest.approx(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-12)
+    assert list(ev.gradient) == ["w"]
+
+
+def test_the_vector_neuron_gives_the_cs231n_numbers():
+    from app.examples import EXAMPLES
+
+    preset = next(e for e in EXAMPLES if e["id"] == "neuron-vector")
+    ev = evaluate(preset["expression"], preset["values"])
+    scalar = evaluate("1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
+                      {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0})
+    assert float(ev.value) == pytest.approx(scalar.value, rel=1e-15)
+    g, s = ev.gradient, scalar.gradient
+    np.testing.assert_allclose(g["w"], [s["w0"], s["w1"]], rtol=1e-15)
+    np.testing.assert_allclose(g["x"], [s["x0"], s["x1"]], rtol=1e-15)
+    assert float(g["b"]) == pytest.approx(s["w2"], rel=1e-15)
+    assert round(float(ev.value), 4) == 0.7311 and np.round(g["w"], 4).tolist() == [-0.1966, -0.3932]

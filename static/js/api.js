@@ -69,12 +69,15 @@ function postJson(path, payload, signal) {
  * The graph for `expression` at `values` (variable -> number), with its trace and layout.
  * The expression's variables come first from /parse: a new name gets `fallback(name)`, names
  * no longer in the expression are left out, and a forward-mode input that vanished with an
- * edit falls back to the first variable. Resolves to {graph, values} (the values used).
+ * edit falls back to the first variable; names in `data` get no gradient (requires_grad).
+ * Resolves to {graph, values} (the values used).
  */
-export async function fetchGraph(expression, values, { tangent = null, signal, fallback = () => 1 } = {}) {
+export async function fetchGraph(expression, values, { tangent = null, data = [], signal, fallback = () => 1 } = {}) {
   const names = await parseVariables(expression, signal);
   const used = Object.fromEntries(names.map((n) => [n, n in values ? values[n] : fallback(n)]));
   const payload = { expression, values: used };
+  // Variables marked as data get no gradient (PyTorch's requires_grad=False).
+  if (data.some((n) => names.includes(n))) payload.requires_grad = names.filter((n) => !data.includes(n));
   if (tangent !== null && !names.includes(tangent)) tangent = names[0] ?? null;
   if (tangent) payload.tangent = tangent;
   const graph = await postJson("/graph", payload, signal);

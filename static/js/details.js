@@ -1,8 +1,21 @@
 // The details of a hovered or focused node, next to it: operation, value, gradient, local
 // derivatives of its inputs (and tangent in forward mode), at the current step, every digit.
 
+import { isList, isSummary, listText, shapeText } from "./arrays.js";
 import { t } from "./i18n.js";
-import { full } from "./format.js";
+import { full as fullNumber } from "./format.js";
+
+/** Every digit; an array as nested lists, or a summary's statistics. */
+function full(v) {
+  if (isList(v)) return listText(v, fullNumber);
+  if (isSummary(v)) {
+    return t("dSummary", {
+      min: fullNumber(v.min), max: fullNumber(v.max), mean: fullNumber(v.mean), norm: fullNumber(v.norm),
+      preview: listText(v.preview ?? [], fullNumber),
+    });
+  }
+  return fullNumber(v);
+}
 
 function row(dl, label, value, cls) {
   const dt = document.createElement("dt");
@@ -61,6 +74,7 @@ export class Details {
       const formula = model.formula(id);
       if (formula !== model.name(id)) row(dl, t("dOp"), `${model.name(id)} = ${formula}`, "");
     }
+    if (n.shape?.length) row(dl, t("dShape"), shapeText(n.shape), "");
     row(dl, t("dValue"), st && st.value !== null ? full(st.value) : null, "t-value");
     if (pass === "forward") {
       row(dl, `${t("dTangent")} ∂${model.dname(id)}/∂${tangentVar}`, st && st.tangent !== null ? full(st.tangent) : null, "t-tangent");
@@ -77,7 +91,7 @@ export class Details {
       dd.className = "t-local";
       dd.textContent = ins.map((e) => {
         const est = snap.edges.get(e.id);
-        const v = est && est.local !== null ? full(est.local) : "…";
+        const v = est && est.local !== null ? full(est.local) : est?.vjp ? "VJP" : "…";
         return `∂${model.dname(id)}/∂${model.dname(e.source)} = ${v}`;
       }).join("\n");
       dd.style.whiteSpace = "pre-line";

@@ -2,13 +2,15 @@
 // the narration, the controls and the four ways' panels together. Each lives in its own module.
 
 import { fetchExamples, fetchFunctions, fetchGraph } from "./api.js";
+import { brief, compact, isArray, listText, shapeText } from "./arrays.js";
 import { CheckPanel } from "./check.js";
 import { ComparePanel } from "./compare.js";
 import { Details } from "./details.js";
+import { JacobianView } from "./jacobian.js";
 import { Editor } from "./editor.js";
 import { ErrorPlot } from "./errorplot.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
-import { fmt } from "./format.js";
+import { fmt, full } from "./format.js";
 import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
 import { buildModel } from "./model.js";
 import { narrate } from "./narration.js";
@@ -43,7 +45,13 @@ const app = {
   plotVar: null, // the variable chosen for the error plot
 };
 
-const f = (v) => fmt(v, app.state.digits);
+/** A number, or an array written compactly (shape and a few numbers), with the chosen digits. */
+const f = (v) => (isArray(v) ? compact(v, (x) => fmt(x, app.state.digits)) : fmt(v, app.state.digits));
+/** Every digit; an array as its nested lists, a summary by its statistics. */
+const fullText = (v) => (Array.isArray(v) ? listText(v, full) : isArray(v) ? compact(v, full) : full(v));
+// Array ops: the four ways' endpoints do not take them yet (even on scalars they answer 500).
+const ARRAY_OPS = new Set(["sum", "sum_axis", "mean", "mean_axis", "matmul", "transpose"]);
+const tensorGraph = () => !!app.graph?.nodes.some((n) => n.shape?.length || ARRAY_OPS.has(n.op));
 
 // --- the parts --------------------------------------------------------------------------
 
@@ -55,7 +63,12 @@ const renderer = new Renderer($("graph"), {
     const refs = renderer.nodeEls?.get(id);
     if (refs) details.show(id, refs[0].g, detailContext());
   },
+  onEdge: (id, el) => {
+    details.hide();
+    jacobian.show(id, app.model, { f, full: fullText, opener: el });
+  },
 });
+const jacobian = new JacobianView($("jacobian"));
 const table = new Table($("table"));
 const editor = new Editor(
   { textarea: $("expr"), error: $("expr-error"), status: $("expr-status"), kept: $("expr-kept") },
@@ -64,6 +77,10 @@ const editor = new Editor(
 const variables = new Variables($("variables"), (name, value, final) => {
   app.state.values = { ...app.state.values, [name]: value };
   requestGraph(app.state.expression, app.state.values, { history: "replace", final });
+}, (name, needsGrad) => {
+  const data = (app.state.data ?? []).filter((n) => n !== name);
+  app.state.data = needsGrad ? data : [...data, name];
+  requestGraph(app.state.expression, app.state.values, { history: "replace" });
 });
 
 // --- the four ways: panels that fetch while open, after the graph they belong to ------------
@@ -149,6 +166,11 @@ function methodsContext() {
 
 function refreshMethods() {
   if (!app.model) return;
+  // The four ways (and the paths) work on scalar values for now: with arrays they wait.
+  const tensor = tensorGraph();
+  body.classList.toggle("tensor", tensor);
+  $("tensor-note").hidden = !tensor;
+  if (tensor) return;
   const c = methodsContext();
   for (const section of sections) section.set(c);
 }
@@ -190,7 +212,7 @@ async function requestGraph(expression, values, opts = {}) {
   const tangent = opts.tangent ?? app.state.tangent ?? Object.keys(values)[0] ?? null;
   try {
     const { graph, values: used } = await fetchGraph(expression, values, {
-      tangent, signal: controller.signal, fallback: () => 1,
+      tangent, data: app.state.data ?? [], signal: controller.signal, fallback: () => 1,
     });
     if (seq !== app.requestSeq) return;
     showGraph(graph, expression, used, opts);
@@ -200,7 +222,11 @@ async function requestGraph(expression, values, opts = {}) {
     }, 0));
   } catch (err) {
     if (err.name === "AbortError" || seq !== app.requestSeq) return;
-    editor.showError(err, expression, !!app.graph);
+    // A bad value (values.w[1]) is told under its variable's field, not under the function.
+    const field = /^values\.([^.[\]]+)(.*)$/.exec(err.detail?.field ?? "");
+    if (!(field && variables.showError(field[1], err.message, `${field[1]}${field[2]}`))) {
+      editor.showError(err, expression, !!app.graph);
+    }
     body.classList.toggle("stale", !!app.graph);
     body.dataset.status = "error";
   } finally {
@@ -225,9 +251,11 @@ function showGraph(graph, expression, values, opts) {
     return;
   }
   editor.clearError();
+  variables.clearErrors();
   body.classList.remove("stale");
   if (editor.value !== expression && !opts.editing) editor.value = expression;
 
+  body.classList.toggle("tensor", tensorGraph());
   drawGraph();
   const timeline = buildTimeline(graph, s.pass);
   app.timeline = timeline;
@@ -238,6 +266,7 @@ function showGraph(graph, expression, values, opts) {
   renderVariables();
   refreshPassesNote();
   renderer.highlight(null);
+  jacobian.refresh(model, { f, full: fullText });
 
   let step = null;
   if (opts.step !== undefined) step = opts.step;
@@ -269,7 +298,8 @@ function drawGraph() {
 
 function renderVariables() {
   if (!app.model) return;
-  variables.render(app.model.variables, app.state.values, app.graph.gradient, app.model.dname(app.model.outputId), f);
+  variables.render(app.model.variables, app.state.values, app.graph.gradient, app.model.dname(app.model.outputId), f,
+    app.state.data ?? []);
 }
 
 function refreshTangentChoice() {
@@ -306,7 +336,9 @@ player.subscribe((e) => {
   app.snap = snap;
   const focus = eventFocus(snap.current);
   const oneStep = (e.cause === "step" || e.cause === "play") && e.step === e.from + 1;
-  renderer.update(snap, f, focus, { nodeLabel, animate: oneStep, tangentVar: currentTangent() });
+  renderer.update(snap, f, focus, {
+    nodeLabel, edgeLabel, full: fullText, animate: oneStep, tangentVar: currentTangent(),
+  });
   table.update(snap, f);
   $("narration").textContent = narrate(snap, app.model, f, app.functions, currentTangent());
   const phase = $("phase");
@@ -334,8 +366,8 @@ player.subscribe((e) => {
   const ev = snap.current;
   if (oneStep && ev) {
     const duration = Math.min(650, player.interval * 0.8);
-    if (ev.type === "contribute") renderer.pulse(ev.edge, { backwards: true, label: f(ev.contribution), duration });
-    else if (ev.type === "term") renderer.pulse(ev.edge, { backwards: false, label: f(ev.term), duration, kind: "tangent" });
+    if (ev.type === "contribute") renderer.pulse(ev.edge, { backwards: true, label: brief(ev.contribution, f), duration });
+    else if (ev.type === "term") renderer.pulse(ev.edge, { backwards: false, label: brief(ev.term, f), duration, kind: "tangent" });
     else renderer.stopPulse();
   } else {
     renderer.stopPulse();
@@ -348,11 +380,17 @@ player.subscribe((e) => {
   }
 });
 
+function edgeLabel(id) {
+  const e = app.model.edgeById.get(id);
+  return t("edgeLabel", { s: app.model.name(e.source), t: app.model.name(e.target) });
+}
+
 function nodeLabel(id, st) {
   const m = app.model;
   const parts = [m.name(id)];
   const n = m.nodes.get(id);
   if (n.kind === "op") parts.push(m.formula(id));
+  if (n.shape?.length) parts.push(t("shapeOf", { shape: shapeText(n.shape) }));
   if (st && st.value !== null) parts.push(`${t("dValue")} ${f(st.value)}`);
   if (st && st.grad !== null) parts.push(`${t("dGrad")} ${f(st.grad)}`);
   if (st && st.tangent !== null) parts.push(`${t("dTangent")} ${f(st.tangent)}`);
@@ -409,7 +447,9 @@ function onHashChange() {
   const tangentChanged = next.tangent && next.tangent !== s.tangent;
   s.pass = next.pass;
   if (next.tangent) s.tangent = next.tangent;
-  const sameValues = JSON.stringify(next.values) === JSON.stringify(s.values);
+  const sameValues = JSON.stringify(next.values) === JSON.stringify(s.values)
+    && JSON.stringify(next.data) === JSON.stringify(s.data ?? []);
+  s.data = next.data;
   if (next.expression !== s.expression || !sameValues || tangentChanged || !app.graph) {
     editor.value = next.expression;
     requestGraph(next.expression, next.values, { step: next.step, history: "none" });
@@ -456,6 +496,7 @@ function switchLanguage(lang, write = true) {
     renderer.svg?.setAttribute("aria-label", t("graphLabel", { f: app.state.expression }));
     refreshPassesNote();
     for (const panel of panels) panel.redraw();
+    jacobian.refresh(app.model, { f, full: fullText });
   }
   redrawStep();
   if (write) writeHash("replace");
@@ -503,6 +544,7 @@ function wire() {
     renderVariables();
     redrawStep();
     for (const panel of panels) panel.redraw();
+    jacobian.refresh(app.model, { f, full: fullText });
     writeHash("replace");
   });
   $("lang-en").addEventListener("click", () => switchLanguage("en"));
@@ -528,6 +570,9 @@ function wire() {
     if (!ex) return;
     editor.value = ex.expression;
     app.state.tangent = null;
+    // A preset's requires_grad (the lecture's X and y are data): the rest get no gradient.
+    const names = Object.keys(ex.values);
+    app.state.data = Array.isArray(ex.requires_grad) ? names.filter((n) => !ex.requires_grad.includes(n)) : [];
     requestGraph(ex.expression, { ...ex.values }, { history: "push", step: null, tangent: Object.keys(ex.values)[0] });
   });
   $("expr").addEventListener("input", () => { $("preset").value = ""; });
@@ -602,6 +647,7 @@ const KEYS = {
 
 function onKey(e) {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+  if (jacobian.open) return; // the Jacobian view keeps the keys (Escape closes it)
   const action = KEYS[e.key];
   if (!action) return;
   const target = e.target;
@@ -642,5 +688,5 @@ async function start() {
   });
 }
 
-window.chainrule = { app, player, renderer, editor, panels: { compare, check, plot, paths, snippet } };
+window.chainrule = { app, player, renderer, editor, jacobian, panels: { compare, check, plot, paths, snippet } };
 start();

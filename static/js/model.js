@@ -3,7 +3,8 @@
 // formula in terms of its inputs ("a + b"), and the edges by source and by target.
 
 // Infix labels as the engine draws them, with their binding strength (printing only).
-const INFIX = { "+": 10, "\u2212": 10, "-": 10, "\u00d7": 20, "*": 20, "\u00f7": 20, "/": 20, "^": 40 };
+const INFIX = { "+": 10, "\u2212": 10, "-": 10, "\u00d7": 20, "*": 20, "\u00f7": 20, "/": 20, "@": 20, "^": 40 };
+const POSTFIX = { "\u1d40": 50 }; // transpose: Aᵀ
 const ATOM = 100;
 const NAME_MAX = 14; // longer sub-expressions are called by their id
 const SHORT_MAX = 5; // in tight places (a path's factors) longer ones are called by their id
@@ -115,16 +116,37 @@ function apply(n, args) {
     if ((label === "\u00d7" || label === "*") && a.number && /^[\p{L}(]/u.test(right)) return [`${left}${right}`, p];
     return [`${left} ${label} ${right}`, p];
   }
+  if (args.length === 1 && label in POSTFIX) {
+    const a = args[0];
+    return [`${a.p < POSTFIX[label] ? `(${bare(a.t)})` : a.t}${label}`, POSTFIX[label]];
+  }
   if (args.length === 1 && (label === "\u2212" || label === "-")) {
     const a = args[0];
     return [`\u2212${a.p < 30 ? `(${a.t})` : a.t}`, 30];
   }
-  return [`${label}(${args.map((a) => a.t).join(", ")})`, ATOM];
+  // A call brackets its arguments already: Σ(w × x), not Σ((w × x)).
+  return [`${label}(${args.map((a) => bare(a.t)).join(", ")})`, ATOM];
 }
 
-/** Same key for the same drawing: ids, labels, kinds and edges (values excluded). */
+/** `text` without one pair of brackets around the whole of it: "(a + b)" → "a + b". */
+function bare(text) {
+  if (!text.startsWith("(") || !text.endsWith(")")) return text;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "(") depth++;
+    else if (text[i] === ")") depth--;
+    if (depth === 0 && i < text.length - 1) return text;
+  }
+  return text.slice(1, -1);
+}
+
+/**
+ * Same key for the same drawing: ids, labels, kinds, shapes and edges (values excluded; a new
+ * shape, or an array past the shown-elements bound, draws its node anew).
+ */
 function structureKey(graph) {
-  const parts = graph.nodes.map((n) => `${n.id}:${n.kind}:${n.label}:${n.name ?? ""}`);
+  const parts = graph.nodes.map((n) => `${n.id}:${n.kind}:${n.label}:${n.name ?? ""}:${(n.shape ?? []).join("x")}`
+    + (n.value !== null && typeof n.value === "object" && !Array.isArray(n.value) ? ":summary" : ""));
   for (const e of graph.edges) parts.push(`${e.id}:${e.source}>${e.target}.${e.index}`);
   return parts.join("|");
 }

@@ -2,6 +2,7 @@
 // "∂f/∂c = d = 0.6931, so c's gradient += 1 × 0.6931". Numbers come from the trace; the
 // formula of a local derivative from /api/v1/functions' `partials`, with node names for a, b.
 
+import { isArray } from "./arrays.js";
 import { formula } from "./format.js";
 import { t } from "./i18n.js";
 
@@ -42,12 +43,73 @@ function sum(terms, f) {
   return terms.map((x) => f(x.value)).join(" + ").replace(/\+ \u2212/g, "\u2212 ");
 }
 
+/**
+ * A VJP edge's rule ("g bᵀ", from the server's `backward`: "vjp of matmul: g bᵀ") with the
+ * op's argument letters replaced by node names: "g wᵀ".
+ */
+function vjpRule(model, edge) {
+  const text = (edge.backward ?? "").replace(/^vjp of [^:]*:\s*/, "");
+  const ins = model.inEdges.get(edge.target);
+  const ids = {};
+  "ab".split("").forEach((letter, i) => { if (ins[i]) ids[letter] = ins[i].source; });
+  return text.replace(/\b([ab])\b/g, (m) => (m in ids ? model.dname(ids[m]) : m));
+}
+
+/** "the matrix product", "the sum", … (the op's name in words), else its label. */
+function opWords(model, edge) {
+  const op = model.nodes.get(edge.target).op;
+  const key = `op_${op}`;
+  const words = t(key);
+  return words === key ? model.nodes.get(edge.target).label : words;
+}
+
+/** The sentences of a tensor graph's backward steps: VJPs, elementwise products, reductions. */
+function tensorSentence(ev, snap, model, f) {
+  const out = model.dname(model.outputId);
+  const node = (id) => snap.nodes.get(id) || {};
+  const edge = ev.edge ? model.edgeById.get(ev.edge) : null;
+  if (ev.type === "local" && ev.local === null && ev.phase === "backward") {
+    return t("n_vjpLocal", {
+      t: model.dname(ev.target), formula: model.formula(ev.target), op: opWords(model, edge),
+      rule: vjpRule(model, edge), out,
+    });
+  }
+  if (ev.type === "contribute" && isArray(ev.contribution)) {
+    const est = snap.edges.get(ev.edge);
+    if (est?.vjp) {
+      return t("n_vjp", {
+        op: opWords(model, edge), rule: vjpRule(model, edge), s: model.name(ev.source),
+        value: f(ev.contribution), out, t: model.dname(ev.target),
+      });
+    }
+    return t("n_contributeT", {
+      t: model.dname(ev.target), s: model.dname(ev.source), sname: model.name(ev.source),
+      local: f(est?.local), tgrad: f(node(ev.target).grad), value: f(ev.contribution),
+    });
+  }
+  if (ev.type === "reduce") {
+    const s = model.name(edge.source);
+    return t(ev.axes.length > 1 ? "n_reduceMany" : "n_reduce", {
+      axes: ev.axes.join(", "), s, t: model.dname(edge.target), value: f(ev.contribution),
+    });
+  }
+  if (ev.type === "accumulate" && (ev.before === null || isArray(ev.grad))) {
+    const name = model.name(ev.node);
+    if (ev.before === null) return t("n_accFirst", { name, grad: f(ev.grad) });
+    const c = snap.edges.get(ev.edge)?.contribution;
+    return t("n_accTensor", { name, before: f(ev.before), value: f(c), grad: f(ev.grad) });
+  }
+  return null;
+}
+
 /** The sentence for the event that brought the view to `snap` (or the opening hint). */
 export function narrate(snap, model, f, functions = null, tangentVar = null) {
   const ev = snap.current;
   if (!ev) return t("n_start");
   const out = model.dname(model.outputId);
   const node = (id) => snap.nodes.get(id) || {};
+  const tensor = tensorSentence(ev, snap, model, f);
+  if (tensor !== null) return tensor;
   switch (ev.type) {
     case "evaluate": {
       const n = model.nodes.get(ev.node);

@@ -3,6 +3,9 @@
 // pill under each node, a pulse travelling along the edge a contribution takes. The drawing
 // is built once per structure; a new step or new values only change text and classes.
 
+import { brief, isList, isSummary, listText, shapeOf, shapeText } from "./arrays.js";
+import { drawHeatmap, heatmapSize } from "./heatmap.js";
+
 const NS = "http://www.w3.org/2000/svg";
 // Graphviz packs ranks tightly; spreading the centres (not the nodes) leaves room for the
 // numbers written on the edges. Endpoints of each edge stay attached to their nodes. A graph
@@ -22,12 +25,16 @@ const STUB = 44; // the output's own outgoing arrow, which carries its value
 const PILL_H = 19; // a gradient pill of one line; each more line adds PILL_LINE
 const PILL_LINE = 14;
 const PILL_GAP = 5; // between a node and its pill
+const PILL_CELL = 7; // a cell of a gradient's heatmap in its pill, at most
+const PILL_GRID_W = 84; // the heatmap in a pill, at most this wide and high
+const PILL_GRID_H = 30;
 
 
 const THEME_VARS = [
   "--g-halo", "--g-edge", "--g-value", "--g-local", "--g-grad", "--g-grad-bg", "--g-grad-text",
   "--g-tangent", "--g-tangent-bg", "--g-tangent-text", "--g-node", "--g-input", "--g-const",
   "--g-stroke", "--g-current", "--g-focus", "--g-text", "--g-muted", "--g-pulse", "--g-bg",
+  "--hm-n4", "--hm-n3", "--hm-n2", "--hm-n1", "--hm-0", "--hm-p1", "--hm-p2", "--hm-p3", "--hm-p4", "--hm-nan",
 ];
 
 function el(name, attrs = {}, parent = null) {
@@ -184,20 +191,24 @@ function geometry(layout, aspect) {
 }
 
 const LABEL_W = 46; // room for a number on an edge, such as −0.1966
+const LABEL_W_ARRAY = 84; // room for a short array on an edge, such as [1, −2, 0.5]
 
 /**
  * Where each edge carries its numbers: its source's value above it, its local derivative
  * below, at the middle of the edge unless that is on a node, under a node (where its pill
  * goes), or on another edge's numbers; then a little before or after the middle.
  */
-function labelSpots(model, geo) {
+function labelSpots(model, geo, tensor = false) {
+  const labelW = tensor ? LABEL_W_ARRAY : LABEL_W;
   const blocked = [];
   for (const [id, boxes] of geo.nodes) {
     const n = model.nodes.get(id);
     for (const b of boxes) {
       blocked.push(rect(b.x - b.w / 2 - 2, b.y - b.h / 2 - 2, b.w + 4, b.h + 4));
-      const pw = Math.max(b.w, 64) + 12; // a pill such as 0.6931, and a little air
-      blocked.push(rect(b.x - pw / 2, b.y + b.h / 2 + PILL_GAP, pw, PILL_H));
+      // A pill such as 0.6931, and a little air; an array's pill holds its heatmap too.
+      const array = n?.shape?.length;
+      const pw = array ? b.w + 72 : Math.max(b.w, 64) + 12;
+      blocked.push(rect(b.x - pw / 2, b.y + b.h / 2 + PILL_GAP, pw, array ? PILL_GRID_H + 6 : PILL_H));
       if (n?.kind === "op" && (n.name || model.generated(id))) blocked.push(rect(b.x - 20, b.y - b.h / 2 - 17, 40, 13));
     }
   }
@@ -207,7 +218,7 @@ function labelSpots(model, geo) {
     if (ny > 0) { nx = -nx; ny = -ny; }
     const vx = p.x + nx * 7, vy = p.y + ny * 7;
     const lx = p.x - nx * 16, ly = p.y - ny * 16 + 2;
-    return { vx, vy, lx, ly, boxes: [numberBox(vx, vy, LABEL_W), numberBox(lx, ly, LABEL_W)] };
+    return { vx, vy, lx, ly, boxes: [numberBox(vx, vy, labelW), numberBox(lx, ly, labelW)] };
   };
   return (e, withValue = true) => {
     let chosen = null;
@@ -298,19 +309,36 @@ export class Renderer {
     this.pulseLayer = el("g", { class: "pulses", "aria-hidden": "true" }, svg);
 
     this.edgeEls = new Map();
-    const spot = labelSpots(model, geo);
+    // In a tensor graph an edge opens its Jacobian (eq. 6.46): it is a button.
+    this.tensor = model.graph.nodes.some((n) => n.shape?.length);
+    const spot = labelSpots(model, geo, this.tensor);
     const pairs = new Set();
     geo.edges.forEach((e, i) => {
       const id = model.graph.edges[i]?.id ?? `e${i}`;
       const g = el("g", { class: "edge pending", "data-id": id, "aria-hidden": "true" }, edgeLayer);
       const last = e.pts[e.pts.length - 1];
+      if (this.tensor) {
+        g.removeAttribute("aria-hidden");
+        Object.entries({ tabindex: "0", role: "button", "aria-haspopup": "dialog" }).forEach(([k, v]) => g.setAttribute(k, v));
+        el("path", { class: "hit", d: pathData(e.pts) }, g);
+        const open = () => this.hooks.onEdge?.(id, g);
+        g.addEventListener("click", open);
+        g.addEventListener("keydown", (ev) => {
+          if (ev.key !== "Enter" && ev.key !== " ") return;
+          ev.preventDefault();
+          ev.stopPropagation();
+          open();
+        });
+      }
       el("path", { class: "wire", d: pathData(e.pts) + (e.tip ? "" : "") }, g);
       if (e.tip) el("path", { class: "arrow", d: arrowHead(last, e.tip) }, g);
       // Edges side by side from one node into another (x*x) carry the same value: write it once.
       const pair = `${e.source}>${e.target}>${e.copy ?? 0}`;
       const sameValue = pairs.has(pair);
       pairs.add(pair);
-      const { vx, vy, lx, ly } = spot(e, !sameValue);
+      // An array's value is drawn in its node, not on the edge: no room kept for it there.
+      const srcValue = model.nodes.get(e.source)?.value;
+      const { vx, vy, lx, ly } = spot(e, !sameValue && !isList(srcValue) && !isSummary(srcValue));
       const v = el("text", { class: "vlabel fade", x: r1(vx), y: r1(vy) }, g);
       const l = el("text", { class: "llabel fade", x: r1(lx), y: r1(ly) }, g);
       this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target, vx, vy, lx, ly, sameValue });
@@ -338,6 +366,7 @@ export class Renderer {
         }
         const label = el("text", { class: "label", x: r1(b.x), y: r1(b.y) }, g);
         label.textContent = kind === "input" ? n.name : n.label;
+        const heat = n.shape?.length ? this._tensorNode(g, label, n, b, kind) : null;
         let tag = null;
         if (kind === "op" && (n.name || model.generated(n.id))) {
           tag = model.name(n.id);
@@ -349,7 +378,8 @@ export class Renderer {
         const pill = el("g", { class: "pill grad fade" }, g);
         const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: PILL_H, rx: PILL_H / 2, width: 0 }, pill);
         const text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5 + PILL_H / 2) }, pill);
-        refs.push({ g, pill, rect, text, box: b, id: n.id, tag, lines: null, place: null });
+        const pillHeat = el("g", { class: "heatmap grad" }, pill);
+        refs.push({ g, pill, rect, text, pillHeat, heat, box: b, id: n.id, tag, lines: null, place: null });
         g.addEventListener("pointerenter", () => this._hover(n.id, g));
         g.addEventListener("pointerleave", () => this._hover(null, g));
         g.addEventListener("focus", () => this._hover(n.id, g));
@@ -377,6 +407,28 @@ export class Renderer {
     this.svg = svg;
     this._path = null;
     this.container.replaceChildren(svg);
+  }
+
+  /**
+   * A tensor node: its name on the left with its shape ("2×3") under it, and room on the
+   * right for the heatmap of its value (when the server sends its elements). The node's box
+   * is the server's; everything stays inside it.
+   */
+  _tensorNode(g, label, n, b, kind) {
+    const ellipse = kind === "op";
+    const cells = isList(n.value);
+    const lx = cells ? b.x - b.w * (ellipse ? 0.2 : 0.22) : b.x;
+    label.setAttribute("x", r1(lx));
+    label.setAttribute("y", r1(b.y - 5));
+    const room = cells ? b.w * (ellipse ? 0.34 : 0.42) : b.w * 0.8;
+    const size = Math.min(16, (16 * room) / Math.max(1, measured(label.textContent, 16)));
+    if (size < 16) label.style.fontSize = `${r1(Math.max(9, size))}px`;
+    el("text", { class: "shape-text", x: r1(lx), y: r1(b.y + 10) }, g).textContent = shapeText(n.shape);
+    if (!cells) return null;
+    const area = ellipse
+      ? { x0: b.x - 1, x1: b.x + b.w * 0.32, y0: b.y - b.h * 0.33, y1: b.y + b.h * 0.33 }
+      : { x0: b.x + 2, x1: b.x + b.w / 2 - 5, y0: b.y - b.h / 2 + 5, y1: b.y + b.h / 2 - 5 };
+    return { g: el("g", { class: "heatmap value" }, g), area };
   }
 
   /**
@@ -416,7 +468,7 @@ export class Renderer {
    * Show the step `snap` (from timeline.snapshot). `f` formats a number; `focus` is
    * {nodes, edges} of the current event; `phase` "forward" | "backward" | "tangent".
    */
-  update(snap, f, focus, { nodeLabel, animate = false, tangentVar = "x" } = {}) {
+  update(snap, f, focus, { nodeLabel, edgeLabel, full = String, animate = false, tangentVar = "x" } = {}) {
     if (!this.svg) return;
     // Only a single step forward fades in; jumps, steps back and new values show at once.
     this.svg.classList.toggle("still", !animate || this.reducedMotion.matches);
@@ -435,28 +487,43 @@ export class Renderer {
       const computed = st && st.value !== null;
       let pillText = "";
       let pillKind = "grad";
-      if (st && st.tangent !== null) {
-        pillKind = "tangent";
+      let pillGrid = null;
+      const shown = st && st.tangent !== null ? st.tangent : st && st.grad !== null ? st.grad : null;
+      if (st && st.tangent !== null) pillKind = "tangent";
+      if (isList(shown) || isSummary(shown)) {
+        // An array: its heatmap, with the numbers when there are few of them.
+        pillGrid = isList(shown) ? shown : null;
+        const few = isList(shown) && shapeOf(shown).length === 1 && shown.length <= 4;
+        pillText = isSummary(shown) ? `(${shapeText(shown.shape)}) \u2016\u00b7\u2016 = ${f(shown.norm)}`
+          : few ? listText(shown, f) : "";
+      } else if (st && st.tangent !== null) {
         pillText = f(st.tangent);
       } else if (st && st.grad !== null) {
         const showSum = ev && ev.type === "accumulate" && ev.node === id && st.terms.length > 1;
         pillText = showSum ? `${st.terms.map((x) => f(x.value)).join(" + ")} = ${f(st.grad)}` : f(st.grad);
       }
-      if (pillText && n.kind === "var") {
+      if ((pillText || pillGrid) && n.kind === "var") {
         const x = model.dname(id);
-        pillText = pillKind === "grad" ? `∂${out}/∂${x} = ${pillText}` : `∂${x}/∂${tangentVar} = ${pillText}`;
+        const d = pillKind === "grad" ? `∂${out}/∂${x}` : `∂${x}/∂${tangentVar}`;
+        pillText = `${d} =${pillText ? ` ${pillText}` : ""}`;
       }
+      const pillKey = `${pillText}|${pillGrid ? JSON.stringify(pillGrid) : ""}`;
+      const heatKey = computed && isList(st.value) ? JSON.stringify(st.value) : "";
       const current = focusNodes.has(id);
       refs.forEach((r, copy) => {
         const k = `${id}.${copy}`;
         this._set(`${k}.pending`, !computed, (v) => r.g.classList.toggle("pending", v));
         this._set(`${k}.current`, current, (v) => r.g.classList.toggle("current", v));
-        this._set(`${k}.pk`, pillKind, (v) => r.pill.setAttribute("class", `pill ${v} fade${pillText ? " known" : ""}`));
-        this._set(`${k}.pill`, pillText, (text) => {
-          r.pill.classList.toggle("known", !!text);
-          r.pillText = text;
+        const known = !!(pillText || pillGrid);
+        this._set(`${k}.pk`, pillKind, (v) => r.pill.setAttribute("class", `pill ${v} fade${known ? " known" : ""}`));
+        this._set(`${k}.pill`, pillKey, () => {
+          r.pill.classList.toggle("known", known);
+          r.pillText = pillText;
+          r.pillGrid = pillGrid;
+          r.place = null;
           pillsChanged = true;
         });
+        if (r.heat) this._set(`${k}.heat`, heatKey, (key) => this._drawValueHeat(r.heat, key ? st.value : null, full));
         r.current = current;
         if (copy === 0 && nodeLabel) this._set(`${k}.aria`, nodeLabel(id, st), (v) => r.g.setAttribute("aria-label", v));
       });
@@ -465,8 +532,10 @@ export class Renderer {
     for (const [id, r] of this.edgeEls) {
       const src = snap.nodes.get(r.source);
       const est = snap.edges.get(id);
-      const value = src && src.value !== null ? f(src.value) : "";
-      const local = est && est.local !== null ? f(est.local) : "";
+      // An array's value is drawn in its node (heatmap and shape), not written on the edge.
+      const value = src && src.value !== null ? (isList(src.value) || isSummary(src.value) ? "" : f(src.value)) : "";
+      const local = est && est.local !== null ? brief(est.local, f) : est?.vjp ? "VJP" : "";
+      if (edgeLabel && this.tensor) this._set(`${id}.aria`, edgeLabel(id), (v) => r.g.setAttribute("aria-label", v));
       const written = r.sameValue ? "" : value; // the edge beside it has it
       this._set(`${id}.v`, written, (text) => {
         r.v.textContent = text;
@@ -479,7 +548,7 @@ export class Renderer {
         labelsChanged = true;
       });
       let cls = "edge";
-      if (!value) cls += " pending";
+      if (!(src && src.value !== null)) cls += " pending";
       if (est && est.contribution !== null) cls += " carried";
       if (est && est.term !== null) cls += " termed";
       if (focusEdges.has(id)) cls += ` current ${phaseClass}`;
@@ -492,13 +561,33 @@ export class Renderer {
 
     if (this.outputEdge) {
       const st = snap.nodes.get(model.outputId);
-      const value = st && st.value !== null ? `${out} = ${f(st.value)}` : "";
+      const value = st && st.value !== null ? `${out} = ${brief(st.value, f, 4)}` : "";
       this._set("out.v", value, (text) => {
         this.outputEdge.v.textContent = text;
         this.outputEdge.v.classList.toggle("known", !!text);
         this.outputEdge.g.classList.toggle("pending", !text);
       });
     }
+  }
+
+  /** The value's heatmap inside its node, centred in the room the node left for it. */
+  _drawValueHeat(heat, value, full) {
+    if (value === null) {
+      heat.g.replaceChildren();
+      return;
+    }
+    const a = heat.area;
+    const s = heatmapSize(value, a.x1 - a.x0, a.y1 - a.y0, 9);
+    const x = (a.x0 + a.x1) / 2 - s.w / 2, y = (a.y0 + a.y1) / 2 - s.h / 2;
+    drawHeatmap(heat.g, value, { x, y, cell: s.cell, kind: "value", full });
+  }
+
+  /** A pill's size for its text on `lines`, and its gradient's heatmap beside the text. */
+  _pillSize(r, lines) {
+    const tw = Math.max(0, ...lines.map((line) => (line ? measured(line) : 0)));
+    if (!r.pillGrid) return { w: tw + 16, h: PILL_H + PILL_LINE * (lines.length - 1), tw };
+    const hs = heatmapSize(r.pillGrid, PILL_GRID_W, PILL_GRID_H, PILL_CELL);
+    return { w: tw + (tw ? 6 : 0) + hs.w + 14, h: Math.max(PILL_H, hs.h + 6), tw, hs };
   }
 
   // --- pills: a gradient (or tangent) under each node, never over another pill or a node ---
@@ -524,22 +613,22 @@ export class Renderer {
     }
     const pills = [];
     for (const refs of this.nodeEls.values()) {
-      for (const r of refs) if (r.pillText) pills.push(r);
+      for (const r of refs) if (r.pillText || r.pillGrid) pills.push(r);
     }
     const isSum = (r) => / \+ .* = /.test(r.pillText);
     this._sumShown = pills.some(isSum);
     // Narrow pills first, where they belong; a long sum last, around them.
-    const order = pills.map((r) => ({ r, w: measured(r.pillText), sum: isSum(r) }))
+    const order = pills.map((r) => ({ r, w: this._pillSize(r, [r.pillText]).w, sum: isSum(r) }))
       .sort((a, b) => (a.sum - b.sum) || (a.w - b.w));
     let soft = null;
     for (const { r, w, sum } of order) {
       const b = r.box;
       const below = b.y + b.h / 2 + PILL_GAP;
-      const one = { lines: [r.pillText], w: w + 16, h: PILL_H };
+      const one = { lines: [r.pillText], ...this._pillSize(r, [r.pillText]) };
       const x0 = clamp(b.x - one.w / 2, 2, W - one.w - 2);
       let best = { ...one, x: x0, y: below };
       const free = fits(best, hard, W, H);
-      if (!free || sum) {
+      if (!free || sum || r.pillGrid) {
         soft ??= this._labelBoxes();
         best = this._bestPlace(r, sum, hard, soft, W, H) ?? best;
       }
@@ -568,8 +657,7 @@ export class Renderer {
     if (sum) layouts.push(...[2, 3].map((k) => ({ lines: wrapTerms(r.pillText, k) })).filter((l) => l.lines.length > 1));
     let best = null;
     for (const [k, layout] of layouts.entries()) {
-      const w = Math.max(...layout.lines.map((line) => measured(line))) + 16;
-      const h = PILL_H + PILL_LINE * (layout.lines.length - 1);
+      const { w, h } = this._pillSize(r, layout.lines);
       const below = b.y + b.h / 2 + PILL_GAP;
       const above = b.y - b.h / 2 - PILL_GAP - h - (r.tag ? 15 : 0);
       const rows = [[below, 0], [below + PILL_H + 3, 9], [above, 11], [below + 2 * (PILL_H + 3), 18], [above - PILL_H - 3, 20]];
@@ -580,7 +668,9 @@ export class Renderer {
           if (x > b.x - 6 || x + w < b.x + 6) continue;
           const place = { lines: layout.lines, w, h, x, y };
           if (!fits(place, hard, W, H)) continue;
-          const cost = rowCost + k * 6 + Math.abs(x + w / 2 - b.x) / w * 4 + 12 * overlaps(place, soft);
+          // A heatmap pill is wide: it moves rather than hide the numbers on an edge.
+          const soft12 = (r.pillGrid ? 60 : 12) * overlaps(place, soft);
+          const cost = rowCost + k * 6 + Math.abs(x + w / 2 - b.x) / w * 4 + soft12;
           if (!best || cost < best.cost) best = { ...place, cost };
         }
       }
@@ -597,6 +687,18 @@ export class Renderer {
     r.rect.setAttribute("y", r1(place.y));
     r.rect.setAttribute("width", r1(place.w));
     r.rect.setAttribute("height", r1(place.h));
+    r.rect.setAttribute("rx", r1(Math.min(PILL_H / 2, place.h / 2)));
+    if (r.pillGrid) {
+      // The text on the left, the gradient's heatmap on the right.
+      const { tw, hs } = this._pillSize(r, place.lines);
+      r.text.setAttribute("x", r1(place.x + 8 + tw / 2));
+      r.text.setAttribute("y", r1(place.y + place.h / 2));
+      r.text.textContent = place.lines[0];
+      const gx = place.x + place.w - 7 - hs.w;
+      drawHeatmap(r.pillHeat, r.pillGrid, { x: gx, y: place.y + (place.h - hs.h) / 2, cell: hs.cell, kind: "grad", full: null });
+      return;
+    }
+    r.pillHeat.replaceChildren();
     const cx = r1(place.x + place.w / 2);
     r.text.setAttribute("x", cx);
     r.text.setAttribute("y", r1(place.y + PILL_H / 2));

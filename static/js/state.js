@@ -8,6 +8,7 @@ export const DEFAULTS = Object.freeze({
   step: null, // null: the end of the trace (everything computed)
   pass: "reverse", // "reverse" (backward pass) or "forward" (forward-mode pass)
   tangent: null, // the input of the forward-mode pass; null: the first variable
+  data: Object.freeze([]), // variables without a gradient (requires_grad off): data, as X and y
   lang: null, // null: from the browser's language
   digits: 4,
   method: "central", // finite differences: forward | backward | central (the lecture's numer_deriv)
@@ -19,6 +20,18 @@ const PASSES = ["reverse", "forward"];
 const LANGS = ["en", "ko"];
 const METHODS = ["forward", "backward", "central"];
 const DTYPES = ["float64", "float32"];
+
+/** Nested lists of finite numbers from a link, else undefined. */
+function readArray(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const ok = (x) => (Array.isArray(x) ? x.length > 0 && x.every(ok) : typeof x === "number" && Number.isFinite(x));
+  return Array.isArray(v) && ok(v) ? v : undefined;
+}
 
 function int(text, lo, hi) {
   if (!/^-?\d+$/.test(text)) return undefined;
@@ -35,14 +48,21 @@ export const PROPS = [
   },
   {
     name: "values", key: "at",
-    write: (v) => Object.entries(v).map(([k, x]) => `${k}=${x}`).join(";"),
+    // x=1;w=[[1,2],[3,4]]: an array as JSON nested lists (no ';' or '=' in them).
+    write: (v) => Object.entries(v).map(([k, x]) => `${k}=${Array.isArray(x) ? JSON.stringify(x) : x}`).join(";"),
     read: (s) => {
       const out = {};
       for (const part of s.split(";")) {
         const eq = part.lastIndexOf("=");
         if (eq <= 0) continue;
-        const x = Number(part.slice(eq + 1));
-        if (part.slice(eq + 1).trim() !== "" && Number.isFinite(x)) out[part.slice(0, eq)] = x;
+        const text = part.slice(eq + 1).trim();
+        if (text.startsWith("[")) {
+          const x = readArray(text);
+          if (x !== undefined) out[part.slice(0, eq)] = x;
+          continue;
+        }
+        const x = Number(text);
+        if (text !== "" && Number.isFinite(x)) out[part.slice(0, eq)] = x;
       }
       return out;
     },
@@ -54,6 +74,11 @@ export const PROPS = [
   },
   { name: "pass", key: "pass", write: (v) => v, read: (s) => (PASSES.includes(s) ? s : undefined) },
   { name: "tangent", key: "wrt", write: (v) => v ?? "", read: (s) => s || undefined },
+  {
+    name: "data", key: "data",
+    write: (v) => (v ?? []).join(";"),
+    read: (s) => s.split(";").filter(Boolean),
+  },
   { name: "lang", key: "lang", write: (v) => v ?? "", read: (s) => (LANGS.includes(s) ? s : undefined) },
   { name: "digits", key: "digits", write: (v) => String(v), read: (s) => int(s, 1, 17) },
   { name: "method", key: "method", write: (v) => v, read: (s) => (METHODS.includes(s) ? s : undefined) },
@@ -95,5 +120,5 @@ export function fromHash(hash) {
 
 /** A full state: defaults, then what the hash says. */
 export function initialState(hash) {
-  return { ...DEFAULTS, values: { ...DEFAULTS.values }, ...fromHash(hash) };
+  return { ...DEFAULTS, values: { ...DEFAULTS.values }, data: [], ...fromHash(hash) };
 }

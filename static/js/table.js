@@ -2,6 +2,7 @@
 // the local derivatives of its inputs and its gradient (backward pass) or tangent (forward
 // mode), filled in as the trace is stepped, the current step's cell highlighted.
 
+import { compact, isArray } from "./arrays.js";
 import { t } from "./i18n.js";
 
 function h(tag, attrs = {}, text = null) {
@@ -90,8 +91,10 @@ export class Table {
     apply(value);
   }
 
-  update(snap, f) {
+  update(snap, fmt) {
     if (!this.rows) return;
+    // An array in a cell: its shape and its first numbers (every digit on hovering the graph).
+    const f = (v) => (isArray(v) ? compact(v, fmt, 3) : fmt(v));
     const ev = snap.current;
     let currentRow = null;
     for (const [id, r] of this.rows) {
@@ -101,7 +104,8 @@ export class Table {
       if (this.pass === "forward") {
         if (st && st.tangent !== null) g = f(st.tangent);
       } else if (st && st.grad !== null) {
-        g = st.terms.length > 1 ? `${st.terms.map((x) => f(x.value)).join(" + ")} = ${f(st.grad)}` : f(st.grad);
+        const sum = st.terms.length > 1 && !isArray(st.grad); // arrays: the total only
+        g = sum ? `${st.terms.map((x) => f(x.value)).join(" + ")} = ${f(st.grad)}` : f(st.grad);
       }
       this._set(`${id}.g`, g, (v) => {
         // A sum breaks between its terms (before a "+" or "="), never inside one.
@@ -111,7 +115,7 @@ export class Table {
       });
       for (const [eid, s] of r.locals) {
         const est = snap.edges.get(eid);
-        const text = est && est.local !== null ? f(est.local) : "";
+        const text = est && est.local !== null ? f(est.local) : est?.vjp ? "VJP" : "";
         this._set(`${eid}.l`, text, (v) => {
           s.num.textContent = v || "…";
           s.s.classList.toggle("known", !!v);
@@ -121,7 +125,7 @@ export class Table {
       let cell = "";
       if (ev) {
         if (ev.type === "evaluate" && ev.node === id) cell = "value";
-        else if ((ev.type === "accumulate" || ev.type === "seed" || ev.type === "visit" || ev.type === "tangent") && ev.node === id) cell = "grad";
+        else if ((ev.type === "accumulate" || ev.type === "reduce" || ev.type === "seed" || ev.type === "visit" || ev.type === "tangent") && ev.node === id) cell = "grad";
         else if ((ev.type === "local" || ev.type === "contribute" || ev.type === "term") && ev.target === id) cell = `local:${ev.edge}`;
       }
       if (cell) currentRow = r.tr;

@@ -26,7 +26,7 @@ export function snapshot(timeline, k) {
   };
   const edge = (id) => {
     let e = edges.get(id);
-    if (!e) edges.set(id, (e = { local: null, contribution: null, term: null }));
+    if (!e) edges.set(id, (e = { local: null, contribution: null, term: null, vjp: false, reduced: null }));
     return e;
   };
   const { events } = timeline;
@@ -46,6 +46,13 @@ export function snapshot(timeline, k) {
         break;
       case "local":
         edge(ev.edge).local = ev.local;
+        // No local derivative: the op is not elementwise, its backward step is a VJP.
+        edge(ev.edge).vjp = ev.local === null && ev.phase === "backward";
+        break;
+      case "reduce":
+        // The contribution summed over the axes where the source was broadcast.
+        edge(ev.edge).contribution = ev.contribution;
+        edge(ev.edge).reduced = ev.axes;
         break;
       case "contribute":
         edge(ev.edge).contribution = ev.contribution;
@@ -89,6 +96,7 @@ export function eventFocus(ev) {
     case "tangent":
       return { nodes: [ev.node], edges: [] };
     case "accumulate":
+    case "reduce":
       return { nodes: [ev.node], edges: [ev.edge] };
     default:
       return { nodes: [ev.source, ev.target], edges: [ev.edge] };
