@@ -16,7 +16,7 @@ import numpy as np
 
 from engine import UNLIMITED, Graph, compile, evaluate, forward
 
-_BODY = "y * ln(sigmoid(matmul(X, w))) + (1 - y) * ln(1 - sigmoid(matmul(X, w)))"
+_BODY = "y * ln(sigmoid(X @ w)) + (1 - y) * ln(1 - sigmoid(X @ w))"
 #: The cost as typed, per form: the sum (the lecture's C) or the mean (the sum over n).
 COSTS = {"sum": f"C = -sum({_BODY})", "mean": f"C = -mean({_BODY})"}
 CHECK_H = 1e-6  # central differences' step h at step 0

@@ -2,7 +2,7 @@
 // player over its steps, the plot, curves, readout, prediction, gradient check, PyTorch snippet,
 // the step's graph in the main viewer, language, theme, and the view in the URL hash.
 
-import { apply as applyI18n, browserLanguage, setLanguage, t } from "./i18n.js";
+import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
 import { ApiError, getDataset, readCsv, torchSnippet, train } from "./train-api.js";
 import { Curves } from "./train-curves.js";
 import { graphHash, probability } from "./train-model.js";
@@ -303,7 +303,7 @@ function showStep({ step, count, playing }) {
     link.setAttribute("aria-disabled", "true");
     $("open-graph-note").textContent = t("tr_tooBigForGraph", { n: MAX_GRAPH_POINTS });
   } else {
-    link.href = `/#${graphHash(run.expression, app.data.points, run.scaling, w)}`;
+    link.href = `/#${graphHash(run.expression, app.data.points, run.scaling, w, language())}`;
     link.removeAttribute("aria-disabled");
     $("open-graph-note").textContent = t("tr_graphNote", { k: step });
   }

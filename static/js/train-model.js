@@ -54,11 +54,13 @@ export function boundary(w, scaling, box) {
 }
 
 /** The main viewer's hash for C(w) at this step: the expression, X (with its ones column), y and
- *  w as nested lists (the viewer reads `at=X=[[...]];y=[...];w=[...]`), the backward pass. */
-export function graphHash(expression, points, scaling, w) {
+ *  w as nested lists (the viewer reads `at=X=[[...]];y=[...];w=[...]`), X and y as data (no
+ *  gradient, as the lecture's tensors without requires_grad), the backward pass. */
+export function graphHash(expression, points, scaling, w, lang = null) {
   const X = points.map((p) => designRow(p[0], p[1], scaling));
   const y = points.map((p) => p[2]);
   const at = `X=${JSON.stringify(X)};y=${JSON.stringify(y)};w=${JSON.stringify(w)}`;
-  const params = new URLSearchParams({ f: expression, at, pass: "reverse", step: "end" });
+  const params = new URLSearchParams({ f: expression, at, data: "X;y", pass: "reverse", step: "end" });
+  if (lang && lang !== "en") params.set("lang", lang);
   return params.toString().replace(/\+/g, "%20");
 }
