@@ -60,9 +60,11 @@ class Scaling:
 
     @classmethod
     def standard(cls, features: np.ndarray) -> Scaling:
-        sd = features.std(axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):  # huge features: an inf the caller refuses
+            sd = features.std(axis=0)
+            mean = features.mean(axis=0)
         sd = np.where(sd > 0, sd, 1.0)
-        return cls(tuple(map(float, features.mean(axis=0))), tuple(map(float, sd)))  # type: ignore[arg-type]
+        return cls(tuple(map(float, mean)), tuple(map(float, sd)))  # type: ignore[arg-type]
 
 
 def design_matrix(features: np.ndarray, scaling: Scaling) -> np.ndarray:
