@@ -17,7 +17,7 @@ from symbolic_pool import POOL as symbolic_pool
 from . import __version__, errors
 from .middleware import BodyLimit, SecurityHeaders
 from .openapi import describe, install_openapi
-from .routes import docs, examples, exports, functions, graph, health, methods, pages, parse
+from .routes import docs, examples, exports, functions, graph, health, methods, pages, parse, train
 from .settings import Settings
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan, redoc_url=None, docs_url=None)
     app.state.settings = settings
     errors.install(app)
-    for module in (graph, parse, exports, functions, examples, methods):
+    for module in (graph, parse, exports, functions, examples, methods, train):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(pages.router)

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     symbolic_warm_up: bool = Field(True, description="start the SymPy workers at start-up")
     max_paths: int = Field(1_000, ge=0, description="most paths listed by /api/v1/paths")
 
+    # Training (POST /api/v1/train): each step is a forward and a reverse pass over every row.
+    train_max_rows: int = Field(10_000, ge=1, description="data points in a training request or CSV")
+    train_max_steps: int = Field(20_000, ge=0, description="gradient-descent steps in one request")
+    train_max_work: int = Field(10_000_000, ge=1, description="steps × rows of one training request "
+                                                             "(a bound on its time)")
+
     # Cross-origin requests are refused (no CORS headers) unless origins are listed here.
     cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://example.org"] '
                                                                        'or ["*"]')

@@ -27,3 +27,11 @@ def index(request: Request) -> HTMLResponse:
     response = templates.TemplateResponse(request, "index.html", {"version": __version__})
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response
+
+
+@router.get("/train", response_class=HTMLResponse)
+def train(request: Request) -> HTMLResponse:
+    """The training page: logistic regression on the dog/cat data, step by step."""
+    response = templates.TemplateResponse(request, "train.html", {"version": __version__})
+    response.headers["Content-Security-Policy"] = PAGE_CSP
+    return response

@@ -1,0 +1,131 @@
+"""Training against the same loop by hand in numpy: 1,000 steps of gradient descent on 10,000 points.
+
+    python3 benchmarks/train.py [--steps 1000] [--rows 10000] [--repeats 5]
+
+chainrule: training.descend, each step the engine's reverse mode on the one graph of the lecture's
+C(w) = −Σ yᵢ log σ(xᵢ·w) + (1−yᵢ) log(1−σ(xᵢ·w)), built once (the loss, w and ‖∇C‖ of every step
+kept, as the API sends them). numpy: the same loop by hand, p = σ(Xw), C, Xᵀ(p − y), the same
+records. Both in this process, taken in turns, float64, one thread; the ratio is of medians.
+Then the first step of a run (compiling the graph, then one evaluation) against a later step.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"  # one thread, for both alike
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+import training  # noqa: E402
+from engine import UNLIMITED, compile, evaluate, forward, reverse  # noqa: E402
+
+LR = 1e-4  # the sum over 10,000 points: a small step keeps every loss finite
+
+
+def by_hand(X: np.ndarray, y: np.ndarray, lr: float, steps: int) -> list[tuple]:
+    w = np.zeros(X.shape[1])
+    out = []
+    for k in range(steps + 1):
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        loss = -np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+        g = X.T @ (p - y)
+        out.append((k, w, float(loss), g, float(np.sqrt(g @ g))))
+        if k < steps:
+            w = w - lr * g
+    return out
+
+
+def ours(X: np.ndarray, y: np.ndarray, lr: float, steps: int) -> list:
+    return list(training.descend(X, y, lr, steps, "sum"))
+
+
+def timed(fn, *args) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--rows", type=int, default=10_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    a = ap.parse_args()
+    ds = training.builtin(n_per_class=a.rows // 2)
+    X = training.design_matrix(ds.features, training.Scaling.standard(ds.features))
+    y = ds.labels
+
+    ours(X, y, LR, 5), by_hand(X, y, LR, 5)  # warm: imports, numpy's first calls
+    t_ours, t_hand = [], []
+    for _ in range(a.repeats):  # in turns, so drift of the machine touches both
+        dt, run = timed(ours, X, y, LR, a.steps)
+        t_ours.append(dt)
+        dt, ref = timed(by_hand, X, y, LR, a.steps)
+        t_hand.append(dt)
+    w_ours, w_hand = run[-1].w, ref[-1][1]  # type: ignore[index]
+    rel = float(np.max(np.abs(w_ours - w_hand)) / np.max(np.abs(w_hand)))
+    m_ours, m_hand = statistics.median(t_ours), statistics.median(t_hand)
+    print(f"{a.steps:,} steps on {len(y):,} points × {X.shape[1]} columns, float64, one thread, "
+          f"median of {a.repeats}")
+    print(f"  chainrule (engine reverse mode, graph built once): {m_ours * 1e3:8.1f} ms  "
+          f"({m_ours / (a.steps + 1) * 1e6:6.1f} µs a step)")
+    print(f"  numpy by hand, Xᵀ(σ(Xw) − y):                      {m_hand * 1e3:8.1f} ms  "
+          f"({m_hand / (a.steps + 1) * 1e6:6.1f} µs a step)")
+    print(f"  ratio {m_ours / m_hand:.2f}×  (target ≤ 1.3×); final w agree to {rel:.1e} relative")
+
+    # The first step of a run (compile the graph, then evaluate) against later steps.
+    firsts, laters = [], []
+    for _ in range(a.repeats * 4):
+        t0 = time.perf_counter()
+        graph = compile(training.cost_expression("sum"), UNLIMITED)
+        w = np.zeros(3)
+        evaluate(graph, {"X": X, "y": y, "w": w}, trace=False, limits=UNLIMITED, requires_grad=["w"])
+        firsts.append(time.perf_counter() - t0)
+        for _ in range(5):
+            t0 = time.perf_counter()
+            evaluate(graph, {"X": X, "y": y, "w": w}, trace=False, limits=UNLIMITED,
+                     requires_grad=["w"])
+            laters.append(time.perf_counter() - t0)
+    f, later = statistics.median(firsts), statistics.median(laters)
+    print(f"  first step (compile + evaluate) {f * 1e6:.0f} µs, a later step {later * 1e6:.0f} µs: "
+          f"{f / later:.2f}×  (target ≤ 3×)")
+
+    # Where a step's time goes: the engine's two passes, against numpy's value and gradient parts.
+    point = {"X": X, "y": y, "w": np.full(3, 0.1)}
+    fwd = forward(graph, point, limits=UNLIMITED)
+    t_fwd = _median(lambda: forward(graph, point, limits=UNLIMITED))
+    t_rev = _median(lambda: reverse(graph, fwd, wrt=["w"]))
+    w = point["w"]
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    t_val = _median(lambda: _cost(X, y, w))
+    t_grad = _median(lambda: X.T @ (p - y))
+    print(f"  a step's parts: engine forward {t_fwd * 1e6:.0f} µs + reverse {t_rev * 1e6:.0f} µs; "
+          f"numpy C(w) {t_val * 1e6:.0f} µs + Xᵀ(p − y) {t_grad * 1e6:.0f} µs")
+
+
+def _cost(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    return float(-np.sum(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+
+
+def _median(fn, n: int = 200) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    main()

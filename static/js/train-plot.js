@@ -1,0 +1,209 @@
+// The scatter plot: points in feature units (dogs circles, cats squares), the probability of dog
+// as shading on a canvas underneath, the decision boundary σ = 0.5 as a line. A click adds a
+// point (or removes the one under it); hovering reports the point under the pointer.
+
+import { boundary, probability } from "./train-model.js";
+
+const NS = "http://www.w3.org/2000/svg";
+const W = 640;
+const H = 480;
+const M = { left: 56, right: 14, top: 12, bottom: 46 };
+const HIT_PX = 7;
+
+function el(name, attrs = {}, parent = null) {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function ticks(lo, hi, n = 6) {
+  const span = hi - lo;
+  const step0 = span / n;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= step0) ?? step0;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 && out.length < 30; v += step) out.push(+v.toPrecision(10));
+  return out;
+}
+
+function rgb(colour) {
+  const m = /^#([0-9a-f]{6})$/i.exec(colour.trim());
+  if (m) return [0, 2, 4].map((i) => parseInt(m[1].slice(i, i + 2), 16));
+  const n = colour.match(/\d+(\.\d+)?/g);
+  return n ? n.slice(0, 3).map(Number) : [128, 128, 128];
+}
+
+export class ScatterPlot {
+  constructor(svg, canvas, { onAdd, onRemove, onHover }) {
+    this.svg = svg;
+    this.canvas = canvas;
+    this.onAdd = onAdd;
+    this.onRemove = onRemove;
+    this.onHover = onHover;
+    this.points = [];
+    this.model = null; // {w, scaling}
+    this.box = { x0: 0, x1: 1, y0: 0, y1: 1 };
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    svg.setAttribute("preserveAspectRatio", "none");
+    this.gAxes = el("g", { class: "axis" }, svg);
+    this.gPoints = el("g", { class: "points" }, svg);
+    this.line = el("line", { class: "boundary", visibility: "hidden" }, svg);
+    this.probe = el("circle", { class: "probe", r: 6, visibility: "hidden" }, svg);
+    svg.addEventListener("click", (e) => this._click(e));
+    svg.addEventListener("mousemove", (e) => this._hover(e));
+    svg.addEventListener("mouseleave", () => this.onHover(null));
+  }
+
+  setData(points, names, units) {
+    this.points = points;
+    const xs = points.map((p) => p[0]);
+    const ys = points.map((p) => p[1]);
+    const pad = (lo, hi) => { const d = (hi - lo) || Math.abs(hi) || 1; return [lo - 0.08 * d, hi + 0.08 * d]; };
+    [this.box.x0, this.box.x1] = pad(Math.min(...xs), Math.max(...xs));
+    [this.box.y0, this.box.y1] = pad(Math.min(...ys), Math.max(...ys));
+    this.names = names;
+    this.units = units;
+    this._axes();
+    this._points();
+    this._line();
+    this._shade();
+  }
+
+  setModel(w, scaling) {
+    this.model = w ? { w, scaling } : null;
+    this._line();
+    this._shade();
+    this._marks();
+  }
+
+  /** Redraw the colours (after a theme change). */
+  refresh() { this._shade(); }
+
+  px(x) { return M.left + ((x - this.box.x0) / (this.box.x1 - this.box.x0)) * (W - M.left - M.right); }
+  py(y) { return H - M.bottom - ((y - this.box.y0) / (this.box.y1 - this.box.y0)) * (H - M.top - M.bottom); }
+
+  /** Feature coordinates of a mouse event, or null outside the plotting area. */
+  at(event) {
+    const r = this.svg.getBoundingClientRect();
+    const sx = ((event.clientX - r.left) / r.width) * W;
+    const sy = ((event.clientY - r.top) / r.height) * H;
+    if (sx < M.left || sx > W - M.right || sy < M.top || sy > H - M.bottom) return null;
+    return {
+      sx, sy,
+      x: this.box.x0 + ((sx - M.left) / (W - M.left - M.right)) * (this.box.x1 - this.box.x0),
+      y: this.box.y0 + ((H - M.bottom - sy) / (H - M.top - M.bottom)) * (this.box.y1 - this.box.y0),
+      scale: r.width / W,
+    };
+  }
+
+  _axes() {
+    this.gAxes.replaceChildren();
+    const g = this.gAxes;
+    el("rect", { x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom, fill: "none", stroke: "var(--border)" }, g);
+    for (const v of ticks(this.box.x0, this.box.x1)) {
+      const x = this.px(v);
+      el("line", { x1: x, x2: x, y1: H - M.bottom, y2: H - M.bottom + 5 }, g);
+      el("text", { x, y: H - M.bottom + 18, "text-anchor": "middle" }, g).textContent = String(v);
+    }
+    for (const v of ticks(this.box.y0, this.box.y1)) {
+      const y = this.py(v);
+      el("line", { x1: M.left - 5, x2: M.left, y1: y, y2: y }, g);
+      el("text", { x: M.left - 8, y: y + 4, "text-anchor": "end" }, g).textContent = String(v);
+    }
+    const label = (i) => this.names[i] + (this.units[i] ? ` (${this.units[i]})` : "");
+    el("text", { class: "axis-title", x: (M.left + W - M.right) / 2, y: H - 8, "text-anchor": "middle" }, g).textContent = label(0);
+    el("text", { class: "axis-title", x: 14, y: (M.top + H - M.bottom) / 2, "text-anchor": "middle",
+                 transform: `rotate(-90 14 ${(M.top + H - M.bottom) / 2})` }, g).textContent = label(1);
+  }
+
+  _points() {
+    this.gPoints.replaceChildren();
+    this.marks = this.points.map((p, i) => {
+      const x = this.px(p[0]);
+      const y = this.py(p[1]);
+      const node = p[2] === 1
+        ? el("circle", { cx: x, cy: y, r: 4.5, class: "dog" }, this.gPoints)
+        : el("rect", { x: x - 4, y: y - 4, width: 8, height: 8, class: "cat" }, this.gPoints);
+      node.dataset.index = String(i);
+      return node;
+    });
+    this._marks();
+  }
+
+  /** Points on the wrong side of the boundary get an outline. */
+  _marks() {
+    if (!this.marks) return;
+    const m = this.model;
+    this.points.forEach((p, i) => {
+      const wrong = m ? (probability(m.w, m.scaling, p[0], p[1]) > 0.5) !== (p[2] === 1) : false;
+      this.marks[i].classList.toggle("wrong", wrong);
+    });
+  }
+
+  _line() {
+    const seg = this.model ? boundary(this.model.w, this.model.scaling, this.box) : null;
+    if (!seg) { this.line.setAttribute("visibility", "hidden"); return; }
+    this.line.setAttribute("visibility", "visible");
+    this.line.setAttribute("x1", this.px(seg[0][0]).toFixed(2));
+    this.line.setAttribute("y1", this.py(seg[0][1]).toFixed(2));
+    this.line.setAttribute("x2", this.px(seg[1][0]).toFixed(2));
+    this.line.setAttribute("y2", this.py(seg[1][1]).toFixed(2));
+  }
+
+  _shade() {
+    const ctx = this.canvas.getContext("2d");
+    const cw = this.canvas.width;
+    const ch = this.canvas.height;
+    ctx.clearRect(0, 0, cw, ch);
+    if (!this.model) return;
+    const style = getComputedStyle(document.documentElement);
+    const dog = rgb(style.getPropertyValue("--m-central") || "#d55e00");
+    const cat = rgb(style.getPropertyValue("--m-forward") || "#0072b2");
+    const img = ctx.createImageData(cw, ch);
+    const { w, scaling } = this.model;
+    for (let j = 0; j < ch; j++) {
+      for (let i = 0; i < cw; i++) {
+        // The canvas covers the whole SVG box: pixel centres back to SVG units, then features.
+        const sx = ((i + 0.5) / cw) * W;
+        const sy = ((j + 0.5) / ch) * H;
+        const k = 4 * (j * cw + i);
+        if (sx < M.left || sx > W - M.right || sy < M.top || sy > H - M.bottom) { img.data[k + 3] = 0; continue; }
+        const x = this.box.x0 + ((sx - M.left) / (W - M.left - M.right)) * (this.box.x1 - this.box.x0);
+        const y = this.box.y0 + ((H - M.bottom - sy) / (H - M.top - M.bottom)) * (this.box.y1 - this.box.y0);
+        const p = probability(w, scaling, x, y);
+        const c = p >= 0.5 ? dog : cat;
+        img.data[k] = c[0]; img.data[k + 1] = c[1]; img.data[k + 2] = c[2];
+        img.data[k + 3] = Math.round(150 * Math.abs(p - 0.5) * 2 * 0.6 + 10);
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+  }
+
+  _nearest(a) {
+    let best = -1;
+    let bestD = (HIT_PX / a.scale) ** 2;
+    this.points.forEach((p, i) => {
+      const d = (this.px(p[0]) - a.sx) ** 2 + (this.py(p[1]) - a.sy) ** 2;
+      if (d <= bestD) { bestD = d; best = i; }
+    });
+    return best;
+  }
+
+  _click(event) {
+    const a = this.at(event);
+    if (!a) return;
+    const i = this._nearest(a);
+    if (i >= 0) this.onRemove(i);
+    else this.onAdd(a.x, a.y);
+  }
+
+  _hover(event) {
+    const a = this.at(event);
+    if (!a) { this.probe.setAttribute("visibility", "hidden"); this.onHover(null); return; }
+    this.probe.setAttribute("cx", a.sx.toFixed(1));
+    this.probe.setAttribute("cy", a.sy.toFixed(1));
+    this.probe.setAttribute("visibility", "visible");
+    this.onHover({ x: a.x, y: a.y, clientX: event.clientX, clientY: event.clientY });
+  }
+}

@@ -1,0 +1,24 @@
+"""Logistic regression learned by the engine's own gradients (the lecture's "어렵게 배운 자동 미분
+어디 쓰지?"): the dog/cat data (`data`), gradient descent on C(w) built once as a graph (`descent`),
+and the same loop as PyTorch code (`snippet`). Imports only the engine's public API; no HTTP."""
+
+from .data import Dataset, Scaling, builtin, design_matrix, parse_csv
+from .descent import (
+    COSTS,
+    GradientCheck,
+    Run,
+    Step,
+    accuracy,
+    check_gradient,
+    cost_expression,
+    descend,
+    finish,
+    train,
+)
+from .snippet import torch_training_snippet
+
+__all__ = [
+    "COSTS", "Dataset", "GradientCheck", "Run", "Scaling", "Step", "accuracy", "builtin",
+    "check_gradient", "cost_expression", "descend", "design_matrix", "finish", "parse_csv",
+    "torch_training_snippet", "train",
+]
