@@ -11,6 +11,7 @@ import numpy as np
 
 from drawing import Layout, LayoutCache, LayoutSkipped
 from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
+from engine.results import first_nonfinite
 from engine.trace import data
 
 from .errors import APIError
@@ -119,9 +120,9 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
                     "pass": item["pass"]})
     if ev.tangent is not None:
         tans = ev.tangent.tangents
-        i = next((i for i, t in enumerate(tans) if not np.isfinite(t).all()), None)
+        i = first_nonfinite(tans, range(len(tans)))
         if i is not None:
-            name, t = graph.display_name(i), np.asarray(tans[i])
+            name, t = graph.display_name(i), np.asarray(tans[i], dtype=float)
             t = t.flat[int(np.flatnonzero(~np.isfinite(t))[0])]
             out.append({"code": "nonfinite_tangent", "node": f"n{i}", "name": name, "pass": "tangent",
                         "message": f"the tangent at {name} is {float(t)} (not finite)"})

@@ -14,7 +14,7 @@ from .graph import Graph, needs_grad
 from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
 from .parser import parse
-from .passes import forward, gradient, jacobian, reverse, tangent
+from .passes import forward, gradient, jacobian, reverse, tangent, variable_nodes
 from .results import Forward, Reverse, Tangents
 from .trace import (
     SHOWN,
@@ -76,32 +76,27 @@ class Evaluation:
         g, out = self.graph, []
         i = self.forward.first_nonfinite
         if i is not None:
-            vals = [v if isinstance(v, float) or np.ndim(v) == 0 else _first_bad(v)
-                    for v in self.forward.values]
+            vals = self.forward.values
             op = g.ops[i]
             if op is None:  # a variable given inf or nan
-                what = f"{g.display_name(i)} is {vals[i]} (not finite), as given"
+                what = f"{g.display_name(i)} is {_first_bad(vals[i])} (not finite), as given"
             else:
-                args = [format(float(vals[s]), ".7g") for s in g.inputs[i]]
+                args = [format(_first_bad(vals[s]), ".7g") for s in g.inputs[i]]
                 if op.symbol is not None and op.arity == 2:
                     call = f" {op.symbol} ".join(args)
                 elif op.symbol is not None:
                     call = f"{op.symbol}{args[0]}"
                 else:
                     call = f"{op.spelling}({', '.join(args)})"
-                what = f"{g.display_name(i)} = {call} is {vals[i]} (not finite)"
+                what = f"{g.display_name(i)} = {call} is {_first_bad(vals[i])} (not finite)"
             out.append({"pass": "forward", "node": nid(i), "name": g.display_name(i),
-                        "value": float(vals[i]), "message": what})
+                        "value": _first_bad(vals[i]), "message": what})
         j = self.reverse.first_nonfinite
         if j is not None:
             grad = self.reverse.grads[j]
-            grad = grad if isinstance(grad, float) or np.ndim(grad) == 0 else _first_bad(grad)
+            grad = _first_bad(grad)
             out.append({"pass": "backward", "node": nid(j), "name": g.display_name(j), "grad": grad,
                         "message": f"the gradient at {g.display_name(j)} is {grad} (not finite)"})
-        for row in out:
-            for key in ("value", "grad"):
-                if key in row:
-                    row[key] = float(row[key])
         return out
 
     def nodes(self) -> list[dict]:
@@ -192,7 +187,7 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
         raise dataclasses.replace(err, line=line, column=column, position=position) from None
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
     if requires_grad is not None:  # a name that is not a variable: an error that says so
-        gradient(graph, Reverse([0.0] * len(graph)), requires_grad)
+        variable_nodes(graph, requires_grad, "requires_grad")
     rev = reverse(graph, fwd, trace, requires_grad)
     return Evaluation(graph, fwd, rev, tan, warnings, requires_grad, shown)
 
@@ -208,7 +203,11 @@ def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,
     return ev.value, (ev.gradient if wrt is None else ev.gradient_wrt(wrt))
 
 
-def _first_bad(a: np.ndarray) -> float:
-    """An array's first element that is not finite (for a message about it)."""
+def _first_bad(v: float | np.ndarray) -> float:
+    """A number as it is; an array's first element that is not finite (else its first), for a
+    message about it."""
+    if v.__class__ is float:
+        return v  # type: ignore[return-value]
+    a = np.asarray(v)
     bad = np.flatnonzero(~np.isfinite(a))
     return float(a.flat[int(bad[0]) if len(bad) else 0])

@@ -256,13 +256,18 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
 def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[str, float] | list[float]:
     """d output / d variable: a dict over all variables, or a list in the order of `wrt`
     (repeats allowed, each gets its value, as torch.autograd.grad(f, (x, x)) gives two)."""
-    index = dict(zip(graph.variables, graph.var_nodes))
     if wrt is None:
-        return {name: rev.grads[i] for name, i in index.items()}
-    for name in wrt:
+        return {name: rev.grads[i] for name, i in zip(graph.variables, graph.var_nodes)}
+    return [rev.grads[i] for i in variable_nodes(graph, wrt)]
+
+
+def variable_nodes(graph: Graph, names: Iterable[str], field: str = "wrt") -> list[int]:
+    """The node of each variable named; a name that is not a variable is an error naming it."""
+    index = dict(zip(graph.variables, graph.var_nodes))
+    for name in names:
         if name not in index:
             raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
                                   f"variable of this expression (its variables: "
                                   f"{', '.join(graph.variables) or 'none'})",
-                                  code="unknown_variable", text=name, field="wrt")
-    return [rev.grads[index[name]] for name in wrt]
+                                  code="unknown_variable", text=name, field=field)
+    return [index[name] for name in names]

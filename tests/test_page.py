@@ -8,11 +8,7 @@ or CHAINRULE_CHROMIUM, or else Playwright's own download.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -42,68 +38,6 @@ OVERLAPS = """() => {
     });
     return found;
 }"""
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-# --- the server and the browser -----------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_command(port: int) -> list[str]:
-    script = Path(sys.executable).with_name("chainrule")
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    return [str(script), *args] if script.exists() else [sys.executable, "-m", "app.cli", *args]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("page-server") / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(serve_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chainrule serve did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.1)
-        # Graphviz compiles on first use; do it before any test's clock starts.
-        httpx.post(f"{url}/api/v1/graph", json={"expression": "x", "values": {"x": 1}}, timeout=30)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def chromium_path() -> str | None:
-    explicit = os.environ.get("CHAINRULE_CHROMIUM")
-    if explicit:
-        return explicit
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
 
 class Page:
     """A browser tab on the app, with the console watched and small helpers."""

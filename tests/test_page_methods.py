@@ -14,9 +14,7 @@ import pytest
 import test_page
 from test_page import ARTIFACTS, NAMED, Page, api_graph, hash_for
 
-# test_page.py's fixtures, used here by name: a server and a browser for this module, a tab per test.
-server = test_page.server
-browser = test_page.browser
+# conftest.py's server and browser (one per module); test_page.py's tab per test, used by name.
 page = test_page.page
 
 LECTURE = "(x^2 + 2x) * ln(y)"

@@ -14,9 +14,7 @@ import pytest
 import test_page
 from test_page import Page, api_graph
 
-# test_page.py's fixtures, used here by name: a server and a browser for this module, a tab per test.
-server = test_page.server
-browser = test_page.browser
+# conftest.py's server and browser (one per module); test_page.py's tab per test, used by name.
 page = test_page.page
 
 EXPR = "sum(w * x)"

@@ -8,7 +8,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -17,26 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import free_port, serve_command
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_BODY = 64 * 1024
 NAMED = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_command(port: int) -> list[str]:
-    """The installed `chainrule` next to this Python if there is one, else the same entry point
-    run as a module (a source checkout)."""
-    script = Path(sys.executable).with_name("chainrule")
-    args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    if script.exists():
-        return [str(script), *args]
-    return [sys.executable, "-m", "app.cli", *args]
 
 
 class Server:

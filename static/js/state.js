@@ -2,6 +2,8 @@
 // so every view is a link: expression, values, step, pass, tangent input, language, digits,
 // and the finite differences' method, step h and precision.
 
+import { readHash, writeParams } from "./hash.js";
+
 export const DEFAULTS = Object.freeze({
   expression: "(x^2 + 2x) * ln(y)",
   values: Object.freeze({ x: 1, y: 2 }),
@@ -95,27 +97,14 @@ export const PROPS = [
 
 /** The hash for a state (without '#'); default values are left out to keep links short. */
 export function toHash(state) {
-  const params = new URLSearchParams();
-  for (const p of PROPS) {
-    const value = state[p.name];
-    if (value === undefined) continue;
-    if (p.name !== "expression" && p.name !== "values" && value === DEFAULTS[p.name]) continue;
-    const text = p.write(value);
-    if (text !== "") params.set(p.key, text);
-  }
+  const params = writeParams(PROPS, state, (p, value) =>
+    p.name !== "expression" && p.name !== "values" && value === DEFAULTS[p.name]);
   return params.toString().replace(/\+/g, "%20");
 }
 
 /** The properties a hash sets (unknown keys and unreadable values are ignored). */
 export function fromHash(hash) {
-  const params = new URLSearchParams(hash.replace(/^#/, ""));
-  const out = {};
-  for (const p of PROPS) {
-    if (!params.has(p.key)) continue;
-    const value = p.read(params.get(p.key));
-    if (value !== undefined) out[p.name] = value;
-  }
-  return out;
+  return readHash(PROPS, hash);
 }
 
 /** A full state: defaults, then what the hash says. */

@@ -2,6 +2,8 @@
 // step: lr, steps, cost form, standardisation, step, language, and the points when they are not
 // the built-in set (`pts=5.2,8,0;11.4,6.5,1`, with `names=mass|ear`).
 
+import { readHash, writeParams } from "./hash.js";
+
 export const DEFAULTS = Object.freeze({
   lr: 0.005,
   steps: 200,
@@ -53,26 +55,13 @@ export const PROPS = [
 
 /** The hash for a state (without '#'); defaults are left out. */
 export function toHash(state) {
-  const params = new URLSearchParams();
-  for (const p of PROPS) {
-    const value = state[p.name];
-    if (value === undefined || value === DEFAULTS[p.name]) continue;
-    const text = p.write(value);
-    if (text !== "") params.set(p.key, text);
-  }
+  const params = writeParams(PROPS, state, (p, value) => value === DEFAULTS[p.name]);
   return params.toString().replace(/%2C/g, ",").replace(/%3B/g, ";").replace(/%7C/g, "|");
 }
 
 /** The properties a hash sets (unknown keys and unreadable values ignored). */
 export function fromHash(hash) {
-  const params = new URLSearchParams(hash.replace(/^#/, ""));
-  const out = {};
-  for (const p of PROPS) {
-    if (!params.has(p.key)) continue;
-    const value = p.read(params.get(p.key));
-    if (value !== undefined) out[p.name] = value;
-  }
-  return out;
+  return readHash(PROPS, hash);
 }
 
 export function initialState(hash) {
