@@ -381,6 +381,18 @@ GRAPH_SEEN = """() => {
 }"""
 
 
+def settled_scroll(tab, tries: int = 40) -> float:
+    """The page's scrollY once two readings 250 ms apart agree (the page is not scrolling)."""
+    last = tab.p.evaluate("scrollY")
+    for _ in range(tries):
+        tab.p.wait_for_timeout(250)
+        now = tab.p.evaluate("scrollY")
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the page kept scrolling")
+
+
 def test_lighting_a_path_brings_the_graph_into_view(browser, server):
     """Far down the page, a path lit from the paths view scrolls the graph back into view: on a
     laptop (the paths view is sticky beside it) by hovering, on a narrow screen by focus, the
@@ -402,10 +414,11 @@ def test_lighting_a_path_brings_the_graph_into_view(browser, server):
         assert sorted(lit) == ["b", "c", "f", "x"]
         assert tab.p.locator("#paths-panel .path[data-index='2']").is_visible()
         tab.p.screenshot(path=str(ARTIFACTS / "methods-paths-hover-scrolled.png"))
-        # Passing over a path on the way elsewhere does not move the page.
+        # Passing over a path on the way elsewhere does not move the page. First let the scroll
+        # to the bottom settle (a reveal's smooth scroll may still be running on a busy machine).
         tab.p.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
         tab.wait_for("scrollY > 600")
-        before = tab.p.evaluate("scrollY")
+        before = settled_scroll(tab)
         # The pointer enters and leaves in one task (a real pass takes a few ms; on a loaded
         # machine Playwright's two moves could be far enough apart to count as a hover).
         tab.p.evaluate("""() => {
