@@ -7,8 +7,12 @@ arrays), so one formula serves both. An elementwise op declares `partials`: `par
 *args)` is d out / d args[k], given the op's output first so that d exp(a)/da is simply `out`;
 a partial that is a constant is declared as the number itself:
 
-    Op("exp", arity=1, forward=lambda xp, a: xp.exp(a), partials=(lambda xp, out, a: out,), ...)
-    Op("sub", arity=2, forward=lambda xp, a, b: a - b, partials=(1.0, -1.0), ...)
+    Op("exp", arity=1, forward=lambda xp, a: xp.exp(a), derivatives=("exp(a)",),
+       partials=(lambda xp, out, a: out,), ...)
+    Op("sub", arity=2, forward=lambda xp, a, b: a - b, derivatives=("1", "-1"), partials=(1.0, -1.0), ...)
+
+Each partial also comes as text, as a textbook writes it (σ' as out(1 − out), not SymPy's
+exp(−a)/(1 + exp(−a))²): the page shows it with node names for a, b and out.
 
 Reverse mode sends grad[out] × partial_k to input k; forward mode sums partial_k × tangent[k]
 into the output: both read the same partials. An op that is not elementwise (a matrix product,
@@ -41,6 +45,9 @@ class Op:
     arity: int
     forward: Callable  # (xp, *args) -> out
     partials: tuple[Callable | float, ...] = ()  # elementwise: d out / d args[k]
+    # ... and each as a textbook writes it, in a, b and out (our own expression language where
+    # it can say it; tests check those against SymPy): what the page shows for a local derivative
+    derivatives: tuple[str, ...] = ()
     vjp: tuple[Callable | None, ...] = ()  # otherwise: (xp, g, out, *args) -> g pulled back to args[k]
     jvp: tuple[Callable | None, ...] = ()  # and (xp, t, out, *args) -> out's tangent from args[k]'s t
     vjp_text: tuple[str, ...] = ()  # each VJP as a textbook writes it, in terms of g, a, b
@@ -61,8 +68,8 @@ class Op:
 
     def __post_init__(self) -> None:
         if self.partials:
-            if len(self.partials) != self.arity or self.vjp or self.jvp:
-                raise ValueError(f"op {self.name}: one partial per argument, and no vjp or jvp")
+            if not len(self.partials) == len(self.derivatives) == self.arity or self.vjp or self.jvp:
+                raise ValueError(f"op {self.name}: one partial and its text per argument, no vjp or jvp")
         elif not (len(self.vjp) == len(self.jvp) == self.arity) or any(
                 (self.vjp[k] is None or self.jvp[k] is None) != (k in self.static) for k in range(self.arity)):
             raise ValueError(f"op {self.name}: give partials, or a vjp and a jvp per argument "
@@ -95,26 +102,32 @@ OPEN_UNIT = ((-0.999, 0.999),)
 WIDE = ((-30.0, 30.0),)  # where tanh and σ saturate, so precision there is tested too
 
 # Arithmetic. Precedences: + - 10, * / 20, unary - 30, ^ 40 (the parser uses the same).
-define(Op(name="add", arity=2, forward=lambda xp, a, b: a + b, partials=(1.0, 1.0),
+define(Op(name="add", arity=2, forward=lambda xp, a, b: a + b, derivatives=("1", "1"),
+          partials=(1.0, 1.0),
           label="+", latex="+", sympy=lambda sp, a, b: a + b, torch="{0} + {1}",
           description="sum a + b", domain=(ANY, ANY), symbol="+", precedence=10))
-define(Op(name="sub", arity=2, forward=lambda xp, a, b: a - b, partials=(1.0, -1.0),
+define(Op(name="sub", arity=2, forward=lambda xp, a, b: a - b, derivatives=("1", "-1"),
+          partials=(1.0, -1.0),
           label="−", latex="-", sympy=lambda sp, a, b: a - b, torch="{0} - {1}",
           description="difference a − b", domain=(ANY, ANY), symbol="-", precedence=10))
 define(Op(name="mul", arity=2, forward=lambda xp, a, b: a * b,
+          derivatives=("b", "a"),
           partials=(lambda xp, out, a, b: b, lambda xp, out, a, b: a),
           label="×", latex=r"\times", sympy=lambda sp, a, b: a * b, torch="{0} * {1}",
           description="product a × b", domain=(ANY, ANY), symbol="*", precedence=20))
 define(Op(name="div", arity=2, forward=lambda xp, a, b: a / b,
+          derivatives=("1/b", "-a/b^2"),
           partials=(lambda xp, out, a, b: 1.0 / b, lambda xp, out, a, b: -out / b),
           label="÷", latex=r"\div", sympy=lambda sp, a, b: a / b, torch="{0} / {1}",
           description="quotient a ÷ b", domain=(ANY, NONZERO), symbol="/", precedence=20))
-define(Op(name="neg", arity=1, forward=lambda xp, a: -a, partials=(-1.0,),
+define(Op(name="neg", arity=1, forward=lambda xp, a: -a, derivatives=("-1",),
+          partials=(-1.0,),
           label="−", latex="-", sympy=lambda sp, a: -a, torch="-{0}",
           description="negation −a", domain=(ANY,), symbol="-", precedence=30))
 # PyTorch's pow: no gradient into the base where the exponent is 0, none into the
 # exponent where the base is 0 and the exponent >= 0 (instead of 0 * log 0 = nan).
 define(Op(name="pow", arity=2, forward=lambda xp, a, b: xp.power(a, b),
+          derivatives=("b*a^(b - 1)", "a^b*ln(a)"),
           partials=(lambda xp, out, a, b: xp.where(b == 0, 0.0, b * xp.power(a, b - 1.0)),
                     lambda xp, out, a, b: xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(a))),
           label="^", latex="^", sympy=lambda sp, a, b: a**b, torch="{0} ** {1}",
@@ -124,52 +137,64 @@ define(Op(name="pow", arity=2, forward=lambda xp, a, b: xp.power(a, b),
 
 # Elementary functions.
 define(Op(name="sin", arity=1, forward=lambda xp, a: xp.sin(a),
+          derivatives=("cos(a)",),
           partials=(lambda xp, out, a: xp.cos(a),), label="sin", latex=r"\sin",
           sympy=lambda sp, a: sp.sin(a), torch="torch.sin({0})", description="sine",
           domain=(ANY,), spelling="sin"))
 define(Op(name="cos", arity=1, forward=lambda xp, a: xp.cos(a),
+          derivatives=("-sin(a)",),
           partials=(lambda xp, out, a: -xp.sin(a),), label="cos", latex=r"\cos",
           sympy=lambda sp, a: sp.cos(a), torch="torch.cos({0})", description="cosine",
           domain=(ANY,), spelling="cos"))
 define(Op(name="tan", arity=1, forward=lambda xp, a: xp.tan(a),
+          derivatives=("1 + tan(a)^2",),
           partials=(lambda xp, out, a: 1.0 + out * out,), label="tan", latex=r"\tan",
           sympy=lambda sp, a: sp.tan(a), torch="torch.tan({0})", description="tangent",
           domain=(((-1.4, 1.4),),), spelling="tan"))
 # 1 - a² is written (1 - a)(1 + a): near |a| = 1 the product keeps the digits a * a loses.
 define(Op(name="asin", arity=1, forward=lambda xp, a: xp.arcsin(a),
+          derivatives=("1/sqrt(1 - a^2)",),
           partials=(lambda xp, out, a: 1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), label="asin",
           latex=r"\arcsin", sympy=lambda sp, a: sp.asin(a), torch="torch.asin({0})",
           description="inverse sine", domain=(OPEN_UNIT,), spelling="asin"))
 define(Op(name="acos", arity=1, forward=lambda xp, a: xp.arccos(a),
+          derivatives=("-1/sqrt(1 - a^2)",),
           partials=(lambda xp, out, a: -1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), label="acos",
           latex=r"\arccos", sympy=lambda sp, a: sp.acos(a), torch="torch.acos({0})",
           description="inverse cosine", domain=(OPEN_UNIT,), spelling="acos"))
 define(Op(name="atan", arity=1, forward=lambda xp, a: xp.arctan(a),
+          derivatives=("1/(1 + a^2)",),
           partials=(lambda xp, out, a: 1.0 / (1.0 + a * a),), label="atan", latex=r"\arctan",
           sympy=lambda sp, a: sp.atan(a), torch="torch.atan({0})",
           description="inverse tangent", domain=(WIDE,), spelling="atan"))
 define(Op(name="sinh", arity=1, forward=lambda xp, a: xp.sinh(a),
+          derivatives=("cosh(a)",),
           partials=(lambda xp, out, a: xp.cosh(a),), label="sinh", latex=r"\sinh",
           sympy=lambda sp, a: sp.sinh(a), torch="torch.sinh({0})",
           description="hyperbolic sine", domain=(ANY,), spelling="sinh"))
 define(Op(name="cosh", arity=1, forward=lambda xp, a: xp.cosh(a),
+          derivatives=("sinh(a)",),
           partials=(lambda xp, out, a: xp.sinh(a),), label="cosh", latex=r"\cosh",
           sympy=lambda sp, a: sp.cosh(a), torch="torch.cosh({0})",
           description="hyperbolic cosine", domain=(ANY,), spelling="cosh"))
 # The textbook 1 - out² loses every digit once tanh(a) rounds to 1 (a > 19); 1/cosh² keeps them.
 define(Op(name="tanh", arity=1, forward=lambda xp, a: xp.tanh(a),
+          derivatives=("1 - tanh(a)^2",),
           partials=(lambda xp, out, a: 1.0 / (xp.cosh(a) * xp.cosh(a)),), label="tanh",
           latex=r"\tanh", sympy=lambda sp, a: sp.tanh(a), torch="torch.tanh({0})",
           description="hyperbolic tangent", domain=(WIDE,), spelling="tanh"))
 define(Op(name="exp", arity=1, forward=lambda xp, a: xp.exp(a),
+          derivatives=("exp(a)",),
           partials=(lambda xp, out, a: out,), label="exp", latex=r"\exp",
           sympy=lambda sp, a: sp.exp(a), torch="torch.exp({0})",
           description="exponential e^a", domain=(ANY,), spelling="exp"))
 define(Op(name="ln", arity=1, forward=lambda xp, a: xp.log(a),
+          derivatives=("1/a",),
           partials=(lambda xp, out, a: 1.0 / a,), label="ln", latex=r"\ln",
           sympy=lambda sp, a: sp.log(a), torch="torch.log({0})",
           description="natural logarithm (also log(a))", domain=(POSITIVE,), spelling="ln"))
 define(Op(name="logb", arity=2, forward=lambda xp, a, b: xp.log(a) / xp.log(b),
+          derivatives=("1/(a*ln(b))", "-ln(a)/(b*ln(b)^2)"),
           partials=(lambda xp, out, a, b: 1.0 / (a * xp.log(b)),
                     lambda xp, out, a, b: -out / (b * xp.log(b))),
           label="log", latex=r"\log", sympy=lambda sp, a, b: sp.log(a) / sp.log(b),
@@ -177,28 +202,34 @@ define(Op(name="logb", arity=2, forward=lambda xp, a, b: xp.log(a) / xp.log(b),
           description="logarithm of a to base b: log(a, b)", domain=(POSITIVE, ((1.5, 5.0),)),
           spelling="log"))
 define(Op(name="log2", arity=1, forward=lambda xp, a: xp.log2(a),
+          derivatives=("1/(a*ln(2))",),
           partials=(lambda xp, out, a: 1.0 / (a * math.log(2.0)),), label="log₂",
           latex=r"\log_2", sympy=lambda sp, a: sp.log(a, 2), torch="torch.log2({0})",
           description="logarithm to base 2", domain=(POSITIVE,), spelling="log2"))
 define(Op(name="log10", arity=1, forward=lambda xp, a: xp.log10(a),
+          derivatives=("1/(a*ln(10))",),
           partials=(lambda xp, out, a: 1.0 / (a * math.log(10.0)),), label="log₁₀",
           latex=r"\log_{10}", sympy=lambda sp, a: sp.log(a, 10), torch="torch.log10({0})",
           description="logarithm to base 10", domain=(POSITIVE,), spelling="log10"))
 define(Op(name="sqrt", arity=1, forward=lambda xp, a: xp.sqrt(a),
+          derivatives=("1/(2*sqrt(a))",),
           partials=(lambda xp, out, a: 0.5 / out,), label="√", latex=r"\sqrt{}",
           sympy=lambda sp, a: sp.sqrt(a), torch="torch.sqrt({0})",
           description="square root", domain=(POSITIVE,), spelling="sqrt"))
 define(Op(name="abs", arity=1, forward=lambda xp, a: xp.abs(a),
+          derivatives=("sign(a): 1 if a > 0, -1 if a < 0, 0 at 0",),
           partials=(lambda xp, out, a: xp.sign(a),), label="abs", latex=r"\lvert\cdot\rvert",
           sympy=lambda sp, a: sp.Abs(a), torch="torch.abs({0})",
           description="absolute value |a|", domain=(NONZERO,), spelling="abs",
           subgradient="0 at a = 0 (as PyTorch)"))
 # σ' = σ(a)·σ(−a) = out / (1 + e^a): the textbook out(1 − out) cancels to 0 once σ rounds to 1.
 define(Op(name="sigmoid", arity=1, forward=lambda xp, a: 1.0 / (1.0 + xp.exp(-a)),
+          derivatives=("out*(1 - out)",),
           partials=(lambda xp, out, a: out / (1.0 + xp.exp(a)),), label="σ", latex=r"\sigma",
           sympy=lambda sp, a: 1 / (1 + sp.exp(-a)), torch="torch.sigmoid({0})",
           description="logistic sigmoid 1 / (1 + e^−a)", domain=(WIDE,), spelling="sigmoid"))
 define(Op(name="relu", arity=1, forward=lambda xp, a: xp.maximum(a, 0.0),
+          derivatives=("1 if a > 0, else 0",),
           partials=(lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),), label="relu",
           latex=r"\operatorname{relu}", sympy=lambda sp, a: sp.Max(0, a), torch="torch.relu({0})",
           description="rectifier max(a, 0)", domain=(NONZERO,), spelling="relu",
@@ -206,17 +237,20 @@ define(Op(name="relu", arity=1, forward=lambda xp, a: xp.maximum(a, 0.0),
 # log(1 + e^a) written so that large a neither overflows nor loses precision.
 define(Op(name="softplus", arity=1,
           forward=lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
+          derivatives=("sigmoid(a)",),
           partials=(lambda xp, out, a: 1.0 / (1.0 + xp.exp(-a)),), label="softplus",
           latex=r"\operatorname{softplus}", sympy=lambda sp, a: sp.log(1 + sp.exp(a)),
           torch="torch.nn.functional.softplus({0})", description="softplus ln(1 + e^a)",
           domain=(WIDE,), spelling="softplus"))
 define(Op(name="max", arity=2, forward=lambda xp, a, b: xp.maximum(a, b),
+          derivatives=("1 if a > b, 1/2 at a tie, else 0", "1 if b > a, 1/2 at a tie, else 0"),
           partials=(lambda xp, out, a, b: xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)),
                     lambda xp, out, a, b: xp.where(b > a, 1.0, xp.where(a == b, 0.5, 0.0))),
           label="max", latex=r"\max", sympy=lambda sp, a, b: sp.Max(a, b),
           torch="torch.maximum({0}, {1})", description="larger of a and b", domain=(ANY, ANY),
           spelling="max", subgradient="at a tie each argument gets half (as PyTorch's maximum)"))
 define(Op(name="min", arity=2, forward=lambda xp, a, b: xp.minimum(a, b),
+          derivatives=("1 if a < b, 1/2 at a tie, else 0", "1 if b < a, 1/2 at a tie, else 0"),
           partials=(lambda xp, out, a, b: xp.where(a < b, 1.0, xp.where(a == b, 0.5, 0.0)),
                     lambda xp, out, a, b: xp.where(b < a, 1.0, xp.where(a == b, 0.5, 0.0))),
           label="min", latex=r"\min", sympy=lambda sp, a, b: sp.Min(a, b),
@@ -226,6 +260,7 @@ define(Op(name="min", arity=2, forward=lambda xp, a, b: xp.minimum(a, b),
 # numpy has no erf: libm's, element by element.
 provide("erf", scalar=math.erf, array=np.vectorize(math.erf, otypes=[float]))
 define(Op(name="erf", arity=1, forward=lambda xp, a: xp.erf(a),
+          derivatives=("2/sqrt(pi)*exp(-a^2)",),
           partials=(lambda xp, out, a: 2.0 / math.sqrt(math.pi) * xp.exp(-a * a),), label="erf",
           latex=r"\operatorname{erf}", sympy=lambda sp, a: sp.erf(a), torch="torch.erf({0})",
           description="error function", domain=(ANY,), spelling="erf"))

@@ -147,8 +147,13 @@ def test_functions_carry_their_local_derivatives(client):
     fs = {f["name"]: f for f in r.json()["functions"]}
     assert fs["mul"]["partials"] == ["b", "a"]
     assert fs["ln"]["partials"] == ["1/a"]
-    assert fs["div"]["partials"] == ["1/b", "-a/b**2"]
+    assert fs["div"]["partials"] == ["1/b", "-a/b^2"]
     assert fs["exp"]["partials"] == ["exp(a)"]
+    # as a textbook writes them (issue 13, defect 5), not SymPy's x^2·2/x or exp(−a)/(1 + exp(−a))²
+    assert fs["pow"]["partials"] == ["b*a^(b - 1)", "a^b*ln(a)"]
+    assert fs["sigmoid"]["partials"] == ["out*(1 - out)"]
+    assert fs["pow"]["partials_latex"] == ["a^{b - 1} b", r"a^{b} \log{\left(a \right)}"]
+    assert fs["matmul"]["partials"] == ["vjp: g bᵀ", "vjp: aᵀ g"]
     assert all(len(f["partials"]) == f["arity"] == len(f["partials_latex"]) for f in fs.values())
 
 

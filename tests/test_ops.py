@@ -17,7 +17,8 @@ import pytest
 import sympy as sp
 from conftest import sympy_at
 
-from engine import FUNCTIONS, OPS, evaluate
+from engine import FUNCTIONS, OPS, ExpressionError, compile, evaluate
+from engine.symbolic import to_sympy
 from engine.xp import NUMPY, SCALAR, call_rule, numpy_rule
 
 NAMES = sorted(name for name, op in OPS.items() if op.partials)  # elementwise: tensor ops in test_tensors.py
@@ -263,3 +264,25 @@ def test_subgradients_through_the_whole_engine():
     assert evaluate("x^y", {"x": 3, "y": 0}).gradient == {"x": 0.0, "y": log3}
     doc = {name: OPS[name].subgradient for name in ("abs", "relu", "max", "min", "pow")}
     assert all(doc.values()), doc
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_text_is_the_partial(name):
+    """The textbook text of each partial (what the page shows) is that partial: read by our own
+    parser, with `out` standing for the op's value, it equals sympy.diff of the op. A text that
+    is words (a subgradient's case split) belongs to an op that documents its subgradient."""
+    op = OPS[name]
+    args = sp.symbols("a b", real=True)[: op.arity]
+    value = op.sympy(sp, *args)
+    for k, text in enumerate(op.derivatives):
+        try:
+            graph = compile(text)
+        except ExpressionError:
+            assert op.subgradient, f"{name}: {text!r} does not parse and {name} has no subgradient"
+            assert re.search(r"\b[ab]\b", text), text
+            continue
+        assert set(graph.variables) <= {"a", "b", "out"}, text
+        subs = {sp.Symbol(v, real=True): value if v == "out" else args["ab".index(v)]
+                for v in graph.variables}
+        got = to_sympy(graph).subs(subs)
+        assert sp.simplify(got - sp.diff(value, args[k])) == 0, (name, k, text)

@@ -7,7 +7,8 @@ from functools import cache
 import sympy as sp
 from fastapi import APIRouter
 
-from engine import CONSTANTS, FUNCTIONS, OPS, Op
+from engine import CONSTANTS, FUNCTIONS, OPS, ExpressionError, Op, compile
+from engine.symbolic import to_sympy
 
 from ..schemas import FunctionsResponse
 
@@ -29,12 +30,21 @@ def _syntax(op: Op) -> str:
 
 
 def _partials(op: Op) -> tuple[list[str], list[str]]:
-    """Each local derivative as a formula in a, b, derived by SymPy from the op's counterpart
-    (so it cannot disagree with the op table)."""
-    syms = [sp.Symbol(name, real=True) for name in ARGS[: op.arity]]
-    expr = op.sympy(sp, *syms)
-    diffs = [sp.diff(expr, s) for s in syms]
-    return [sp.sstr(d) for d in diffs], [sp.latex(d) for d in diffs]
+    """Each local derivative as the op table writes it (in a, b and out; tests/test_ops.py
+    checks those texts against SymPy), and as LaTeX; for an op that sends a vector-Jacobian
+    product instead, that product's rule."""
+    texts, latex = [], []
+    for k in range(op.arity):
+        if op.partials:
+            text = op.derivatives[k]
+        else:
+            text = f"vjp: {op.vjp_text[k]}" if op.vjp[k] else "none (a constant)"
+        texts.append(text)
+        try:
+            latex.append(sp.latex(to_sympy(compile(text))))
+        except ExpressionError:  # a subgradient's words ("1 if a > 0, else 0") or a VJP's rule
+            latex.append(rf"\text{{{text}}}")
+    return texts, latex
 
 
 @cache
