@@ -122,7 +122,7 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
         tans = ev.tangent.tangents
         i = first_nonfinite(tans, range(len(tans)))
         if i is not None:
-            name, t = graph.display_name(i), np.asarray(tans[i], dtype=float)
+            name, t = ev.names[i], np.asarray(tans[i], dtype=float)
             t = t.flat[int(np.flatnonzero(~np.isfinite(t))[0])]
             out.append({"code": "nonfinite_tangent", "node": f"n{i}", "name": name, "pass": "tangent",
                         "message": f"the tangent at {name} is {float(t)} (not finite)"})

@@ -86,6 +86,9 @@ class Node(BaseModel):
     kind: Literal["var", "const", "op"]
     op: str = Field(description="the op's name (see /api/v1/functions), or var / const")
     label: str = Field(description="what to draw inside the node")
+    display: str = Field(description="its one name everywhere (graph, table, panels, messages): "
+                                     "the given name, the variable or constant, f for the output, "
+                                     "the sub-expression when short (x^2 + 2x), else its id")
     inputs: list[str] = Field(description="input node ids, in argument order")
     value: Data
     grad: Data | None = Field(description="the adjoint d output / d node; null for constants "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from .errors import ExpressionError, Locator
 from .graph import Graph, needs_grad
 from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
+from .names import display_names
 from .parser import parse
 from .passes import forward, gradient, jacobian, reverse, tangent, variable_nodes
 from .results import Forward, Reverse, Tangents
@@ -51,6 +53,11 @@ class Evaluation:
     requires_grad: list[str] | None = None
     shown: int = SHOWN
 
+    @cached_property
+    def names(self) -> list[str]:
+        """Each node's one display name (engine.names)."""
+        return display_names(self.graph)
+
     @property
     def tensors(self) -> bool:
         return isinstance(self.forward.values[self.graph.output], np.ndarray)
@@ -73,13 +80,13 @@ class Evaluation:
 
     def nonfinite(self) -> list[dict]:
         """Where inf or nan first appeared, in values and in gradients."""
-        g, out = self.graph, []
+        g, names, out = self.graph, self.names, []
         i = self.forward.first_nonfinite
         if i is not None:
             vals = self.forward.values
             op = g.ops[i]
             if op is None:  # a variable given inf or nan
-                what = f"{g.display_name(i)} is {_first_bad(vals[i])} (not finite), as given"
+                what = f"{names[i]} is {_first_bad(vals[i])} (not finite), as given"
             else:
                 args = [format(_first_bad(vals[s]), ".7g") for s in g.inputs[i]]
                 if op.symbol is not None and op.arity == 2:
@@ -88,15 +95,15 @@ class Evaluation:
                     call = f"{op.symbol}{args[0]}"
                 else:
                     call = f"{op.spelling}({', '.join(args)})"
-                what = f"{g.display_name(i)} = {call} is {_first_bad(vals[i])} (not finite)"
-            out.append({"pass": "forward", "node": nid(i), "name": g.display_name(i),
+                what = f"{names[i]} = {call} is {_first_bad(vals[i])} (not finite)"
+            out.append({"pass": "forward", "node": nid(i), "name": names[i],
                         "value": _first_bad(vals[i]), "message": what})
         j = self.reverse.first_nonfinite
         if j is not None:
             grad = self.reverse.grads[j]
             grad = _first_bad(grad)
-            out.append({"pass": "backward", "node": nid(j), "name": g.display_name(j), "grad": grad,
-                        "message": f"the gradient at {g.display_name(j)} is {grad} (not finite)"})
+            out.append({"pass": "backward", "node": nid(j), "name": names[j], "grad": grad,
+                        "message": f"the gradient at {names[j]} is {grad} (not finite)"})
         return out
 
     def nodes(self) -> list[dict]:
@@ -104,10 +111,10 @@ class Evaluation:
         needs = needs_grad(g, self.requires_grad)
         tans = self.tangent.tangents if self.tangent is not None else None
         out = []
-        for i in range(len(g)):
+        for i, display in enumerate(self.names):
             kind = g.kind(i)
             node = {"id": nid(i), "name": g.names[i] or (g.leaf[i] if kind == "var" else None),
-                    "kind": kind, "op": g.op_name(i), "label": g.label(i),
+                    "kind": kind, "op": g.op_name(i), "label": g.label(i), "display": display,
                     "inputs": [nid(s) for s in g.inputs[i]], "value": d(vals[i]),
                     "grad": d(grads[i]) if needs[i] else None,
                     "shape": [] if vals[i].__class__ is float else list(np.shape(vals[i]))}

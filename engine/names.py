@@ -1,0 +1,92 @@
+"""One display name per node, the same in the graph, the table, the panels and the messages:
+the name given to it, else the variable or the constant, else "f" for the output, else the
+sub-expression as a textbook writes it ("x^2 + 2x", with the graph's labels) when that is short,
+else its id ("n12").
+
+    >>> from engine import compile
+    >>> display_names(compile("(x^2 + 2x) * ln(y)"))
+    ['x', '2', 'x^2', '2x', 'x^2 + 2x', 'y', 'ln(y)', 'f']
+"""
+
+from __future__ import annotations
+
+from .graph import Graph
+
+#: Sub-expressions longer than this are called by their id.
+NAME_MAX = 14
+ATOM = 100
+INFIX = {"add": 10, "sub": 10, "mul": 20, "div": 20, "matmul": 20, "pow": 40}
+# Right operands that need brackets at equal strength: a − (b − c), a ÷ (b ÷ c).
+RIGHT_TIGHT = {"sub", "div"}
+
+
+def expression_texts(graph: Graph) -> list[str]:
+    """Each node as an expression over the graph's labels, children first; a named
+    intermediate node stands as its name. No recursion; the texts share nothing, so a deep graph
+    gives long texts (callers keep only the short ones)."""
+    text: list[str] = []
+    prec: list[int] = []
+    limit = 4 * NAME_MAX  # past this a text is only ever an id: stop growing it
+    for i, op in enumerate(graph.ops):
+        if op is None:
+            text.append(graph.label(i))
+            prec.append(ATOM)
+            continue
+        args = []
+        for s in graph.inputs[i]:
+            if graph.names[s] and graph.ops[s] is not None:
+                args.append((graph.names[s], ATOM, False))
+            else:
+                args.append((text[s], prec[s], graph.ops[s] is None and not isinstance(graph.leaf[s], str)))
+        t, p = _apply(op.name, op.label, args)
+        text.append(t if len(t) <= limit else t[:limit] + "…")
+        prec.append(p)
+    return text
+
+
+def _apply(name: str, label: str, args: list[tuple[str, int, bool]]) -> tuple[str, int]:
+    if name in INFIX:
+        p = INFIX[name]
+        (a, pa, a_number), (b, pb, _) = args
+        left = f"({a})" if pa < p or (pa == p and name == "pow") else a
+        right = f"({b})" if pb < p or (pb == p and name in RIGHT_TIGHT) else b
+        if name == "pow":
+            return f"{left}^{right}", p
+        if name == "mul" and a_number and (right[:1].isalpha() or right[:1] == "("):
+            return f"{left}{right}", p  # 2x, as written
+        return f"{left} {label} {right}", p
+    if name == "transpose":
+        a, pa, _ = args[0]
+        return (f"({a})ᵀ" if pa < 50 else f"{a}ᵀ"), 50
+    if name == "neg":
+        a, pa, _ = args[0]
+        return (f"−({a})" if pa < 30 else f"−{a}"), 30
+    return f"{label}({', '.join(_bare(a) for a, _, _ in args)})", ATOM
+
+
+def _bare(text: str) -> str:
+    """`text` without one pair of brackets around the whole of it: "(a + b)" → "a + b"."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if depth == 0 and i < len(text) - 1:
+            return text
+    return text[1:-1]
+
+
+def display_names(graph: Graph) -> list[str]:
+    """The display name of every node (see the module's docstring)."""
+    taken = {n for n in graph.names if n} | set(graph.variables)
+    out = []
+    for i, t in enumerate(expression_texts(graph)):
+        if graph.names[i]:
+            out.append(graph.names[i])
+        elif graph.ops[i] is None:
+            out.append(t)
+        elif i == graph.output:
+            out.append("out" if "f" in taken else "f")
+        else:
+            out.append(t if len(t) <= NAME_MAX else f"n{i}")
+    return out
