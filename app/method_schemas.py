@@ -190,3 +190,23 @@ class SnippetResponse(BaseModel):
     language: Literal["python"]
     code: str
 
+
+
+class HessianRequest(PointRequest):
+    variables: list[StrictStr] | None = Field(None, description="the Hessian's rows and columns, "
+                                              "in this order (default: every variable)")
+    direction: dict[str, FiniteFloat] | None = Field(
+        None, description="with a direction v, only the Hessian-vector product (∇²f) v is computed "
+                          "(one forward and one reverse pass); variables left out have 0")
+
+
+class HessianResponse(BaseModel):
+    value: Number
+    variables: list[str] = Field(description="the order of `gradient` and of the Hessian's rows and columns")
+    gradient: list[Number]
+    hessian: list[list[Number]] | None = Field(
+        description="∂²f/∂variables[i]∂variables[j]; row i is one forward-over-reverse pass along "
+                    "variable i; null when a direction was given")
+    direction: list[float] | None = Field(description="the direction v, in the order of `variables`")
+    product: list[Number] | None = Field(description="(∇²f) v, when a direction was given")
+    passes: int = Field(description="forward-over-reverse passes made: one per row, or one for (∇²f) v")

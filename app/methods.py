@@ -11,6 +11,7 @@ from typing import TypeVar
 from engine import Evaluation, ExpressionError
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
 from engine.paths import paths
+from engine.second import hessian, hessian_vector
 from engine.snippet import torch_snippet
 from symbolic_pool import SymbolicResult, symbolic_derivatives
 from symbolic_pool.compare import check_derivative, compare
@@ -19,6 +20,7 @@ from .graphs import evaluate_request
 from .method_schemas import (
     CheckRequest,
     CompareRequest,
+    HessianRequest,
     NumericRequest,
     PathsRequest,
     SnippetRequest,
@@ -120,3 +122,18 @@ def check_body(req: CheckRequest, settings: Settings) -> dict:
 def snippet_body(req: SnippetRequest, settings: Settings) -> dict:
     graph = _evaluated(req.expression, req.values, settings, wrt=req.wrt).graph  # checks `wrt`
     return {"language": "python", "code": torch_snippet(graph, req.values, req.wrt)}
+
+
+def hessian_body(req: HessianRequest, settings: Settings) -> dict:
+    """∇²f, or (∇²f) v, by forward mode over the reverse pass (engine.second)."""
+    graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
+    if req.direction is not None:
+        hv = _field("direction", lambda: hessian_vector(graph, req.values, req.direction or {},
+                                                        settings.limits))
+        names = list(hv.gradient)
+        return {"value": hv.value, "variables": names, "gradient": list(hv.gradient.values()),
+                "hessian": None, "direction": [hv.direction[k] for k in names],
+                "product": [hv.product[k] for k in names], "passes": 1}
+    h = _field("variables", lambda: hessian(graph, req.values, req.variables, settings.limits))
+    return {"value": h.value, "variables": h.variables, "gradient": h.gradient, "hessian": h.matrix,
+            "direction": None, "product": None, "passes": len(h.variables)}

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from .errors import ExpressionError, caret_excerpt
 from .evaluation import Evaluation, evaluate
+from .second import hessian
 from .trace import data
 
 EXIT_BAD_INPUT = 2
@@ -141,6 +142,21 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hessian(args: argparse.Namespace) -> int:
+    h = hessian(args.expression, parse_assignments(args.at), args.variables)
+    if args.json:
+        payload = {"value": h.value, "variables": h.variables, "gradient": h.gradient,
+                   "hessian": h.matrix}
+        print(json.dumps(json_ready(payload), ensure_ascii=False, indent=2, allow_nan=False))
+        return 0
+    print(f"f = {_fmt(h.value, args.decimals)}")
+    for i, a in enumerate(h.variables):
+        for j, b in enumerate(h.variables):
+            d = f"∂²f/∂{a}²" if a == b else f"∂²f/∂{a}∂{b}"
+            print(f"{d} = {_fmt(h.matrix[i][j], args.decimals)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chainrule", description="See automatic differentiation happen.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -158,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE")
     t.add_argument("--decimals", type=int, default=7, help="decimal places (default 7, as the lecture)")
     t.set_defaults(run=cmd_trace)
+    h = sub.add_parser("hessian", help="second derivatives: forward mode over the reverse pass")
+    h.add_argument("expression", nargs="?", help='for example "(x^2+2x)*ln(y)"')
+    h.add_argument("--at", nargs="*", default=[], metavar="NAME=VALUE")
+    h.add_argument("--variables", nargs="+", metavar="VAR", help="rows and columns, in order "
+                   "(default: every variable)")
+    h.add_argument("--json", action="store_true", help="print value, gradient and Hessian as JSON")
+    h.add_argument("--decimals", type=int, default=None, help="decimal places (default: full precision)")
+    h.set_defaults(run=cmd_hessian)
     return p
 
 

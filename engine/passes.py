@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
+from types import ModuleType
 
 import numpy as np
 
@@ -78,10 +79,10 @@ def _summed(c, shape: tuple) -> tuple:
 def _pull(xp, op: Op, k: int, g, out, xs: list):
     """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP) and what
     it sends back (local × g, or the VJP of g; on tensors, before any sum over broadcast axes)."""
-    if xp is SCALAR:  # floats: every op is elementwise here (an op with a VJP makes tensor mode)
+    if xp is not NUMPY:  # floats (or duals): every op is elementwise here
         rule = op.partials[k]
         try:
-            loc = rule(SCALAR, out, *xs)
+            loc = rule(xp, out, *xs)
         except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
             loc = numpy_rule(rule, out, *xs)
         return loc, loc * g
@@ -138,18 +139,19 @@ def _forward_tensors(graph: Graph, env: Mapping, trace: bool, limits: Limits) ->
 
 
 def reverse(graph: Graph, fwd: Forward, trace: bool = False,
-            wrt: Iterable[str] | None = None) -> Reverse:
+            wrt: Iterable[str] | None = None, xp: ModuleType = SCALAR) -> Reverse:
     """Adjoints d output / d node: seed 1 at the output, then, for each node latest first and
     each input that needs a gradient (depends on a variable of `wrt`, all by default):
     local = d node / d input, contribution = local × grad[node], grad[input] += contribution.
-    Accumulated, never assigned: x used three times sums three contributions."""
+    Accumulated, never assigned: x used three times sums three contributions. (`xp=DUAL` on
+    dual-number values is forward mode over this pass: `engine.second`.)"""
     n, out, vals = len(graph), graph.output, fwd.values
     tensors = isinstance(vals[out], np.ndarray)
-    if not trace and not tensors and wrt is None and graph.n_edges >= FAST_EDGES:
+    if not trace and not tensors and wrt is None and xp is SCALAR and graph.n_edges >= FAST_EDGES:
         grads = fast.gradients(graph, vals)
         return Reverse(grads)
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
-    xp = NUMPY if tensors else SCALAR
+    xp = NUMPY if tensors else xp
     grads: list = [None] * n if tensors else [0.0] * n
     grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
     if trace:

@@ -153,3 +153,15 @@ def test_arrays_at_the_command_line(capsys):
     assert "w[1] has 2 items where the rows before it have 3" in err
     assert main(["grad", "sum(w)", "--at", "w=[1,2"]) == 2
     assert "must be a number or an array" in capsys.readouterr().err
+
+
+def test_hessian_prints_second_derivatives():
+    r = run("hessian", LECTURE, "--at", "x=1", "y=2", "--decimals", "7")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["f = 2.0794415", "∂²f/∂x² = 1.3862944", "∂²f/∂x∂y = 2",
+                                     "∂²f/∂y∂x = 2", "∂²f/∂y² = -0.75"]
+    r = run("hessian", LECTURE, "--at", "x=1", "y=2", "--variables", "y", "--json")
+    assert json.loads(r.stdout) == {"value": 3 * math.log(2), "variables": ["y"], "gradient": [1.5],
+                                    "hessian": [[-0.75]]}
+    r = run("hessian", "x*y", "--at", "x=1", "y=2", "--variables", "x", "q")
+    assert r.returncode != 0 and "'q'" in r.stderr and "Traceback" not in r.stderr

@@ -15,6 +15,8 @@ from ..method_schemas import (
     CheckResponse,
     CompareRequest,
     CompareResponse,
+    HessianRequest,
+    HessianResponse,
     NumericRequest,
     NumericResponse,
     PathsRequest,
@@ -83,3 +85,14 @@ def snippet(body: SnippetRequest, settings: SettingsDep) -> EncodedJSON:
     """PyTorch code for the expression at the point: leaf tensors with `requires_grad=True`, the
     expression (named intermediates on their own lines) and `torch.autograd.grad` over `wrt`."""
     return EncodedJSON(methods.snippet_body(body, settings))
+
+
+@router.post("/hessian", response_model=HessianResponse, responses=ERRORS,
+             summary="Second derivatives: the Hessian, or a Hessian-vector product")
+def hessian(body: HessianRequest, settings: SettingsDep) -> EncodedJSON:
+    """∂²f/∂xᵢ∂xⱼ by forward mode over the reverse pass: the forward pass on dual numbers
+    carries each value's derivative along a direction, and the reverse pass run on them gives
+    every adjoint's derivative too, which for a variable is a row of the Hessian (as PyTorch's
+    double backward or `jax.jvp(jax.grad(f))`). One pass per row; with `direction`, one pass
+    for (∇²f) v. Functions of numbers only; at most 64 variables."""
+    return EncodedJSON(methods.hessian_body(body, settings))
