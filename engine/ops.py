@@ -217,11 +217,15 @@ define(Op(name="sqrt", arity=1, forward=lambda xp, a: xp.sqrt(a),
           sympy=lambda sp, a: sp.sqrt(a), torch="torch.sqrt({0})",
           description="square root", domain=(POSITIVE,), spelling="sqrt"))
 define(Op(name="abs", arity=1, forward=lambda xp, a: xp.abs(a),
-          derivatives=("sign(a): 1 if a > 0, -1 if a < 0, 0 at 0",),
+          derivatives=("sign(a)",),
           partials=(lambda xp, out, a: xp.sign(a),), label="abs", latex=r"\lvert\cdot\rvert",
           sympy=lambda sp, a: sp.Abs(a), torch="torch.abs({0})",
           description="absolute value |a|", domain=(NONZERO,), spelling="abs",
           subgradient="0 at a = 0 (as PyTorch)"))
+define(Op(name="sign", arity=1, forward=lambda xp, a: xp.sign(a), derivatives=("0",),
+          partials=(0.0,), label="sign", latex=r"\operatorname{sign}", sympy=lambda sp, a: sp.sign(a),
+          torch="torch.sign({0})", description="sign of a: −1, 0 or 1", domain=(NONZERO,),
+          spelling="sign", subgradient="0 everywhere, at 0 too (as PyTorch)"))
 # σ' = σ(a)·σ(−a) = out / (1 + e^a): the textbook out(1 − out) cancels to 0 once σ rounds to 1.
 define(Op(name="sigmoid", arity=1, forward=lambda xp, a: 1.0 / (1.0 + xp.exp(-a)),
           derivatives=("out*(1 - out)",),
@@ -229,7 +233,7 @@ define(Op(name="sigmoid", arity=1, forward=lambda xp, a: 1.0 / (1.0 + xp.exp(-a)
           sympy=lambda sp, a: 1 / (1 + sp.exp(-a)), torch="torch.sigmoid({0})",
           description="logistic sigmoid 1 / (1 + e^−a)", domain=(WIDE,), spelling="sigmoid"))
 define(Op(name="relu", arity=1, forward=lambda xp, a: xp.maximum(a, 0.0),
-          derivatives=("1 if a > 0, else 0",),
+          derivatives=("sign(relu(a))",),
           partials=(lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),), label="relu",
           latex=r"\operatorname{relu}", sympy=lambda sp, a: sp.Max(0, a), torch="torch.relu({0})",
           description="rectifier max(a, 0)", domain=(NONZERO,), spelling="relu",
@@ -243,14 +247,14 @@ define(Op(name="softplus", arity=1,
           torch="torch.nn.functional.softplus({0})", description="softplus ln(1 + e^a)",
           domain=(WIDE,), spelling="softplus"))
 define(Op(name="max", arity=2, forward=lambda xp, a, b: xp.maximum(a, b),
-          derivatives=("1 if a > b, 1/2 at a tie, else 0", "1 if b > a, 1/2 at a tie, else 0"),
+          derivatives=("(1 + sign(a - b))/2", "(1 + sign(b - a))/2"),
           partials=(lambda xp, out, a, b: xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)),
                     lambda xp, out, a, b: xp.where(b > a, 1.0, xp.where(a == b, 0.5, 0.0))),
           label="max", latex=r"\max", sympy=lambda sp, a, b: sp.Max(a, b),
           torch="torch.maximum({0}, {1})", description="larger of a and b", domain=(ANY, ANY),
           spelling="max", subgradient="at a tie each argument gets half (as PyTorch's maximum)"))
 define(Op(name="min", arity=2, forward=lambda xp, a, b: xp.minimum(a, b),
-          derivatives=("1 if a < b, 1/2 at a tie, else 0", "1 if b < a, 1/2 at a tie, else 0"),
+          derivatives=("(1 + sign(b - a))/2", "(1 + sign(a - b))/2"),
           partials=(lambda xp, out, a, b: xp.where(a < b, 1.0, xp.where(a == b, 0.5, 0.0)),
                     lambda xp, out, a, b: xp.where(b < a, 1.0, xp.where(a == b, 0.5, 0.0))),
           label="min", latex=r"\min", sympy=lambda sp, a, b: sp.Min(a, b),
