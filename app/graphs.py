@@ -11,6 +11,7 @@ import numpy as np
 
 from drawing import Layout, LayoutCache, LayoutSkipped
 from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
+from engine.backward_graph import BackwardGraph, backward_graph
 from engine.results import first_nonfinite
 from engine.trace import data
 
@@ -33,7 +34,7 @@ def _check_sizes(values: Mapping, wrt: list | None, tangent: Any, settings: Sett
                            f"allowed", field=field, limit=limit, maximum=maximum, actual=size)
 
 
-def evaluate_request(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
+def evaluate_request(expression: str | Graph, values: Mapping[str, object], *, wrt: list[str] | None = None,
                      tangent: str | Mapping[str, float] | None, settings: Settings,
                      requires_grad: list[str] | None = None) -> tuple[Evaluation, list | None]:
     """Run the engine; errors keep the engine's message and place and gain the request field."""
@@ -131,11 +132,16 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
 
 def response_body(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
-                  settings: Settings, requires_grad: list[str] | None = None) -> dict:
+                  settings: Settings, requires_grad: list[str] | None = None,
+                  derivative_of: str | None = None) -> dict:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), as plain data with floats
-    that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan"."""
-    ev, grads_wrt = evaluate_request(expression, values, wrt=wrt, tangent=tangent, settings=settings,
-                                     requires_grad=requires_grad)
+    that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan". With
+    `derivative_of`, the body of the backward pass of ∂f/∂x drawn as a graph of its own."""
+    backward = None
+    if derivative_of is not None:
+        backward = derivative_graph(expression, values, derivative_of, settings)
+    ev, grads_wrt = evaluate_request(backward.graph if backward else expression, values, wrt=wrt,
+                                     tangent=tangent, settings=settings, requires_grad=requires_grad)
     shown = settings.shown_elements
     graph = ev.graph
     warnings = warnings_of(ev, values)
@@ -162,4 +168,19 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         "trace": ev.trace(),
         "layout": drawn,
         "warnings": warnings,
+        **({} if backward is None else {"derivative_of": {
+            "variable": derivative_of, "function": expression,
+            "origin": [{"role": role, "node": f"n{i}" if role in ("forward", "seed") else None,
+                        "edge": f"e{i}" if role in ("local", "product", "sum") else None}
+                       for role, i in backward.origin]}}),
     }
+
+
+def derivative_graph(expression: str, values: Mapping[str, object], variable: str,
+                     settings: Settings) -> BackwardGraph:
+    """f's backward pass for ∂f/∂`variable` as a graph (f's errors reported as POST /graph's)."""
+    graph = evaluate_request(expression, values, tangent=None, settings=settings)[0].graph
+    try:
+        return backward_graph(graph, variable, settings.limits)
+    except ExpressionError as err:
+        raise err.with_field("derivative_of") from None

@@ -78,6 +78,10 @@ class GraphRequest(BaseModel):
     requires_grad: list[StrictStr] | None = Field(
         None, description="the variables to differentiate by (PyTorch's requires_grad); the others "
                           "are data and get no gradient. Default: all")
+    derivative_of: StrictStr | None = Field(
+        None, description="a variable x: answer for the backward pass of ∂f/∂x drawn as a graph of "
+                          "its own (as PyTorch's create_graph=True builds it) instead of f's graph; "
+                          "its value is ∂f/∂x and its gradient the second derivatives ∂²f/∂x∂·", )
 
 
 class Node(BaseModel):
@@ -272,6 +276,22 @@ class GraphResponse(BaseModel):
     trace: Trace
     layout: GraphLayout | None = Field(description="null when `layout` was false")
     warnings: list[GraphWarning]
+    derivative_of: DerivativeOf | None = Field(None, description="when `derivative_of` was asked: "
+                                               "the graph above is ∂f/∂x's, and where each node came from")
+
+
+class NodeOrigin(BaseModel):
+    role: Literal["forward", "local", "product", "sum", "seed"] = Field(
+        description="a node of f's forward pass, an edge's local derivative (or a node inside it), "
+                    "local × grad, the running sum of a gradient, or the seed 1")
+    node: str | None = Field(description="for forward and seed: the node of f's graph")
+    edge: str | None = Field(description="for local, product and sum: the edge of f's graph")
+
+
+class DerivativeOf(BaseModel):
+    variable: str
+    function: str = Field(description="f's expression")
+    origin: list[NodeOrigin] = Field(description="per node of this graph, in order")
 
 
 # --- POST /api/v1/parse ----------------------------------------------------------------

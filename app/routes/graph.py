@@ -33,7 +33,11 @@ def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLE
     - `layout`: positions in points, or `status: "skipped"` with the limit that stopped it
       (the rest of the answer still comes);
     - `warnings`: values given for names the expression lacks, unused intermediates, and the
-      first node where a value, gradient or tangent stopped being finite.
+      first node where a value, gradient or tangent stopped being finite;
+    - with `derivative_of: "x"`, all of the above for the backward pass of ∂f/∂x drawn as a graph
+      of its own (forward nodes, each edge's local derivative from the op table, each product
+      and sum), so its `value` is ∂f/∂x and its `gradient` the second derivatives ∂²f/∂x∂·;
+      `derivative_of.origin` says, per node, which node or edge of f's graph it came from.
 
     Numbers that are not finite are the strings `"inf"`, `"-inf"`, `"nan"`.
     """
@@ -41,4 +45,5 @@ def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLE
     # Graphviz in WebAssembly, bounded in time) does not hold up the event loop.
     return EncodedJSON(response_body(body.expression, body.values, wrt=body.wrt, tangent=body.tangent,
                                      with_layout=body.layout, settings=settings,
-                                     requires_grad=body.requires_grad))
+                                     requires_grad=body.requires_grad,
+                                     derivative_of=body.derivative_of))
