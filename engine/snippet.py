@@ -13,7 +13,7 @@ import numpy as np
 from .graph import Graph, format_number
 from .values import leaf_values
 
-RESERVED = {"torch", "print", "grads", "f", "out"}
+RESERVED = {"torch", "print", "grads", "f", "out", "H", "point"}
 
 
 def _py_name(name: str, taken: set[str]) -> str:
@@ -45,6 +45,29 @@ def torch_snippet(graph: Graph, point: Mapping[str, object], wrt: Sequence[str] 
         value = env[v].tolist() if hasattr(env[v], "tolist") else env[v]
         flag = ", requires_grad=True" if v in needs or v in wrt else ""
         lines.append(f"{var_names[v]} = torch.tensor({value!r}, dtype=torch.float64{flag})")
+    body, f = _expression_lines(graph, var_names, taken)
+    lines += body
+    lines.append(f"f = {f}")
+    if not wrt:
+        return "\n".join([*lines, "print(f.tolist())"]) + "\n"
+    targets = ", ".join(var_names[v] for v in wrt)
+    seed = ", grad_outputs=torch.ones_like(f)" if _output_shape(graph, env) else ""
+    lines += [
+        "",
+        "# every leaf that requires a gradient gets .grad (the graph is kept for the next call)",
+        f"torch.autograd.backward(f{', torch.ones_like(f)' if seed else ''}, retain_graph=True)",
+        "# the inputs asked for, in order (repeats allowed)",
+        f"grads = torch.autograd.grad(f, ({targets}{',' if len(wrt) == 1 else ''}){seed})",
+        "print(f.tolist())",
+        "print([g.tolist() for g in grads])",
+        f"print({{{', '.join(f'{v!r}: {var_names[v]}.grad.tolist()' for v in needs)}}})",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _expression_lines(graph: Graph, var_names: Mapping[str, str], taken: set[str]) -> tuple[list[str], str]:
+    """The expression in PyTorch: a line per named intermediate, and the output's text."""
+    lines: list[str] = []
     # Walk in topological order; a named intermediate becomes its own line, the rest inline.
     text: dict[int, tuple[str, int]] = {}
     for i, op in enumerate(graph.ops):
@@ -82,20 +105,36 @@ def torch_snippet(graph: Graph, point: Mapping[str, object], wrt: Sequence[str] 
             lines.append(f"{py} = {s}")
             s, prec = py, 100
         text[i] = (s, prec)
-    lines.append(f"f = {text[graph.output][0]}")
-    if not wrt:
-        return "\n".join([*lines, "print(f.tolist())"]) + "\n"
-    targets = ", ".join(var_names[v] for v in wrt)
-    seed = ", grad_outputs=torch.ones_like(f)" if _output_shape(graph, env) else ""
+    return lines, text[graph.output][0]
+
+
+def torch_hessian_snippet(graph: Graph, point: Mapping[str, object],
+                          variables: Sequence[str] | None = None) -> str:
+    """PyTorch code for the Hessian over `variables` (default all) at `point`, two ways:
+    torch.autograd.functional.hessian, and double backward (create_graph=True keeps the backward
+    pass as a graph, which is then differentiated: chainrule's derivative_of graph)."""
+    env = leaf_values(graph, point)
+    names = list(graph.variables) if variables is None else list(variables)
+    taken: set[str] = set()
+    var_names = {v: _py_name(v, taken) for v in graph.variables}
+    args = ", ".join(var_names[v] for v in names)
+    tup = args + ("," if len(names) == 1 else "")
+    fixed = [v for v in graph.variables if v not in names]
+    body, f = _expression_lines(graph, var_names, taken)
+    lines = ["import torch", ""]
+    lines += [f"{var_names[v]} = torch.tensor({env[v]!r}, dtype=torch.float64)" for v in fixed]
+    lines += ["", f"def f({args}):", *(f"    {line}" for line in body), f"    return {f}", ""]
+    lines.append("point = (" + ", ".join(f"torch.tensor({env[v]!r}, dtype=torch.float64)" for v in names)
+                 + ("," if len(names) == 1 else "") + ")")
     lines += [
-        "",
-        "# every leaf that requires a gradient gets .grad (the graph is kept for the next call)",
-        f"torch.autograd.backward(f{', torch.ones_like(f)' if seed else ''}, retain_graph=True)",
-        "# the inputs asked for, in order (repeats allowed)",
-        f"grads = torch.autograd.grad(f, ({targets}{',' if len(wrt) == 1 else ''}){seed})",
-        "print(f.tolist())",
-        "print([g.tolist() for g in grads])",
-        f"print({{{', '.join(f'{v!r}: {var_names[v]}.grad.tolist()' for v in needs)}}})",
+        "H = torch.autograd.functional.hessian(f, point)",
+        "print([[h.item() for h in row] for row in H])",
+        "# the same by double backward: the backward pass kept as a graph, then differentiated",
+        f"{tup} = (t.clone().requires_grad_() for t in point)",
+        f"grads = torch.autograd.grad(f({args}), ({tup}), create_graph=True)",
+        "# (a constant derivative has no graph left to differentiate: its row is zeros)",
+        f"print([[h.item() for h in (torch.autograd.grad(g, ({tup}), materialize_grads=True) "
+        f"if g.requires_grad else [torch.zeros(())] * {len(names)})] for g in grads])",
     ]
     return "\n".join(lines) + "\n"
 

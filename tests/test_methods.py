@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import engine
 from engine.numeric import difference, error_sweep, numeric_gradient, steps_between
 from engine.paths import count_paths, paths
-from engine.snippet import torch_snippet
+from engine.snippet import torch_hessian_snippet, torch_snippet
 from symbolic_pool import symbolic_derivatives
 from symbolic_pool.compare import check_derivative, compare, mode_cost
 
@@ -269,3 +269,33 @@ def test_huge_integer_exponent_on_a_variable_is_refused_quickly():
     g = engine.compile("(3x)^(10^9)")
     res = symbolic_derivatives(g, {"x": 1}, engine.forward(g, {"x": 1}).values)
     assert res.status == "skipped" and "exponent" in res.notes[0]  # refused before SymPy saw it
+
+
+HESSIAN_CASES = [
+    ("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0}, None),
+    ("a = x*x; f = a*ln(y) + sin(2)", {"x": 0.5, "y": 3.0}, ["y", "x"]),
+    ("x*y*z + tanh(x)", {"x": 1.0, "y": 2.0, "z": 3.0}, ["y"]),  # a constant row: zeros
+]
+
+
+@pytest.mark.parametrize("text, point, variables", HESSIAN_CASES)
+def test_torch_hessian_snippet_is_python_both_ways(text, point, variables):
+    code = torch_hessian_snippet(engine.compile(text), point, variables)
+    ast.parse(code)
+    assert "torch.autograd.functional.hessian(f, point)" in code and "create_graph=True" in code
+    names = variables or engine.compile(text).variables
+    assert f"def f({', '.join(names)}):" in code
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                    reason="PyTorch is not installed (it is optional): the snippet's syntax and "
+                           "content are checked by the test above")
+@pytest.mark.parametrize("text, point, variables", HESSIAN_CASES)
+def test_torch_hessian_snippet_runs_under_pytorch_with_our_numbers(text, point, variables):
+    from engine.second import hessian
+    graph = engine.compile(text)
+    out = subprocess.run([sys.executable, "-c", torch_hessian_snippet(graph, point, variables)],
+                         capture_output=True, text=True, timeout=120, check=True).stdout.split("\n")
+    ours = hessian(graph, point, variables).matrix
+    for line in out[:2]:
+        np.testing.assert_allclose(ast.literal_eval(line), ours, rtol=1e-12, atol=1e-15)
