@@ -210,3 +210,5 @@ class HessianResponse(BaseModel):
     direction: list[float] | None = Field(description="the direction v, in the order of `variables`")
     product: list[Number] | None = Field(description="(∇²f) v, when a direction was given")
     passes: int = Field(description="forward-over-reverse passes made: one per row, or one for (∇²f) v")
+    pytorch: str = Field(description="the same Hessian in PyTorch, to copy: "
+                         "torch.autograd.functional.hessian, and double backward with create_graph=True")

@@ -12,7 +12,7 @@ from engine import Evaluation, ExpressionError
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
 from engine.paths import paths
 from engine.second import hessian, hessian_vector
-from engine.snippet import torch_snippet
+from engine.snippet import torch_hessian_snippet, torch_snippet
 from symbolic_pool import SymbolicResult, symbolic_derivatives
 from symbolic_pool.compare import check_derivative, compare
 
@@ -133,7 +133,9 @@ def hessian_body(req: HessianRequest, settings: Settings) -> dict:
         names = list(hv.gradient)
         return {"value": hv.value, "variables": names, "gradient": list(hv.gradient.values()),
                 "hessian": None, "direction": [hv.direction[k] for k in names],
-                "product": [hv.product[k] for k in names], "passes": 1}
+                "product": [hv.product[k] for k in names], "passes": 1,
+                "pytorch": torch_hessian_snippet(graph, req.values)}
     h = _field("variables", lambda: hessian(graph, req.values, req.variables, settings.limits))
     return {"value": h.value, "variables": h.variables, "gradient": h.gradient, "hessian": h.matrix,
-            "direction": None, "product": None, "passes": len(h.variables)}
+            "direction": None, "product": None, "passes": len(h.variables),
+            "pytorch": torch_hessian_snippet(graph, req.values, h.variables)}

@@ -119,6 +119,7 @@ def test_hessian_api(server):
     assert body["variables"] == ["x", "y"] and body["passes"] == 2
     assert round(body["hessian"][0][0], 7) == 1.3862944 and body["hessian"][0][1] == pytest.approx(2.0)
     assert body["hessian"][1][1] == pytest.approx(-0.75) and body["gradient"][1] == pytest.approx(1.5)
+    assert "torch.autograd.functional.hessian(f, point)" in body["pytorch"]
     r = httpx.post(url, json={"expression": LECTURE, "values": {"x": 1, "y": 2},
                               "direction": {"y": 1}}, timeout=30)
     body = r.json()
