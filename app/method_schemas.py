@@ -212,3 +212,27 @@ class HessianResponse(BaseModel):
     passes: int = Field(description="forward-over-reverse passes made: one per row, or one for (∇²f) v")
     pytorch: str = Field(description="the same Hessian in PyTorch, to copy: "
                          "torch.autograd.functional.hessian, and double backward with create_graph=True")
+
+
+class JacobianRequest(PointRequest):
+    outputs: list[StrictStr] | None = Field(None, description="the rows: named nodes (intermediates, "
+                                            "variables, or f for the output); default the output")
+    inputs: list[StrictStr] | None = Field(None, description="the columns: variables (default all)")
+
+
+class JacobianBuild(BaseModel):
+    matrix: list[list[Number]] = Field(description="∂outputs[i]/∂inputs[j]")
+    passes: int = Field(description="forward: one tangent pass per input (a column each); reverse: "
+                                    "one adjoint pass per output (a row each)")
+    locals_per_pass: list[int] = Field(description="local derivatives each pass evaluated, in order")
+    locals: int = Field(description="their sum: the work of this way")
+
+
+class JacobianResponse(BaseModel):
+    outputs: list[str]
+    output_nodes: list[str] = Field(description="the rows' node ids in POST /api/v1/graph's graph")
+    inputs: list[str]
+    forward: JacobianBuild
+    reverse: JacobianBuild
+    cheaper: Literal["forward", "reverse", "equal"] = Field(
+        description="the way that evaluated fewer local derivatives here")

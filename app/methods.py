@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import TypeVar
 
 from engine import Evaluation, ExpressionError
+from engine.jacobian import jacobian_both_ways
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
 from engine.paths import paths
 from engine.second import hessian, hessian_vector
@@ -21,6 +22,7 @@ from .method_schemas import (
     CheckRequest,
     CompareRequest,
     HessianRequest,
+    JacobianRequest,
     NumericRequest,
     PathsRequest,
     SnippetRequest,
@@ -139,3 +141,17 @@ def hessian_body(req: HessianRequest, settings: Settings) -> dict:
     return {"value": h.value, "variables": h.variables, "gradient": h.gradient, "hessian": h.matrix,
             "direction": None, "product": None, "passes": len(h.variables),
             "pytorch": torch_hessian_snippet(graph, req.values, h.variables)}
+
+
+def jacobian_body(req: JacobianRequest, settings: Settings) -> dict:
+    """∂outputs/∂inputs built both ways, with each way's passes and local derivatives."""
+    graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
+    j = jacobian_both_ways(graph, req.values, req.outputs, req.inputs)  # errors name their field
+
+    def build(b) -> dict:
+        return {"matrix": b.matrix, "passes": b.passes, "locals_per_pass": b.locals_per_pass,
+                "locals": b.locals}
+    f, r = j.forward.locals, j.reverse.locals
+    return {"outputs": j.outputs, "output_nodes": [f"n{i}" for i in j.output_nodes],
+            "inputs": j.inputs, "forward": build(j.forward), "reverse": build(j.reverse),
+            "cheaper": "equal" if f == r else "forward" if f < r else "reverse"}

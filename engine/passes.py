@@ -139,18 +139,22 @@ def _forward_tensors(graph: Graph, env: Mapping, trace: bool, limits: Limits) ->
 
 
 def reverse(graph: Graph, fwd: Forward, trace: bool = False,
-            wrt: Iterable[str] | None = None, xp: ModuleType = SCALAR) -> Reverse:
-    """Adjoints d output / d node: seed 1 at the output, then, for each node latest first and
-    each input that needs a gradient (depends on a variable of `wrt`, all by default):
-    local = d node / d input, contribution = local × grad[node], grad[input] += contribution.
-    Accumulated, never assigned: x used three times sums three contributions. (`xp=DUAL` on
-    dual-number values is forward mode over this pass: `engine.second`.)"""
-    n, out, vals = len(graph), graph.output, fwd.values
+            wrt: Iterable[str] | None = None, xp: ModuleType = SCALAR, target: int | None = None) -> Reverse:
+    """Adjoints d output / d node: seed 1 at the output (or at node `target`), then, for each
+    node latest first and each input that needs a gradient (depends on a variable of `wrt`, all
+    by default): local = d node / d input, contribution = local × grad[node], grad[input] +=
+    contribution. Accumulated, never assigned: x used three times sums three contributions.
+    (`xp=DUAL` on dual-number values is forward mode over this pass: `engine.second`.)"""
+    n, vals = len(graph), fwd.values
+    out = graph.output if target is None else target
     tensors = isinstance(vals[out], np.ndarray)
-    if not trace and not tensors and wrt is None and xp is SCALAR and graph.n_edges >= FAST_EDGES:
+    if (not trace and not tensors and wrt is None and xp is SCALAR and target is None
+            and graph.n_edges >= FAST_EDGES):
         grads = fast.gradients(graph, vals)
         return Reverse(grads)
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
+    if target is not None:  # only what the target depends on: no steps that send 0
+        needs = _ancestors(graph, target, needs)
     xp = NUMPY if tensors else xp
     grads: list = [None] * n if tensors else [0.0] * n
     grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
@@ -193,6 +197,17 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     return Reverse(grads, local_of, sent, events)
 
 
+def _ancestors(graph: Graph, node: int, within: bytearray, keep: bytearray | None = None) -> bytearray:
+    """The nodes of `within` that `node` depends on (itself included), added to `keep`."""
+    keep = bytearray(len(graph)) if keep is None else keep
+    keep[node] = within[node]
+    for i in range(node, -1, -1):
+        if keep[i]:
+            for s in graph.inputs[i]:
+                keep[s] = within[s]
+    return keep
+
+
 def jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:
     """∂target/∂(its k-th input) at the point, both flattened: rows the target's elements,
     columns the input's. Built from the edge's own backward step applied to each row's unit
@@ -211,11 +226,17 @@ def jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:
 
 
 def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
-            trace: bool = False) -> Tangents:
+            trace: bool = False, upto: Iterable[int] | None = None) -> Tangents:
     """Forward mode: d node / d direction for every node, in one topological sweep, from the
-    same rules the reverse pass uses. Nodes that do not depend on the seeded inputs keep 0."""
+    same rules the reverse pass uses. Nodes that do not depend on the seeded inputs keep 0; with
+    `upto`, so do nodes that none of those nodes depends on (the sweep stops at its outputs)."""
     seed = direction_of(graph, direction)
     ops, inputs, vals, n = graph.ops, graph.inputs, fwd.values, len(graph)
+    wanted = None
+    if upto is not None:
+        wanted = bytearray(n)
+        for node in upto:
+            wanted = _ancestors(graph, node, bytearray(b"\x01") * n, wanted)
     tensors = isinstance(vals[graph.output], np.ndarray)
     xp = NUMPY if tensors else SCALAR
     tans: list = [np.zeros_like(v) for v in vals] if tensors else [0.0] * n
@@ -232,6 +253,8 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
                     v = seed[graph.leaf[i]]  # type: ignore[index]
                     tans[i], dep[i] = (np.full_like(vals[i], v) if tensors else v), 1
                     events.append((SEED, i, tans[i]))
+                continue
+            if wanted is not None and not wanted[i]:
                 continue
             t = 0.0
             xs = [vals[s] for s in inputs[i]]

@@ -17,6 +17,8 @@ from ..method_schemas import (
     CompareResponse,
     HessianRequest,
     HessianResponse,
+    JacobianRequest,
+    JacobianResponse,
     NumericRequest,
     NumericResponse,
     PathsRequest,
@@ -96,3 +98,13 @@ def hessian(body: HessianRequest, settings: SettingsDep) -> EncodedJSON:
     double backward or `jax.jvp(jax.grad(f))`). One pass per row; with `direction`, one pass
     for (∇²f) v. Functions of numbers only; at most 64 variables."""
     return EncodedJSON(methods.hessian_body(body, settings))
+
+
+@router.post("/jacobian", response_model=JacobianResponse, responses=ERRORS,
+             summary="The Jacobian, built by forward mode and by reverse mode")
+def jacobian(body: JacobianRequest, settings: SettingsDep) -> EncodedJSON:
+    """∂outputs/∂inputs for any named nodes as outputs: forward mode fills it a column per
+    input (one tangent pass each), reverse mode a row per output (one adjoint pass each); each
+    way's passes and the local derivatives each pass evaluated, and which was cheaper here.
+    With one output reverse mode needs one pass; with one input, forward mode does."""
+    return EncodedJSON(methods.jacobian_body(body, settings))
