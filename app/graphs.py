@@ -36,12 +36,13 @@ def _check_sizes(values: Mapping, wrt: list | None, tangent: Any, settings: Sett
 
 def evaluate_request(expression: str | Graph, values: Mapping[str, object], *, wrt: list[str] | None = None,
                      tangent: str | Mapping[str, float] | None, settings: Settings,
-                     requires_grad: list[str] | None = None) -> tuple[Evaluation, list | None]:
+                     requires_grad: list[str] | None = None,
+                     target: str | None = None) -> tuple[Evaluation, list | None]:
     """Run the engine; errors keep the engine's message and place and gain the request field."""
     _check_sizes(values, wrt, tangent, settings)
     try:
         ev = evaluate(expression, values, tangent_of=tangent, limits=settings.limits,
-                      requires_grad=requires_grad, shown=settings.shown_elements)
+                      requires_grad=requires_grad, shown=settings.shown_elements, target=target)
     except ExpressionError as err:
         if err.field is not None:  # the engine knew (values.X[1][2], requires_grad)
             raise
@@ -133,7 +134,7 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
 def response_body(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
                   settings: Settings, requires_grad: list[str] | None = None,
-                  derivative_of: str | None = None) -> dict:
+                  derivative_of: str | None = None, target: str | None = None) -> dict:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), as plain data with floats
     that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan". With
     `derivative_of`, the body of the backward pass of ∂f/∂x drawn as a graph of its own."""
@@ -141,7 +142,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     if derivative_of is not None:
         backward = derivative_graph(expression, values, derivative_of, settings)
     ev, grads_wrt = evaluate_request(backward.graph if backward else expression, values, wrt=wrt,
-                                     tangent=tangent, settings=settings, requires_grad=requires_grad)
+                                     tangent=tangent, settings=settings, requires_grad=requires_grad,
+                                     target=target)
     shown = settings.shown_elements
     graph = ev.graph
     warnings = warnings_of(ev, values)
@@ -168,6 +170,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         "trace": ev.trace(),
         "layout": drawn,
         "warnings": warnings,
+        **({} if target is None else {"target": f"n{ev.output}"}),
         **({} if backward is None else {"derivative_of": {
             "variable": derivative_of, "function": expression,
             "origin": [{"role": role, "node": f"n{i}" if role in ("forward", "seed") else None,

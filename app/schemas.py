@@ -78,6 +78,9 @@ class GraphRequest(BaseModel):
     requires_grad: list[StrictStr] | None = Field(
         None, description="the variables to differentiate by (PyTorch's requires_grad); the others "
                           "are data and get no gradient. Default: all")
+    target: StrictStr | None = Field(
+        None, description="the node to differentiate, by its name (an intermediate, or f): "
+                          "`value` and the gradients are then that node's. Default: the output")
     derivative_of: StrictStr | None = Field(
         None, description="a variable x: answer for the backward pass of ∂f/∂x drawn as a graph of "
                           "its own (as PyTorch's create_graph=True builds it) instead of f's graph; "
@@ -276,6 +279,7 @@ class GraphResponse(BaseModel):
     trace: Trace
     layout: GraphLayout | None = Field(description="null when `layout` was false")
     warnings: list[GraphWarning]
+    target: str | None = Field(None, description="when `target` was asked: its node id")
     derivative_of: DerivativeOf | None = Field(None, description="when `derivative_of` was asked: "
                                                "the graph above is ∂f/∂x's, and where each node came from")
 

@@ -14,9 +14,9 @@ from .errors import ExpressionError, Locator
 from .graph import Graph, needs_grad
 from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
-from .names import display_names
+from .names import display_names, output_nodes
 from .parser import parse
-from .passes import forward, gradient, jacobian, reverse, tangent, variable_nodes
+from .passes import ancestors, forward, gradient, jacobian, reverse, tangent, variable_nodes
 from .results import Forward, Reverse, Tangents
 from .trace import (
     SHOWN,
@@ -52,6 +52,12 @@ class Evaluation:
     warnings: list[str] = field(default_factory=list)
     requires_grad: list[str] | None = None
     shown: int = SHOWN
+    target: int | None = None  # the node differentiated, when not the output
+
+    @property
+    def output(self) -> int:
+        """The node whose value and gradient this is: the output, or the target chosen."""
+        return self.graph.output if self.target is None else self.target
 
     @cached_property
     def names(self) -> list[str]:
@@ -60,12 +66,12 @@ class Evaluation:
 
     @property
     def tensors(self) -> bool:
-        return isinstance(self.forward.values[self.graph.output], np.ndarray)
+        return isinstance(self.forward.values[self.output], np.ndarray)
 
     @property
     def value(self) -> float | np.ndarray:
         """The output's value: a float, or an array (a 0-d one given back as a float)."""
-        v = self.forward.values[self.graph.output]
+        v = self.forward.values[self.output]
         return float(v) if v.__class__ is np.ndarray and v.ndim == 0 else v
 
     @property
@@ -109,6 +115,8 @@ class Evaluation:
     def nodes(self) -> list[dict]:
         g, vals, grads, d = self.graph, self.forward.values, self.reverse.grads, converter(self.shown)
         needs = needs_grad(g, self.requires_grad)
+        if self.target is not None:  # nodes the target does not depend on have no gradient
+            needs = ancestors(g, self.target, needs)
         tans = self.tangent.tangents if self.tangent is not None else None
         out = []
         for i, display in enumerate(self.names):
@@ -172,11 +180,12 @@ class Evaluation:
 def evaluate(expression: str | Graph, values: Mapping[str, object], *,
              tangent_of: str | Mapping[str, float] | None = None, trace: bool = True,
              limits: Limits = DEFAULT_LIMITS, requires_grad: list[str] | None = None,
-             shown: int = SHOWN) -> Evaluation:
+             shown: int = SHOWN, target: str | None = None) -> Evaluation:
     """Parse (unless given a graph), then run the forward and reverse passes, and forward mode
     along `tangent_of` (a variable or a direction) when asked. `requires_grad` names the
     variables to differentiate with respect to (all by default): others are data, as a tensor
-    without requires_grad in PyTorch, and no gradient flows to them."""
+    without requires_grad in PyTorch, and no gradient flows to them. `target` names the node
+    to differentiate (an intermediate's name; default the output)."""
     if isinstance(expression, Graph):
         graph, warnings = expression, []
     else:
@@ -195,8 +204,9 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
     if requires_grad is not None:  # a name that is not a variable: an error that says so
         variable_nodes(graph, requires_grad, "requires_grad")
-    rev = reverse(graph, fwd, trace, requires_grad)
-    return Evaluation(graph, fwd, rev, tan, warnings, requires_grad, shown)
+    node = None if target is None else output_nodes(graph, [target], "target")[0]
+    rev = reverse(graph, fwd, trace, requires_grad, target=node)
+    return Evaluation(graph, fwd, rev, tan, warnings, requires_grad, shown, node)
 
 
 def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,

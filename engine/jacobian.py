@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import ExpressionError, LimitExceeded
 from .graph import Graph
-from .names import display_names
+from .names import display_names, output_nodes
 from .passes import forward, reverse, tangent, variable_nodes
 
 #: A Jacobian costs a pass per row or per column: at most this many of either.
@@ -51,23 +51,6 @@ class Jacobian:
     inputs: list[str]
     forward: Build
     reverse: Build
-
-
-def output_nodes(graph: Graph, names: list[str], field: str = "outputs") -> list[int]:
-    """The node of each output named: a named node, a variable, or the program's output by
-    its display name (`f`); anything else is an error naming it."""
-    shown = display_names(graph)
-    index = {name: i for i, name in enumerate(graph.names) if name}
-    for i, aliases in graph.aliases.items():
-        index.update(dict.fromkeys(aliases, i))
-    index.setdefault(shown[graph.output], graph.output)
-    index.update((v, i) for v, i in zip(graph.variables, graph.var_nodes))
-    missing = [n for n in names if n not in index]
-    if missing:
-        known = ", ".join(sorted(index)) or "none"
-        raise ExpressionError(f"'{missing[0]}' names no node of this program (named nodes: {known})",
-                              code="unknown_node", text=missing[0], field=field)
-    return [index[n] for n in names]
 
 
 def jacobian_both_ways(graph: Graph, values: Mapping[str, object], outputs: list[str] | None = None,

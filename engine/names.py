@@ -10,6 +10,7 @@ else its id ("n12").
 
 from __future__ import annotations
 
+from .errors import ExpressionError
 from .graph import Graph
 
 #: Sub-expressions longer than this are called by their id.
@@ -90,3 +91,20 @@ def display_names(graph: Graph) -> list[str]:
         else:
             out.append(t if len(t) <= NAME_MAX else f"n{i}")
     return out
+
+
+def output_nodes(graph: Graph, names: list[str], field: str = "outputs") -> list[int]:
+    """The node of each output named: a named node, a variable, or the program's output by
+    its display name (`f`); anything else is an error naming it."""
+    shown = display_names(graph)
+    index = {name: i for i, name in enumerate(graph.names) if name}
+    for i, aliases in graph.aliases.items():
+        index.update(dict.fromkeys(aliases, i))
+    index.setdefault(shown[graph.output], graph.output)
+    index.update((v, i) for v, i in zip(graph.variables, graph.var_nodes))
+    missing = [n for n in names if n not in index]
+    if missing:
+        known = ", ".join(sorted(index)) or "none"
+        raise ExpressionError(f"'{missing[0]}' names no node of this program (named nodes: {known})",
+                              code="unknown_node", text=missing[0], field=field)
+    return [index[n] for n in names]

@@ -154,7 +154,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
         return Reverse(grads)
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
     if target is not None:  # only what the target depends on: no steps that send 0
-        needs = _ancestors(graph, target, needs)
+        needs = ancestors(graph, target, needs)
     xp = NUMPY if tensors else xp
     grads: list = [None] * n if tensors else [0.0] * n
     grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
@@ -197,7 +197,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     return Reverse(grads, local_of, sent, events)
 
 
-def _ancestors(graph: Graph, node: int, within: bytearray, keep: bytearray | None = None) -> bytearray:
+def ancestors(graph: Graph, node: int, within: bytearray, keep: bytearray | None = None) -> bytearray:
     """The nodes of `within` that `node` depends on (itself included), added to `keep`."""
     keep = bytearray(len(graph)) if keep is None else keep
     keep[node] = within[node]
@@ -236,7 +236,7 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
     if upto is not None:
         wanted = bytearray(n)
         for node in upto:
-            wanted = _ancestors(graph, node, bytearray(b"\x01") * n, wanted)
+            wanted = ancestors(graph, node, bytearray(b"\x01") * n, wanted)
     tensors = isinstance(vals[graph.output], np.ndarray)
     xp = NUMPY if tensors else SCALAR
     tans: list = [np.zeros_like(v) for v in vals] if tensors else [0.0] * n

@@ -100,3 +100,30 @@ def test_jacobian_api(server):
     assert out["output_nodes"] == ["n2", "n3", "n4"] and out["cheaper"] == "equal"  # 5 locals each
     r = httpx.post(f"{server}/api/v1/jacobian", json={**body, "outputs": ["nope"]}, timeout=60)
     assert r.status_code == 422 and r.json()["detail"]["field"] == "outputs"
+
+
+def test_any_named_node_is_a_differentiation_target():
+    text = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
+    ev = evaluate(text, {"x": 1.0, "y": 2.0}, target="c")
+    assert ev.value == 3.0 and ev.gradient == {"x": 4.0, "y": 0.0}  # ∂c/∂x = 2x + 2
+    names = {n["name"]: n for n in ev.nodes()}
+    assert names["d"]["grad"] is None and names["f"]["grad"] is None  # c depends on neither
+    assert names["a"]["grad"] == 1.0 and names["x"]["grad"] == 4.0
+    seeds = [e for e in ev.trace()["backward"] if e["type"] == "seed"]
+    assert seeds == [{"type": "seed", "node": f"n{ev.output}", "grad": 1.0}]
+    assert evaluate(text, {"x": 1.0, "y": 2.0}, target="f").gradient == evaluate(
+        text, {"x": 1.0, "y": 2.0}).gradient
+    with pytest.raises(ExpressionError) as err:
+        evaluate(text, {"x": 1.0, "y": 2.0}, target="q")
+    assert err.value.code == "unknown_node" and err.value.field == "target"
+
+
+def test_target_in_the_api(server):
+    import httpx
+    body = {"expression": "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d", "values": {"x": 1, "y": 2},
+            "target": "c", "layout": False}
+    out = httpx.post(f"{server}/api/v1/graph", json=body, timeout=60).json()
+    assert out["value"] == 3.0 and out["gradient"] == {"x": 4.0, "y": 0.0}
+    assert out["target"] != out["output"] and out["target"] in {n["id"] for n in out["nodes"]}
+    r = httpx.post(f"{server}/api/v1/graph", json={**body, "target": "zz"}, timeout=60)
+    assert r.status_code == 422 and r.json()["detail"]["field"] == "target"

@@ -34,6 +34,8 @@ def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLE
       (the rest of the answer still comes);
     - `warnings`: values given for names the expression lacks, unused intermediates, and the
       first node where a value, gradient or tangent stopped being finite;
+    - with `target: "a"`, the named node a is differentiated instead of the output (its value
+      is `value`, the gradients are ∂a/∂·, and the trace's backward pass starts at a);
     - with `derivative_of: "x"`, all of the above for the backward pass of ∂f/∂x drawn as a graph
       of its own (forward nodes, each edge's local derivative from the op table, each product
       and sum), so its `value` is ∂f/∂x and its `gradient` the second derivatives ∂²f/∂x∂·;
@@ -46,4 +48,4 @@ def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLE
     return EncodedJSON(response_body(body.expression, body.values, wrt=body.wrt, tangent=body.tangent,
                                      with_layout=body.layout, settings=settings,
                                      requires_grad=body.requires_grad,
-                                     derivative_of=body.derivative_of))
+                                     derivative_of=body.derivative_of, target=body.target))
