@@ -236,3 +236,5 @@ class JacobianResponse(BaseModel):
     reverse: JacobianBuild
     cheaper: Literal["forward", "reverse", "equal"] = Field(
         description="the way that evaluated fewer local derivatives here")
+    pytorch: str = Field(description="the same Jacobian in PyTorch, to copy: "
+                         "torch.autograd.functional.jacobian in reverse and forward mode")

@@ -13,7 +13,7 @@ from engine.jacobian import jacobian_both_ways
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
 from engine.paths import paths
 from engine.second import hessian, hessian_vector
-from engine.snippet import torch_hessian_snippet, torch_snippet
+from engine.snippet import torch_hessian_snippet, torch_jacobian_snippet, torch_snippet
 from symbolic_pool import SymbolicResult, symbolic_derivatives
 from symbolic_pool.compare import check_derivative, compare
 
@@ -154,4 +154,5 @@ def jacobian_body(req: JacobianRequest, settings: Settings) -> dict:
     f, r = j.forward.locals, j.reverse.locals
     return {"outputs": j.outputs, "output_nodes": [f"n{i}" for i in j.output_nodes],
             "inputs": j.inputs, "forward": build(j.forward), "reverse": build(j.reverse),
-            "cheaper": "equal" if f == r else "forward" if f < r else "reverse"}
+            "cheaper": "equal" if f == r else "forward" if f < r else "reverse",
+            "pytorch": torch_jacobian_snippet(graph, req.values, j.output_nodes, j.inputs)}

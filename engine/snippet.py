@@ -45,9 +45,9 @@ def torch_snippet(graph: Graph, point: Mapping[str, object], wrt: Sequence[str] 
         value = env[v].tolist() if hasattr(env[v], "tolist") else env[v]
         flag = ", requires_grad=True" if v in needs or v in wrt else ""
         lines.append(f"{var_names[v]} = torch.tensor({value!r}, dtype=torch.float64{flag})")
-    body, f = _expression_lines(graph, var_names, taken)
+    body, text = _expression_lines(graph, var_names, taken)
     lines += body
-    lines.append(f"f = {f}")
+    lines.append(f"f = {text[graph.output]}")
     if not wrt:
         return "\n".join([*lines, "print(f.tolist())"]) + "\n"
     targets = ", ".join(var_names[v] for v in wrt)
@@ -65,8 +65,10 @@ def torch_snippet(graph: Graph, point: Mapping[str, object], wrt: Sequence[str] 
     return "\n".join(lines) + "\n"
 
 
-def _expression_lines(graph: Graph, var_names: Mapping[str, str], taken: set[str]) -> tuple[list[str], str]:
-    """The expression in PyTorch: a line per named intermediate, and the output's text."""
+def _expression_lines(graph: Graph, var_names: Mapping[str, str],
+                      taken: set[str]) -> tuple[list[str], dict[int, str]]:
+    """The expression in PyTorch: a line per named intermediate, and each node's text (a named
+    intermediate's is its name)."""
     lines: list[str] = []
     # Walk in topological order; a named intermediate becomes its own line, the rest inline.
     text: dict[int, tuple[str, int]] = {}
@@ -105,7 +107,7 @@ def _expression_lines(graph: Graph, var_names: Mapping[str, str], taken: set[str
             lines.append(f"{py} = {s}")
             s, prec = py, 100
         text[i] = (s, prec)
-    return lines, text[graph.output][0]
+    return lines, {i: t for i, (t, _) in text.items()}
 
 
 def torch_hessian_snippet(graph: Graph, point: Mapping[str, object],
@@ -120,7 +122,8 @@ def torch_hessian_snippet(graph: Graph, point: Mapping[str, object],
     args = ", ".join(var_names[v] for v in names)
     tup = args + ("," if len(names) == 1 else "")
     fixed = [v for v in graph.variables if v not in names]
-    body, f = _expression_lines(graph, var_names, taken)
+    body, text = _expression_lines(graph, var_names, taken)
+    f = text[graph.output]
     lines = ["import torch", ""]
     lines += [f"{var_names[v]} = torch.tensor({env[v]!r}, dtype=torch.float64)" for v in fixed]
     lines += ["", f"def f({args}):", *(f"    {line}" for line in body), f"    return {f}", ""]
@@ -135,6 +138,34 @@ def torch_hessian_snippet(graph: Graph, point: Mapping[str, object],
         "# (a constant derivative has no graph left to differentiate: its row is zeros)",
         f"print([[h.item() for h in (torch.autograd.grad(g, ({tup}), materialize_grads=True) "
         f"if g.requires_grad else [torch.zeros(())] * {len(names)})] for g in grads])",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def torch_jacobian_snippet(graph: Graph, point: Mapping[str, object], outputs: Sequence[int],
+                           inputs: Sequence[str]) -> str:
+    """PyTorch code for ∂outputs/∂inputs (output nodes, input variables) at `point` with
+    torch.autograd.functional.jacobian, in both of its modes: vectorize over reverse passes (a
+    row per output) and forward-mode AD (a column per input)."""
+    env = leaf_values(graph, point)
+    taken: set[str] = set()
+    var_names = {v: _py_name(v, taken) for v in graph.variables}
+    args = ", ".join(var_names[v] for v in inputs)
+    fixed = [v for v in graph.variables if v not in inputs]
+    body, text = _expression_lines(graph, var_names, taken)
+    results = [text[node] for node in outputs]
+    lines = ["import torch", ""]
+    lines += [f"{var_names[v]} = torch.tensor({env[v]!r}, dtype=torch.float64)" for v in fixed]
+    lines += ["", f"def f({args}):", *(f"    {line}" for line in body),
+              f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})", ""]
+    lines.append("point = (" + ", ".join(f"torch.tensor({env[v]!r}, dtype=torch.float64)" for v in inputs)
+                 + ("," if len(inputs) == 1 else "") + ")")
+    lines += [
+        "# reverse mode, a row per output; then forward mode, a column per input",
+        "for mode in ('reverse-mode', 'forward-mode'):",
+        "    J = torch.autograd.functional.jacobian(f, point, strategy=mode,",
+        "                                           vectorize=mode == 'forward-mode')",
+        "    print([[d.item() for d in row] for row in J])",
     ]
     return "\n".join(lines) + "\n"
 

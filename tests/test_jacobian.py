@@ -4,6 +4,7 @@ their arithmetic is the same, and the passes and local derivatives each way cost
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import pytest
@@ -98,6 +99,7 @@ def test_jacobian_api(server):
     assert out["forward"]["matrix"][2] == [math.cos(2.0), 0.0]
     assert out["forward"]["passes"] == 2 and out["reverse"]["passes"] == 3
     assert out["output_nodes"] == ["n2", "n3", "n4"] and out["cheaper"] == "equal"  # 5 locals each
+    assert "return (a, b, c)" in out["pytorch"] and "strategy=mode" in out["pytorch"]
     r = httpx.post(f"{server}/api/v1/jacobian", json={**body, "outputs": ["nope"]}, timeout=60)
     assert r.status_code == 422 and r.json()["detail"]["field"] == "outputs"
 
@@ -127,3 +129,43 @@ def test_target_in_the_api(server):
     assert out["target"] != out["output"] and out["target"] in {n["id"] for n in out["nodes"]}
     r = httpx.post(f"{server}/api/v1/graph", json={**body, "target": "zz"}, timeout=60)
     assert r.status_code == 422 and r.json()["detail"]["field"] == "target"
+
+
+JACOBIAN_CASES = [
+    ("a = x*y; b = x + y; c = sin(x); f = a*b*c", {"x": 2.0, "y": 3.0}, ["a", "b", "c", "f"], None),
+    ("u = exp(x)*y; v = u / (1 + x^2); f = u + v", {"x": 0.5, "y": -1.5}, ["v", "u"], ["y"]),
+]
+
+
+@pytest.mark.parametrize("text, point, outputs, inputs", JACOBIAN_CASES)
+def test_torch_jacobian_snippet_is_python(text, point, outputs, inputs):
+    import ast
+
+    from engine.names import output_nodes
+    from engine.snippet import torch_jacobian_snippet
+    g = compile(text)
+    code = torch_jacobian_snippet(g, point, output_nodes(g, outputs), inputs or list(g.variables))
+    ast.parse(code)
+    assert "torch.autograd.functional.jacobian(f, point, strategy=mode" in code
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                    reason="PyTorch is not installed (it is optional): the snippet's syntax is "
+                           "checked by the test above")
+@pytest.mark.parametrize("text, point, outputs, inputs", JACOBIAN_CASES)
+def test_torch_jacobian_snippet_runs_under_pytorch_with_our_numbers(text, point, outputs, inputs):
+    import ast
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from engine.names import output_nodes
+    from engine.snippet import torch_jacobian_snippet
+    g = compile(text)
+    j = jacobian_both_ways(g, point, outputs, inputs)
+    code = torch_jacobian_snippet(g, point, output_nodes(g, outputs), j.inputs)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True).stdout.split("\n")
+    for line in out[:2]:
+        np.testing.assert_allclose(ast.literal_eval(line), j.reverse.matrix, rtol=1e-12, atol=1e-15)
