@@ -238,3 +238,17 @@ class JacobianResponse(BaseModel):
         description="the way that evaluated fewer local derivatives here")
     pytorch: str = Field(description="the same Jacobian in PyTorch, to copy: "
                          "torch.autograd.functional.jacobian in reverse and forward mode")
+
+
+class ModeCostPoint(BaseModel):
+    passes: int
+    locals: int = Field(description="local derivatives evaluated by all the passes")
+
+
+class FamilyResponse(BaseModel):
+    expression: str = Field(description="the generated program: s = Σ sin(xⱼ); oᵢ = exp(s / i)")
+    inputs: int
+    outputs: int
+    forward: ModeCostPoint
+    reverse: ModeCostPoint
+    cheaper: Literal["forward", "reverse", "equal"]

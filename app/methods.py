@@ -8,8 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import TypeVar
 
-from engine import Evaluation, ExpressionError
-from engine.jacobian import jacobian_both_ways
+from engine import Evaluation, ExpressionError, compile
+from engine.jacobian import family, jacobian_both_ways
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
 from engine.paths import paths
 from engine.second import hessian, hessian_vector
@@ -156,3 +156,16 @@ def jacobian_body(req: JacobianRequest, settings: Settings) -> dict:
             "inputs": j.inputs, "forward": build(j.forward), "reverse": build(j.reverse),
             "cheaper": "equal" if f == r else "forward" if f < r else "reverse",
             "pytorch": torch_jacobian_snippet(graph, req.values, j.output_nodes, j.inputs)}
+
+
+def family_body(inputs: int, outputs: int) -> dict:
+    """The cost of each way on a generated program with `inputs` inputs and `outputs` outputs."""
+    text = _field("inputs", lambda: family(inputs, outputs))
+    graph = compile(text)
+    point = {v: 0.1 * k for k, v in enumerate(graph.variables, 1)}
+    j = jacobian_both_ways(graph, point, [f"o{i}" for i in range(1, outputs + 1)])
+    f, r = j.forward.locals, j.reverse.locals
+    return {"expression": text, "inputs": inputs, "outputs": outputs,
+            "forward": {"passes": j.forward.passes, "locals": f},
+            "reverse": {"passes": j.reverse.passes, "locals": r},
+            "cheaper": "equal" if f == r else "forward" if f < r else "reverse"}

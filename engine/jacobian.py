@@ -85,3 +85,18 @@ def jacobian_both_ways(graph: Graph, values: Mapping[str, object], outputs: list
         matrix.append([float(rev.grads[j]) for j in columns])
         counted.append(sum(loc is not None for loc in rev.edge_local))  # type: ignore[union-attr]
     return Jacobian(outputs, rows, inputs, forward_build, Build("reverse", matrix, len(rows), counted))
+
+
+def family(inputs: int, outputs: int) -> str:
+    """A program with `inputs` variables and `outputs` named outputs, each output depending on
+    every input through a shared sum (s = Σ sin(xⱼ); oᵢ = exp(s / i)): forward mode pays a pass
+    per input, reverse mode one per output, so the cheaper way changes where n and m cross."""
+    for what, k in (("inputs", inputs), ("outputs", outputs)):
+        if not 1 <= k <= MAX_JACOBIAN_SIDE:
+            raise LimitExceeded(f"{what} must be from 1 to {MAX_JACOBIAN_SIDE}, not {k}",
+                                code="limit_exceeded", limit="max_jacobian_side",
+                                maximum=MAX_JACOBIAN_SIDE, actual=k, field=what)
+    lines = ["s = " + " + ".join(f"sin(x{j})" for j in range(1, inputs + 1))]
+    lines += [f"o{i} = exp(s / {i})" for i in range(1, outputs + 1)]
+    lines.append("f = " + " + ".join(f"o{i}" for i in range(1, outputs + 1)))
+    return "\n".join(lines)

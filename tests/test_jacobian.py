@@ -169,3 +169,20 @@ def test_torch_jacobian_snippet_runs_under_pytorch_with_our_numbers(text, point,
                          check=True).stdout.split("\n")
     for line in out[:2]:
         np.testing.assert_allclose(ast.literal_eval(line), j.reverse.matrix, rtol=1e-12, atol=1e-15)
+
+
+def test_the_family_shows_where_the_modes_cross(server):
+    import httpx
+
+    def cost(n, m):
+        r = httpx.get(f"{server}/api/v1/jacobian/family", params={"inputs": n, "outputs": m}, timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()
+    one_out, one_in = cost(16, 1), cost(1, 16)
+    assert one_out["cheaper"] == "reverse" and one_out["reverse"]["passes"] == 1
+    assert one_in["cheaper"] == "forward" and one_in["forward"]["passes"] == 1
+    assert one_out["forward"]["passes"] == 16 and "o1 = exp(s / 1)" in one_out["expression"]
+    wins = [cost(n, 8)["cheaper"] for n in (1, 4, 16, 32)]
+    assert wins[0] == "forward" and wins[-1] == "reverse"  # more inputs than outputs: reverse
+    r = httpx.get(f"{server}/api/v1/jacobian/family", params={"inputs": 65}, timeout=60)
+    assert r.status_code == 422

@@ -31,6 +31,8 @@ class JSONRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.body_field is None:  # a GET with query parameters only: nothing to read
+            return handler
 
         async def json_body_handler(request: Request) -> Response:
             require_json(request.headers.get("content-type"))

@@ -5,7 +5,9 @@ runs them in its threadpool, off the event loop."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from .. import methods
 from ..encoding import EncodedJSON
@@ -15,6 +17,7 @@ from ..method_schemas import (
     CheckResponse,
     CompareRequest,
     CompareResponse,
+    FamilyResponse,
     HessianRequest,
     HessianResponse,
     JacobianRequest,
@@ -108,3 +111,13 @@ def jacobian(body: JacobianRequest, settings: SettingsDep) -> EncodedJSON:
     way's passes and the local derivatives each pass evaluated, and which was cheaper here.
     With one output reverse mode needs one pass; with one input, forward mode does."""
     return EncodedJSON(methods.jacobian_body(body, settings))
+
+
+@router.get("/jacobian/family", response_model=FamilyResponse, responses=ERRORS,
+            summary="Forward or reverse: the cost of each on n inputs and m outputs")
+def jacobian_family(inputs: Annotated[int, Query(ge=1, le=64)] = 4,
+                    outputs: Annotated[int, Query(ge=1, le=64)] = 4) -> EncodedJSON:
+    """A generated program with n inputs and m outputs, every output depending on every input
+    (s = Σ sin(xⱼ); oᵢ = exp(s / i)), and the local derivatives its Jacobian costs by forward mode
+    (n passes) and by reverse mode (m passes): where the two cross, measured."""
+    return EncodedJSON(methods.family_body(inputs, outputs))
