@@ -1,5 +1,6 @@
 // The graph from the server, indexed for drawing and for words: display names for nodes
-// (the given name, the variable, the constant, or the sub-expression's text), each node's
+// (the server's `display`: the given name, the variable, the constant, or the sub-expression's
+// text; computed here the same way for a graph from an older server), each node's
 // formula in terms of its inputs ("a + b"), and the edges by source and by target.
 
 // Infix labels as the engine draws them, with their binding strength (printing only).
@@ -39,7 +40,8 @@ export function buildModel(graph) {
   const display = new Map();
   for (const n of graph.nodes) {
     let name;
-    if (n.name) name = n.name;
+    if (n.display) name = n.display; // the server's one name for it (engine/names.py)
+    else if (n.name) name = n.name;
     else if (n.kind !== "op") name = n.label;
     else if (n.id === outputId) name = taken.has("f") ? "out" : "f";
     else if (text.get(n.id).length <= NAME_MAX) name = text.get(n.id);
