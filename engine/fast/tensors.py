@@ -33,7 +33,7 @@ from ..ops import Op
 from ..results import Forward, Reverse
 from ..shapes import check_shapes, too_big
 from ..xp import NUMPY
-from .kernels import RECORD, UNFUSABLE, Kernel, Sym, apply, name
+from .kernels import RECORD, UNFUSABLE, Kernel, Sym, name
 
 #: The fused passes take a graph whose forward pass computes at least this many elements in all:
 #: below it the plain passes' per-op cost is small and a first plan (kernels compiled) is not
@@ -306,11 +306,11 @@ def _reverse_plan(graph: Graph, plan: ForwardPlan, needs: bytearray) -> ReverseP
         edges = [(k, s) for k, s in enumerate(inputs[t]) if needs[s]]
         what = reads(op)
         if what is None:  # numpy's rule (a VJP, or a partial numexpr lacks) on stored arrays
-            stored_grad(t)
+            g = stored_grad(t)
             for k, s in edges:
                 t_name = f"t{count[0]}"
                 count[0] += 1
-                steps.append(("rule", t_name, t, k, s))
+                steps.append(("rule", t_name, t, k, s, g.text))
                 arrive(s, name(t_name))
             continue
         g = grad[t]
@@ -350,7 +350,7 @@ class Grads(Sequence):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         g = self._grads[i]
-        if g is None and self.plan.needs[i]:
+        if g is None and (self.plan.needs[i] or self.plan.grad[i] is not None):
             g = self._grads[i] = self._compute(i)
         return g
 
@@ -387,9 +387,9 @@ def tensor_reverse(graph: Graph, fwd: Forward, wrt=None) -> Reverse | None:
                 v = kernel.run(arrays, _buffer(plan.pool, target, shape))
                 arrays[target] = _summed(v, reduce_to) if reduce_to is not None else v
             elif kind == "rule":
-                _, _, t, k, s = step
+                _, _, t, k, s, g_name = step
                 op = ops[t]
-                g, out = arrays[f"g{t}"], values.stored(t)
+                g, out = arrays[g_name], values.stored(t)
                 xs = [values.stored(x) for x in inputs[t]]
                 if not op.partials:  # type: ignore[union-attr]
                     c = op.vjp[k](NUMPY, g, out, *xs)  # type: ignore[union-attr,misc]
