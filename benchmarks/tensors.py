@@ -99,11 +99,46 @@ def peak_beyond_inputs(fn, args) -> int:
     return peak
 
 
+def threshold(reps: int) -> None:
+    """Where the fused passes (engine.fast.tensors) start to pay: the logistic cost on n × 4
+    data, untraced, fused against plain, for a graph met for the first time (its plan and
+    kernels made in the run) and for one evaluated again."""
+    from engine.fast import tensors
+
+    default = tensors.FAST_WORK
+    print(f"{'work':>9} {'plain ms':>9} {'fused, new graph':>17} {'fused, again':>13}")
+    for n in (1_000, 3_000, 10_000, 30_000, 100_000):
+        rng = np.random.default_rng(0)
+        point = {"X": rng.normal(size=(n, 4)), "w": rng.normal(size=4), "y": rng.random(n)}
+        work = 9 * n + 2  # the elements the cost's forward pass computes
+
+        def run(graph, fused, point=point):
+            tensors.FAST_WORK = 0 if fused else 10**18
+            return evaluate(graph, point, trace=False, limits=UNLIMITED, requires_grad=["w"]).value
+        again = compile(COST, UNLIMITED)
+        run(again, True)
+        times: dict[str, list[float]] = {"plain": [], "new": [], "again": []}
+        for _ in range(reps):
+            graph = compile(COST, UNLIMITED)
+            times["plain"].append(median_time(lambda g=graph: run(g, False), (), 1))
+            times["new"].append(median_time(lambda g=graph: run(g, True), (), 1))
+            times["again"].append(median_time(lambda g=again: run(g, True), (), 1))
+        plain = statistics.median(times["plain"])
+        print(f"{work:>9,} {plain * 1e3:9.3f} {statistics.median(times['new']) / plain:16.2f}× "
+              f"{statistics.median(times['again']) / plain:12.2f}×")
+    tensors.FAST_WORK = default
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--threshold", action="store_true",
+                    help="where the fused tensor passes start to pay (engine.fast.tensors.FAST_WORK)")
     args = ap.parse_args()
+    if args.threshold:
+        threshold(args.reps)
+        return
     contestants = {"numpy by hand": numpy_baseline, "chainrule": engine_contestant(),
                    **optional_contestants()}
     sizes = [(100_000, 100), (1_000_000, 20)]

@@ -36,9 +36,10 @@ from ..xp import NUMPY
 from .kernels import RECORD, UNFUSABLE, Kernel, Sym, name
 
 #: The fused passes take a graph whose forward pass computes at least this many elements in all:
-#: below it the plain passes' per-op cost is small and a first plan (kernels compiled) is not
-#: paid back (benchmarks/tensors.py --threshold).
-FAST_WORK = 100_000
+#: below it a new graph's plan is not paid back (benchmarks/tensors.py --threshold: the
+#: logistic cost, a new graph each time, runs 1.2x the plain passes' time at 27,000 elements
+#: and 0.7x at 90,000; a graph evaluated again gains from 9,000).
+FAST_WORK = 50_000
 _PLANS_PER_GRAPH = 8
 
 _fusable: dict[str, tuple[frozenset, ...] | None] = {}
