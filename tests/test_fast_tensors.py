@@ -121,10 +121,31 @@ def test_random_graphs_equal_the_plain_passes(bounds, case):
         if bounds == "tiny":
             m.setattr(kernels, "MAX_OPS", 3)
             m.setattr(kernels, "MAX_DEPTH", 2)
-            m.setattr(kernels, "MAX_INPUTS", 2)
+            m.setattr(kernels, "MAX_INPUTS", 4)
         if not any(np.ndim(v) for v in point.values()) and not graph.tensor_ops:
             return  # numbers only: the scalar passes, not these
-        compare(graph, point, wrt)
+        fwd, _ = compare(graph, point, wrt)
+        assert most_inputs(fwd) <= kernels.MAX_INPUTS
+
+
+def most_inputs(fwd) -> int:
+    """The most inputs any kernel of the plans reads (numpy's iterator takes at most 64)."""
+    plans = fwd.values.plan.reverse_plans.values()
+    inputs = [len(k.inputs) for _, k in fwd.values.plan.steps if k is not None]
+    inputs += [len(s[2].inputs) for p in plans for s in p.steps if s[0] == "kernel"]
+    inputs += [len(g.names) for p in plans for g in p.grad if g is not None]
+    return max(inputs, default=0)
+
+
+def test_a_backward_step_reading_big_expressions_stores_them(always_fused, monkeypatch):
+    """d (a^b)/da reads a and b, each an expression of two variables, times a gradient of two
+    more: past the bound on inputs, the reverse pass stores the gradient, then the values."""
+    monkeypatch.setattr(kernels, "MAX_INPUTS", 4)
+    graph = compile("sum(((x0 + x1) ^ (x2 + x3)) * x4)")
+    rng = np.random.default_rng(3)
+    point = {f"x{k}": rng.uniform(0.5, 1.5, size=6) for k in range(5)}
+    fwd, _ = compare(graph, point)
+    assert most_inputs(fwd) <= 4
 
 
 def test_domain_edges_give_the_plain_inf_and_nan(always_fused):

@@ -298,6 +298,17 @@ def _reverse_plan(graph: Graph, plan: ForwardPlan, needs: bytearray) -> ReverseP
                 total = temp(before, shapes[s]) + temp(term, shapes[s])
         grad[s] = total
 
+    value: dict[int, Sym] = {}  # forward values stored by the reverse pass, to keep kernels small
+
+    def sent(op: Op, t: int, k: int, g: Sym) -> Sym:
+        """What t's k-th edge sends back, as the plain pass: g itself for a partial of 1, -g for
+        -1, else the partial (written by the op table's rule) times g."""
+        c = op.constants[k]
+        if c is None:
+            return op.partials[k](RECORD, value.get(t, ref[t]),
+                                  *(value.get(x, ref[x]) for x in inputs[t])) * g
+        return g if c == 1.0 else -g if c == -1.0 else c * g
+
     steps.append(("seed", f"g{out}", shapes[out]))
     grad[out] = name(f"g{out}")
     for t in range(out, -1, -1):
@@ -318,15 +329,14 @@ def _reverse_plan(graph: Graph, plan: ForwardPlan, needs: bytearray) -> ReverseP
         if g is None or (g.cost and len(edges) > 1):
             g = stored_grad(t)
         for k, s in edges:
-            c = op.constants[k]
-            if c is not None:
-                term = g if c == 1.0 else -g if c == -1.0 else c * g
-            else:
-                term = op.partials[k](RECORD, ref[t], *(ref[x] for x in inputs[t])) * g
-            if not term.fits() and g.ops:
-                g = stored_grad(t)
-                term = (g if c == 1.0 else -g if c == -1.0 else c * g) if c is not None else \
-                    op.partials[k](RECORD, ref[t], *(ref[x] for x in inputs[t])) * g
+            term = sent(op, t, k, g)
+            if not term.fits():  # too big for one kernel: the gradient, then the values read, stored
+                if g.ops:
+                    g = stored_grad(t)
+                for j in (t, *inputs[t]):
+                    if j not in value:
+                        value[j] = temp(ref[j], shapes[j])
+                term = sent(op, t, k, g)
             if shapes[s] != shapes[t]:  # broadcast: summed back over its axes, from an array
                 term = temp(term, shapes[t], shapes[s])
             arrive(s, term)
