@@ -9,7 +9,13 @@ kernel's bounds. Every other value is inlined into its consumers' kernels and co
 somebody asks for it, on first access by the plain rules. Likewise a gradient is stored where
 a rule run by numpy needs it, where a contribution must be summed over broadcast axes, where it
 is a variable's or outgrows bounds; the others are computed on first access from their
-expressions.
+expressions. The stored values' reverse-pass reads are judged with every variable needing a
+gradient (forward does not know `wrt` yet).
+
+Plans are made per graph and shapes, and kept while the graph lives, with the arrays their
+kernels last wrote: a later call writes into one again where nothing holds it any more (its
+reference count says so), because fresh memory costs a page fault per 4 KiB, about as much as
+the kernel; so a live graph keeps one call's stored arrays.
 
 Contract: values and gradients equal those of the plain tensor passes (`engine.passes`) to
 1e-12 relative, but not bit for bit: the kernels evaluate the same formulas in the same order,
