@@ -7,14 +7,16 @@ at 100,000 × 100 and 1,000,000 × 20 (--quick: a tenth of the rows). The baseli
 p = σ(Xw), C and Xᵀ(p − y) by hand; chainrule evaluates the typed expression's graph (built
 once) with w requiring a gradient, X and y as data. PyTorch, HIPS autograd and JAX run too when
 installed. Times are medians of repeated runs, taken in turns; memory is the peak that
-tracemalloc sees beyond the inputs (numpy reports its arrays to it).
+tracemalloc sees beyond the inputs (numpy reports its arrays to it), for chainrule in a call on
+a new graph (later calls on the same graph write into the arrays it made, where nothing holds
+them any more).
 """
 
 from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"  # one thread, for every contestant alike
 
 import argparse  # noqa: E402
@@ -99,11 +101,46 @@ def peak_beyond_inputs(fn, args) -> int:
     return peak
 
 
+def threshold(reps: int) -> None:
+    """Where the fused passes (engine.fast.tensors) start to pay: the logistic cost on n × 4
+    data, untraced, fused against plain, for a graph met for the first time (its plan and
+    kernels made in the run) and for one evaluated again."""
+    from engine.fast import tensors
+
+    default = tensors.FAST_WORK
+    print(f"{'work':>9} {'plain ms':>9} {'fused, new graph':>17} {'fused, again':>13}")
+    for n in (1_000, 3_000, 10_000, 30_000, 100_000):
+        rng = np.random.default_rng(0)
+        point = {"X": rng.normal(size=(n, 4)), "w": rng.normal(size=4), "y": rng.random(n)}
+        work = 9 * n + 2  # the elements the cost's forward pass computes
+
+        def run(graph, fused, point=point):
+            tensors.FAST_WORK = 0 if fused else 10**18
+            return evaluate(graph, point, trace=False, limits=UNLIMITED, requires_grad=["w"]).value
+        again = compile(COST, UNLIMITED)
+        run(again, True)
+        times: dict[str, list[float]] = {"plain": [], "new": [], "again": []}
+        for _ in range(reps):
+            graph = compile(COST, UNLIMITED)
+            times["plain"].append(median_time(lambda g=graph: run(g, False), (), 1))
+            times["new"].append(median_time(lambda g=graph: run(g, True), (), 1))
+            times["again"].append(median_time(lambda g=again: run(g, True), (), 1))
+        plain = statistics.median(times["plain"])
+        print(f"{work:>9,} {plain * 1e3:9.3f} {statistics.median(times['new']) / plain:16.2f}× "
+              f"{statistics.median(times['again']) / plain:12.2f}×")
+    tensors.FAST_WORK = default
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--threshold", action="store_true",
+                    help="where the fused tensor passes start to pay (engine.fast.tensors.FAST_WORK)")
     args = ap.parse_args()
+    if args.threshold:
+        threshold(args.reps)
+        return
     contestants = {"numpy by hand": numpy_baseline, "chainrule": engine_contestant(),
                    **optional_contestants()}
     sizes = [(100_000, 100), (1_000_000, 20)]
@@ -129,7 +166,8 @@ def main() -> None:
         base = statistics.median(times["numpy by hand"])
         for name, fn in contestants.items():
             t = statistics.median(times[name])
-            peak = peak_beyond_inputs(fn, (X, w, y))
+            # A new graph for ours: its arrays, which later calls reuse, are made in this call.
+            peak = peak_beyond_inputs(engine_contestant() if name == "chainrule" else fn, (X, w, y))
             print(f"{n:>9,} × {d:<4} {name:>14} {t * 1e3:10.2f} {t / base:8.2f} "
                   f"{peak / 1e6:8.1f} {peak / inputs:8.2f}")
 

@@ -101,6 +101,10 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
     op's from its forward rule."""
     env = leaf_values(graph, values, limits)
     if graph.tensor_ops or any(v.__class__ is np.ndarray for v in env.values()):
+        if not trace:  # [s4-tfast hook] a big untraced tensor graph: fused kernels (engine.fast)
+            fused = fast.tensor_forward(graph, env, limits)
+            if fused is not None:
+                return fused
         return _forward_tensors(graph, env, trace, limits)
     if not trace and graph.n_edges >= FAST_EDGES:
         vals = fast.values(graph, env)  # type: ignore[arg-type]
@@ -148,6 +152,10 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     n, vals = len(graph), fwd.values
     out = graph.output if target is None else target
     tensors = isinstance(vals[out], np.ndarray)
+    if not trace and tensors and target is None:  # the gradients of a fused forward (engine.fast)
+        fused = fast.tensor_reverse(graph, fwd, wrt)
+        if fused is not None:
+            return fused
     if (not trace and not tensors and wrt is None and xp is SCALAR and target is None
             and graph.n_edges >= FAST_EDGES):
         grads = fast.gradients(graph, vals)

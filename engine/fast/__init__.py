@@ -9,10 +9,14 @@ How (`engine.fast.plan`): the forward pass reads flat lists made once; the local
 all edges of one (op, argument) are formed at once with numpy; the sums grad[s] += local ×
 grad[t] by runs of independent edges (a wide graph) or node by node, with chains as cumulative
 products (`engine.fast.sweep`, a deep one).
+
+Tensor graphs without a trace (`engine.fast.tensors`) run as fused numexpr kernels instead, to
+1e-12 relative of the plain passes rather than bit for bit (that module says why).
 """
 
 from __future__ import annotations
 
 from .plan import gradients, values
+from .tensors import tensor_forward, tensor_reverse
 
-__all__ = ["gradients", "values"]
+__all__ = ["gradients", "tensor_forward", "tensor_reverse", "values"]

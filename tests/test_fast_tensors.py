@@ -1,0 +1,254 @@
+"""engine.fast.tensors' contract: untraced tensor passes as fused kernels give the plain tensor
+passes' values and gradients (every node's, the inlined ones computed on first access) to 1e-12
+relative, inf and nan where they give them; with the plain passes' errors for shapes and bounds,
+before any kernel runs; kernel text made of op-table templates and node indices only."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import OPS, UNLIMITED, GraphBuilder, compile, evaluate, forward, reverse
+from engine.errors import ExpressionError, LimitExceeded
+from engine.fast import kernels, tensors
+from engine.limits import Limits
+
+ELEMENTWISE = sorted(name for name, op in OPS.items() if op.partials)
+LOGISTIC = "C = -sum(y * ln(sigmoid(X @ w)) + (1 - y) * ln(1 - sigmoid(X @ w)))"
+
+
+@pytest.fixture
+def always_fused(monkeypatch):
+    """The fused passes for every tensor graph, however small."""
+    monkeypatch.setattr(tensors, "FAST_WORK", 0)
+
+
+def same(fast, plain, what: str) -> None:
+    """Equal to 1e-12 relative (of the array's largest finite magnitude), with the same shape
+    and inf and nan in the same places."""
+    assert (fast is None) == (plain is None), what
+    if plain is None:
+        return
+    fast, plain = np.asarray(fast), np.asarray(plain)
+    assert fast.shape == plain.shape, what
+    assert np.array_equal(np.isnan(fast), np.isnan(plain)), f"{what}: nan in other places"
+    inf = np.isinf(plain)
+    assert np.array_equal(fast[inf], plain[inf]) and not np.isinf(fast[~inf]).any(), f"{what}: inf"
+    ok = np.isfinite(plain)
+    scale = np.abs(plain[ok]).max(initial=0.0)
+    np.testing.assert_allclose(fast[ok], plain[ok], rtol=1e-12, atol=1e-12 * scale, err_msg=what)
+
+
+def compare(graph, point, wrt=None) -> tuple:
+    """The fused passes (untraced) against the plain ones (traced, so never fused), every node."""
+    fwd = forward(graph, point)
+    assert isinstance(fwd.values, tensors.Values), "the fused forward pass did not run"
+    rev = reverse(graph, fwd, wrt=wrt)
+    assert isinstance(rev.grads, tensors.Grads), "the fused reverse pass did not run"
+    plain_fwd = forward(graph, point, trace=True)
+    plain_rev = reverse(graph, plain_fwd, trace=True, wrt=wrt)
+    for i in range(len(graph)):
+        same(fwd.values[i], plain_fwd.values[i], f"value of node {i} ({graph.op_name(i)})")
+    for i in range(len(graph)):
+        same(rev.grads[i], plain_rev.grads[i], f"gradient of node {i} ({graph.op_name(i)})")
+    assert rev.first_nonfinite == plain_rev.first_nonfinite
+    assert fwd.first_nonfinite == plain_fwd.first_nonfinite
+    return fwd, rev
+
+
+@st.composite
+def random_graphs(draw):
+    """Elementwise ops of the whole table (erf among them, which numexpr lacks), @, sums and
+    means, transposes, over variables whose shapes broadcast against (m, n)."""
+    m, n = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    b = GraphBuilder()
+    point, pool = {}, []
+    shapes = [(m, n), (n,), (m, 1), (1, n), (), (n, m), (m,)]
+    for k in range(draw(st.integers(1, 4))):
+        shape = (m, n) if k == 0 else draw(st.sampled_from(shapes))
+        point[f"x{k}"] = rng.uniform(0.2, 1.6, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+        pool.append((b.var(f"x{k}"), shape))
+    pool.append((b.const(float(draw(st.sampled_from([0.5, 2.0, -1.5, 3.0])))), ()))
+    for _ in range(draw(st.integers(1, 14))):
+        kind = draw(st.sampled_from(["elementwise"] * 6 + ["matmul", "sum", "sum_axis", "mean",
+                                                           "transpose"]))
+        if kind == "elementwise":
+            op = OPS[draw(st.sampled_from(ELEMENTWISE))]
+            args = [draw(st.sampled_from(pool)) for _ in range(op.arity)]
+            try:
+                shape = np.broadcast_shapes(*(s for _, s in args))
+            except ValueError:
+                continue
+            pool.append((b.op(op.name, *(a for a, _ in args)), shape))
+        elif kind == "matmul":
+            pairs = [(a, c) for a in pool for c in pool if 1 <= len(a[1]) <= 2
+                     and 1 <= len(c[1]) <= 2 and a[1][-1] == c[1][0]]
+            if pairs:
+                (a, sa), (c, sc) = draw(st.sampled_from(pairs))
+                pool.append((b.op("matmul", a, c), sa[:-1] + sc[1:]))
+        elif kind in ("sum", "mean"):
+            a, _ = draw(st.sampled_from(pool))
+            pool.append((b.op(kind, a), ()))
+        elif kind == "sum_axis":
+            a, sa = draw(st.sampled_from(pool))
+            if sa:
+                axis = draw(st.integers(0, len(sa) - 1))
+                pool.append((b.op("sum_axis", a, b.const(float(axis))), sa[:axis] + sa[axis + 1:]))
+        else:
+            a, sa = draw(st.sampled_from(pool))
+            pool.append((b.op("transpose", a), sa[::-1]))
+    graph = b.build(pool[-1][0])
+    names = list(graph.variables)
+    wrt = draw(st.one_of(st.none(), st.lists(st.sampled_from(names), min_size=1, unique=True))) \
+        if names else None
+    return graph, {k: point[k] for k in names}, wrt
+
+
+@pytest.mark.parametrize("bounds", ["numexpr's", "tiny"])
+@settings(max_examples=60, deadline=None)
+@given(case=random_graphs())
+def test_random_graphs_equal_the_plain_passes(bounds, case):
+    """With tiny kernel bounds, nearly every value and gradient is stored and sums of many
+    arrivals are stored part by part: those paths give the same numbers too."""
+    graph, point, wrt = case
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(tensors, "FAST_WORK", 0)
+        if bounds == "tiny":
+            m.setattr(kernels, "MAX_OPS", 3)
+            m.setattr(kernels, "MAX_DEPTH", 2)
+            m.setattr(kernels, "MAX_INPUTS", 4)
+        if not any(np.ndim(v) for v in point.values()) and not graph.tensor_ops:
+            return  # numbers only: the scalar passes, not these
+        fwd, _ = compare(graph, point, wrt)
+        assert most_inputs(fwd) <= kernels.MAX_INPUTS
+
+
+def most_inputs(fwd) -> int:
+    """The most inputs any kernel of the plans reads (numpy's iterator takes at most 64)."""
+    plans = fwd.values.plan.reverse_plans.values()
+    inputs = [len(k.inputs) for _, k in fwd.values.plan.steps if k is not None]
+    inputs += [len(s[2].inputs) for p in plans for s in p.steps if s[0] == "kernel"]
+    inputs += [len(g.names) for p in plans for g in p.grad if g is not None]
+    return max(inputs, default=0)
+
+
+def test_a_backward_step_reading_big_expressions_stores_them(always_fused, monkeypatch):
+    """d (a^b)/da reads a and b, each an expression of two variables, times a gradient of two
+    more: past the bound on inputs, the reverse pass stores the gradient, then the values."""
+    monkeypatch.setattr(kernels, "MAX_INPUTS", 4)
+    graph = compile("sum(((x0 + x1) ^ (x2 + x3)) * x4)")
+    rng = np.random.default_rng(3)
+    point = {f"x{k}": rng.uniform(0.5, 1.5, size=6) for k in range(5)}
+    fwd, _ = compare(graph, point)
+    assert most_inputs(fwd) <= 4
+
+
+def test_domain_edges_give_the_plain_inf_and_nan(always_fused):
+    """log 0, 1/0, sqrt of a negative, 0^0 and 0^-1, asin past 1, inf and nan given: the same
+    inf, -inf and nan in values and gradients."""
+    x = np.array([0.0, -0.0, -1.0, 1.0, 2.0, np.inf, -np.inf, np.nan, 1e-300, 1e300])
+    y = np.array([0.0, -1.0, 2.0, 0.5, -0.0, 1.0, 3.0, 0.0, -2.0, 1.0])
+    for text in ["sum(ln(x) * y + sqrt(x) / x)", "x ^ y + asin(x) * atan(y)",
+                 "sum(relu(x) * abs(y) + max(x, y) - min(x, y) * tanh(x))",
+                 "sigmoid(x) * softplus(y) + exp(x) / cosh(y) + erf(x)",
+                 "log(x, y) + log10(x) * log2(y) + acos(x / 2) + tan(x) * sinh(y)"]:
+        graph = compile(text, UNLIMITED)
+        compare(graph, {"x": x, "y": y})
+
+
+def test_the_logistic_gradient_is_one_backward_kernel(always_fused):
+    """The lecture's cost: value and gradient equal the hand-written Xᵀ(σ(Xw) − y) to 1e-12,
+    and every elementwise backward step between the sum and X @ w runs as a single kernel (the
+    plain pass makes an array for each of about a dozen)."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3000, 7))
+    w = rng.normal(size=7)
+    y = (rng.random(3000) < 0.5).astype(float)
+    graph = compile(LOGISTIC, UNLIMITED)
+    ev = evaluate(graph, {"X": X, "w": w, "y": y}, trace=False, limits=UNLIMITED, requires_grad=["w"])
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    by_hand = X.T @ (p - y)
+    np.testing.assert_allclose(ev.gradient["w"], by_hand, rtol=1e-12, atol=1e-12 * np.abs(by_hand).max())
+    cost = -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert abs(ev.value - cost) <= 1e-12 * abs(cost)
+    plan = next(iter(ev.forward.values.plan.reverse_plans.values()))
+    row_kernels = [s for s in plan.steps if s[0] == "kernel" and s[3] == (3000,)]
+    assert len(row_kernels) == 1, [s[2].text for s in row_kernels]
+    assert "exp(" in row_kernels[0][2].text  # σ's partial, out / (1 + e^a), from the op table
+    compare(graph, {"X": X, "w": w, "y": y}, ["w"])
+
+
+def test_bounds_are_the_plain_errors_before_any_kernel(always_fused, monkeypatch):
+    def no_kernels(*args, **kw):
+        raise AssertionError("a kernel ran before the bounds were checked")
+    monkeypatch.setattr(kernels.Kernel, "run", no_kernels)
+    X, w = np.ones((50, 40)), np.ones(40)
+    for limits in (Limits(max_elements=1_000), Limits(max_work=2_100)):
+        graph = compile("sum(exp(X) * 2 + X @ w)", UNLIMITED)
+        errors = []
+        for trace in (False, True):  # untraced: the fused pass; traced: the plain one
+            with pytest.raises(LimitExceeded) as err:
+                forward(graph, {"X": X, "w": w}, trace=trace, limits=limits)
+            errors.append(err.value)
+        fused, plain = errors
+        assert (fused.limit, fused.actual, fused.maximum, fused.node, str(fused)) == \
+            (plain.limit, plain.actual, plain.maximum, plain.node, str(plain))
+    graph = compile("X @ X", UNLIMITED)
+    with pytest.raises(ExpressionError, match=r"\(50, 40\) and \(50, 40\)"):
+        forward(graph, {"X": X})
+
+
+def test_kernel_text_holds_no_user_names_or_numbers(always_fused):
+    b = GraphBuilder()
+    evil = b.var("__import__('os')")
+    k = b.const(12345.678)
+    t = b.op("mul", b.op("exp", evil), k)
+    graph = b.build(b.op("sum", b.op("add", b.op("ln", t), b.op("sigmoid", evil))))
+    fwd = forward(graph, {"__import__('os')": np.linspace(0.5, 2.0, 30)})
+    rev = reverse(graph, fwd)
+    texts = [k.text for _, k in fwd.values.plan.steps if k is not None]
+    texts += [s[2].text for p in fwd.values.plan.reverse_plans.values() for s in p.steps
+              if s[0] == "kernel"]
+    assert texts and rev.grads[graph.var_nodes[0]] is not None
+    functions = {"exp", "log", "where", "abs", "sign"}
+    for text in texts:
+        assert "12345" not in text and "import" not in text and "os" not in text
+        for word in re.findall(r"[A-Za-z_]\w*", text):
+            assert re.fullmatch(r"[vgt]\d+", word) or word in functions, (word, text)
+
+
+def test_stored_arrays_are_reused_only_when_nothing_holds_them():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60_000, 4))
+    w1, w2 = rng.normal(size=4), rng.normal(size=4)
+    graph = compile("sigmoid(X @ w) * 2", UNLIMITED)
+    ev1 = evaluate(graph, {"X": X, "w": w1}, trace=False, limits=UNLIMITED)
+    assert isinstance(ev1.forward.values, tensors.Values)  # big enough for the fused passes
+    kept = ev1.value.copy()
+    ev2 = evaluate(graph, {"X": X, "w": w2}, trace=False, limits=UNLIMITED)
+    assert np.array_equal(ev1.value, kept) and not np.array_equal(ev2.value, kept)
+    pool = ev1.forward.values.plan.pool
+    out = f"v{graph.output}"
+    assert ev2.value is pool[out] and ev1.value is not pool[out]
+    first = id(ev2.value)
+    del ev1, ev2
+    ev3 = evaluate(graph, {"X": X, "w": w1}, trace=False, limits=UNLIMITED)
+    assert id(ev3.value) == first and np.array_equal(ev3.value, kept)  # reused, and right
+
+
+def test_a_small_graph_keeps_the_plain_passes():
+    fwd = forward(compile("sum(x * y)"), {"x": np.ones(10), "y": np.ones(10)})
+    assert isinstance(fwd.values, list)
+
+
+def test_an_op_numexpr_lacks_runs_by_its_numpy_rule():
+    assert tensors.reads(OPS["erf"]) is None  # numexpr has no erf
+    assert tensors.reads(OPS["matmul"]) is None  # not elementwise
+    assert tensors.reads(OPS["sigmoid"]) == (frozenset({"out", 0}),)
+    assert tensors.reads(OPS["mul"]) == (frozenset({1}), frozenset({0}))
+    assert tensors.reads(OPS["add"]) == (frozenset(), frozenset())
