@@ -16,10 +16,10 @@ templates = Jinja2Templates(directory=str(ROOT / "templates"))
 router = APIRouter(include_in_schema=False)
 
 #: The page runs only its own scripts and loads only its own assets (inline styles are allowed:
-#: the graph is drawn by setting SVG styles).
+#: the graph is drawn by setting SVG styles); no other site may frame it (clickjacking).
 PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'")
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 @router.get("/", response_class=HTMLResponse)
