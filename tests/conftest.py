@@ -104,7 +104,7 @@ def serve_command(port: int) -> list[str]:
 
 @contextmanager
 def launched(log: Path, env: dict[str, str] | None = None, command: list[str] | None = None,
-             port: int | None = None) -> Iterator[str]:
+             port: int | None = None, cwd: Path = ROOT) -> Iterator[str]:
     """`chainrule serve` (or `command`, listening on `port`) on a free port, its output in `log`,
     with `env` added to the environment (CHAINRULE_* settings); yields its URL once /healthz
     answers, and stops it afterwards."""
@@ -112,7 +112,7 @@ def launched(log: Path, env: dict[str, str] | None = None, command: list[str] | 
         port = free_port()
         command = serve_command(port)
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
