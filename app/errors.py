@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from drawing import LayoutSkipped
 from engine import ExpressionError
@@ -24,6 +25,9 @@ from engine import ExpressionError
 from .encoding import EncodedJSON, encode_number
 
 log = logging.getLogger("chainrule")
+#: uvicorn's own log (its level and format, beside its access lines): for what the server saw
+#: happen, not for our bugs.
+server_log = logging.getLogger("uvicorn.error")
 
 MAX_TEXT = 200  # characters of offending input echoed back in `text`
 
@@ -231,8 +235,14 @@ def install(app: FastAPI) -> None:
         return error_response(413, "body_too_large", str(exc.detail), headers={"Connection": "close"},
                               limit="max_body_bytes", maximum=exc.maximum, actual=exc.actual)
 
+    @app.exception_handler(ClientDisconnect)
+    async def client_disconnect(request: Request, exc: ClientDisconnect) -> EncodedJSON:
+        return _client_left(request)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> EncodedJSON:
+        if isinstance(exc.__cause__, ClientDisconnect):  # FastAPI's 400 for a body cut short
+            return _client_left(request)
         status = exc.status_code
         code = _STATUS_CODES.get(status, "server_error" if status >= 500 else "bad_request")
         return error_response(status, code, _http_message(status, exc.detail, request),
@@ -244,6 +254,17 @@ def install(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error", "something went wrong on our side; the error "
                               "has been logged")
+
+
+def _client_left(request: Request) -> EncodedJSON:
+    """The client closed the connection before its body was complete: one line in the server's
+    log (a traceback per aborted upload would let anyone fill the disk), and an answer that no
+    one will read."""
+    client = f"{request.client.host}:{request.client.port}" if request.client else "-"
+    server_log.info('%s - "%s %s" closed before sending its whole body', client, request.method,
+                    request.url.path)
+    return error_response(400, "client_disconnected", "the connection closed before the request "
+                          "body was complete")
 
 
 #: For `responses=` on routes, so that OpenAPI documents the error shape per status.

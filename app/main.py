@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -15,12 +14,11 @@ from drawing import warm_up as graphviz_warm_up
 from symbolic_pool import POOL as symbolic_pool
 
 from . import __version__, errors
+from .assets import STATIC
 from .middleware import BodyLimit, SecurityHeaders
 from .openapi import describe, install_openapi
 from .routes import docs, examples, exports, functions, graph, health, methods, pages, parse, train
 from .settings import Settings
-
-STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

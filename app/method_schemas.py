@@ -162,8 +162,12 @@ class PathItem(BaseModel):
 class PathsResponse(BaseModel):
     variable: str
     count: str = Field(description="how many paths there are, exactly (a decimal string: it can be huge)")
-    count_approx: float
-    truncated: bool = Field(description="true when only the first `limit` are listed")
+    count_approx: float | None = Field(description="`count` as a number; null past float64's range "
+                                       "(about 1.8e308): read `count`")
+    truncated: bool = Field(description="true when not every path is listed")
+    truncated_by: Literal["limit", "max_paths", "max_path_edges"] | None = Field(
+        description="the bound that cut the list: the request's `limit`, or the server's `max_paths` "
+        "(paths) or `max_path_edges` (edges of all the listed paths together); null when all are listed")
     listed_sum: Number = Field(description="sum of the listed products: the gradient when not truncated")
     gradient: Number
     paths: list[PathItem]

@@ -11,7 +11,7 @@ from typing import TypeVar
 from engine import Evaluation, ExpressionError, compile
 from engine.jacobian import family, jacobian_both_ways
 from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
-from engine.paths import paths
+from engine.paths import approximate, decimal, paths
 from engine.second import hessian, hessian_vector
 from engine.snippet import torch_hessian_snippet, torch_jacobian_snippet, torch_snippet
 from symbolic_pool import SymbolicResult, symbolic_derivatives
@@ -103,9 +103,15 @@ def compare_body(req: CompareRequest, settings: Settings) -> dict:
 def paths_body(req: PathsRequest, settings: Settings) -> dict:
     ev = _evaluated(req.expression, req.values, settings, numbers_only=True)  # traced: locals kept
     limit = min(req.limit, settings.max_paths)
-    p = _field("variable", lambda: paths(ev.graph, ev.reverse, req.variable, limit))
-    return {"variable": p.variable, "count": str(p.count), "count_approx": float(p.count),
-            "truncated": p.truncated, "listed_sum": p.listed_sum, "gradient": p.gradient,
+    p = _field("variable", lambda: paths(ev.graph, ev.reverse, req.variable, limit,
+                                         max_edges=settings.max_path_edges))
+    # The bound that cut the list, by the name a client can change (the request's `limit`) or
+    # read in the server's settings.
+    by = {None: None, "max_edges": "max_path_edges",
+          "limit": "limit" if req.limit <= settings.max_paths else "max_paths"}[p.truncated_by]
+    return {"variable": p.variable, "count": decimal(p.count), "count_approx": approximate(p.count),
+            "truncated": p.truncated, "truncated_by": by,
+            "listed_sum": p.listed_sum, "gradient": p.gradient,
             "paths": [{"edges": [f"e{e}" for e in q.edges], "nodes": [f"n{n}" for n in q.nodes],
                        "locals": q.locals, "product": q.product} for q in p.paths]}
 

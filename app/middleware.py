@@ -4,6 +4,7 @@ security headers every response carries."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -56,9 +57,13 @@ class BodyLimit:
 
 
 class SecurityHeaders:
-    """`X-Content-Type-Options: nosniff` and `Referrer-Policy` on every response."""
+    """`X-Content-Type-Options: nosniff`, `Referrer-Policy` and `X-Frame-Options: DENY` (for
+    browsers without CSP's frame-ancestors) on every response; a redirect's `Location` made
+    relative, so that the Host header a client sent is never echoed back (Starlette builds the
+    trailing-slash redirect, e.g. /static → /static/, from it)."""
 
-    HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+    HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+               (b"x-frame-options", b"DENY"))
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,12 +75,25 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                if 300 <= message["status"] < 400:
+                    headers = [(k, _relative(v) if k.lower() == b"location" else v) for k, v in headers]
+                present = {k.lower() for k, _ in headers}
                 extra = [(k, v) for k, v in self.HEADERS if k not in present]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                message = {**message, "headers": [*headers, *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _relative(location: bytes) -> bytes:
+    """A Location without scheme and host: `http://evil.example/static/` -> `/static/`. One
+    leading slash only: `//evil.example/` would be read as another host."""
+    parts = urlsplit(location.decode("latin-1"))
+    if not parts.scheme and not parts.netloc:
+        return location
+    path = "/" + parts.path.lstrip("/")
+    return urlunsplit(("", "", path, parts.query, parts.fragment)).encode("latin-1")
 
 
 def _content_length(scope: Scope) -> int | None:

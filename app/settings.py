@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     symbolic_budget_max_s: float = Field(10.0, gt=0, description="most seconds a request may ask for")
     symbolic_warm_up: bool = Field(True, description="start the SymPy workers at start-up")
     max_paths: int = Field(1_000, ge=0, description="most paths listed by /api/v1/paths")
+    max_path_edges: int = Field(50_000, ge=0, description="most edges in all the paths one "
+                                "/api/v1/paths answer lists (paths × their length: a bound on its size)")
 
     # Training (POST /api/v1/train): each step is a forward and a reverse pass over every row.
     train_max_rows: int = Field(10_000, ge=1, description="data points in a training request or CSV")

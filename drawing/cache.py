@@ -31,8 +31,16 @@ def structure_key(nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[s
 
 @dataclass(frozen=True)
 class _Failure:
-    skipped: LayoutSkipped
+    skipped: LayoutSkipped  # never raised itself: see _copy
     until: float  # time.monotonic() after which the structure is tried again
+
+
+def _copy(skipped: LayoutSkipped) -> LayoutSkipped:
+    """A new LayoutSkipped saying the same. A remembered failure is raised as a copy, never
+    itself: each raise appends the raising frames to an exception's traceback, and those frames
+    hold every request's graph, which the cache would then keep alive, hit after hit."""
+    return LayoutSkipped(skipped.reason, limit=skipped.limit, maximum=skipped.maximum,
+                         actual=skipped.actual)
 
 
 # Every cache's lock, renewed in a forked child: a lock another thread held at fork time
@@ -102,7 +110,7 @@ class LayoutCache:
             else:
                 self._misses += 1
         if isinstance(hit, _Failure):
-            raise hit.skipped
+            raise _copy(hit.skipped)
         if hit is not None:
             return hit
         try:
@@ -110,7 +118,7 @@ class LayoutCache:
                                    fanout_threshold=self.fanout_threshold, memory_bytes=self.memory_bytes)
         except LayoutSkipped as skipped:
             if len(nodes) >= self.FAILURES_FROM_NODES:
-                self._put(key, _Failure(skipped, time.monotonic() + self.failure_ttl_s))
+                self._put(key, _Failure(_copy(skipped), time.monotonic() + self.failure_ttl_s))
             raise
         kept = self._put(key, result)
         assert isinstance(kept, Layout)  # a layout replaces a failure, never the other way

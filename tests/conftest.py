@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -100,16 +102,21 @@ def serve_command(port: int) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "app.cli", *args]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    log = tmp_path_factory.mktemp("page-server") / "serve.log"
+@contextmanager
+def launched(log: Path, env: dict[str, str] | None = None, command: list[str] | None = None,
+             port: int | None = None, cwd: Path = ROOT) -> Iterator[str]:
+    """`chainrule serve` (or `command`, listening on `port`) on a free port, its output in `log`,
+    with `env` added to the environment (CHAINRULE_* settings); yields its URL once /healthz
+    answers, and stops it afterwards."""
+    if command is None:
+        port = free_port()
+        command = serve_command(port)
     with log.open("wb") as out:
-        proc = subprocess.Popen(serve_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
@@ -117,10 +124,8 @@ def server(tmp_path_factory):
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chainrule serve did not start:\n{log.read_text(errors='replace')}")
+                raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.1)
-        # Graphviz compiles on first use; do it before any test's clock starts.
-        httpx.post(f"{url}/api/v1/graph", json={"expression": "x", "values": {"x": 1}}, timeout=30)
         yield url
     finally:
         proc.terminate()
@@ -128,6 +133,15 @@ def server(tmp_path_factory):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with launched(tmp_path_factory.mktemp("page-server") / "serve.log") as url:
+        # Graphviz compiles on first use; do it before any test's clock starts.
+        httpx.post(f"{url}/api/v1/graph", json={"expression": "x", "values": {"x": 1}}, timeout=30)
+        yield url
 
 
 def chromium_path() -> str | None:

@@ -4,12 +4,14 @@ shape of the layout, the one layout cache, label escaping, size/time/memory boun
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import signal
 import threading
 import time
+import weakref
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -342,7 +344,7 @@ def test_cache_remembers_a_big_structures_failure_for_a_while() -> None:
     assert cache.info()["size"] == cache.info()["failures"] == 1  # no layout kept, the failure is
     with pytest.raises(LayoutSkipped) as again:
         cache.layout(nodes, edges)
-    assert again.value is first.value
+    assert again.value is not first.value and again.value.to_dict() == first.value.to_dict()
     assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
     # Smaller graphs are tried every time (a failure there says more about the load).
     small = chain(LayoutCache.FAILURES_FROM_NODES - 1)
@@ -358,6 +360,60 @@ def test_cache_remembers_a_big_structures_failure_for_a_while() -> None:
     assert expiring.info()["misses"] == 2 and expiring.info()["hits"] == 0
     # A layout that succeeds replaces nothing it should not: the default bounds lay it out.
     assert len(LayoutCache().layout(nodes, edges).nodes) == LayoutCache.FAILURES_FROM_NODES
+
+
+def test_a_remembered_failure_keeps_no_request_alive() -> None:
+    # Each hit raises a new exception with one frame of its own: a cached exception raised again
+    # grew its traceback by the caller's frames on every hit, and kept what they held.
+    nodes, edges = chain(LayoutCache.FAILURES_FROM_NODES)
+    cache = LayoutCache(memory_bytes=1024, failure_ttl_s=60.0)
+
+    class Request:  # what a request's frames hold (its graph)
+        pass
+
+    def serve() -> tuple[weakref.ref, int]:
+        request = Request()
+        try:
+            cache.layout(nodes, edges)
+        except LayoutSkipped as skipped:
+            depth, tb = 0, skipped.__traceback__
+            while tb is not None:
+                depth, tb = depth + 1, tb.tb_next
+            return weakref.ref(request), depth
+        raise AssertionError("a memory limit of 1 KiB cannot start Graphviz")
+
+    served = [serve() for _ in range(20)]
+    gc.collect()
+    assert [ref() for ref, _ in served] == [None] * 20
+    depths = [depth for _, depth in served[1:]]  # the first is the miss, with Graphviz's frames
+    assert depths == [depths[0]] * 19 and depths[0] <= 2
+    assert cache.info()["hits"] == 19 and cache.info()["failures"] == 1
+
+
+def test_a_skipped_layout_keeps_no_graph_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same through the app: layout_body with the engine's graph of a request, 20 times.
+    from app import graphs
+    from app.settings import Settings
+    from engine import compile as compile_expression
+
+    settings = Settings(layout_cache_size=7, layout_warm_up=False, symbolic_warm_up=False)
+    failing = LayoutCache(7, memory_bytes=1024, failure_ttl_s=60.0)
+    bounds = (settings.layout_cache_size, settings.layout_timeout_s, settings.layout_max_nodes,
+              settings.layout_fanout_threshold)
+    monkeypatch.setitem(graphs._caches, bounds, failing)
+    assert graphs.layout_cache(settings) is failing
+    text = " + ".join(f"sin(x{i})" for i in range(60))  # 121 nodes: its failure is remembered
+
+    def request() -> tuple[weakref.ref, dict]:
+        graph = compile_expression(text)
+        return weakref.ref(graph), graphs.layout_body(graph, settings)
+
+    answers = [request() for _ in range(20)]
+    gc.collect()
+    assert all(body["status"] == "skipped" and body["reason"]["limit"] == "memory_bytes"
+               for _, body in answers)
+    assert [ref() for ref, _ in answers] == [None] * 20
+    assert failing.info()["hits"] == 19
 
 
 def test_long_render_is_interrupted_on_time() -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine.numeric import difference, error_sweep, numeric_gradient, steps_between
-from engine.paths import count_paths, paths
+from engine.paths import approximate, count_paths, decimal, paths
 from engine.snippet import torch_hessian_snippet, torch_snippet
 from symbolic_pool import symbolic_derivatives
 from symbolic_pool.compare import check_derivative, compare, mode_cost
@@ -186,6 +186,39 @@ def test_paths_counted_without_enumerating():
     ev = engine.evaluate(g, {"x": 1.0})
     p = paths(g, ev.reverse, "x", limit=50)
     assert p.truncated and len(p.paths) == 50 and p.count == 2**200
+
+
+def test_a_count_past_floats_and_past_str_is_written_exactly():
+    # 2^1030 paths overflow float(); 2^15000 has 4,516 digits, past CPython's int-to-str limit.
+    for n in (0, 7, 2**1023, 2**1030, 2**15000, 10**4300 - 1, 10**4300):
+        text = decimal(n)
+        assert text.isdigit() and (text == "0" or text[0] != "0")
+        old = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)  # the oracle may convert any length
+        try:
+            assert text == str(n)
+        finally:
+            sys.set_int_max_str_digits(old)
+    assert approximate(2**1023) == 2.0**1023 and approximate(2**1030) is None
+    assert approximate(3) == 3.0
+
+
+def test_paths_listing_is_bounded_by_its_edges_too():
+    # 2^3 paths from x of 3 edges each, then a chain of 40 negations: each path has 43 edges.
+    ev = engine.evaluate("a = x + x; b = a + a; c = b + b; f = " + "-" * 40 + "c", {"x": 1.0})
+    full = paths(ev.graph, ev.reverse, "x", limit=100)
+    assert full.count == 8 and len(full.paths) == 8 and not full.truncated and full.truncated_by is None
+    assert {len(p.edges) for p in full.paths} == {43}
+    cut = paths(ev.graph, ev.reverse, "x", limit=100, max_edges=3 * 43 + 42)
+    assert len(cut.paths) == 3 and cut.truncated and cut.truncated_by == "max_edges"
+    assert [p.edges for p in cut.paths] == [p.edges for p in full.paths[:3]]  # the same first ones
+    assert cut.count == 8 and cut.listed_sum == 3.0 and cut.gradient == 8.0
+    exact = paths(ev.graph, ev.reverse, "x", limit=100, max_edges=8 * 43)
+    assert len(exact.paths) == 8 and not exact.truncated
+    by_limit = paths(ev.graph, ev.reverse, "x", limit=2, max_edges=10**6)
+    assert len(by_limit.paths) == 2 and by_limit.truncated_by == "limit"
+    none = paths(ev.graph, ev.reverse, "x", limit=100, max_edges=42)
+    assert none.paths == [] and none.truncated_by == "max_edges" and none.count == 8
 
 
 @st.composite

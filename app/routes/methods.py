@@ -70,8 +70,9 @@ def compare(body: CompareRequest, settings: SettingsDep) -> EncodedJSON:
              summary="The chain rule as a sum over paths")
 def paths(body: PathsRequest, settings: SettingsDep) -> EncodedJSON:
     """Every path from `variable` to the output with the product of the local derivatives along
-    it; their sum is the gradient. Paths are counted exactly (without listing them) and at most
-    `limit` are listed (`truncated` says when the list is cut)."""
+    it; their sum is the gradient. Paths are counted exactly (without listing them; `count` is a
+    decimal string of any length) and at most `limit` are listed, with at most the server's
+    `max_path_edges` edges in all (`truncated` and `truncated_by` say when and why the list is cut)."""
     return EncodedJSON(methods.paths_body(body, settings))
 
 

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
+from ..assets import TEMPLATES
 
-ROOT = Path(__file__).resolve().parents[2]
-templates = Jinja2Templates(directory=str(ROOT / "templates"))
+templates = Jinja2Templates(directory=str(TEMPLATES))
 
 router = APIRouter(include_in_schema=False)
 
 #: The page runs only its own scripts and loads only its own assets (inline styles are allowed:
-#: the graph is drawn by setting SVG styles).
+#: the graph is drawn by setting SVG styles); no other site may frame it (clickjacking).
 PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'")
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -21,9 +21,10 @@ function h(tag, attrs = {}, ...children) {
   return e;
 }
 
-/** A big count (a decimal string from the server) with thin spaces between thousands. */
+/** A big count (a decimal string from the server) with thin spaces between thousands; a
+ *  longer one as 1.23e456, from `approx` or, past float64's range (approx null), its digits. */
 function countText(count, approx) {
-  if (count.length > 18) return fmt(approx, 3);
+  if (count.length > 18) return approx !== null ? fmt(approx, 3) : `${count[0]}.${count.slice(1, 3)}e${count.length - 1}`;
   return count.replace(/\B(?=(\d{3})+(?!\d))/g, "\u2009");
 }
 
