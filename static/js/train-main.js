@@ -374,7 +374,7 @@ async function showPrediction() {
     if (controller !== app.predicting) return;
     const p = r.probability[0];
     out.textContent = `${fmt(p, 4)} — ${t(r.dog[0] ? "tr_dog" : "tr_cat")}`;
-    out.dataset.step = String(step);
+    out.dataset.for = `${f1},${f2},${step}`; // what it answers (tests wait on it)
   } catch (e) {
     if (e.name === "AbortError" || controller !== app.predicting) return;
     out.textContent = e instanceof ApiError ? e.message : String(e);
