@@ -253,6 +253,10 @@ def test_view_of_a_diverged_run_and_of_one_point(client):
     v = client.post("/api/v1/train", json={"data": one, "steps": 3, "view": True,
                                            "standardize": False}).json()["view"]
     assert v["x"] == [4.6, 5.4] and v["y"] == [4.6, 5.4] and v["wrong"][0] == [0]
+    huge = {"features": [[1e308, 0.0], [-1e308, 1.0]], "labels": [1, 0]}
+    r = client.post("/api/v1/train", json={"data": huge, "steps": 2, "view": True, "standardize": False})
+    v = r.json()["view"]
+    assert r.status_code == 200 and v["x"] == [-1e308, 1e308]  # no padding past float64's limit
 
 
 def test_predict_is_sigma_of_x_dot_w(client):

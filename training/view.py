@@ -32,12 +32,14 @@ class Box:
 
 def domain(features: np.ndarray) -> Box:
     """The data's range in each feature, widened by PAD on each side (a single value or a
-    repeated one gets a span of its own size, or 1 at zero)."""
+    repeated one gets a span of its own size, or 1 at zero; a range that would overflow, none)."""
     f = np.asarray(features, dtype=np.float64)
 
     def pad(lo: float, hi: float) -> tuple[float, float]:
-        d = (hi - lo) or abs(hi) or 1.0
-        return lo - PAD * d, hi + PAD * d
+        with np.errstate(over="ignore"):
+            d = (hi - lo) or abs(hi) or 1.0
+            out = (lo - PAD * d, hi + PAD * d)
+        return out if np.isfinite(out).all() else (lo, hi)  # a range near float64's limit
 
     x0, x1 = pad(float(f[:, 0].min()), float(f[:, 0].max()))
     y0, y1 = pad(float(f[:, 1].min()), float(f[:, 1].max()))

@@ -13,6 +13,7 @@ import { MAX_STEPS, fromHash, initialState, toHash } from "./train-state.js";
 const $ = (id) => document.getElementById(id);
 const MAX_CSV_BYTES = 200 * 1024; // the server takes 256 KiB bodies; the CSV travels as JSON text
 const MAX_GRAPH_POINTS = 1000; // the viewer's request stays well under its body bound
+const EXACT_POINTS = 3000; // a step between frames gets its outlined points up to this many points
 const UNDO_DEPTH = 50;
 const TABLE_ROWS = 500; // rows of the points table drawn (the rest are counted)
 
@@ -342,12 +343,14 @@ async function exactView(run, step) {
   const v = run.view;
   document.body.dataset.exact = "pending";
   try {
+    const marks = data.points.length <= EXACT_POINTS; // the request stays well under its body bound
     const r = await predict({
-      w: run.w[step], scaling: run.scaling, points: data.points.map((p) => [p[0], p[1]]),
+      w: run.w[step], scaling: run.scaling, points: marks ? data.points.map((p) => [p[0], p[1]]) : [],
       grid: { x: v.x, y: v.y, columns: v.columns, rows: v.rows },
     }, controller.signal);
     if (controller !== app.exact || run !== app.run) return;
-    const wrong = app.data === data ? r.dog.flatMap((dog, i) => (dog !== (data.points[i][2] === 1) ? [i] : [])) : null;
+    const wrong = marks && app.data === data
+      ? r.dog.flatMap((dog, i) => (dog !== (data.points[i][2] === 1) ? [i] : [])) : null;
     plot.setView({ grid: r.grid, boundary: v.boundary[step], wrong, step });
     document.body.dataset.exact = String(step); // tests wait on it
   } catch (e) {
