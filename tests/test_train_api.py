@@ -279,6 +279,13 @@ def test_predict_is_sigma_of_x_dot_w(client):
         assert p["boundary"] == v["boundary"][k]
         if k in v["frames"]:
             assert p["grid"]["probability"] == v["probability"][v["frames"].index(k)]
+    huge = {"x": [0.0, 1.0], "y": [0.0, 1.3407807929942597e+154], "columns": 1, "rows": 1}  # schemathesis'
+    r = client.post("/api/v1/train/predict", json={"w": [1.0, 0.0, 0.0], "grid": huge})
+    assert r.status_code == 200 and r.json()["boundary"] == [[0.0, 0.0], [0.0, 1.3407807929942597e+154]]
+    r = client.post("/api/v1/train/predict", json={"w": [1e300, 1e300, 0.0], "points": [[1e300, -1e300]],
+                                                   "grid": {"x": [-1e308, 1e308], "y": [-1e308, 1e308],
+                                                            "columns": 3, "rows": 2}})
+    assert r.status_code == 200, r.text  # inf and nan are answers ("nan"), never a 500
     r = client.post("/api/v1/train/predict", json={"w": [1, 0, 0], "points": [[800.0, 0.0], [-800.0, 0.0]]})
     assert r.json()["probability"] == [1.0, 0.0] and r.json()["grid"] is None  # no overflow
 

@@ -9,6 +9,7 @@ Coordinates are features as measured; a point's row is x = [(f₁ − m₁)/s₁
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -100,7 +101,7 @@ def boundary(w: Sequence[float], scaling: Scaling, box: Box) -> list[list[float]
     best, far = None, 0.0
     for i in range(len(pts)):  # at most 4 points
         for j in range(i + 1, len(pts)):
-            d = (pts[i][0] - pts[j][0]) ** 2 + (pts[i][1] - pts[j][1]) ** 2
+            d = math.hypot(pts[i][0] - pts[j][0], pts[i][1] - pts[j][1])  # inf, not an error
             if d > far:
                 far, best = d, [list(pts[i]), list(pts[j])]
     return best
