@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     train_max_steps: int = Field(20_000, ge=0, description="gradient-descent steps in one request")
     train_max_work: int = Field(10_000_000, ge=1, description="steps × rows of one training request "
                                                              "(a bound on its time)")
+    # What the /train page draws (a request's `view`): probability grids over the plot's domain.
+    train_grid_columns: int = Field(40, ge=2, le=400, description="columns of a probability grid")
+    train_grid_rows: int = Field(30, ge=2, le=400, description="rows of a probability grid")
+    train_view_frames: int = Field(51, ge=2, le=2_001, description="steps of a run that carry a "
+                                   "probability grid (evenly spread; the others are asked of "
+                                   "POST /api/v1/train/predict)")
 
     # Cross-origin requests are refused (no CORS headers) unless origins are listed here.
     cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://example.org"] '

@@ -57,6 +57,8 @@ class TrainRequest(BaseModel):
                                "`start` line, `progress` lines, then the `result` line; also "
                                "chosen by `Accept: application/x-ndjson`")
     snippet: StrictBool = Field(False, description="include the same loop as PyTorch code")
+    view: StrictBool = Field(False, description="include what the /train page draws (`view`): the "
+                             "plot's domain, the boundary and accuracy per step, probability grids")
 
 
 class Scaling(BaseModel):
@@ -74,6 +76,35 @@ class GradientCheck(BaseModel):
     h: float
     max_relative_error: Number = Field(description="max |reverse − central| / ‖reverse‖")
     ok: bool = Field(description="agreement to 1e-6 relative")
+
+
+Segment = list[list[float]]
+
+
+class View(BaseModel):
+    """What the /train page draws, computed by the server (the page only replays it). The
+    domain is the data's range widened by 8% on each side. A grid is P(dog) = σ(x·w) at the centre
+    of each cell, `rows` × `columns` flattened row by row, the first row the top one (f₂ = y[1]),
+    each row left to right (from f₁ = x[0]); rounded to 4 decimals."""
+
+    x: list[float] = Field(description="[first, last] of feature 1 (the plot's horizontal range)")
+    y: list[float] = Field(description="[first, last] of feature 2 (its vertical range)")
+    columns: int = Field(description="cells across (setting `train_grid_columns`)")
+    rows: int = Field(description="cells down (setting `train_grid_rows`)")
+    boundary: list[Segment | None] = Field(description="per step, the line x·w_k = 0 (σ = 1/2) "
+                                           "inside the domain as its two ends [[f₁, f₂], [f₁, f₂]]; "
+                                           "null when it misses the domain")
+    accuracy: list[float] = Field(description="per step, the share of points with x·w_k > 0 "
+                                              "exactly when they are dogs")
+    frames: list[int] = Field(description="the steps that carry a grid: all of them, or at most "
+                              "`train_view_frames` evenly spread (first and last included); "
+                              "others: POST /api/v1/train/predict")
+    probability: list[list[Number]] = Field(description="per frame, its grid")
+    wrong: list[list[int]] = Field(description="per frame, the indices of the points on the wrong "
+                                               "side of its boundary")
+    design: list[list[float]] | None = Field(description="X's rows [(f₁ − m₁)/s₁, (f₂ − m₂)/s₂, 1] "
+                                             "(what the step's graph is given), up to 1,000 "
+                                             "points; null beyond")
 
 
 class DataInfo(BaseModel):
@@ -101,6 +132,58 @@ class TrainResponse(BaseModel):
     gradient_check: GradientCheck
     stopped: str | None = Field(None, description="why the run ended early, if it did")
     snippet: str | None = Field(None, description="the same loop in PyTorch, when asked")
+    view: View | None = Field(None, description="what the /train page draws, when asked")
+
+
+class GridSpec(BaseModel):
+    """A grid of cells over [x[0], x[1]] × [y[0], y[1]] (feature units)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    x: list[FiniteFloat] = Field(min_length=2, max_length=2, description="[first, last] of feature 1")
+    y: list[FiniteFloat] = Field(min_length=2, max_length=2, description="[first, last] of feature 2")
+    columns: StrictInt = Field(ge=1, description="cells across (at most `train_grid_columns`)")
+    rows: StrictInt = Field(ge=1, description="cells down (at most `train_grid_rows`)")
+
+
+class ScalingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mean: list[FiniteFloat] = Field(min_length=2, max_length=2)
+    scale: list[FiniteFloat] = Field(min_length=2, max_length=2, description="each nonzero")
+
+
+class PredictRequest(BaseModel):
+    """A weight vector (a step of a run) and where to evaluate the model it gives."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"w": [2.1, 0.9, 0.3], "scaling": {"mean": [7.8, 7.6], "scale": [4.1, 1.9]},
+         "points": [[12.0, 9.5], [3.5, 6.0]]}]})
+
+    w: list[FiniteFloat] = Field(min_length=3, max_length=3, description="[w₀, w₁, w₂ (bias)]")
+    scaling: ScalingIn | None = Field(None, description="the run's `scaling` (absent: features as "
+                                                        "measured)")
+    points: list[Point] = Field(default_factory=list, description="[f₁, f₂] per point (at most "
+                                                                  "`train_max_rows`)")
+    grid: GridSpec | None = Field(None, description="also P(dog) on this grid, and the boundary "
+                                                    "inside it")
+
+
+class GridOut(BaseModel):
+    x: list[float]
+    y: list[float]
+    columns: int
+    rows: int
+    probability: list[Number] = Field(description="rows × columns, the top row first (as in View)")
+
+
+class PredictResponse(BaseModel):
+    """P(dog) = σ(x·w) at each point, which side of the boundary it is on, and the grid."""
+
+    probability: list[Number] = Field(description="σ(xᵢ·w) per point, xᵢ its row of X")
+    dog: list[bool] = Field(description="xᵢ·w > 0 (the model says dog) per point")
+    grid: GridOut | None = None
+    boundary: Segment | None = Field(None, description="x·w = 0 inside the grid's domain")
 
 
 class DatasetResponse(BaseModel):

@@ -17,9 +17,10 @@ from engine import UNLIMITED, ExpressionError, LimitExceeded, compile
 
 from .encoding import dumps
 from .settings import Settings
-from .train_schemas import TrainRequest
+from .train_schemas import PredictRequest, TrainRequest
 
 PROGRESS_LINES = 100  # at most this many progress lines in a stream
+DESIGN_ROWS = 1_000  # a view carries X's rows (for the step's graph) up to this many points
 log = logging.getLogger("chainrule")
 
 
@@ -42,6 +43,8 @@ class Prepared:
     y: np.ndarray
     scaling: training.Scaling
     info: dict
+    features: np.ndarray
+    grid: tuple[int, int, int]  # columns, rows and most frames of a `view`
 
 
 def prepare(body: TrainRequest, settings: Settings) -> Prepared:
@@ -82,7 +85,8 @@ def prepare(body: TrainRequest, settings: Settings) -> Prepared:
                               "float64): give them in smaller units", code="invalid_value",
                               field="data.features")
     info = {"rows": rows, "names": names, "units": units, "source": source}
-    return Prepared(X, labels, scaling, info)
+    grid = (settings.train_grid_columns, settings.train_grid_rows, settings.train_view_frames)
+    return Prepared(X, labels, scaling, info, features, grid)
 
 
 def _bound(limit: str, actual: int, maximum: int, field: str, what: str) -> None:
@@ -113,7 +117,61 @@ def result_body(body: TrainRequest, prep: Prepared, run: training.Run) -> dict:
         "stopped": run.stopped,
         "snippet": (training.torch_training_snippet(prep.X, prep.y, body.lr, body.steps, body.cost)
                     if body.snippet else None),
+        "view": view_body(prep, run) if body.view else None,
     }
+
+
+def view_body(prep: Prepared, run: training.Run) -> dict:
+    """What the page draws of the run (train_schemas.View): per step the boundary and the
+    accuracy, per frame the probability grid and the points on the wrong side."""
+    columns, rows, most = prep.grid
+    box = training.domain(prep.features)
+    ws = np.array([s.w for s in run.steps])
+    with np.errstate(all="ignore"):  # a run that diverged: inf in w, nan in x·w, both answers
+        shown = training.frames(len(ws) - 1, most)
+        grids = [training.grid(ws[k], prep.scaling, box, columns, rows).ravel().tolist() for k in shown]
+        wrong = [training.view.wrong(prep.X, prep.y, ws[k]).tolist() for k in shown]
+        accuracy = training.view.accuracies(prep.X, prep.y, ws).tolist()
+    return {"x": [box.x0, box.x1], "y": [box.y0, box.y1], "columns": columns, "rows": rows,
+            "boundary": [training.boundary(w, prep.scaling, box) for w in ws],
+            "accuracy": accuracy, "frames": shown, "probability": grids, "wrong": wrong,
+            "design": prep.X.tolist() if len(prep.X) <= DESIGN_ROWS else None}
+
+
+def predict_body(body: PredictRequest, settings: Settings) -> dict:
+    """σ(x·w) at the points (and on the grid, with the boundary inside it), after checking the
+    request against the settings: 422 naming the field."""
+    _bound("train_max_rows", len(body.points), settings.train_max_rows, "points",
+           f"{len(body.points):,} points were given")
+    scaling = training.Scaling()
+    if body.scaling is not None:
+        for i, s in enumerate(body.scaling.scale):
+            if s == 0:
+                raise ExpressionError(f"scaling.scale[{i}] is 0: a feature is divided by it",
+                                      code="invalid_value", field=f"scaling.scale[{i}]", text="0")
+        scaling = training.Scaling(tuple(body.scaling.mean), tuple(body.scaling.scale))  # type: ignore[arg-type]
+    w = np.array(body.w, dtype=np.float64)
+    features = np.array(body.points, dtype=np.float64).reshape(-1, 2)
+    with np.errstate(all="ignore"):  # huge features or weights: inf and nan are answers
+        X = training.design_matrix(features, scaling)
+        out: dict = {"probability": training.probability(w, scaling, features).tolist(),
+                     "dog": (X @ w > 0).tolist(), "grid": None, "boundary": None}
+        g = body.grid
+        if g is not None:
+            _bound("train_grid_columns", g.columns, settings.train_grid_columns, "grid.columns",
+                   f"{g.columns:,} columns were asked for")
+            _bound("train_grid_rows", g.rows, settings.train_grid_rows, "grid.rows",
+                   f"{g.rows:,} rows were asked for")
+            for name, (lo, hi) in (("x", g.x), ("y", g.y)):
+                if not lo < hi:
+                    raise ExpressionError(f"grid.{name} is [{lo}, {hi}]: the first must be below "
+                                          "the last", code="invalid_value", field=f"grid.{name}")
+            box = training.Box(g.x[0], g.x[1], g.y[0], g.y[1])
+            p = training.grid(w, scaling, box, g.columns, g.rows)
+            out["grid"] = {"x": list(g.x), "y": list(g.y), "columns": g.columns, "rows": g.rows,
+                           "probability": p.ravel().tolist()}
+            out["boundary"] = training.boundary(w, scaling, box)
+    return out
 
 
 def run_body(body: TrainRequest, prep: Prepared) -> dict:

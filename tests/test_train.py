@@ -161,3 +161,58 @@ def test_torch_snippet_gives_the_same_w(builtin_xy):
     ours = training.train(X, y, 0.005, 50, "sum").final_w
     np.testing.assert_allclose(scope["w"].detach().numpy(), ours, rtol=1e-12)
     assert torch.is_tensor(scope["w"])
+
+
+# --- training/view.py: what the page draws --------------------------------------------------------
+
+def test_view_sigmoid_does_not_overflow_and_matches_numpy():
+    z = np.array([-800.0, -30.0, -1.0, 0.0, 1e-3, 2.5, 40.0, 800.0])
+    with np.errstate(over="ignore"):
+        np.testing.assert_allclose(training.view.sigmoid(z), sigmoid(z), rtol=1e-15, atol=0)
+    assert training.view.sigmoid(np.array([-800.0]))[0] == 0.0  # no overflow warning, no nan
+
+
+def test_view_domain_frames_and_grid_orientation():
+    box = training.domain(np.array([[1.0, 10.0], [3.0, 20.0]]))
+    assert (box.x0, box.x1, box.y0, box.y1) == pytest.approx((0.84, 3.16, 9.2, 20.8))
+    assert training.frames(3, 51) == [0, 1, 2, 3]
+    f = training.frames(1000, 51)
+    assert len(f) == 51 and f[0] == 0 and f[-1] == 1000 and f == sorted(set(f))
+    # w = [1, 0, 0] unscaled: P(dog) rises to the right, constant down each column; row 0 is the top.
+    g = training.grid(np.array([1.0, 0.0, 0.0]), training.Scaling(), training.Box(-2, 2, 0, 1), 4, 2)
+    np.testing.assert_allclose(g, np.round(sigmoid(np.array([[-1.5, -0.5, 0.5, 1.5]] * 2)), 4))
+    g = training.grid(np.array([0.0, 1.0, 0.0]), training.Scaling(), training.Box(0, 1, -2, 2), 1, 4)
+    np.testing.assert_allclose(g.ravel(), np.round(sigmoid(np.array([1.5, 0.5, -0.5, -1.5])), 4))
+
+
+@pytest.mark.parametrize("w, ends", [
+    ([1.0, 1.0, 0.0], [[-1.0, 1.0], [1.0, -1.0]]),  # through two corners
+    ([1.0, 0.0, -0.5], [[0.5, -1.0], [0.5, 1.0]]),  # vertical
+    ([0.0, 2.0, 1.0], [[-1.0, -0.5], [1.0, -0.5]]),  # horizontal
+    ([1.0, 0.0, -5.0], None),  # outside the box
+    ([0.0, 0.0, 1.0], None),  # no feature weight
+])
+def test_view_boundary_ends_on_the_box(w, ends):
+    seg = training.boundary(w, training.Scaling(), training.Box(-1, 1, -1, 1))
+    if ends is None:
+        assert seg is None
+    else:
+        np.testing.assert_allclose(sorted(map(tuple, seg)), sorted(map(tuple, ends)), atol=1e-15)
+
+
+def test_view_boundary_in_feature_units_with_scaling(builtin_xy):
+    X, y = builtin_xy
+    ds = training.builtin()
+    sc = training.Scaling.standard(ds.features)
+    w = training.train(X, y, 0.005, 50).final_w
+    seg = np.array(training.boundary(w, sc, training.domain(ds.features)))
+    np.testing.assert_allclose(training.design_matrix(seg, sc) @ w, 0, atol=1e-12)
+
+
+def test_keep_heap_takes_effect_on_glibc_once():
+    import platform
+
+    from training import heap
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's mallopt is Linux with glibc only")
+    assert heap.keep_heap() is True and heap.keep_heap() is True

@@ -127,7 +127,14 @@ def test_openapi_documents_training(client):
     assert "422" in post["responses"]
     assert "/api/v1/train/dataset" in doc["paths"] and "/api/v1/train/csv" in doc["paths"]
     schema = doc["components"]["schemas"]["TrainRequest"]["properties"]
-    assert {"data", "lr", "steps", "cost", "stream"} <= set(schema)
+    assert {"data", "lr", "steps", "cost", "stream", "view"} <= set(schema)
+    view = doc["components"]["schemas"]["View"]["properties"]
+    assert {"x", "y", "columns", "rows", "boundary", "accuracy", "frames", "probability", "wrong",
+            "design"} <= set(view)
+    predict = doc["paths"]["/api/v1/train/predict"]["post"]
+    assert "σ(xᵢ·w)" in predict["description"] and "422" in predict["responses"]
+    out = doc["components"]["schemas"]["PredictResponse"]["properties"]
+    assert {"probability", "dog", "grid", "boundary"} <= set(out)
 
 
 def test_closing_the_connection_cancels_the_run():
@@ -171,3 +178,128 @@ def test_closing_the_connection_cancels_the_run():
         assert not any(b'"event":"result"' in c for c in chunks)
 
     asyncio.run(main())
+
+
+# --- what the page draws: computed here, checked against numpy ------------------------------
+
+def _sigma(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _centres(x, y, columns, rows):
+    """Cell centres, row 0 the top (y[1]), each row left to right: as the View documents."""
+    xs = x[0] + (np.arange(columns) + 0.5) * (x[1] - x[0]) / columns
+    ys = y[1] - (np.arange(rows) + 0.5) * (y[1] - y[0]) / rows
+    fx, fy = np.meshgrid(xs, ys)
+    return np.column_stack([fx.ravel(), fy.ravel()])
+
+
+def _rows(features, scaling):
+    f = np.asarray(features, dtype=float)
+    return np.column_stack([(f - scaling["mean"]) / scaling["scale"], np.ones(len(f))])
+
+
+def test_the_view_is_sigma_of_x_dot_w_on_the_plots_domain(client):
+    r = client.post("/api/v1/train", json={"lr": 0.005, "steps": 200, "view": True})
+    body = r.json()
+    v, sc = body["view"], body["scaling"]
+    ds = training.builtin()
+    f = ds.features
+    # The domain: the data's range widened by 8% each side.
+    span = f.max(axis=0) - f.min(axis=0)
+    np.testing.assert_allclose([v["x"], v["y"]], np.column_stack([f.min(axis=0) - 0.08 * span,
+                                                                   f.max(axis=0) + 0.08 * span]),
+                               rtol=1e-12)
+    assert (v["columns"], v["rows"]) == (40, 30)
+    assert len(v["frames"]) == 51 and v["frames"][0] == 0 and v["frames"][-1] == 200
+    assert v["frames"] == sorted(set(v["frames"])) and len(v["probability"]) == len(v["wrong"]) == 51
+    X = _rows(f, sc)
+    np.testing.assert_allclose(v["design"], X, rtol=1e-15)
+    cells = _rows(_centres(v["x"], v["y"], 40, 30), sc)
+    for frame, k in enumerate(v["frames"]):
+        w = np.array(body["w"][k])
+        p = _sigma(cells @ w)
+        assert len(v["probability"][frame]) == 1200
+        np.testing.assert_allclose(v["probability"][frame], p, atol=5.1e-5)  # 4 decimals
+        assert v["wrong"][frame] == np.flatnonzero((X @ w > 0) != (ds.labels == 1)).tolist()
+    assert v["probability"][0] == [0.5] * 1200  # w₀ = 0
+    # Per step: accuracy as numpy counts it, the boundary on the domain's edges with x·w = 0.
+    W = np.array(body["w"])
+    np.testing.assert_allclose(v["accuracy"], np.mean((X @ W.T > 0) == (ds.labels == 1)[:, None], axis=0),
+                               rtol=1e-15)
+    assert v["accuracy"][-1] == body["accuracy"] >= 0.95
+    assert v["boundary"][0] is None  # w = 0: no line
+    for k in (1, 7, 100, 200):
+        ends = np.array(v["boundary"][k])
+        z = _rows(ends, sc) @ W[k]
+        np.testing.assert_allclose(z, 0, atol=1e-9 * np.abs(W[k]).max() * 10)
+        on_edge = [np.isclose(e[0], v["x"]).any() or np.isclose(e[1], v["y"]).any() for e in ends]
+        assert all(on_edge), ends
+
+
+def test_the_view_streams_in_the_result_line(client):
+    with client.stream("POST", "/api/v1/train", json={"steps": 20, "view": True, "stream": True}) as r:
+        lines = [json.loads(line) for line in r.iter_lines() if line]
+    v = lines[-1]["view"]
+    assert lines[-1]["event"] == "result" and v["frames"] == list(range(21))
+    assert len(v["boundary"]) == len(v["accuracy"]) == 21
+    assert client.post("/api/v1/train", json={"steps": 20}).json()["view"] is None  # asked for only
+
+
+def test_view_of_a_diverged_run_and_of_one_point(client):
+    body = client.post("/api/v1/train", json={"steps": 5, "lr": 1e6, "view": True}).json()
+    assert body["stopped"] and len(body["view"]["boundary"]) == body["steps_run"] + 1
+    one = {"features": [[5.0, 5.0]], "labels": [1]}
+    v = client.post("/api/v1/train", json={"data": one, "steps": 3, "view": True,
+                                           "standardize": False}).json()["view"]
+    assert v["x"] == [4.6, 5.4] and v["y"] == [4.6, 5.4] and v["wrong"][0] == [0]
+    huge = {"features": [[1e308, 0.0], [-1e308, 1.0]], "labels": [1, 0]}
+    r = client.post("/api/v1/train", json={"data": huge, "steps": 2, "view": True, "standardize": False})
+    v = r.json()["view"]
+    assert r.status_code == 200 and v["x"] == [-1e308, 1e308]  # no padding past float64's limit
+
+
+def test_predict_is_sigma_of_x_dot_w(client):
+    run = client.post("/api/v1/train", json={"lr": 0.005, "steps": 60, "view": True}).json()
+    v, sc = run["view"], run["scaling"]
+    points = [[3.0, 5.0], [20.0, 12.0], [7.8, 7.6], [-1e3, 1e3]]
+    for k in (60, 37):  # a frame's step and one between frames
+        w = run["w"][k]
+        grid = {"x": v["x"], "y": v["y"], "columns": 40, "rows": 30}
+        r = client.post("/api/v1/train/predict", json={"w": w, "scaling": sc, "points": points,
+                                                       "grid": grid})
+        p = r.json()
+        assert r.status_code == 200, p
+        z = _rows(points, sc) @ np.array(w)
+        np.testing.assert_allclose(p["probability"], _sigma(z), rtol=1e-12, atol=1e-300)
+        assert p["dog"] == (z > 0).tolist()
+        np.testing.assert_allclose(p["grid"]["probability"],
+                                   _sigma(_rows(_centres(v["x"], v["y"], 40, 30), sc) @ np.array(w)),
+                                   atol=5.1e-5)
+        assert p["boundary"] == v["boundary"][k]
+        if k in v["frames"]:
+            assert p["grid"]["probability"] == v["probability"][v["frames"].index(k)]
+    huge = {"x": [0.0, 1.0], "y": [0.0, 1.3407807929942597e+154], "columns": 1, "rows": 1}  # schemathesis'
+    r = client.post("/api/v1/train/predict", json={"w": [1.0, 0.0, 0.0], "grid": huge})
+    assert r.status_code == 200 and r.json()["boundary"] == [[0.0, 0.0], [0.0, 1.3407807929942597e+154]]
+    r = client.post("/api/v1/train/predict", json={"w": [1e300, 1e300, 0.0], "points": [[1e300, -1e300]],
+                                                   "grid": {"x": [-1e308, 1e308], "y": [-1e308, 1e308],
+                                                            "columns": 3, "rows": 2}})
+    assert r.status_code == 200, r.text  # inf and nan are answers ("nan"), never a 500
+    r = client.post("/api/v1/train/predict", json={"w": [1, 0, 0], "points": [[800.0, 0.0], [-800.0, 0.0]]})
+    assert r.json()["probability"] == [1.0, 0.0] and r.json()["grid"] is None  # no overflow
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"w": [1, 2]}, "w"),
+    ({"w": [1, 2, 3], "points": [[1, 2, 3]]}, "points[0]"),
+    ({"w": [1, 2, 3], "scaling": {"mean": [0, 0], "scale": [1, 0]}}, "scaling.scale[1]"),
+    ({"w": [1, 2, 3], "grid": {"x": [2, 1], "y": [0, 1], "columns": 4, "rows": 4}}, "grid.x"),
+    ({"w": [1, 2, 3], "grid": {"x": [0, 1], "y": [0, 1], "columns": 41, "rows": 4}}, "grid.columns"),
+    ({"w": [1, 2, 3], "grid": {"x": [0, 1], "y": [0, 1], "columns": 4, "rows": 31}}, "grid.rows"),
+    ({"w": [1, 2, "inf"]}, "w[2]"),
+])
+def test_predict_bad_requests_name_the_field(client, body, field):
+    r = client.post("/api/v1/train/predict", json=body)
+    d = r.json()["detail"]
+    assert r.status_code == 422 and d["field"] == field, d

@@ -100,9 +100,114 @@ def test_the_shading_and_curves_are_drawn(page):
     alpha = page.p.evaluate("() => { const c = document.querySelector('#shade');"
                             " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
                             " let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }")
-    assert alpha > 1000
+    assert alpha == 40 * 30  # every cell of the server's grid
     assert page.p.locator("#curves path.line").count() == 2
-    assert page.text("#r-acc").startswith("96.7%")
+    assert page.text("#r-acc") == "96.7%"
+
+
+# --- the shading, the boundary and predictions are the server's: checked against numpy ----------
+
+RUN = {"lr": 0.005, "steps": 200, "cost": "sum", "standardize": True, "view": True}  # the page's
+
+
+def _run(server: str) -> dict:
+    return httpx.post(f"{server}/api/v1/train", json=RUN, timeout=60).json()
+
+
+def _sigma_at(run: dict, w, features) -> np.ndarray:
+    """numpy's σ(x·w) with x = [(f₁ − m₁)/s₁, (f₂ − m₂)/s₂, 1]."""
+    f = np.asarray(features, dtype=float)
+    sc = run["scaling"]
+    X = np.column_stack([(f - sc["mean"]) / sc["scale"], np.ones(len(f))])
+    return 1.0 / (1.0 + np.exp(-(X @ np.asarray(w))))
+
+
+def _cell_centres(v: dict) -> np.ndarray:
+    xs = v["x"][0] + (np.arange(v["columns"]) + 0.5) * (v["x"][1] - v["x"][0]) / v["columns"]
+    ys = v["y"][1] - (np.arange(v["rows"]) + 0.5) * (v["y"][1] - v["y"][0]) / v["rows"]
+    fx, fy = np.meshgrid(xs, ys)
+    return np.column_stack([fx.ravel(), fy.ravel()])
+
+
+def _canvas(page) -> dict:
+    return page.p.evaluate("() => { const c = document.querySelector('#shade');"
+                           " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                           " const r = c.getBoundingClientRect();"
+                           " return {w: c.width, h: c.height, data: Array.from(d),"
+                           " box: [r.x, r.y, r.width, r.height]}; }")
+
+
+def _assert_shading_is(canvas: dict, p: np.ndarray) -> None:
+    """The canvas is the grid, one pixel a cell: opacity 90·|2p − 1| + 10 (±1 for p rounded to 4
+    decimals by the server), dog's colour (red) where p ≥ 1/2, cat's (blue) below."""
+    d = np.array(canvas["data"]).reshape(-1, 4)
+    assert len(d) == len(p)
+    np.testing.assert_allclose(d[:, 3], np.round(90 * np.abs(2 * p - 1) + 10), atol=1)
+    sure = np.abs(p - 0.5) > 1e-3
+    assert ((d[:, 0] > d[:, 2]) == (p >= 0.5))[sure].all()
+
+
+def test_the_shading_and_boundary_are_the_servers_sigma(page, server):
+    run = _run(server)
+    v = run["view"]
+    page.open()
+    canvas = _canvas(page)
+    assert (canvas["w"], canvas["h"]) == (v["columns"], v["rows"]) == (40, 30)
+    p = _sigma_at(run, run["final_w"], _cell_centres(v))  # numpy, at the cells' centres
+    _assert_shading_is(canvas, p)
+    # The canvas covers the plotting area (the grid's domain is the plot's).
+    svg = page.p.locator("#scatter").bounding_box()
+    sx, sy = svg["width"] / 640, svg["height"] / 480
+    np.testing.assert_allclose(canvas["box"], [svg["x"] + 56 * sx, svg["y"] + 12 * sy, 570 * sx, 422 * sy],
+                               atol=1.0)
+    # The boundary's ends are the server's, x·w = 0 by numpy, drawn where the axes put them.
+    ends = np.array(v["boundary"][-1])
+    np.testing.assert_allclose(_sigma_at(run, run["final_w"], ends), 0.5, atol=1e-12)
+    px = 56 + (ends[:, 0] - v["x"][0]) / (v["x"][1] - v["x"][0]) * 570
+    py = 480 - 46 - (ends[:, 1] - v["y"][0]) / (v["y"][1] - v["y"][0]) * 422
+    drawn = [float(a) for a in page.boundary()]
+    np.testing.assert_allclose(drawn, [px[0], py[0], px[1], py[1]], atol=0.01)
+    # The points outlined are those numpy puts on the wrong side.
+    ds = httpx.get(f"{server}/api/v1/train/dataset").json()
+    dog = _sigma_at(run, run["final_w"], ds["features"]) > 0.5
+    wrong = np.flatnonzero(dog != np.array(ds["labels"], bool))
+    shown = page.p.evaluate("() => [...document.querySelectorAll('.points .wrong')]"
+                            ".map(m => +m.dataset.index)")
+    assert sorted(shown) == wrong.tolist() and len(shown) == 10
+
+
+def test_a_step_between_frames_gets_its_own_grid_from_the_server(page, server):
+    run = _run(server)
+    v = run["view"]
+    assert 7 not in v["frames"]  # frames every 4th step of 200
+    asked = []
+    page.p.on("request", lambda r: r.url.endswith("/api/v1/train/predict") and asked.append(r.post_data_json))
+    page.open("step=7")
+    page.wait_for("document.body.dataset.exact === '7'")
+    assert any(a.get("grid") and a["w"] == run["w"][7] for a in asked)
+    _assert_shading_is(_canvas(page), _sigma_at(run, run["w"][7], _cell_centres(v)))
+    assert page.text("#r-acc") == f"{100 * v['accuracy'][7]:.3g}%"
+
+
+def test_hover_reads_the_grid_drawn(page, server):
+    run = _run(server)
+    v = run["view"]
+    page.open()
+    box = page.p.locator("#shade").bounding_box()
+    for col, row in ((30, 5), (8, 20), (21, 14)):
+        page.p.mouse.move(box["x"] + (col + 0.5) * box["width"] / 40,
+                          box["y"] + (row + 0.5) * box["height"] / 30)
+        page.wait_for("!document.querySelector('#tooltip').hidden")
+        shown = float(page.text("#tooltip").rsplit("≈ ", 1)[1])
+        cell = v["probability"][-1][row * 40 + col]
+        assert shown == pytest.approx(cell, rel=5e-3, abs=1e-6), (col, row, shown, cell)
+
+
+def test_no_sigmoid_in_the_pages_scripts():
+    """The page replays the server's numbers: no exp, sigmoid or boundary arithmetic in its JS."""
+    for path in (ROOT / "static" / "js").glob("train*.js"):
+        text = path.read_text()
+        assert "Math.exp" not in text and "sigmoid" not in text.lower(), path.name
 
 
 def test_a_click_adds_a_point_and_another_removes_it(page):
@@ -219,15 +324,23 @@ def test_keyboard_steps_plays_and_jumps(page):
     assert "300 points. Step" in page.p.locator("#plot-summary").text_content()
 
 
-def test_prediction_typed(page):
+def test_prediction_typed_is_asked_of_the_server(page, server):
+    run = _run(server)
+    asked = []
+    page.p.on("request", lambda r: r.url.endswith("/api/v1/train/predict") and asked.append(r.post_data_json))
     page.open()
-    page.p.fill("#p-f1", "3")
-    page.p.fill("#p-f2", "5")
-    assert page.text("#p-out").endswith("cat")
-    page.p.fill("#p-f1", "20")
-    page.p.fill("#p-f2", "12")
-    out = page.text("#p-out")
-    assert out.endswith("dog") and float(out.split(" ")[0]) > 0.99
+    for f1, f2, label in (("3", "5", "cat"), ("20", "12", "dog"), ("8.1", "7.9", None)):
+        page.p.fill("#p-f1", f1)
+        page.p.fill("#p-f2", f2)
+        page.wait_for(f"document.querySelector('#p-out').dataset.for === '{f1},{f2},200'")
+        out = page.text("#p-out")
+        p = _sigma_at(run, run["final_w"], [[float(f1), float(f2)]])[0]
+        assert float(out.split(" ")[0]) == pytest.approx(p, rel=1e-3), (out, p)
+        assert out.endswith(label or ("dog" if p > 0.5 else "cat"))
+        assert {"w": run["final_w"], "scaling": run["scaling"], "points": [[float(f1), float(f2)]]} in asked
+    page.p.click("#to-start")  # another step: the prediction follows it
+    page.wait_for("document.querySelector('#p-out').dataset.for === '8.1,7.9,0'")
+    assert page.text("#p-out") == "0.5 — cat"  # w₀ = 0: σ(0), and x·0 > 0 is false
 
 
 def test_korean_dark_and_the_link_from_the_main_page(page, server):

@@ -1,6 +1,7 @@
 """POST /api/v1/train (logistic regression by gradient descent on C(w), as JSON or streamed as
-NDJSON), GET /api/v1/train/dataset (the built-in dog/cat set) and POST /api/v1/train/csv (a CSV
-read into points, or an error naming its row and column)."""
+NDJSON), GET /api/v1/train/dataset (the built-in dog/cat set), POST /api/v1/train/csv (a CSV
+read into points, or an error naming its row and column) and POST /api/v1/train/predict (what a
+step's w says at points and on a grid)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,16 @@ import training
 
 from ..encoding import EncodedJSON
 from ..errors import error_responses
-from ..train_schemas import TRAIN_EXAMPLES, CSVRequest, DatasetResponse, TrainRequest, TrainResponse
-from ..training import prepare, run_body, stream_lines
+from ..train_schemas import (
+    TRAIN_EXAMPLES,
+    CSVRequest,
+    DatasetResponse,
+    PredictRequest,
+    PredictResponse,
+    TrainRequest,
+    TrainResponse,
+)
+from ..training import predict_body, prepare, run_body, stream_lines
 from .deps import JSONRoute, SettingsDep
 
 router = APIRouter(tags=["training"], route_class=JSONRoute)
@@ -58,6 +67,17 @@ def read_csv(body: CSVRequest, settings: SettingsDep) -> EncodedJSON:
     return EncodedJSON(_dataset_body(training.parse_csv(body.csv, settings.train_max_rows)))
 
 
+@router.post("/train/predict", response_model=PredictResponse,
+             responses=error_responses(400, 413, 415, 422), summary="Predict with a step's w")
+def predict(body: PredictRequest, settings: SettingsDep) -> EncodedJSON:
+    """P(dog) = σ(xᵢ·w) at each point, xᵢ = [(f₁ − m₁)/s₁, (f₂ − m₂)/s₂, 1] with the run's
+    `scaling`, and whether xᵢ·w > 0 (dog); with `grid`, σ at the centre of each of its cells and
+    the boundary x·w = 0 inside it. The /train page asks this for a typed point and for a step
+    whose grid the run did not carry. Bounds: `train_max_rows` points, `train_grid_columns` ×
+    `train_grid_rows` cells (422 naming the limit)."""
+    return EncodedJSON(predict_body(body, settings))
+
+
 @router.post("/train", response_model=TrainResponse, responses={
                  **error_responses(400, 413, 415, 422), **STREAM_DOC},
              summary="Train the classifier")
@@ -71,7 +91,9 @@ async def train(body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPL
 
     The answer: per step k = 0 … steps the cost, w_k and ‖∇C(w_k)‖; the final w; the accuracy;
     step 0's gradient against central differences (`gradient_check`); with `snippet`, the same
-    loop in PyTorch. A run whose cost stops being finite ends there and says why (`stopped`).
+    loop in PyTorch; with `view`, what the /train page draws (the boundary and accuracy per
+    step, probability grids over the plot's domain for up to `train_view_frames` steps). A run
+    whose cost stops being finite ends there and says why (`stopped`).
 
     Long runs: `stream: true` (or `Accept: application/x-ndjson`) answers as NDJSON, progress
     first, the result last; closing the connection cancels the run. Bounds: `train_max_rows`

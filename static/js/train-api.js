@@ -1,5 +1,6 @@
-// The training page's requests: the built-in data, a CSV read by the server, and a training run
-// streamed as NDJSON (progress lines, then the result), cancelled by aborting the fetch.
+// The training page's requests: the built-in data, a CSV read by the server, a training run
+// streamed as NDJSON (progress lines, then the result), cancelled by aborting the fetch, and a
+// step's predictions (a typed point; a grid the run did not carry).
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -61,7 +62,14 @@ export async function train(body, { onProgress = () => {}, signal } = {}) {
 export async function torchSnippet(body, signal) {
   const r = await json(await fetch("/api/v1/train", {
     method: "POST", signal, headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ ...body, snippet: true }),
+    body: JSON.stringify({ ...body, snippet: true, view: false }),
   }));
   return r.snippet;
+}
+
+/** POST /api/v1/train/predict: {probability, dog, grid, boundary} for a step's w. */
+export async function predict(body, signal) {
+  return json(await fetch("/api/v1/train/predict", {
+    method: "POST", signal, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  }));
 }

@@ -3,9 +3,9 @@
 // the step's graph in the main viewer, language, theme, and the view in the URL hash.
 
 import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
-import { ApiError, getDataset, readCsv, torchSnippet, train } from "./train-api.js";
+import { ApiError, getDataset, predict, readCsv, torchSnippet, train } from "./train-api.js";
 import { Curves } from "./train-curves.js";
-import { graphHash, probability } from "./train-model.js";
+import { frameAtOrBefore, frameGrid, frameIndex, graphHash, lookup } from "./train-model.js";
 import { StepPlayer } from "./train-player.js";
 import { ScatterPlot } from "./train-plot.js";
 import { MAX_STEPS, fromHash, initialState, toHash } from "./train-state.js";
@@ -13,6 +13,7 @@ import { MAX_STEPS, fromHash, initialState, toHash } from "./train-state.js";
 const $ = (id) => document.getElementById(id);
 const MAX_CSV_BYTES = 200 * 1024; // the server takes 256 KiB bodies; the CSV travels as JSON text
 const MAX_GRAPH_POINTS = 1000; // the viewer's request stays well under its body bound
+const EXACT_POINTS = 3000; // a step between frames gets its outlined points up to this many points
 const UNDO_DEPTH = 50;
 const TABLE_ROWS = 500; // rows of the points table drawn (the rest are counted)
 
@@ -21,6 +22,10 @@ const app = {
   builtin: null,
   data: null, // {points: [[f1, f2, label]], names, units, source: "builtin" | "user"}
   run: null,
+  runData: null, // the data the run learned from (its view's `wrong` and `design` index them)
+  frames: null, // step → frame of run.view
+  exact: null, // the AbortController of a request for a step's own grid
+  predicting: null, // and of the typed point's prediction
   history: [],
   controller: null,
   retrain: null,
@@ -57,7 +62,7 @@ function writeHash() {
 
 function requestBody() {
   const s = app.state;
-  const body = { lr: s.lr, steps: s.steps, cost: s.cost, standardize: s.standardize };
+  const body = { lr: s.lr, steps: s.steps, cost: s.cost, standardize: s.standardize, view: true };
   if (app.data.source === "user") {
     body.data = {
       features: app.data.points.map((p) => [p[0], p[1]]),
@@ -85,7 +90,6 @@ function setData(data, { remember = true } = {}) {
   $("f2-label").textContent = label(1);
   plot.setData(data.points, shown, data.units);
   if ($("points-panel").open) showTable();
-  if (app.run) plot.setModel(app.run.w[player.step], app.run.scaling);
   writeHash();
 }
 
@@ -181,6 +185,7 @@ async function runTraining() {
   app.controller?.abort();
   const controller = new AbortController();
   app.controller = controller;
+  const data = app.data;
   const wasAtEnd = !app.run || player.step >= player.count - 1;
   const wanted = app.pendingStep !== undefined ? app.pendingStep : (wasAtEnd ? null : player.step);
   app.pendingStep = undefined;
@@ -201,7 +206,7 @@ async function runTraining() {
       },
     });
     if (controller !== app.controller) return;
-    showRun(result, wanted);
+    showRun(result, wanted, data);
   } catch (e) {
     if (controller !== app.controller) return;
     if (e.name === "AbortError") {
@@ -222,8 +227,10 @@ async function runTraining() {
   }
 }
 
-function showRun(run, step) {
+function showRun(run, step, data) {
   app.run = run;
+  app.runData = data;
+  app.frames = frameIndex(run.view);
   app.snippetFor = null;
   if ($("torch-panel").open) loadSnippet();
   curves.setRun(run.loss, run.grad_norm);
@@ -280,7 +287,7 @@ function showStep({ step, count, playing }) {
   const run = app.run;
   if (!run) return;
   const w = run.w[step];
-  plot.setModel(w, run.scaling);
+  showView(step, playing);
   curves.setStep(step);
   $("scrubber").value = String(step);
   $("step-count").textContent = `${step} / ${count - 1}`;
@@ -288,8 +295,7 @@ function showStep({ step, count, playing }) {
   $("r-loss").textContent = fmt(run.loss[step], 6);
   $("r-w").textContent = vec(w);
   $("r-norm").textContent = fmt(run.grad_norm[step], 4);
-  const right = app.data.points.filter((p) => (probability(w, run.scaling, p[0], p[1]) > 0.5) === (p[2] === 1)).length;
-  $("r-acc").textContent = `${fmt((100 * right) / app.data.points.length, 3)}%` + (step === count - 1 ? ` (${t("tr_server")} ${fmt(100 * run.accuracy, 3)}%)` : "");
+  $("r-acc").textContent = `${fmt(100 * run.view.accuracy[step], 3)}%`;
   $("readout").setAttribute("aria-live", playing ? "off" : "polite");
   $("play").querySelector(".icon-play").hidden = playing;
   $("play").querySelector(".icon-pause").hidden = !playing;
@@ -298,12 +304,12 @@ function showStep({ step, count, playing }) {
   $("plot-summary").textContent = t("tr_summary", { n: app.data.points.length, k: step, total: count - 1, w: vec(w), loss: fmt(run.loss[step]) });
   showPrediction();
   const link = $("open-graph");
-  if (app.data.points.length > MAX_GRAPH_POINTS) {
+  if (!run.view.design || app.runData.points.length > MAX_GRAPH_POINTS) {
     link.removeAttribute("href");
     link.setAttribute("aria-disabled", "true");
     $("open-graph-note").textContent = t("tr_tooBigForGraph", { n: MAX_GRAPH_POINTS });
   } else {
-    link.href = `/#${graphHash(run.expression, app.data.points, run.scaling, w, language())}`;
+    link.href = `/#${graphHash(run.expression, run.view.design, app.runData.points.map((p) => p[2]), w, language())}`;
     link.removeAttribute("aria-disabled");
     $("open-graph-note").textContent = t("tr_graphNote", { k: step });
   }
@@ -311,25 +317,83 @@ function showStep({ step, count, playing }) {
   if (!playing) writeHash();
 }
 
-function showPrediction() {
+/** The step's picture: its own grid when the run carries one (a frame); otherwise the latest
+ *  frame's shading with the step's own boundary at once, and, unless playing, the step's own grid
+ *  and wrong points asked of the server. */
+function showView(step, playing) {
+  const run = app.run;
+  const v = run.view;
+  const f = app.frames.get(step);
+  app.exact?.abort();
+  app.exact = null;
+  const sameData = app.data === app.runData;
+  if (f !== undefined) {
+    plot.setView({ grid: frameGrid(v, f), boundary: v.boundary[step], wrong: sameData ? v.wrong[f] : null, step });
+    return;
+  }
+  const near = frameAtOrBefore(v, step);
+  plot.setView({ grid: frameGrid(v, near), boundary: v.boundary[step], wrong: null, step: v.frames[near] });
+  if (!playing) exactView(run, step);
+}
+
+async function exactView(run, step) {
+  const controller = new AbortController();
+  app.exact = controller;
+  const data = app.runData;
+  const v = run.view;
+  document.body.dataset.exact = "pending";
+  try {
+    const marks = data.points.length <= EXACT_POINTS; // the request stays well under its body bound
+    const r = await predict({
+      w: run.w[step], scaling: run.scaling, points: marks ? data.points.map((p) => [p[0], p[1]]) : [],
+      grid: { x: v.x, y: v.y, columns: v.columns, rows: v.rows },
+    }, controller.signal);
+    if (controller !== app.exact || run !== app.run) return;
+    const wrong = marks && app.data === data
+      ? r.dog.flatMap((dog, i) => (dog !== (data.points[i][2] === 1) ? [i] : [])) : null;
+    plot.setView({ grid: r.grid, boundary: v.boundary[step], wrong, step });
+    document.body.dataset.exact = String(step); // tests wait on it
+  } catch (e) {
+    if (e.name !== "AbortError") console.warn(e);
+  }
+}
+
+/** P(dog) of the typed point at the step shown, asked of the server. */
+async function showPrediction() {
   const out = $("p-out");
   const f1 = Number($("p-f1").value);
   const f2 = Number($("p-f2").value);
+  app.predicting?.abort();
+  app.predicting = null;
   if (!app.run || $("p-f1").value === "" || $("p-f2").value === "" || !Number.isFinite(f1) || !Number.isFinite(f2)) {
     out.textContent = "—";
     return;
   }
-  const p = probability(app.run.w[player.step], app.run.scaling, f1, f2);
-  out.textContent = `${fmt(p, 4)} — ${t(p >= 0.5 ? "tr_dog" : "tr_cat")}`;
+  const controller = new AbortController();
+  app.predicting = controller;
+  const step = player.step;
+  try {
+    const r = await predict({ w: app.run.w[step], scaling: app.run.scaling, points: [[f1, f2]] }, controller.signal);
+    if (controller !== app.predicting) return;
+    const p = r.probability[0];
+    out.textContent = `${fmt(p, 4)} — ${t(r.dog[0] ? "tr_dog" : "tr_cat")}`;
+    out.dataset.for = `${f1},${f2},${step}`; // what it answers (tests wait on it)
+  } catch (e) {
+    if (e.name === "AbortError" || controller !== app.predicting) return;
+    out.textContent = e instanceof ApiError ? e.message : String(e);
+  }
 }
 
+/** The tooltip: the features under the pointer and the shading's P(dog) there, read from the
+ *  grid drawn (the cell's value, so "≈"). */
 function hover(at) {
   const tip = $("tooltip");
   if (!at || !app.run) { tip.hidden = true; return; }
   const d = app.data;
   const n = names();
-  const p = probability(app.run.w[player.step], app.run.scaling, at.x, at.y);
-  tip.textContent = `${n[0]} ${fmt(at.x, 3)}${d.units[0] ? ` ${d.units[0]}` : ""}, ${n[1]} ${fmt(at.y, 3)}${d.units[1] ? ` ${d.units[1]}` : ""} → P(dog) = ${fmt(p, 3)}`;
+  const p = lookup(plot.grid(), at.x, at.y);
+  const shown = p === null ? "—" : typeof p === "number" ? fmt(p, 3) : p;
+  tip.textContent = `${n[0]} ${fmt(at.x, 3)}${d.units[0] ? ` ${d.units[0]}` : ""}, ${n[1]} ${fmt(at.y, 3)}${d.units[1] ? ` ${d.units[1]}` : ""} → P(dog) ≈ ${shown}`;
   tip.hidden = false;
   tip.style.left = `${Math.min(at.clientX + 14, window.innerWidth - tip.offsetWidth - 8)}px`;
   tip.style.top = `${at.clientY + 14}px`;

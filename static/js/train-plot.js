@@ -1,8 +1,7 @@
 // The scatter plot: points in feature units (dogs circles, cats squares), the probability of dog
-// as shading on a canvas underneath, the decision boundary σ = 0.5 as a line. A click adds a
-// point (or removes the one under it); hovering reports the point under the pointer.
-
-import { boundary, probability } from "./train-model.js";
+// as shading on a canvas underneath, the decision boundary σ = 0.5 as a line, the points on its
+// wrong side outlined: all three as the server computed them (setView). A click adds a point (or
+// removes the one under it); hovering reports the point under the pointer.
 
 const NS = "http://www.w3.org/2000/svg";
 const W = 640;
@@ -34,15 +33,25 @@ function rgb(colour) {
   return n ? n.slice(0, 3).map(Number) : [128, 128, 128];
 }
 
+/** The opacity of a cell showing probability p: 10 at p = 1/2, up to 100 at 0 or 1. */
+export function alpha(p) {
+  return Math.round(90 * Math.abs(2 * p - 1) + 10);
+}
+
 export class ScatterPlot {
   constructor(svg, canvas, { onAdd, onRemove, onHover }) {
     this.svg = svg;
     this.canvas = canvas;
+    const clip = canvas.parentElement.style; // the plotting area, in % of the SVG box
+    clip.left = `${(100 * M.left) / W}%`;
+    clip.top = `${(100 * M.top) / H}%`;
+    clip.width = `${(100 * (W - M.left - M.right)) / W}%`;
+    clip.height = `${(100 * (H - M.top - M.bottom)) / H}%`;
     this.onAdd = onAdd;
     this.onRemove = onRemove;
     this.onHover = onHover;
     this.points = [];
-    this.model = null; // {w, scaling}
+    this.view = null; // {grid, boundary, wrong}: what the server computed for the step shown
     this.box = { x0: 0, x1: 1, y0: 0, y1: 1 };
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     svg.setAttribute("preserveAspectRatio", "none");
@@ -66,16 +75,24 @@ export class ScatterPlot {
     this.units = units;
     this._axes();
     this._points();
+    if (this.view) this.view = { ...this.view, wrong: null }; // indices of the old points
     this._line();
     this._shade();
   }
 
-  setModel(w, scaling) {
-    this.model = w ? { w, scaling } : null;
+  /** The step's picture from the server: `grid` ({x, y, columns, rows, probability}, the top row
+   *  first), `boundary` (two ends in feature units, or null), `wrong` (indices of points on the
+   *  wrong side, or null: no outlines). Null clears it. */
+  setView(view) {
+    const before = this.view;
+    this.view = view;
     this._line();
-    this._shade();
+    if (!before || !view || before.grid !== view.grid) this._shade();
     this._marks();
   }
+
+  /** The grid drawn now (its cells are what the hover reads). */
+  grid() { return this.view?.grid ?? null; }
 
   /** Redraw the colours (after a theme change). */
   refresh() { this._shade(); }
@@ -131,18 +148,15 @@ export class ScatterPlot {
     this._marks();
   }
 
-  /** Points on the wrong side of the boundary get an outline. */
+  /** Points on the wrong side of the boundary (as the server says) get an outline. */
   _marks() {
     if (!this.marks) return;
-    const m = this.model;
-    this.points.forEach((p, i) => {
-      const wrong = m ? (probability(m.w, m.scaling, p[0], p[1]) > 0.5) !== (p[2] === 1) : false;
-      this.marks[i].classList.toggle("wrong", wrong);
-    });
+    const wrong = new Set(this.view?.wrong ?? []);
+    this.marks.forEach((mark, i) => mark.classList.toggle("wrong", wrong.has(i)));
   }
 
   _line() {
-    const seg = this.model ? boundary(this.model.w, this.model.scaling, this.box) : null;
+    const seg = this.view?.boundary ?? null;
     if (!seg) { this.line.setAttribute("visibility", "hidden"); return; }
     this.line.setAttribute("visibility", "visible");
     this.line.setAttribute("x1", this.px(seg[0][0]).toFixed(2));
@@ -151,32 +165,34 @@ export class ScatterPlot {
     this.line.setAttribute("y2", this.py(seg[1][1]).toFixed(2));
   }
 
+  /** The grid as an image, one pixel a cell, placed over the grid's domain (the browser's
+   *  scaling smooths it): dog's colour where P(dog) ≥ 0.5, cat's below, more opaque further
+   *  from 0.5. Only colours are chosen here; every probability is the server's. */
   _shade() {
-    const ctx = this.canvas.getContext("2d");
-    const cw = this.canvas.width;
-    const ch = this.canvas.height;
-    ctx.clearRect(0, 0, cw, ch);
-    if (!this.model) return;
+    const grid = this.grid();
+    const canvas = this.canvas;
+    if (!grid) { canvas.hidden = true; return; }
+    canvas.hidden = false;
+    canvas.width = grid.columns;
+    canvas.height = grid.rows;
+    const b = this.box;
+    const sx = (b.x1 - b.x0) / 100;
+    const sy = (b.y1 - b.y0) / 100;
+    Object.assign(canvas.style, {
+      left: `${(grid.x[0] - b.x0) / sx}%`, width: `${(grid.x[1] - grid.x[0]) / sx}%`,
+      top: `${(b.y1 - grid.y[1]) / sy}%`, height: `${(grid.y[1] - grid.y[0]) / sy}%`,
+    });
+    canvas.dataset.cells = String(grid.probability.length);
+    const ctx = canvas.getContext("2d");
     const style = getComputedStyle(document.documentElement);
     const dog = rgb(style.getPropertyValue("--m-central") || "#d55e00");
     const cat = rgb(style.getPropertyValue("--m-forward") || "#0072b2");
-    const img = ctx.createImageData(cw, ch);
-    const { w, scaling } = this.model;
-    for (let j = 0; j < ch; j++) {
-      for (let i = 0; i < cw; i++) {
-        // The canvas covers the whole SVG box: pixel centres back to SVG units, then features.
-        const sx = ((i + 0.5) / cw) * W;
-        const sy = ((j + 0.5) / ch) * H;
-        const k = 4 * (j * cw + i);
-        if (sx < M.left || sx > W - M.right || sy < M.top || sy > H - M.bottom) { img.data[k + 3] = 0; continue; }
-        const x = this.box.x0 + ((sx - M.left) / (W - M.left - M.right)) * (this.box.x1 - this.box.x0);
-        const y = this.box.y0 + ((H - M.bottom - sy) / (H - M.top - M.bottom)) * (this.box.y1 - this.box.y0);
-        const p = probability(w, scaling, x, y);
-        const c = p >= 0.5 ? dog : cat;
-        img.data[k] = c[0]; img.data[k + 1] = c[1]; img.data[k + 2] = c[2];
-        img.data[k + 3] = Math.round(150 * Math.abs(p - 0.5) * 2 * 0.6 + 10);
-      }
-    }
+    const img = ctx.createImageData(grid.columns, grid.rows);
+    grid.probability.forEach((p, k) => {
+      const c = typeof p !== "number" ? [128, 128, 128] : p >= 0.5 ? dog : cat; // "nan": grey
+      img.data[4 * k] = c[0]; img.data[4 * k + 1] = c[1]; img.data[4 * k + 2] = c[2];
+      img.data[4 * k + 3] = typeof p === "number" ? alpha(p) : 40;
+    });
     ctx.putImageData(img, 0, 0);
   }
 
