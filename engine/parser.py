@@ -265,7 +265,7 @@ class _Parser:
             if kinds[i] is RPAREN:
                 self._close(i)
             else:  # Aᵀ: on the operand just read
-                self.operands[-1] = self._at(self.builder.node(OPS["transpose"], (self.operands[-1],)), i)
+                self.operands[-1] = self.builder.node(OPS["transpose"], (self.operands[-1],), self.index[i])
             i += 1
         kind = kinds[i]
         if kind is OP or kind is NAME or kind is LPAREN:
@@ -295,16 +295,11 @@ class _Parser:
         operators, operands, node = self.operators, self.operands, self.builder.node
         while operators[-1][0] >= floor:
             top = operators.pop()
-            if top[0] != UNARY_PREC:
+            if top[0] != UNARY_PREC:  # a binary operator, made where its token is
                 right = operands.pop()
-                operands[-1] = self._at(node(top[1], (operands[-1], right)), top[2])
+                operands[-1] = node(top[1], (operands[-1], right), self.index[top[2]])
             elif top[1] is not None:  # a unary minus (a plus leaves its operand be)
                 operands[-1] = node(top[1], (operands[-1],))
-
-    def _at(self, node: int, i: int) -> int:
-        """`node`, remembered as made by the operator at token i (a shape error there puts its
-        caret under it)."""
-        return self.builder.at(node, self.index[i])
 
     def _open(self, i: int, function: str | None = None, function_at: int = 0) -> None:
         """The opening bracket at i, of a call when `function` (at `function_at`) is given."""
@@ -338,8 +333,7 @@ class _Parser:
                 wanted = " or ".join(str(k) for k in sorted(by_arity))
                 raise self.error(f"'{frame.function}' takes {wanted} argument"
                                  f"{'s' if wanted != '1' else ''}, not {n}", frame.function_at)
-            node = self.builder.node(OPS[by_arity[n]], tuple(operands[-n:]))
-            operands[-n:] = [self.builder.at(node, frame.function_at)]
+            operands[-n:] = [self.builder.node(OPS[by_arity[n]], tuple(operands[-n:]), frame.function_at)]
 
     def _name(self, name: str, i: int) -> int:
         """The node a name that is not a function's stands for, the first time it is met (the
