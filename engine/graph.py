@@ -10,6 +10,8 @@ share one node. Storage is a few parallel lists, not an object per node, which k
 from __future__ import annotations
 
 import math
+from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,6 +31,14 @@ class Edge:
     index: int
 
 
+class Places(array):
+    """Each node's token in the text it was parsed from (its operator's, -1 for none), read as a
+    dict's get: 8 bytes a node where a dict would take about 60."""
+
+    def get(self, node: int, default: int | None = None) -> int | None:
+        return default if node >= len(self) or self[node] < 0 else self[node]
+
+
 class Graph:
     """A finished graph, read-only by convention; build one with `GraphBuilder` or `compile`."""
 
@@ -38,14 +48,14 @@ class Graph:
 
     def __init__(self, ops: list[Op | None], inputs: list[tuple[int, ...]], leaf: list[object],
                  names: list[str | None], output: int, aliases: dict[int, list[str]] | None = None,
-                 literals: dict[int, str] | None = None, where: dict[int, int] | None = None) -> None:
+                 literals: dict[int, str] | None = None, where: Places | None = None) -> None:
         self.ops = ops  # None for a leaf
         self.inputs = inputs  # () for a leaf
         self.leaf = leaf  # variable name (str) or constant value (float); None for an op
         self.names = names  # the name a person gave the node, or None
         self.aliases = aliases or {}  # node -> further names for it
         self.literals = literals or {}  # constant node -> text as typed
-        self.where = where or {}  # op node -> its operator's token in the text
+        self.where = Places("q") if where is None else where  # see Places
         self.output = output
         # A node needs a gradient iff it depends on some variable (as requires_grad in PyTorch):
         # constants and constant subexpressions receive none.
@@ -151,11 +161,13 @@ class GraphBuilder:
         self.names: list[str | None] = []
         self.aliases: dict[int, list[str]] = {}
         self.literals: dict[int, str] = {}
-        self.where: dict[int, int] = {}
-        # A variable's key is its name; constants' and ops' keys are tuples, so none collide.
-        self._share: dict[tuple | str, int] = {}
+        self.where = Places("q")
+        # Nodes to share, by op name ("var", "const" for leaves) then by inputs (name, value):
+        # the inputs' tuple, kept anyway, is the key; no key object is made per node.
+        self._share: defaultdict[str, dict] = defaultdict(dict)
 
-    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple | str) -> int:
+    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object
+             ) -> int:
         i = len(self.ops)  # this int object is the node's id wherever it is used
         if i == self.max_nodes:  # nodes come one at a time, so == is >=; never equal to None
             raise LimitExceeded(
@@ -165,20 +177,21 @@ class GraphBuilder:
         self.inputs.append(args)
         self.leaf.append(leaf)
         self.names.append(None)
-        self._share[key] = i
+        self.where.append(-1)
+        shared[key] = i
         return i
 
     def var(self, name: str) -> int:
-        found = self._share.get(name)
-        return found if found is not None else self._new(None, (), name, name)
+        found = self._share["var"].get(name)
+        return found if found is not None else self._new(None, (), name, self._share["var"], name)
 
     def const(self, value: float, literal: str | None = None) -> int:
         value = float(value)
         # -0.0 == 0.0 but they are different constants (1/-0.0 is -inf): a zero's key has its sign.
-        key = ("const", value) if value else ("const", value, math.copysign(1.0, value))
-        found = self._share.get(key)
+        key = value if value else (value, math.copysign(1.0, value))
+        found = self._share["const"].get(key)
         if found is None:
-            found = self._new(None, (), value, key)
+            found = self._new(None, (), value, self._share["const"], key)
             if literal is not None:
                 self.literals[found] = literal
         return found
@@ -196,15 +209,15 @@ class GraphBuilder:
         """`op` applied to `args`, which the caller (the parser) knows are that many existing
         nodes: `op` without its checks. `at`: the token of the text that made it (its first
         one, when shared), for a message about it (engine.evaluation finds its line)."""
-        key = (op.name, args)
-        found = self._share.get(key)
+        shared = self._share[op.name]
+        found = shared.get(args)
         if found is None:
             for k in op.static:  # an axis: a number, never something to differentiate
                 if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
                     raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) "
                                           "must be a constant integer such as 0 or 1", code="invalid_axis")
-            found = self._new(op, args, None, key)
-        if at is not None and found not in self.where:
+            found = self._new(op, args, None, shared, args)
+        if at is not None and self.where[found] < 0:
             self.where[found] = at
         return found
 
@@ -217,7 +230,7 @@ class GraphBuilder:
 
     def build(self, output: int, prune: bool = True) -> Graph:
         """Finish the graph. With `prune`, nodes the output does not depend on are dropped."""
-        self._share = {}  # the finished graph does not need the sharing table
+        self._share.clear()  # the finished graph does not need the sharing tables
         keep = bytearray(len(self.ops))
         keep[output] = 1
         for i in range(output, -1, -1) if prune else ():  # inputs always precede their consumer
@@ -227,14 +240,12 @@ class GraphBuilder:
         if not prune or keep.count(0) == 0:
             return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases,
                          self.literals, self.where)
-        new_id = [-1] * len(self.ops)
         kept = [i for i, k in enumerate(keep) if k]
-        for n, i in enumerate(kept):
-            new_id[i] = n
+        new_id = dict(zip(kept, range(len(kept))))
 
         def moved(table: dict) -> dict:
             return {new_id[i]: v for i, v in table.items() if keep[i]}
-        return Graph([self.ops[i] for i in kept],
-                     [tuple(new_id[s] for s in self.inputs[i]) for i in kept],
+        where = Places("q", map(self.where.__getitem__, kept))
+        return Graph([self.ops[i] for i in kept], [tuple(map(new_id.get, self.inputs[i])) for i in kept],
                      [self.leaf[i] for i in kept], [self.names[i] for i in kept], new_id[output],
-                     moved(self.aliases), moved(self.literals), moved(self.where))
+                     moved(self.aliases), moved(self.literals), where)

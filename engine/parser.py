@@ -115,7 +115,7 @@ class _Parser:
             self.kinds, self.texts, self.index = self._without_inner_new_lines()
         else:
             self.kinds, self.texts, self.index = toks.kinds, toks.texts, range(len(toks))
-        self.assigned: dict[str, tuple[int, int]] = {}  # name -> (node, token of the name)
+        self.assigned: dict[str, int] = {}  # name -> the token of the name
         self.variables_seen: dict[str, int] = {}  # variable -> token of its first use
         self.bound: dict[str, int] = {}  # name (variable, constant or assigned) -> its node
         self._bare_names: set[str] | None = None  # see bare_names()
@@ -157,7 +157,8 @@ class _Parser:
                                   code="empty_expression", line=1, column=0, text="", position=0)
         while kinds[i] is not END:
             output, i = self._statement(i)
-            i = self._skip_separators(i)
+            while kinds[i] is SEP:
+                i += 1
         # Only an assignment can leave a node the output does not use: prune only then. A name
         # so dropped gets a warning (also when it merely names a variable, as in `a = x`).
         graph = self.builder.build(output, prune=bool(self.assigned))
@@ -183,7 +184,8 @@ class _Parser:
                     "join the lines)", index[i])
             return self._expression(i)
         name, target = texts[i], index[i]
-        self._check_target(name, target)
+        if name in self.bound or name in FUNCTIONS or name in CONSTANTS:  # taken: which way?
+            self._check_target(name, target)
         if kinds[i + 2] is END or kinds[i + 2] is SEP:
             raise self.error(f"nothing after '=': give {_q(name)} a value, as in {_clip(name)} = x + 1",
                              index[i + 1])
@@ -191,8 +193,9 @@ class _Parser:
         if name in self.variables_seen:
             raise self.error(f"{_q(name)} is used in its own definition: a name stands for one value, "
                              f"so give the result another name, as in {_clip(name)}2 = ...", target)
-        self.builder.name(node, name)
-        self.assigned[name] = (node, target)
+        # A copy: a token kept by the graph would keep the memory of the tokens around it.
+        self.builder.name(node, name.encode().decode())
+        self.assigned[name] = target
         self.bound[name] = node
         return node, end
 
@@ -202,7 +205,7 @@ class _Parser:
         if name in FUNCTIONS:
             raise self.error(f"cannot assign to '{name}': it is a function", tok)
         if name in self.assigned:
-            line = self.where(self.assigned[name][1])[0]
+            line = self.where(self.assigned[name])[0]
             raise self.error(f"{_q(name)} is already assigned on line {line}; choose another name", tok)
         if name in self.variables_seen:
             raise self.error(f"{_q(name)} is already used as a variable on line "
