@@ -62,6 +62,31 @@ def test_identical_subexpressions_share_one_node():
     assert len(compile("x*y + y*x")) == 5
 
 
+def places(text: str) -> dict[str, list[int | None]]:
+    """Each op node of `text`'s graph by name, with the offset of the token that made it."""
+    from engine.errors import Locator
+    from engine.lexer import tokenize
+
+    graph, toks = compile(text), tokenize(text, Locator(text))
+    out: dict[str, list[int | None]] = {}
+    for i in range(len(graph)):
+        token = graph.where.get(i)
+        out.setdefault(graph.op_name(i), []).append(None if token is None else toks.pos(token))
+    return out
+
+
+def test_each_op_node_knows_the_token_that_made_it():
+    """An operator's node points at the operator, a call's at the function's name; a node made
+    twice at its first place; leaves and a unary minus nowhere. Pruning keeps the places."""
+    text = "a = x * y\nc = x + 1\nb = a - sin(a) + x*y\n-b / b"
+    assert places(text) == {"var": [None, None], "mul": [6], "sin": [28], "sub": [26], "add": [35],
+                            "neg": [None], "div": [44]}  # c = x + 1 pruned
+    assert [text[p] for p in (6, 28, 26, 35, 44)] == ["*", "s", "-", "+", "/"]
+    b = GraphBuilder()
+    g = b.build(b.op("mul", b.var("x"), b.var("y")))
+    assert [g.where.get(i) for i in range(len(g))] == [None, None, None]
+
+
 def test_edges_carry_source_target_and_index():
     g = compile("x - y")
     assert [(e.source, e.target, e.index) for e in g.edges] == [(0, 2, 0), (1, 2, 1)]
