@@ -151,7 +151,9 @@ def load_families() -> dict:
 
 
 def median_time(fn, reps: int) -> float:
-    fn()  # warm-up (and a check that it runs)
+    """The median of `reps` timed runs, after one untimed run where runs are short (many reps)."""
+    if reps > 3:
+        fn()
     times = []
     for _ in range(reps):
         gc.collect()
@@ -179,7 +181,7 @@ def measure(sizes: list[int], families: list[str]) -> dict[str, float]:
             program = families_of[fam](n)
             text = as_text(program)
             values = program.values
-            reps = 7 if n <= 10_000 else 3
+            reps = 7 if n <= 10_000 else 3  # 100,000 nodes: seconds a run on a busy machine
             ref = tape_gradient(program)
             got = evaluate(text, values, trace=False, limits=UNLIMITED).gradient
             assert all(math.isclose(got[k], ref[k], rel_tol=1e-6, abs_tol=1e-9) for k in ref), fam
@@ -198,6 +200,7 @@ def measure(sizes: list[int], families: list[str]) -> dict[str, float]:
                 return gradient(g, reverse(g, forward(g, values)))
 
             graph = parse(text, UNLIMITED).graph
+            evaluate(graph, values, trace=False)  # "passes": a graph evaluated again (plan made)
             fig = {
                 "tape": median_time(lambda p=program: tape_gradient(p), reps),
                 "text": median_time(lambda t=text, v=values: evaluate(

@@ -13,6 +13,7 @@ import math
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import accumulate
 from dataclasses import dataclass
 
 from .errors import ExpressionError, LimitExceeded
@@ -89,11 +90,7 @@ class Graph:
 
     def edge_ids(self) -> list[int]:
         """First edge id of each node (its inputs' edges are consecutive from there)."""
-        starts, e = [], 0
-        for args in self.inputs:
-            starts.append(e)
-            e += len(args)
-        return starts
+        return list(accumulate(map(len, self.inputs[:-1]), initial=0))
 
     def kind(self, i: int) -> str:
         if self.ops[i] is not None:
