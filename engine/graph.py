@@ -13,8 +13,8 @@ import math
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .errors import ExpressionError, LimitExceeded
 from .ops import OPS, Op
@@ -38,6 +38,12 @@ class Places(array):
 
     def get(self, node: int, default: int | None = None) -> int | None:
         return default if node >= len(self) or self[node] < 0 else self[node]
+
+    def __copy__(self) -> Places:  # array's own copies are plain arrays
+        return Places("q", self)
+
+    def __deepcopy__(self, memo: dict) -> Places:
+        return Places("q", self)
 
 
 class Graph:

@@ -3,9 +3,11 @@ pruning, constants, a 100,000-deep chain, and non-finite values named by their n
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +84,10 @@ def test_each_op_node_knows_the_token_that_made_it():
     assert places(text) == {"var": [None, None], "mul": [6], "sin": [28], "sub": [26], "add": [35],
                             "neg": [None], "div": [44]}  # c = x + 1 pruned
     assert [text[p] for p in (6, 28, 26, 35, 44)] == ["*", "s", "-", "+", "/"]
+    g = compile(text)
+    clones = (copy.copy(g.where), copy.deepcopy(g).where, pickle.loads(pickle.dumps(g.where)))
+    assert all([c.get(i) for i in range(len(g))] == [g.where.get(i) for i in range(len(g))]
+               for c in clones)
     b = GraphBuilder()
     g = b.build(b.op("mul", b.var("x"), b.var("y")))
     assert [g.where.get(i) for i in range(len(g))] == [None, None, None]
