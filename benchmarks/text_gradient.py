@@ -168,7 +168,7 @@ def rss() -> int:
         return int(f.read().split()[1]) * 4096
 
 
-def measure(sizes: list[int], families: list[str]) -> dict[str, float]:
+def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float]:
     """Per-node microseconds (and bytes) of every workload, in this process."""
     from engine import UNLIMITED, GraphBuilder, evaluate, forward, reverse
     from engine.parser import parse
@@ -213,7 +213,7 @@ def measure(sizes: list[int], families: list[str]) -> dict[str, float]:
             for k, v in fig.items():
                 out[f"{fam} {n} {k}"] = v / len(program) * 1e6
             # Memory in a fresh process: freed memory of the runs above would be reused.
-            cmd = [sys.executable, __file__, "--rss", sys.path[0], "--sizes", str(n), "--families", fam]
+            cmd = [sys.executable, __file__, "--rss", tree, "--sizes", str(n), "--families", fam]
             done = subprocess.run(cmd, capture_output=True, text=True, check=True)
             out[f"{fam} {n} rss"] = float(done.stdout.strip().splitlines()[-1])
     return out
@@ -249,7 +249,7 @@ def main() -> None:
         return
     if args.measure:
         sys.path.insert(0, args.measure)
-        print(json.dumps(measure(sizes, families)))
+        print(json.dumps(measure(args.measure, sizes, families)))
         return
     sides = {"after": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
