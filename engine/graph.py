@@ -1,17 +1,20 @@
 """The computation graph: plain, ordered, deterministic data.
 
-Nodes are numbered n0, n1, ... in creation order, which is a topological order because a
-node is created only after its inputs. A node is a variable (leaf), a constant (leaf) or an
-op applied to an ordered tuple of inputs; `x*x` has two edges from the one node x. Identical
-subexpressions share one node. Storage is a few parallel lists (not one object per node),
-which keeps a 100,000-node graph small and every pass a flat loop.
+Nodes are numbered n0, n1, ... in creation order, which is a topological order because a node
+is created only after its inputs. A node is a variable (leaf), a constant (leaf) or an op applied
+to an ordered tuple of inputs; `x*x` has two edges from the one node x. Identical subexpressions
+share one node. Storage is a few parallel lists, not an object per node, which keeps a
+100,000-node graph small and every pass a flat loop.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .errors import ExpressionError, LimitExceeded
 from .ops import OPS, Op
@@ -29,47 +32,44 @@ class Edge:
     index: int
 
 
+class Places(array):
+    """Each node's token in the text it was parsed from (its operator's, -1 for none), read as a
+    dict's get: 8 bytes a node where a dict would take about 60."""
+
+    def get(self, node: int, default: int | None = None) -> int | None:
+        return default if node >= len(self) or self[node] < 0 else self[node]
+
+    def __copy__(self) -> Places:  # array's own copies are plain arrays
+        return Places("q", self)
+
+    def __deepcopy__(self, memo: dict) -> Places:
+        return Places("q", self)
+
+
 class Graph:
     """A finished graph, read-only by convention; build one with `GraphBuilder` or `compile`."""
 
-    __slots__ = (
-        "__weakref__",  # engine.fast keeps its plan of a graph while the graph lives
-        "_edges",
-        "aliases",
-        "inputs",
-        "leaf",
-        "literals",
-        "n_edges",
-        "names",
-        "needs_grad",
-        "ops",
-        "output",
-        "tensor_ops",
-        "var_nodes",
-        "variables",
-        "where",
-    )
+    __slots__ = ("__weakref__", "_edges", "aliases", "inputs", "leaf", "literals", "n_edges", "names",
+                 "needs_grad", "ops", "output", "tensor_ops", "var_nodes", "variables", "where")
+    # __weakref__: engine.fast keeps its plan of a graph while the graph lives.
 
-    def __init__(self, ops: list[Op | None], inputs: list[tuple[int, ...]],
-                 leaf: list[object], names: list[str | None], output: int,
-                 aliases: dict[int, list[str]] | None = None,
-                 literals: dict[int, str] | None = None, where: dict[int, int] | None = None) -> None:
+    def __init__(self, ops: list[Op | None], inputs: list[tuple[int, ...]], leaf: list[object],
+                 names: list[str | None], output: int, aliases: dict[int, list[str]] | None = None,
+                 literals: dict[int, str] | None = None, where: Places | None = None) -> None:
         self.ops = ops  # None for a leaf
         self.inputs = inputs  # () for a leaf
         self.leaf = leaf  # variable name (str) or constant value (float); None for an op
         self.names = names  # the name a person gave the node, or None
-        self.aliases = {} if aliases is None else aliases  # node -> further names for it
-        self.literals = {} if literals is None else literals  # constant node -> text as typed
-        self.where = {} if where is None else where  # op node -> its operator's token in the text
+        self.aliases = aliases or {}  # node -> further names for it
+        self.literals = literals or {}  # constant node -> text as typed
+        self.where = Places("q") if where is None else where  # see Places
         self.output = output
-        # A node needs a gradient iff it depends on some variable (as requires_grad in
-        # PyTorch): constants and constant subexpressions receive none.
+        # A node needs a gradient iff it depends on some variable (as requires_grad in PyTorch):
+        # constants and constant subexpressions receive none.
         needs = bytearray(len(ops))
         var_nodes = []
-        n_edges = 0
         for i, args in enumerate(inputs):
             if args:  # an op: its first and last inputs are all of them but for 3 or more
-                n_edges += len(args)
                 if needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args)):
                     needs[i] = 1
             elif leaf[i].__class__ is str:
@@ -78,7 +78,7 @@ class Graph:
         self.var_nodes = tuple(var_nodes)
         self.variables = tuple(map(leaf.__getitem__, var_nodes))
         self.needs_grad = needs
-        self.n_edges = n_edges
+        self.n_edges = sum(map(len, inputs))
         # An op that is not elementwise (@, sum, ...) makes the passes work on numpy arrays.
         self.tensor_ops = any(op is not None and not op.partials for op in ops)
         self._edges: list[Edge] | None = None
@@ -90,25 +90,16 @@ class Graph:
     def edges(self) -> list[Edge]:
         """All edges, numbered by target then argument index (so in topological order)."""
         if self._edges is None:
-            out, e = [], 0
-            for t, args in enumerate(self.inputs):
-                for k, s in enumerate(args):
-                    out.append(Edge(e, s, t, k))
-                    e += 1
-            self._edges = out
+            pairs = [(s, t, k) for t, args in enumerate(self.inputs) for k, s in enumerate(args)]
+            self._edges = [Edge(e, s, t, k) for e, (s, t, k) in enumerate(pairs)]
         return self._edges
 
     def edge_ids(self) -> list[int]:
         """First edge id of each node (its inputs' edges are consecutive from there)."""
-        starts, e = [], 0
-        for args in self.inputs:
-            starts.append(e)
-            e += len(args)
-        return starts
+        return list(accumulate(map(len, self.inputs[:-1]), initial=0))
 
     def kind(self, i: int) -> str:
-        op = self.ops[i]
-        if op is not None:
+        if self.ops[i] is not None:
             return "op"
         return VARIABLE if isinstance(self.leaf[i], str) else CONSTANT
 
@@ -118,22 +109,14 @@ class Graph:
 
     def label(self, i: int) -> str:
         """What to draw inside a node: its op symbol, its variable name or constant value."""
-        op = self.ops[i]
+        op, leaf = self.ops[i], self.leaf[i]
         if op is not None:
             return op.label
-        if i in self.literals:
-            return self.literals[i]
-        leaf = self.leaf[i]
-        return leaf if isinstance(leaf, str) else format_number(leaf)
+        return self.literals.get(i) or (leaf if isinstance(leaf, str) else format_number(leaf))
 
     def display_name(self, i: int) -> str:
         """A name for messages: the given name, else the variable or constant, else `n<i>`."""
-        name = self.names[i]
-        if name:
-            return name
-        if self.ops[i] is None:
-            return self.label(i)
-        return f"n{i}"
+        return self.names[i] or (self.label(i) if self.ops[i] is None else f"n{i}")
 
     def consumers(self) -> list[list[int]]:
         """For each node, the edge ids that leave it (fan-out)."""
@@ -178,13 +161,16 @@ class GraphBuilder:
         self.ops: list[Op | None] = []
         self.inputs: list[tuple[int, ...]] = []
         self.leaf: list[object] = []
-        self.names: dict[int, str] = {}  # node -> its given name; a list in the finished graph
+        self.names: list[str | None] = []
         self.aliases: dict[int, list[str]] = {}
         self.literals: dict[int, str] = {}
-        self.where: dict[int, int] = {}
-        self._share: dict[tuple | str, int] = {}
+        self.where = Places("q")
+        # Nodes to share, by op name ("var", "const" for leaves) then by inputs (name, value):
+        # the inputs' tuple, kept anyway, is the key; no key object is made per node.
+        self._share: defaultdict[str, dict] = defaultdict(dict)
 
-    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, key: tuple | str) -> int:
+    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object
+             ) -> int:
         i = len(self.ops)  # this int object is the node's id wherever it is used
         if i == self.max_nodes:  # nodes come one at a time, so == is >=; never equal to None
             raise LimitExceeded(
@@ -193,22 +179,22 @@ class GraphBuilder:
         self.ops.append(op)
         self.inputs.append(args)
         self.leaf.append(leaf)
-        self._share[key] = i
+        self.names.append(None)
+        self.where.append(-1)
+        shared[key] = i
         return i
 
     def var(self, name: str) -> int:
-        # A variable's key is its name; constants' and ops' keys are tuples, so none collide.
-        found = self._share.get(name)
-        return found if found is not None else self._new(None, (), name, name)
+        found = self._share["var"].get(name)
+        return found if found is not None else self._new(None, (), name, self._share["var"], name)
 
     def const(self, value: float, literal: str | None = None) -> int:
-        if value.__class__ is not float:
-            value = float(value)
+        value = float(value)
         # -0.0 == 0.0 but they are different constants (1/-0.0 is -inf): a zero's key has its sign.
-        key = ("const", value) if value else ("const", value, math.copysign(1.0, value))
-        found = self._share.get(key)
+        key = value if value else (value, math.copysign(1.0, value))
+        found = self._share["const"].get(key)
         if found is None:
-            found = self._new(None, (), value, key)
+            found = self._new(None, (), value, self._share["const"], key)
             if literal is not None:
                 self.literals[found] = literal
         return found
@@ -217,76 +203,52 @@ class GraphBuilder:
         op = name if isinstance(name, Op) else OPS[name]
         if len(args) != op.arity:
             raise ValueError(f"{op.name} takes {op.arity} arguments, got {len(args)}")
-        n = len(self.ops)
         for a in args:
-            if not 0 <= a < n:
+            if not 0 <= a < len(self.ops):
                 raise ValueError(f"no node {a}")
         return self.node(op, args)
 
-    def node(self, op: Op, args: tuple[int, ...]) -> int:
+    def node(self, op: Op, args: tuple[int, ...], at: int | None = None) -> int:
         """`op` applied to `args`, which the caller (the parser) knows are that many existing
-        nodes: `op` without its checks."""
-        key = (op.name, args)
-        found = self._share.get(key)
-        if found is not None:
-            return found
-        for k in op.static:  # an axis: a number, never something to differentiate
-            if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
-                raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) must "
-                                      "be a constant integer such as 0 or 1", code="invalid_axis")
-        return self._new(op, args, None, key)
-
-    def at(self, node: int, token: int) -> int:
-        """Remember which token of the text made `node` (its first place, when shared), for a
-        message about it (engine.evaluation turns it into a line and column); returns the node."""
-        self.where.setdefault(node, token)
-        return node
+        nodes: `op` without its checks. `at`: the token of the text that made it (its first
+        one, when shared), for a message about it (engine.evaluation finds its line)."""
+        shared = self._share[op.name]
+        found = shared.get(args)
+        if found is None:
+            for k in op.static:  # an axis: a number, never something to differentiate
+                if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
+                    raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) "
+                                          "must be a constant integer such as 0 or 1", code="invalid_axis")
+            found = self._new(op, args, None, shared, args)
+        if at is not None and self.where[found] < 0:
+            self.where[found] = at
+        return found
 
     def name(self, node: int, name: str) -> None:
         """Give `node` a name; a node named twice keeps the first and records the alias."""
-        if node not in self.names and not (self.ops[node] is None and isinstance(self.leaf[node], str)):
+        if self.names[node] is None and not isinstance(self.leaf[node], str):
             self.names[node] = name
         else:
             self.aliases.setdefault(node, []).append(name)
 
     def build(self, output: int, prune: bool = True) -> Graph:
         """Finish the graph. With `prune`, nodes the output does not depend on are dropped."""
-        if prune:
-            keep = self._ancestors(output)
-            if 0 in keep:
-                return self._renumbered(keep, output)
-        self._share = {}  # the finished graph does not need the sharing table
-        names = self._name_list() if self.names else [None] * len(self.ops)
-        return Graph(self.ops, self.inputs, self.leaf, names, output, self.aliases, self.literals,
-                     self.where)
-
-    def _name_list(self) -> list[str | None]:
-        names: list[str | None] = [None] * len(self.ops)
-        for i, name in self.names.items():
-            names[i] = name
-        return names
-
-    def _ancestors(self, output: int) -> bytearray:
+        self._share.clear()  # the finished graph does not need the sharing tables
         keep = bytearray(len(self.ops))
         keep[output] = 1
-        for i in range(output, -1, -1):  # inputs always precede their consumer
+        for i in range(output, -1, -1) if prune else ():  # inputs always precede their consumer
             if keep[i]:
                 for s in self.inputs[i]:
                     keep[s] = 1
-        return keep
+        if not prune or keep.count(0) == 0:
+            return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases,
+                         self.literals, self.where)
+        kept = [i for i, k in enumerate(keep) if k]
+        new_id = dict(zip(kept, range(len(kept))))
 
-    def _renumbered(self, keep: bytearray, output: int) -> Graph:
-        new_id = [-1] * len(self.ops)
-        ops, inputs, leaf, names = [], [], [], []
-        all_names = self._name_list()
-        for i, k in enumerate(keep):
-            if k:
-                new_id[i] = len(ops)
-                ops.append(self.ops[i])
-                inputs.append(tuple(new_id[s] for s in self.inputs[i]))
-                leaf.append(self.leaf[i])
-                names.append(all_names[i])
-        aliases = {new_id[i]: v for i, v in self.aliases.items() if keep[i]}
-        literals = {new_id[i]: v for i, v in self.literals.items() if keep[i]}
-        where = {new_id[i]: v for i, v in self.where.items() if keep[i]}
-        return Graph(ops, inputs, leaf, names, new_id[output], aliases, literals, where)
+        def moved(table: dict) -> dict:
+            return {new_id[i]: v for i, v in table.items() if keep[i]}
+        where = Places("q", map(self.where.__getitem__, kept))
+        return Graph([self.ops[i] for i in kept], [tuple(map(new_id.get, self.inputs[i])) for i in kept],
+                     [self.leaf[i] for i in kept], [self.names[i] for i in kept], new_id[output],
+                     moved(self.aliases), moved(self.literals), where)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 import re
+from dataclasses import dataclass
 
 from .errors import ExpressionError, Locator, describe_char
 
@@ -59,28 +60,24 @@ _CANONICAL |= {k: v for k, v in OPERATOR_CHARS.items() if k != v}
 _UNCANONICAL = re.compile(r"\*\*|[][{}\r]")
 
 
+@dataclass(slots=True)
 class Tokens:
     """A text's tokens as parallel lists (kind, canonical text, text as typed); the last is END.
+    Offsets are worked out only when asked (a message, a bracket's place): the usual parse never
+    needs them, and ASCII text is then cut with no Python step per character."""
 
-    Offsets are worked out only when asked (a message, a bracket's place): the usual parse
-    never needs them, and ASCII text is then cut with no Python step per character."""
-
-    __slots__ = ("_pos", "kinds", "source", "texts", "typed")
-
-    def __init__(self, source: str, kinds: list[str], texts: list[str], typed: list[str],
-                 pos: list[int] | None = None) -> None:
-        self.source = source  # as cut (full-width forms read as ASCII)
-        self.kinds = kinds
-        self.texts = texts  # "*" for "×", "^" for "**", "(" for "[", "2" for "²"
-        self.typed = typed  # what was actually typed, for messages ("\n" for any new line)
-        self._pos = pos
+    source: str  # as cut (full-width forms read as ASCII)
+    kinds: list[str]
+    texts: list[str]  # "*" for "×", "^" for "**", "(" for "[", "2" for "²"
+    typed: list[str]  # what was actually typed, for messages ("\n" for any new line)
+    offsets: list[int] | None = None
 
     def pos(self, i: int) -> int:
         """The 0-based offset of token i in the source."""
-        if self._pos is None:
-            self._pos = [m.start(1) for m in _ASCII_TOKEN.finditer(self.source.rstrip(_SPACES))]
-            self._pos.append(len(self.source))
-        return self._pos[i]
+        if self.offsets is None:
+            self.offsets = [m.start(1) for m in _ASCII_TOKEN.finditer(self.source.rstrip(_SPACES))]
+            self.offsets.append(len(self.source))
+        return self.offsets[i]
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -106,29 +103,26 @@ def tokenize(source: str, loc: Locator) -> Tokens:
 
 def _tokens_one_by_one(text: str, loc: Locator) -> Tokens:
     """The same cut with a Python step per token, for what ASCII lacks: names in any alphabet,
-    superscripts, errors. x² is x^2; x⁻¹ is x^(-1): ^, a unary minus, then the digits."""
-    kinds, texts, typed, offsets = [], [], [], []
+    superscripts, errors."""
+    out = []  # (kind, canonical text, typed text, offset)
     for m in _TOKEN.finditer(text.rstrip(_SPACES)):
         t, i = m.group(1), m.start(1)
         kind = _KIND_BY_FIRST.get(t[0])
+        if kind is SUPERSCRIPT:  # x² is x^2; x⁻¹ is x^(-1): ^, a unary minus, then the digits
+            if t == SUPERSCRIPT_MINUS:
+                raise loc.error("a superscript minus must be followed by superscript digits", i, t)
+            sign = [(OP, "-", t[0], i)] if t[0] == SUPERSCRIPT_MINUS else []
+            digits = t[len(sign):]
+            out += [(OP, "^", t[0], i), *sign, (NUM, digits.translate(SUPERSCRIPTS), digits, i + len(sign))]
+            continue
         if kind is None or (kind is NAME and not t.isascii()):
             kind = _named(t, i, loc)
-        elif kind is SUPERSCRIPT:
-            minus = t[0] == SUPERSCRIPT_MINUS
-            if minus and len(t) == 1:
-                raise loc.error("a superscript minus must be followed by superscript digits", i, t)
-            kinds += [OP, OP, NUM] if minus else [OP, NUM]
-            texts += ["^", "-", t[1:].translate(SUPERSCRIPTS)] if minus else ["^", t.translate(SUPERSCRIPTS)]
-            typed += [t[0], t[0], t[1:]] if minus else [t[0], t]
-            offsets += [i, i, i + 1] if minus else [i, i]
-            continue
         elif t == ".":
             raise _unexpected(t, i, loc)
-        kinds.append(kind)
-        texts.append(_CANONICAL.get(t, t))
-        typed.append("\n" if kind is SEP and t != ";" else t)
-        offsets.append(i)
-    return Tokens(text, [*kinds, END], [*texts, ""], [*typed, ""], [*offsets, len(text)])
+        out.append((kind, _CANONICAL.get(t, t), "\n" if kind is SEP and t != ";" else t, i))
+    out.append((END, "", "", len(text)))
+    kinds, texts, typed, offsets = map(list, zip(*out))
+    return Tokens(text, kinds, texts, typed, offsets)
 
 
 def _named(t: str, i: int, loc: Locator) -> str:

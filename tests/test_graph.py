@@ -3,9 +3,11 @@ pruning, constants, a 100,000-deep chain, and non-finite values named by their n
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +62,35 @@ def test_identical_subexpressions_share_one_node():
     assert len(compile("a = sin(x); a + sin(x)")) == 3
     # Different argument order is a different node (no algebra in the graph).
     assert len(compile("x*y + y*x")) == 5
+
+
+def places(text: str) -> dict[str, list[int | None]]:
+    """Each op node of `text`'s graph by name, with the offset of the token that made it."""
+    from engine.errors import Locator
+    from engine.lexer import tokenize
+
+    graph, toks = compile(text), tokenize(text, Locator(text))
+    out: dict[str, list[int | None]] = {}
+    for i in range(len(graph)):
+        token = graph.where.get(i)
+        out.setdefault(graph.op_name(i), []).append(None if token is None else toks.pos(token))
+    return out
+
+
+def test_each_op_node_knows_the_token_that_made_it():
+    """An operator's node points at the operator, a call's at the function's name; a node made
+    twice at its first place; leaves and a unary minus nowhere. Pruning keeps the places."""
+    text = "a = x * y\nc = x + 1\nb = a - sin(a) + x*y\n-b / b"
+    assert places(text) == {"var": [None, None], "mul": [6], "sin": [28], "sub": [26], "add": [35],
+                            "neg": [None], "div": [44]}  # c = x + 1 pruned
+    assert [text[p] for p in (6, 28, 26, 35, 44)] == ["*", "s", "-", "+", "/"]
+    g = compile(text)
+    clones = (copy.copy(g.where), copy.deepcopy(g).where, pickle.loads(pickle.dumps(g.where)))
+    assert all([c.get(i) for i in range(len(g))] == [g.where.get(i) for i in range(len(g))]
+               for c in clones)
+    b = GraphBuilder()
+    g = b.build(b.op("mul", b.var("x"), b.var("y")))
+    assert [g.where.get(i) for i in range(len(g))] == [None, None, None]
 
 
 def test_edges_carry_source_target_and_index():
