@@ -102,11 +102,17 @@ def serve_command(port: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    yield from running_server(tmp_path_factory)
+
+
+def running_server(tmp_path_factory, env: dict[str, str] | None = None):
+    """`chainrule serve` on a free port with these environment variables, warmed up; yields its
+    URL (a module fixture's body)."""
     port = free_port()
     log = tmp_path_factory.mktemp("page-server") / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(serve_command(port), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
