@@ -170,10 +170,11 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
 def numbers(ev: Evaluation, trace: dict[str, list[dict]]) -> Iterator:
     """Every number of the answer, for app.encoding.dumps to look at: values, gradients and
     tangents, each edge's local derivative and what it sent, the trace's running sums and the
-    direction. (Arrays are among them as arrays.)"""
+    direction (tests/test_encoding.py checks that none is left out). Arrays are among them as
+    arrays."""
     rev, tan = ev.reverse, ev.tangent
     lists = [ev.forward.values, rev.grads, rev.edge_local, rev.edge_contribution,
-             [e["grad"] for e in trace["backward"] if e["type"] == "accumulate"]]
+             [v for e in trace["backward"] if e["type"] == "accumulate" for v in (e["before"], e["grad"])]]
     if tan is not None:
         lists += [tan.tangents, tan.edge_local, tan.edge_term, tan.direction.values()]
     return chain.from_iterable(lists)
