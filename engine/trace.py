@@ -14,7 +14,7 @@ Reverse pass:  {"type": "seed", "node", "grad": 1}; then for each node, latest f
                on tensors {"type": "reduce", "edge", "node", "axes", "contribution"} where the
                source was broadcast (the contribution summed over those axes), and
                {"type": "accumulate", "edge", "node", "before", "grad"} (the source's running
-               sum after adding it; `before` null for the first).
+               sum before and after adding it; `before` 0 or null for the first).
 Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per dependent node
                "local" and {"type": "term", ..., "term"} (local × tangent[source]) per edge,
                and {"type": "tangent", "node", "tangent"}.
@@ -91,20 +91,20 @@ def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str) -> 
     (contribution, term)."""
     n, e = [f"n{i}" for i in range(nodes)], [f"e{k}" for k in range(edges)]
     out = []
+    add = out.append
     for ev in events:  # a dict display per tag: this loop is most of a big graph's response
         tag = ev[0]
         if tag is LOCAL:
-            out.append({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]],
-                        "index": ev[4], "local": ev[5]})
+            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], "index": ev[4],
+                 "local": ev[5]})
         elif tag is ACCUMULATE:
-            out.append({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "before": ev[3], "grad": ev[4]})
-        elif tag is REDUCE:
-            out.append({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]),
-                        "contribution": ev[4]})
+            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "before": ev[3], "grad": ev[4]})
         elif len(ev) == 3:  # SEED, VISIT, TANGENT
-            out.append({"type": tag, "node": n[ev[1]], key: ev[2]})
+            add({"type": tag, "node": n[ev[1]], key: ev[2]})
+        elif tag is REDUCE:
+            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]), "contribution": ev[4]})
         else:  # CONTRIBUTE, TERM
-            out.append({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
+            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
     return out
 
 
