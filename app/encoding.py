@@ -60,13 +60,14 @@ def _parsed(obj: Any) -> Any:
 
 
 def orjson_alike(numbers: Iterable[Any]) -> bool:
-    """Whether orjson writes these numbers as json does: floats (or None), finite (orjson writes
-    null for the others), none in [1e-9, 1e-4) (orjson writes "1e-7" and "0.00001" where json
-    writes "1e-07" and "1e-05"; every other float alike, over all exponents: tests/test_encoding.py)."""
-    xs = list(numbers)
-    if not set(map(type, xs)) <= {float, type(None)}:
+    """Whether orjson writes these numbers (floats, ints or None) as json does: all finite (orjson
+    writes null for the others), none in [1e-9, 1e-4) (orjson writes "1e-7" and "0.00001" where json
+    writes "1e-07" and "1e-05"; every other float alike, over all exponents: tests/test_encoding.py).
+    An array among them answers False."""
+    try:  # None, 0.0, -0.0 are written alike; what orjson cannot write (arrays) it refuses later
+        a = np.abs(np.fromiter(filter(None, numbers), dtype=float))
+    except (TypeError, ValueError):  # an array's truth, a value that is not a number
         return False
-    a = np.abs(np.array(list(filter(None, xs)), dtype=float))  # None, 0.0, -0.0: written alike
     return bool(np.isfinite(a).all()) and not bool(((a >= 1e-9) & (a < 1e-4)).any())
 
 

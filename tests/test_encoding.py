@@ -12,6 +12,7 @@ import math
 import random
 import struct
 
+import numpy as np
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -59,8 +60,8 @@ def test_orjson_alike_refuses_every_float_orjson_spells_otherwise():
     ([1.0, None, -0.0, 0.0, 2.5e300, 1e-10, 0.0001], True),
     ([1.0, math.inf], False), ([math.nan], False), ([-math.inf, None], False),
     ([1e-7], False), ([-3.2e-5], False), ([9.999999999999999e-05], False),
-    ([1, 2.0], False),  # an int: orjson would write it alike, but only floats are vouched for
-    ([True], False), (["1.0"], False), ([], True),
+    ([1, 2.0, True], True),  # ints and booleans: written alike
+    ([np.array([1.0, 2.0])], False), ([1.0, np.array([[1e-7]])], False), ([object()], False), ([], True),
 ])
 def test_orjson_alike(numbers, alike):
     assert orjson_alike(numbers) is alike
