@@ -4,7 +4,8 @@ its Graphviz layout, and the response body as plain data. No HTTP here beyond AP
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from engine.backward_graph import BackwardGraph, backward_graph
 from engine.results import first_nonfinite
 from engine.trace import data
 
+from .encoding import RawJSON, dumps
 from .errors import APIError
 from .settings import Settings
 
@@ -65,10 +67,9 @@ def evaluate_request(expression: str | Graph, values: Mapping[str, object], *, w
 def layout_items(graph: Graph) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, int]]]:
     """The graph as drawing/ wants it: (id, label, kind) nodes and (source, target, index)
     edges. Labels are op symbols, variable names and constants' text: structure, never values."""
-    kind = graph.kind
-    nodes = [(f"n{i}", graph.label(i), LAYOUT_KIND[kind(i)]) for i in range(len(graph))]
-    edges = [(f"n{e.source}", f"n{e.target}", e.index) for e in graph.edges]
-    return nodes, edges
+    ids, every = [f"n{i}" for i in range(len(graph))], range(len(graph))
+    nodes = list(zip(ids, map(graph.label, every), [LAYOUT_KIND[k] for k in map(graph.kind, every)]))
+    return nodes, [(ids[e.source], ids[e.target], e.index) for e in graph.edges]
 
 
 _caches: dict[tuple, LayoutCache] = {}
@@ -95,14 +96,15 @@ def graph_layout(graph: Graph, settings: Settings) -> Layout:
     return layout_cache(settings).layout(*layout_items(graph))
 
 
-def layout_body(graph: Graph, settings: Settings) -> dict:
+def layout_body(graph: Graph, settings: Settings) -> dict | RawJSON:
+    """The answer's `layout`: a laid out graph as its JSON, made once per cached layout."""
     try:
         drawn = graph_layout(graph, settings)
     except LayoutSkipped as skip:
         return {"status": "skipped", "reason": {"line": None, "column": None, "text": None,
                                                 **skip.to_dict()},
                 "unit": "pt", "width": None, "height": None, "nodes": {}, "copies": {}, "edges": []}
-    return {"status": "ok", "reason": None, "unit": "pt", **drawn.to_dict()}
+    return RawJSON(b'{"status":"ok","reason":null,"unit":"pt",' + drawn.encoded[1:])
 
 
 def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
@@ -134,10 +136,10 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
 def response_body(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
                   settings: Settings, requires_grad: list[str] | None = None,
-                  derivative_of: str | None = None, target: str | None = None) -> dict:
-    """The body of POST /api/v1/graph (and GET /api/v1/graph.json), as plain data with floats
-    that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan". With
-    `derivative_of`, the body of the backward pass of ∂f/∂x drawn as a graph of its own."""
+                  derivative_of: str | None = None, target: str | None = None) -> bytes:
+    """The body of POST /api/v1/graph (and GET /api/v1/graph.json), encoded by app.encoding.dumps
+    (numbers that are not finite as "inf", "-inf", "nan"). With `derivative_of`, the body of the
+    backward pass of ∂f/∂x drawn as a graph of its own."""
     backward = None
     if derivative_of is not None:
         backward = derivative_graph(expression, values, derivative_of, settings)
@@ -150,13 +152,13 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     drawn = None
     if with_layout:
         drawn = layout_body(graph, settings)
-        if drawn["status"] == "skipped":
+        if isinstance(drawn, dict):  # skipped
             warnings.append({"code": "layout_skipped", "message": drawn["reason"]["message"]})
-    tangent_out = None
+    tangent_out, trace = None, ev.trace()
     if ev.tangent is not None:
         tangent_out = {"direction": ev.tangent.direction,
                        "output": data(ev.tangent.tangents[graph.output], shown)}
-    return {
+    return dumps({
         "expression": expression,
         "value": data(ev.value, shown),
         "output": f"n{graph.output}",
@@ -167,7 +169,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         "tangent": tangent_out,
         "nodes": ev.nodes(),
         "edges": ev.edges(),
-        "trace": ev.trace(),
+        "trace": trace,
         "layout": drawn,
         "warnings": warnings,
         **({} if target is None else {"target": f"n{ev.output}"}),
@@ -176,7 +178,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
             "origin": [{"role": role, "node": f"n{i}" if role in ("forward", "seed") else None,
                         "edge": f"e{i}" if role in ("local", "product", "sum") else None}
                        for role, i in backward.origin]}}),
-    }
+    }, numbers=numbers(ev, trace))
 
 
 def derivative_graph(expression: str, values: Mapping[str, object], variable: str,
@@ -187,3 +189,16 @@ def derivative_graph(expression: str, values: Mapping[str, object], variable: st
         return backward_graph(graph, variable, settings.limits)
     except ExpressionError as err:
         raise err.with_field("derivative_of") from None
+
+
+def numbers(ev: Evaluation, trace: dict[str, list[dict]]) -> Iterator:
+    """Every number of the answer, for app.encoding.dumps to look at: values, gradients and
+    tangents, each edge's local derivative and what it sent, the trace's running sums and the
+    direction (tests/test_encoding.py checks that none is left out). Arrays are among them as
+    arrays."""
+    rev, tan = ev.reverse, ev.tangent
+    lists = [ev.forward.values, rev.grads, rev.edge_local, rev.edge_contribution,
+             [v for e in trace["backward"] if e["type"] == "accumulate" for v in (e["before"], e["grad"])]]
+    if tan is not None:
+        lists += [tan.tangents, tan.edge_local, tan.edge_term, tan.direction.values()]
+    return chain.from_iterable(lists)

@@ -7,7 +7,6 @@ import json
 
 from fastapi import FastAPI
 
-from .encoding import dumps
 from .graphs import response_body
 from .settings import Settings
 
@@ -47,7 +46,7 @@ def install_openapi(app: FastAPI) -> None:
         if app.openapi_schema is None:
             answer = response_body("z = x*y", {"x": 3.0, "y": 4.0}, settings=app.state.settings)
             ok = build()["paths"]["/api/v1/graph"]["post"]["responses"]["200"]
-            ok["content"]["application/json"]["example"] = json.loads(dumps(answer))
+            ok["content"]["application/json"]["example"] = json.loads(answer)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

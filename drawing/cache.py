@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
+
 from .dot import DEFAULT_FANOUT_THRESHOLD, validate
 from .errors import LayoutSkipped
 from .graphviz import MEMORY_LIMIT_BYTES
@@ -25,8 +27,11 @@ __all__ = ["LayoutCache", "structure_key"]
 def structure_key(nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[str, str, int]]) -> str:
     """A digest of everything the DOT is built from: ids, labels, kinds and edges. Values never
     reach it, so the same expression at another point has the same key."""
-    blob = json.dumps([[list(n) for n in nodes], [list(e) for e in edges]], separators=(",", ":"))
-    return hashlib.sha256(blob.encode("ascii")).hexdigest()
+    try:
+        blob = orjson.dumps((nodes, edges))
+    except orjson.JSONEncodeError:  # a lone surrogate in a label: JSON's escapes
+        blob = json.dumps((nodes, edges)).encode("ascii")
+    return hashlib.sha256(blob).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,6 @@ class LayoutCache:
     def layout(self, nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[str, str, int]]) -> Layout:
         """drawing.layout.layout under this cache's bounds, cached by `structure_key`."""
         check_size(nodes, edges, self.max_nodes)
-        validate(nodes, edges)
         key = structure_key(nodes, edges)
         with self._lock:
             hit = self._items.get(key)
@@ -111,8 +115,9 @@ class LayoutCache:
                 self._misses += 1
         if isinstance(hit, _Failure):
             raise _copy(hit.skipped)
-        if hit is not None:
+        if hit is not None:  # its structure was validated when it was first laid out
             return hit
+        validate(nodes, edges)
         try:
             result = render_layout(nodes, edges, timeout_s=self.timeout_s,
                                    fanout_threshold=self.fanout_threshold, memory_bytes=self.memory_bytes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -66,7 +67,8 @@ class Layout:
 
     `nodes` has every node; a node drawn as copies is at its first copy there, and
     `copies` lists all its copies' boxes in order (`<id>_c0`, `<id>_c1`, ...).
-    `edges` is parallel to the input edges. Immutable: cached results are shared.
+    `edges` is parallel to the input edges. Immutable: cached results are shared (`encoded`
+    included).
     """
 
     width: float
@@ -84,6 +86,12 @@ class Layout:
             "copies": {k: [b.to_dict() for b in v] for k, v in self.copies.items()},
             "edges": [e.to_dict() for e in self.edges],
         }
+
+    @cached_property
+    def encoded(self) -> bytes:
+        """to_dict() as compact UTF-8 JSON, made once: a cached layout is sent with every request
+        for its structure."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 # ---------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ Reverse pass:  {"type": "seed", "node", "grad": 1}; then for each node, latest f
                on tensors {"type": "reduce", "edge", "node", "axes", "contribution"} where the
                source was broadcast (the contribution summed over those axes), and
                {"type": "accumulate", "edge", "node", "before", "grad"} (the source's running
-               sum after adding it; `before` null for the first).
+               sum before and after adding it; `before` 0 or null for the first).
 Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per dependent node
                "local" and {"type": "term", ..., "term"} (local × tangent[source]) per edge,
                and {"type": "tangent", "node", "tangent"}.
@@ -25,18 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from .graph import Graph
-from .results import (
-    ACCUMULATE,
-    CONTRIBUTE,
-    EVALUATE,
-    LOCAL,
-    REDUCE,
-    SEED,
-    TANGENT,
-    Forward,
-    Reverse,
-    Tangents,
-)
+from .results import ACCUMULATE, EVALUATE, LOCAL, REDUCE, Forward, Reverse, Tangents
 
 #: Arrays up to this many elements are sent whole; bigger ones as a summary.
 SHOWN = 64
@@ -67,59 +56,55 @@ def data(v: object, shown: int = SHOWN) -> object:
 
 
 def converter(shown: int):
-    """data() with its bound, or nothing to do for a pass over floats (most traces, and the
-    hot path of a web response)."""
+    """data() with its bound; nothing to do for a float."""
     return lambda v: v if v.__class__ is float else data(v, shown)
 
 
+def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple]:
+    """The events with arrays as data(); as they are when every number of the pass (its lists
+    `numbers`) is a float or None, the hot path of a web response: no call per number."""
+    if events is None:
+        raise ValueError("run the pass with trace=True to record its events")
+    if all(set(map(type, xs)) <= {float, type(None)} for xs in numbers):
+        return events
+    return [tuple(x if x.__class__ in (str, int, tuple) else data(x, shown) for x in ev) for ev in events]
+
+
 def forward_events(fwd: Forward, shown: int = SHOWN) -> list[dict]:
-    if fwd.events is None:
-        raise ValueError("run forward(..., trace=True) to record its events")
-    d = converter(shown)
-    return [{"type": EVALUATE, "node": f"n{i}", "value": d(v)} for _, i, v in fwd.events]
-
-
-def _edge_event(ev: tuple, key: str, d) -> dict:
-    _, e, s, t, *rest = ev
-    out = {"type": ev[0], "edge": f"e{e}", "source": f"n{s}", "target": f"n{t}"}
-    if ev[0] == LOCAL:
-        out["index"], out["local"] = rest[0], d(rest[1])
-    else:
-        out[key] = d(rest[0])
-    return out
+    n = [f"n{i}" for i in range(len(fwd.values))]
+    return [{"type": EVALUATE, "node": n[i], "value": v}
+            for _, i, v in _plain(fwd.events, (fwd.values,), shown)]
 
 
 def reverse_events(rev: Reverse, shown: int = SHOWN) -> list[dict]:
-    if rev.events is None:
-        raise ValueError("run reverse(..., trace=True) to record its events")
-    out, d = [], converter(shown)
-    for ev in rev.events:
-        tag = ev[0]
-        if tag is LOCAL or tag is CONTRIBUTE:
-            out.append(_edge_event(ev, "contribution", d))
-        elif tag is ACCUMULATE:
-            _, e, s, before, after = ev
-            out.append({"type": tag, "edge": f"e{e}", "node": f"n{s}", "before": d(before),
-                        "grad": d(after)})
-        elif tag is REDUCE:
-            _, e, s, axes, c = ev
-            out.append({"type": tag, "edge": f"e{e}", "node": f"n{s}", "axes": list(axes),
-                        "contribution": d(c)})
-        else:  # SEED, VISIT
-            out.append({"type": tag, "node": f"n{ev[1]}", "grad": d(ev[2])})
-    return out
+    events = _plain(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)
+    return _dicts(events, len(rev.grads), len(rev.edge_local), "grad", "contribution")
 
 
 def tangent_events(tan: Tangents, shown: int = SHOWN) -> list[dict]:
-    if tan.events is None:
-        raise ValueError("run tangent(..., trace=True) to record its events")
-    out, d = [], converter(shown)
-    for ev in tan.events:
+    events = _plain(tan.events, (tan.tangents, tan.edge_local, tan.edge_term), shown)
+    return _dicts(events, len(tan.tangents), len(tan.edge_local), "tangent", "term")
+
+
+def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str) -> list[dict]:
+    """Events as dicts: `key` names a node's number (grad, tangent), `sent` what an edge sends
+    (contribution, term)."""
+    n, e = [f"n{i}" for i in range(nodes)], [f"e{k}" for k in range(edges)]
+    out = []
+    add = out.append
+    for ev in events:  # a dict display per tag: this loop is most of a big graph's response
         tag = ev[0]
-        if tag in (SEED, TANGENT):
-            out.append({"type": tag, "node": f"n{ev[1]}", "tangent": d(ev[2])})
-        else:
-            out.append(_edge_event(ev, "term", d))
+        if tag is LOCAL:
+            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], "index": ev[4],
+                 "local": ev[5]})
+        elif tag is ACCUMULATE:
+            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "before": ev[3], "grad": ev[4]})
+        elif len(ev) == 3:  # SEED, VISIT, TANGENT
+            add({"type": tag, "node": n[ev[1]], key: ev[2]})
+        elif tag is REDUCE:
+            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]), "contribution": ev[4]})
+        else:  # CONTRIBUTE, TERM
+            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
     return out
 
 

@@ -116,7 +116,7 @@ def launched(log: Path, env: dict[str, str] | None = None, command: list[str] | 
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # generous: a busy 2-core machine starts slowly
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
@@ -134,6 +134,12 @@ def launched(log: Path, env: dict[str, str] | None = None, command: list[str] | 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def running_server(tmp_path_factory, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`chainrule serve` with these environment variables; yields its URL (a module fixture's body)."""
+    with launched(tmp_path_factory.mktemp("page-server") / "serve.log", env=env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

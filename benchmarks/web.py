@@ -1,0 +1,273 @@
+"""The web response against the floor, in one process: building and encoding the body of
+POST /api/v1/graph (text in, bytes out: parsing, the passes with their trace, nodes, edges, the
+cached layout, JSON) per node, against a minimal tape's build + forward + backward of the same
+graph (issue 12, item 4: at most 10x).
+
+    python3 benchmarks/web.py [--rounds 7]                 # this tree
+    python3 benchmarks/web.py --before 9a1d5f0 [--rounds 7]  # a git revision against this tree
+
+The tape is the issue's: about sixty lines of pure Python that build the graph by operator
+overloading (each op makes a `Var` and appends it to a list), then walk the list backwards with
+the chain rule. It runs the engine's own graph (same ops, same order), so both compute the same
+value and gradient (checked). The records tape of benchmarks/engine.py (flat tuples, no objects)
+is shown too, as a lower floor.
+
+Times are CPU time of the process (`time.process_time`), medians; contestants take turns in
+rounds, each a few runs in a row after `gc.collect()`, the collector on. With `--before`, each
+round runs one fresh process per side, in alternating order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def statements(n: int) -> str:
+    lines = ["v0 = sin(x0)"] + [f"v{i} = v{i - 1} * 1.0001" if i % 2 else f"v{i} = sin(v{i - 1})"
+                                for i in range(1, n)]
+    return "; ".join(lines)
+
+
+def terms(n: int) -> str:
+    return " + ".join(f"sin(x*{i} + y)*ln(y+{i})" for i in range(1, n + 1))
+
+
+#: name, expression, point. "sum-233" is the issue's example (29 terms).
+CASES = [
+    ("lecture", "(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0}),
+    ("sum-233", terms(29), {"x": 0.5, "y": 2.0}),
+    ("sum-953", terms(119), {"x": 0.5, "y": 2.0}),
+    ("chain-600", statements(400), {"x0": 0.3}),
+]
+
+
+# --- the floor: a minimal tape, by operator overloading ---------------------------------------
+
+class Var:
+    """A value on the tape with its parents and each one's local derivative."""
+
+    __slots__ = ("grad", "parents", "value")
+    tape: list[Var] = []  # noqa: RUF012 (the one tape, reset per run)
+
+    def __init__(self, value: float, parents: tuple = ()) -> None:
+        self.value, self.grad, self.parents = value, 0.0, parents
+        Var.tape.append(self)
+
+    def __add__(self, o: Var) -> Var:
+        return Var(self.value + o.value, ((self, 1.0), (o, 1.0)))
+
+    def __sub__(self, o: Var) -> Var:
+        return Var(self.value - o.value, ((self, 1.0), (o, -1.0)))
+
+    def __mul__(self, o: Var) -> Var:
+        return Var(self.value * o.value, ((self, o.value), (o, self.value)))
+
+    def __truediv__(self, o: Var) -> Var:
+        return Var(self.value / o.value, ((self, 1.0 / o.value), (o, -self.value / o.value ** 2)))
+
+    def __pow__(self, o: Var) -> Var:
+        v = self.value ** o.value
+        return Var(v, ((self, o.value * self.value ** (o.value - 1)), (o, v * math.log(self.value))))
+
+    def sin(self) -> Var:
+        return Var(math.sin(self.value), ((self, math.cos(self.value)),))
+
+    def ln(self) -> Var:
+        return Var(math.log(self.value), ((self, 1.0 / self.value),))
+
+
+def backward(out: Var) -> None:
+    out.grad = 1.0
+    for v in reversed(Var.tape):
+        for p, local in v.parents:
+            p.grad += local * v.grad
+
+
+OO_OPS: dict[str, Callable] = {"add": Var.__add__, "sub": Var.__sub__, "mul": Var.__mul__,
+                               "div": Var.__truediv__, "pow": Var.__pow__, "sin": Var.sin, "ln": Var.ln}
+
+
+def program(graph, point: dict[str, float]) -> list[tuple]:
+    """The engine's graph as records: ("leaf", value) or (op function name, argument indices)."""
+    out = []
+    for i in range(len(graph)):
+        op = graph.op_name(i)
+        if op in ("var", "const"):
+            out.append(("leaf", point[graph.leaf[i]] if op == "var" else graph.leaf[i]))
+        elif op not in OO_OPS:
+            raise SystemExit(f"the tape has no {op}")
+        else:
+            out.append((op, *graph.inputs[i]))
+    return out
+
+
+def oo_tape(prog: list[tuple], variables: list[int]) -> tuple[float, list[float]]:
+    """Build (and compute) by operator overloading, then backward: the issue's tape."""
+    Var.tape = []
+    made: list[Var] = []
+    for rec in prog:
+        if rec[0] == "leaf":
+            made.append(Var(rec[1]))
+        else:
+            made.append(OO_OPS[rec[0]](*[made[a] for a in rec[1:]]))
+    backward(made[-1])
+    return made[-1].value, [made[i].grad for i in variables]
+
+
+def records_tape(prog: list[tuple], variables: list[int]) -> tuple[float, list[float]]:
+    """benchmarks/engine.py's kind: values and (op, a, b) records in flat lists, no objects."""
+    vals: list[float] = []
+    recs: list[tuple] = []
+    for rec in prog:
+        op = rec[0]
+        if op == "leaf":
+            vals.append(rec[1])
+        else:
+            a = vals[rec[1]]
+            b = vals[rec[2]] if len(rec) > 2 else 0.0
+            vals.append(a + b if op == "add" else a - b if op == "sub" else a * b if op == "mul"
+                        else a / b if op == "div" else a ** b if op == "pow"
+                        else math.sin(a) if op == "sin" else math.log(a))
+        recs.append(rec)
+    grads = [0.0] * len(vals)
+    grads[-1] = 1.0
+    for i in range(len(recs) - 1, -1, -1):
+        rec, g = recs[i], grads[i]
+        op = rec[0]
+        if op == "leaf" or not g:
+            continue
+        a = vals[rec[1]]
+        b = vals[rec[2]] if len(rec) > 2 else 0.0
+        if op in ("add", "sub"):
+            grads[rec[1]] += g
+            grads[rec[2]] += g if op == "add" else -g
+        elif op == "mul":
+            grads[rec[1]] += g * b
+            grads[rec[2]] += g * a
+        elif op == "div":
+            grads[rec[1]] += g / b
+            grads[rec[2]] -= g * a / (b * b)
+        elif op == "pow":
+            grads[rec[1]] += g * b * a ** (b - 1)
+            grads[rec[2]] += g * vals[i] * math.log(a) if a > 0 else 0.0
+        else:
+            grads[rec[1]] += g * (math.cos(a) if op == "sin" else 1.0 / a)
+    return vals[-1], [grads[i] for i in variables]
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+def median_time(fn: Callable[[], object], runs: int) -> float:
+    gc.collect()
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return statistics.median(times)
+
+
+def measure(rounds: int) -> dict[str, dict[str, float]]:
+    """Per case: seconds per run of each contestant (medians over rounds of medians)."""
+    os.environ.update(CHAINRULE_LAYOUT_WARM_UP="false", CHAINRULE_SYMBOLIC_WARM_UP="false")
+    from app.encoding import dumps
+    from app.graphs import response_body
+    from app.settings import Settings
+    from engine import evaluate
+
+    settings = Settings(layout_warm_up=False)
+    out: dict[str, dict[str, float]] = {}
+    for name, text, point in CASES:
+        def body(text=text, point=point) -> bytes:
+            b = response_body(text, point, settings=settings)
+            return b if isinstance(b, bytes) else dumps(b)  # before this session: a dict
+
+        ev = evaluate(text, point)
+        graph = ev.graph
+        prog, variables = program(graph, point), list(graph.var_nodes)
+        for got in (oo_tape(prog, variables), records_tape(prog, variables)):
+            assert math.isclose(got[0], ev.value, rel_tol=1e-9), (name, got[0], ev.value)
+            assert all(math.isclose(a, ev.gradient[v], rel_tol=1e-9, abs_tol=1e-12)
+                       for a, v in zip(got[1], graph.variables)), name
+        json.loads(body())  # and the layout cached
+        runs = max(3, min(200, 20_000 // len(graph)))
+        contestants = {"tape": lambda p=prog, v=variables: oo_tape(p, v),
+                       "records tape": lambda p=prog, v=variables: records_tape(p, v),
+                       "evaluate": lambda t=text, p=point: evaluate(t, p),
+                       "body": body}
+        seen: dict[str, list[float]] = {k: [] for k in contestants}
+        for _ in range(rounds):
+            for key, fn in contestants.items():
+                seen[key].append(median_time(fn, runs))
+        out[name] = {k: statistics.median(v) for k, v in seen.items()} | {"nodes": len(graph)}
+    return out
+
+
+def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    """Markdown, µs per node: each side's tapes, evaluate and body, and its body / its tape (both
+    measured in the same process)."""
+    sides = list(results)
+    head = ["graph", "nodes"]
+    for side in sides:
+        head += [f"{side}: tape", "records tape", "evaluate", "body", "body / tape",
+                 "(body − evaluate) / tape"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in results[sides[0]]:
+        n = results[sides[0]][name]["nodes"]
+        row = [name, f"{n:,}"]
+        for side in sides:
+            r = results[side][name]
+            row += [f"{r[k] / n * 1e6:.2f}" for k in ("tape", "records tape", "evaluate", "body")]
+            row += [f"{r['body'] / r['tape']:.1f}x", f"{(r['body'] - r['evaluate']) / r['tape']:.1f}x"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--before", help="git revision to compare with (this tree is after)")
+    ap.add_argument("--tree", help=argparse.SUPPRESS)  # a child process: the tree to import
+    args = ap.parse_args()
+    if args.tree:
+        sys.path.insert(0, args.tree)
+        print(json.dumps(measure(args.rounds)))
+        return
+    if not args.before:
+        sys.path.insert(0, str(ROOT))
+        print(table({"this tree": measure(args.rounds)}))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / "before.tar"
+        subprocess.run(["git", "archive", "-o", str(archive), args.before], cwd=ROOT, check=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(Path(tmp) / "before", filter="data")
+        trees = {"before": str(Path(tmp) / "before"), "after": str(ROOT)}
+        runs: dict[str, list[dict]] = {"before": [], "after": []}
+        for r in range(args.rounds):
+            for side in ("before", "after") if r % 2 == 0 else ("after", "before"):
+                done = subprocess.run([sys.executable, __file__, "--tree", trees[side], "--rounds", "1"],
+                                      capture_output=True, text=True, cwd=tmp, check=True)
+                runs[side].append(json.loads(done.stdout.strip().splitlines()[-1]))
+        merged = {side: {name: {k: statistics.median(run[name][k] for run in got) for k in got[0][name]}
+                         for name in got[0]} for side, got in runs.items()}
+        print(table(merged))
+
+
+if __name__ == "__main__":
+    main()
