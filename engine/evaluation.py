@@ -94,7 +94,10 @@ class Evaluation:
             if op is None:  # a variable given inf or nan
                 what = f"{names[i]} is {_first_bad(vals[i])} (not finite), as given"
             else:
-                args = [format(_first_bad(vals[s]), ".7g") for s in g.inputs[i]]
+                at = _bad_index(vals[i]) if op.partials else None  # elementwise: the arguments there
+                args = [format(_first_bad(vals[s]) if at is None else
+                               float(np.broadcast_to(vals[s], np.shape(vals[i])).flat[at]), ".7g")
+                        for s in g.inputs[i]]
                 if op.symbol is not None and op.arity == 2:
                     call = f" {op.symbol} ".join(args)
                 elif op.symbol is not None:
@@ -218,6 +221,14 @@ def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,
         raise TypeError(f"wrt must be a list of variable names, such as [{wrt!r}], not a string")
     ev = evaluate(expression, dict(values or {}, **kw), trace=False, requires_grad=wrt)
     return ev.value, (ev.gradient if wrt is None else ev.gradient_wrt(wrt))
+
+
+def _bad_index(v: float | np.ndarray) -> int | None:
+    """An array's flat index of its first element that is not finite (None for a number)."""
+    if v.__class__ is float:
+        return None
+    bad = np.flatnonzero(~np.isfinite(np.asarray(v)))
+    return int(bad[0]) if len(bad) else None
 
 
 def _first_bad(v: float | np.ndarray) -> float:
