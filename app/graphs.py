@@ -4,7 +4,7 @@ its Graphviz layout, and the response body as plain data. No HTTP here beyond AP
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -131,11 +131,15 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
 
 def response_body(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
-                  settings: Settings, requires_grad: list[str] | None = None) -> dict:
+                  settings: Settings, requires_grad: list[str] | None = None,
+                  checkpoint: Callable[[], None] = lambda: None) -> dict:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), as plain data with floats
-    that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan"."""
+    that may not be finite; app.encoding.dumps writes those as "inf", "-inf", "nan".
+    `checkpoint` is called between the stages (app.heavy: it stops a request over its budget or
+    whose client left)."""
     ev, grads_wrt = evaluate_request(expression, values, wrt=wrt, tangent=tangent, settings=settings,
                                      requires_grad=requires_grad)
+    checkpoint()
     shown = settings.shown_elements
     graph = ev.graph
     warnings = warnings_of(ev, values)
@@ -144,6 +148,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         drawn = layout_body(graph, settings)
         if drawn["status"] == "skipped":
             warnings.append({"code": "layout_skipped", "message": drawn["reason"]["message"]})
+        checkpoint()
     tangent_out = None
     if ev.tangent is not None:
         tangent_out = {"direction": ev.tangent.direction,

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 import training
 
 from ..encoding import EncodedJSON
 from ..errors import error_responses
+from ..heavy import admission
 from ..train_schemas import TRAIN_EXAMPLES, CSVRequest, DatasetResponse, TrainRequest, TrainResponse
 from ..training import prepare, run_body, stream_lines
 from .deps import JSONRoute, SettingsDep
@@ -59,7 +61,7 @@ def read_csv(body: CSVRequest, settings: SettingsDep) -> EncodedJSON:
 
 
 @router.post("/train", response_model=TrainResponse, responses={
-                 **error_responses(400, 413, 415, 422), **STREAM_DOC},
+                 **error_responses(400, 413, 415, 422, 503), **STREAM_DOC},
              summary="Train the classifier")
 async def train(body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)], request: Request,
                 settings: SettingsDep) -> EncodedJSON | StreamingResponse:
@@ -78,12 +80,30 @@ async def train(body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPL
     points, `train_max_steps` steps and `train_max_work` steps × rows (422 naming the limit).
     """
     prep = prepare(body, settings)  # bad data and bounds: a 422 before anything is streamed
+    slots = admission(request)  # a heavy request: 503 when max_heavy_requests are in flight
     if not (body.stream or NDJSON in request.headers.get("accept", "")):
-        return EncodedJSON(await run_in_threadpool(run_body, body, prep))
+        return await slots.run(request, "train_cpu_s", settings.train_cpu_s,
+                               lambda checkpoint: EncodedJSON(run_body(body, prep, checkpoint)))
+    slots.enter()
     cancel = threading.Event()
     lines = stream_lines(body, prep, cancel)
-    return StreamingResponse(_streamed(lines, request, cancel), media_type=NDJSON,
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return HeldStream(_streamed(lines, request, cancel), release=slots.leave, media_type=NDJSON,
+                      headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+class HeldStream(StreamingResponse):
+    """A stream that holds a heavy slot until it has been sent or abandoned (`release` runs
+    whether or not the body iterator ever started)."""
+
+    def __init__(self, *args: Any, release: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()
 
 
 async def _streamed(lines: Iterator[bytes], request: Request, cancel: threading.Event
