@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     # Heavy requests (a graph with its layout, symbolic, numeric, compare, paths, check, train):
     # admitted up to a number in flight per server process, each under a CPU-time budget, stopped
     # when the client disconnects (app/heavy.py). Over a budget: 422 naming it.
-    max_heavy_requests: int = Field(8, ge=1, description="heavy requests in flight in one server "
+    max_heavy_requests: int = Field(16, ge=1, description="heavy requests in flight in one server "
                                     "process; past it a heavy request gets 503 with Retry-After")
     retry_after_s: int = Field(2, ge=0, description="the Retry-After of that 503, in seconds")
     graph_cpu_s: float = Field(20.0, gt=0, description="CPU seconds for POST /graph and the exports")
