@@ -33,7 +33,7 @@ class BudgetExceeded(APIError):
         super().__init__(422, "budget_exceeded",
                          f"the request used its CPU-time budget ({limit} is {maximum:g} s; stopped "
                          f"after {used:.2f} s): ask for less work (fewer variables, steps or "
-                         f"nodes)", limit=limit, maximum=maximum, actual=round(used, 3))
+                         f"nodes)", limit=limit, maximum=maximum, actual=used)
 
 
 class Cancelled(APIError):

@@ -109,7 +109,7 @@ def server(tmp_path_factory):
                                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 300  # warm-up runs before it listens; CI is busy
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
