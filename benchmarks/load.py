@@ -26,6 +26,7 @@ figures are pessimistic.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import random
@@ -56,7 +57,7 @@ DOCUMENTED = {503}  # overloaded: the answer admission control is meant to give
 if __name__ != "__main__":  # imported by locust as the locustfile
     from locust import HttpUser, between, constant, task
 
-    def _check(response, ok: tuple[int, ...] = (200,)) -> None:  # noqa: ANN001 - locust's type
+    def _check(response, ok: tuple[int, ...] = (200,)) -> None:
         if response.status_code in ok:
             response.success()
         elif response.status_code in DOCUMENTED:
@@ -162,10 +163,8 @@ def tree_rss_mib(pid: int) -> float:
     root = psutil.Process(pid)
     total = 0
     for p in [root, *root.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 2**20
 
 
