@@ -90,6 +90,9 @@ class APIError(Exception):
         self.status, self.code, self.message, self.extra = status, code, message, extra
         self.headers = headers  # e.g. Retry-After on a 503
 
+    def body(self) -> dict:
+        return error_body(self.code, self.message, **self.extra)
+
 
 # --- pydantic / FastAPI validation errors -----------------------------------------------
 

@@ -125,9 +125,10 @@ def closed_by_server(sock: socket.socket) -> bytes:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     """Two heavy requests at most; a numeric budget big enough that held sweeps never end on
-    their own; tiny /compare and /check budgets."""
+    their own; tiny /compare, /check and /train budgets."""
     with started(tmp_path_factory.mktemp("small"), max_heavy_requests=2, retry_after_s=7,
-                 numeric_cpu_s=1e6, compare_cpu_s=0.05, check_cpu_s=0.05) as server:
+                 numeric_cpu_s=1e6, compare_cpu_s=0.05, check_cpu_s=0.05,
+                 train_cpu_s=0.05) as server:
         yield server
 
 
@@ -183,6 +184,19 @@ def test_a_request_over_its_cpu_budget_is_stopped_with_a_422_naming_it(small):
     # The lecture's example is well within the budgets.
     r = httpx.post(small.url + "/api/v1/compare", json=LECTURE, timeout=WAIT_S)
     assert r.status_code == 200 and [row["variable"] for row in r.json()["rows"]] == ["x", "y"]
+
+
+def test_a_training_run_over_its_budget_is_stopped_streamed_or_not(small):
+    run = {"steps": 20_000, "lr": 0.01}  # 20,000 steps × 300 points: seconds of CPU
+    r = httpx.post(small.url + "/api/v1/train", json=run, timeout=WAIT_S)
+    assert r.status_code == 422
+    assert (r.json()["detail"]["code"], r.json()["detail"]["limit"]) == ("budget_exceeded", "train_cpu_s")
+    r = httpx.post(small.url + "/api/v1/train", json={**run, "stream": True}, timeout=WAIT_S)
+    lines = [json.loads(line) for line in r.text.splitlines()]
+    assert r.status_code == 200 and lines[0]["event"] == "start"
+    assert lines[-1]["event"] == "error" and lines[-1]["detail"]["limit"] == "train_cpu_s"
+    assert all(line["event"] != "result" for line in lines)
+    small.wait_for("the stream's slot to be freed", lambda b: b["heavy"]["in_flight"] == 0)
 
 
 def test_a_numeric_sweep_over_its_budget_is_stopped(tmp_path):

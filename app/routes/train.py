@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
@@ -17,9 +18,9 @@ from starlette.types import Receive, Scope, Send
 
 import training
 
-from ..encoding import EncodedJSON
+from ..encoding import EncodedJSON, dumps
 from ..errors import error_responses
-from ..heavy import admission
+from ..heavy import BudgetExceeded, admission
 from ..train_schemas import TRAIN_EXAMPLES, CSVRequest, DatasetResponse, TrainRequest, TrainResponse
 from ..training import prepare, run_body, stream_lines
 from .deps import JSONRoute, SettingsDep
@@ -30,7 +31,8 @@ NDJSON = "application/x-ndjson"
 STREAM_DOC = {"200": {"description": "The run, as JSON; or, with `stream: true` or `Accept: "
                       "application/x-ndjson`, as NDJSON lines: `{\"event\": \"start\", ...}`, "
                       "`{\"event\": \"progress\", \"step\", \"steps\", \"loss\", \"grad_norm\"}` "
-                      "and last `{\"event\": \"result\", ...the JSON answer}`.",
+                      "and last `{\"event\": \"result\", ...the JSON answer}` (or, past "
+                      "train_cpu_s, `{\"event\": \"error\", \"detail\": {...}}`).",
                       "content": {NDJSON: {"schema": {"type": "string"}}}}}
 
 
@@ -87,7 +89,8 @@ async def train(body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPL
     slots.enter()
     cancel = threading.Event()
     lines = stream_lines(body, prep, cancel)
-    return HeldStream(_streamed(lines, request, cancel), release=slots.leave, media_type=NDJSON,
+    return HeldStream(_streamed(lines, request, cancel, settings.train_cpu_s), release=slots.leave,
+                      media_type=NDJSON,
                       headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
@@ -106,21 +109,36 @@ class HeldStream(StreamingResponse):
             self.release()
 
 
-async def _streamed(lines: Iterator[bytes], request: Request, cancel: threading.Event
-                    ) -> AsyncIterator[bytes]:
+async def _streamed(lines: Iterator[bytes], request: Request, cancel: threading.Event,
+                    cpu_s: float) -> AsyncIterator[bytes]:
     """Each line computed in the threadpool (the event loop stays free); a client that went away
-    sets `cancel`, which the run looks at between steps."""
+    sets `cancel`, which the run looks at between steps. Past `cpu_s` CPU seconds in all, the
+    stream ends with an `error` line naming the budget (train_cpu_s)."""
+    used = [0.0]
     try:
         while True:
             if await request.is_disconnected():
                 return
-            line = await run_in_threadpool(next, lines, None)
+            line = await run_in_threadpool(_timed_next, lines, used)
             if line is None:
                 return
             yield line
+            if used[0] > cpu_s:
+                yield dumps({"event": "error", **BudgetExceeded("train_cpu_s", cpu_s, used[0]).body()}
+                            ) + b"\n"
+                return
     finally:
         cancel.set()  # finished, or the client left: either way nothing more is computed
         # Waiting at a yield: closed now. Running in the threadpool (ValueError): it sees
         # `cancel` after the step under way.
         with contextlib.suppress(ValueError):
             lines.close()
+
+
+def _timed_next(lines: Iterator[bytes], used: list[float]) -> bytes | None:
+    """The next line, its CPU time (this thread's) added to used[0]."""
+    start = time.thread_time()
+    try:
+        return next(lines, None)
+    finally:
+        used[0] += time.thread_time() - start
