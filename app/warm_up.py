@@ -5,6 +5,7 @@ a real graph body built and encoded, and the SymPy workers started, each having 
 
 from __future__ import annotations
 
+import sys
 import time
 
 from drawing import warm_up as graphviz_warm_up
@@ -19,7 +20,10 @@ EXPRESSION = "sin(x*y) + (x^2 + 2x) * ln(y) - exp(-x) / y"
 
 
 def warm_up(settings: Settings) -> dict[str, float]:
-    """Seconds each part took (symbolic last: its workers start first and warm meanwhile)."""
+    """Seconds each part took (symbolic last: its workers start first and warm meanwhile).
+    Also sets how often threads hand over the GIL: heavy requests are Python threads, and with
+    Python's 5 ms the event loop waits its turn behind each of them."""
+    sys.setswitchinterval(settings.switch_interval_s)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     if settings.symbolic_warm_up:

@@ -111,31 +111,31 @@ if __name__ != "__main__":  # imported by locust as the locustfile
                 self._graph("graph 1,000 nodes", {"expression": BIG_1000, "values": VALUES})
 
     class HeavyClient(HttpUser):
-        """Heavy requests back to back."""
+        """Heavy requests back to back; after a 503, it waits what Retry-After says."""
 
         wait_time = constant(0)
+
+        def _heavy(self, path: str, body: dict, name: str) -> None:
+            with self.client.post(path, json=body, name=name, catch_response=True) as r:
+                _check(r)
+                if r.status_code == 503:
+                    time.sleep(float(r.headers.get("Retry-After", 1)))
 
         @task
         def big_graph(self) -> None:
             # A new structure each time (the last constant varies): the layout is never cached.
             body = {"expression": f"{BIG_2989}+{random.randint(1, 10**6)}*y", "values": VALUES}
-            with self.client.post("/api/v1/graph", json=body, name="heavy graph 2,989 nodes",
-                                  catch_response=True) as r:
-                _check(r)
+            self._heavy("/api/v1/graph", body, "heavy graph 2,989 nodes")
 
         @task
         def hard_symbolic(self) -> None:
-            with self.client.post("/api/v1/symbolic", json={"expression": HARD_SYMBOLIC,
-                                                            "values": {"x": 0.5, "y": 0.25}},
-                                  name="heavy symbolic", catch_response=True) as r:
-                _check(r)
+            self._heavy("/api/v1/symbolic", {"expression": HARD_SYMBOLIC, "values": {"x": 0.5, "y": 0.25}},
+                        "heavy symbolic")
 
         @task
         def sweep(self) -> None:
-            with self.client.post("/api/v1/numeric", json={"expression": SWEEP_100,
-                                                           "values": SWEEP_VALUES, "sweep": True},
-                                  name="heavy numeric sweep", catch_response=True) as r:
-                _check(r)
+            self._heavy("/api/v1/numeric", {"expression": SWEEP_100, "values": SWEEP_VALUES, "sweep": True},
+                        "heavy numeric sweep")
 
     class HealthProbe(HttpUser):
         """What a load balancer does: /healthz every 0.1 s."""
