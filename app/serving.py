@@ -134,7 +134,8 @@ def serve(settings: Settings, host: str, port: int, workers: int, log_level: str
         "app.main:app", host=host, port=port, workers=workers, log_level=log_level,
         proxy_headers=False, server_header=False, timeout_graceful_shutdown=10,
         http=TimedH11Protocol, timeout_keep_alive=settings.keep_alive_s,
-        h11_max_incomplete_event_size=settings.max_header_bytes, backlog=2048)
+        h11_max_incomplete_event_size=settings.max_header_bytes, backlog=2048,
+        timeout_worker_healthcheck=settings.worker_healthcheck_s)
     if config.workers > 1:  # as uvicorn.run does; each worker warms up before it accepts
         shown = f"[{host}]" if ":" in host else host
         loopback = {"0.0.0.0": "127.0.0.1", "[::]": "[::1]"}.get(shown, shown)

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     max_connections: int = Field(1_000, ge=1, description="open connections per server process "
                                  "(also bounded by the file-descriptor limit)")
     max_header_bytes: int = Field(16 * 1024, ge=1024, description="largest request head, in bytes")
+    worker_healthcheck_s: int = Field(60, ge=1, description="with --workers N, a worker process that "
+                                      "does not answer its supervisor's ping within this is "
+                                      "restarted (uvicorn's 5 s restarts workers still starting on "
+                                      "a busy machine, again and again)")
 
     # Cross-origin requests are refused (no CORS headers) unless origins are listed here.
     cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://example.org"] '

@@ -2,11 +2,13 @@
 first POST /api/v1/graph (with a layout never seen), the first layout-only change and the first
 POST /api/v1/symbolic after that, against the tenth of each, in the same server.
 
-Run from the repository root: `python benchmarks/coldstart.py [--starts 3] [--tree DIR]`.
+Run from the repository root: `python benchmarks/coldstart.py [--starts 3] [--tree DIR ...]`.
 Each start is a fresh `chainrule serve` (one worker) on a free port; requests are timed from the
-moment the address is printed. `--tree DIR` runs another checkout's code with this interpreter
-(e.g. a `git archive` of an older revision) for a before/after in the same session. Figures are
-medians over the starts; "tenth" is the median of requests 2..10 of each kind.
+moment the address is printed. `--tree DIR ...` runs each checkout's code with this interpreter
+(e.g. a `git archive` of an older revision beside this one), alternating start by start, for a
+before/after in the same conditions. Figures are medians over the starts; "tenth" is the median
+of requests 2..10 of each kind. The load average is printed: on a shared machine start-up time
+is mostly waiting for a CPU.
 """
 
 from __future__ import annotations
@@ -84,19 +86,25 @@ def one_start(tree: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--starts", type=int, default=3)
-    ap.add_argument("--tree", type=Path, default=ROOT, help="checkout whose code is served")
+    ap.add_argument("--tree", type=Path, nargs="+", default=[ROOT], help="checkouts to serve")
     args = ap.parse_args()
-    runs = [one_start(args.tree.resolve()) for _ in range(args.starts)]
+    trees = [t.resolve() for t in args.tree]
+    runs: dict[Path, list[dict]] = {t: [] for t in trees}
+    for _ in range(args.starts):
+        for tree in trees:
+            runs[tree].append(one_start(tree))
     med = statistics.median
-    print(f"tree {args.tree}, {args.starts} starts, medians")
-    print(f"  address printed after    {med(r['printed'] for r in runs):7.2f} s")
-    print(f"  answering after          {med(r['listening'] for r in runs):7.2f} s")
-    for kind in ("graph", "layout", "symbolic"):
-        first = med(r[kind][0] for r in runs) * 1e3
-        tenth = med(med(r[kind][1:]) for r in runs) * 1e3
-        print(f"  {kind:9s} first {first:8.1f} ms   tenth {tenth:8.1f} ms   first/tenth {first / tenth:5.2f}")
-    statuses = [r["symbolic_status"][0] for r in runs]
-    print(f"  first symbolic status per start: {statuses}")
+    print(f"load average {os.getloadavg()[0]:.1f} (1 min) at the end, {os.cpu_count()} CPUs")
+    for tree, rs in runs.items():
+        print(f"tree {tree}, {args.starts} starts, medians")
+        print(f"  address printed after    {med(r['printed'] for r in rs):7.2f} s")
+        print(f"  answering after          {med(r['listening'] for r in rs):7.2f} s")
+        for kind in ("graph", "layout", "symbolic"):
+            first = med(r[kind][0] for r in rs) * 1e3
+            tenth = med(med(r[kind][1:]) for r in rs) * 1e3
+            print(f"  {kind:9s} first {first:8.1f} ms   tenth {tenth:8.1f} ms   "
+                  f"first/tenth {first / tenth:5.2f}")
+        print(f"  first symbolic status per start: {[r['symbolic_status'][0] for r in rs]}")
 
 
 if __name__ == "__main__":

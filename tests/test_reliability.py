@@ -79,14 +79,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def started(tmp_path: Path, **settings: object) -> Iterator[Server]:
-    """`chainrule serve` with CHAINRULE_<NAME> settings, once it has printed its address."""
+def started(tmp_path: Path, *args: str, **settings: object) -> Iterator[Server]:
+    """`chainrule serve` with `args` and CHAINRULE_<NAME> settings, once it has printed its
+    address."""
     port = free_port()
     log = tmp_path / f"serve-{port}.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1",
            **{f"CHAINRULE_{k.upper()}": str(v) for k, v in settings.items()}}
     with log.open("wb") as out:
-        proc = subprocess.Popen(serve_command(port), cwd=ROOT, env=env, stdout=out,
+        proc = subprocess.Popen([*serve_command(port), *args], cwd=ROOT, env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
     server = Server(port, proc, log)
     try:
@@ -337,18 +338,22 @@ def test_connections_past_the_cap_are_refused_at_once(tmp_path):
 
 # --- SymPy workers and warm-up ---------------------------------------------------------------
 
-def worker_pids(server: Server) -> list[int]:
-    """The server's SymPy worker processes: its live children running symbolic_pool.worker."""
+def children(pid: int, running: bytes) -> list[int]:
+    """Live child processes of `pid` whose command line contains `running`."""
     pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         with contextlib.suppress(OSError):
             state, ppid = proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[:2]
-            if (int(ppid) == server.proc.pid and state != "Z"
-                    and b"symbolic_pool.worker" in proc.joinpath("cmdline").read_bytes()):
+            if int(ppid) == pid and state != "Z" and running in proc.joinpath("cmdline").read_bytes():
                 pids.append(int(proc.name))
     return pids
+
+
+def worker_pids(server: Server) -> list[int]:
+    """The server's SymPy worker processes."""
+    return children(server.proc.pid, b"symbolic_pool.worker")
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds workers through /proc (Linux)")
@@ -374,3 +379,20 @@ def test_first_symbolic_answer_is_complete_and_a_dead_idle_worker_costs_nothing(
         body = server.wait_for("the dead worker's replacement",
                                lambda b: b["symbolic"]["idle"] == 2 and b["symbolic"]["replaced"] >= 1)
         assert victim not in worker_pids(server) and len(worker_pids(server)) == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds workers through /proc (Linux)")
+def test_a_killed_server_worker_is_replaced(tmp_path):
+    with started(tmp_path, "--workers", "2") as server:
+        workers = children(server.proc.pid, b"multiprocessing")
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + START_S
+        while True:  # the other worker answers meanwhile; the supervisor starts a new one
+            assert httpx.post(server.url + "/api/v1/graph", json=LECTURE, timeout=WAIT_S
+                              ).json()["gradient"]["y"] == 1.5
+            now = children(server.proc.pid, b"multiprocessing")
+            if len(now) == 2 and workers[0] not in now:
+                break
+            assert time.monotonic() < deadline, now
+            time.sleep(0.2)
