@@ -384,14 +384,14 @@ def test_first_symbolic_answer_is_complete_and_a_dead_idle_worker_costs_nothing(
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds workers through /proc (Linux)")
 def test_a_killed_server_worker_is_replaced(tmp_path):
     with started(tmp_path, "--workers", "2") as server:
-        workers = children(server.proc.pid, b"multiprocessing")
+        workers = children(server.proc.pid, b"spawn_main")
         assert len(workers) == 2
         os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + START_S
         while True:  # the other worker answers meanwhile; the supervisor starts a new one
             assert httpx.post(server.url + "/api/v1/graph", json=LECTURE, timeout=WAIT_S
                               ).json()["gradient"]["y"] == 1.5
-            now = children(server.proc.pid, b"multiprocessing")
+            now = children(server.proc.pid, b"spawn_main")
             if len(now) == 2 and workers[0] not in now:
                 break
             assert time.monotonic() < deadline, now
