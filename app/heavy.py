@@ -72,15 +72,19 @@ class Admission:
     """Heavy requests in flight in this server process. Counted on the event loop only (admit and
     release run there), so no lock is needed."""
 
-    def __init__(self, capacity: int, retry_after_s: int) -> None:
+    def __init__(self, capacity: int, retry_after_s: int, threads: int | None = None) -> None:
         self.capacity, self.retry_after_s = capacity, retry_after_s
         self.in_flight = 0
         self.refused = 0
-        # One thread per admitted request: the default threadpool stays free for light work.
-        self.limiter = anyio.CapacityLimiter(capacity)
+        # At most `threads` of the admitted requests run at once, in threads of their own (the
+        # default threadpool stays free for light work); the others wait their turn, a queue no
+        # longer than `capacity`. Python runs one thread at a time anyway: more threads would
+        # only slow each other and the event loop down (the GIL).
+        self.limiter = anyio.CapacityLimiter(min(threads or capacity, capacity))
 
     def status(self) -> dict:
-        return {"in_flight": self.in_flight, "capacity": self.capacity, "refused": self.refused}
+        return {"in_flight": self.in_flight, "capacity": self.capacity, "refused": self.refused,
+                "running": self.limiter.borrowed_tokens}
 
     async def run(self, request: Request, limit: str, cpu_s: float, fn: Callable[[Checkpoint], T]) -> T:
         """fn(checkpoint) in a worker thread, or a 503 at once when `capacity` are in flight."""

@@ -38,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan, redoc_url=None, docs_url=None)
     app.state.settings = settings
     app.state.ready, app.state.warm_up_s = False, {}
-    app.state.admission = Admission(settings.max_heavy_requests, settings.retry_after_s)
+    app.state.admission = Admission(settings.max_heavy_requests, settings.retry_after_s,
+                                    settings.heavy_threads)
     errors.install(app)
     for module in (graph, parse, exports, functions, examples, methods, train):
         app.include_router(module.router, prefix="/api/v1")

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_heavy_requests: int = Field(16, ge=1, description="heavy requests in flight in one server "
                                     "process; past it a heavy request gets 503 with Retry-After")
     retry_after_s: int = Field(2, ge=0, description="the Retry-After of that 503, in seconds")
+    heavy_threads: int = Field(4, ge=1, description="heavy requests running at once in one server "
+                               "process; the other admitted ones wait their turn")
     switch_interval_s: float = Field(0.001, gt=0, le=0.1, description="how long a thread runs before "
                                      "handing over the GIL (Python's default is 0.005): shorter keeps "
                                      "/healthz and light requests answering between heavy ones")

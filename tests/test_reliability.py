@@ -260,7 +260,7 @@ def test_readyz_is_503_until_warm_up_is_done():
     with TestClient(app) as warm:
         body = warm.get("/readyz").json()
         assert body["status"] == "ready" and body["heavy"] == {"in_flight": 0, "capacity": 16,
-                                                               "refused": 0}
+                                                               "refused": 0, "running": 0}
 
 
 # --- slow clients -------------------------------------------------------------------------
