@@ -168,18 +168,21 @@ def tree_rss_mib(pid: int) -> float:
     return total / 2**20
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, tree: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(cmd, cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(tree)})
     assert proc.stdout is not None
     for line in proc.stdout:
         if f"127.0.0.1:{port}" in line:
             break
     else:
         raise SystemExit("chainrule serve did not start")
-    return proc
+    while True:  # an older tree printed its address before it listened
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=5):
+            return proc
+        time.sleep(0.1)
 
 
 def read_stats(prefix: Path) -> tuple[list[dict], list[dict]]:
@@ -197,6 +200,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int)
     ap.add_argument("--workers", type=int)
     ap.add_argument("--after", type=int, default=60, help="seconds to wait before the last RSS")
+    ap.add_argument("--tree", type=Path, default=ROOT, help="the checkout to serve (a before/after)")
     args = ap.parse_args()
     classroom = args.scenario == "classroom"
     users = args.users or (300 if classroom else 50)
@@ -206,7 +210,7 @@ def main() -> None:
     users += 0 if classroom else 1  # the probe
 
     port = free_port()
-    server = start_server(port, workers)
+    server = start_server(port, workers, args.tree.resolve())
     out = ROOT / "test-artifacts" / f"load-{args.scenario}-w{workers}"
     out.parent.mkdir(exist_ok=True)
     try:
@@ -223,7 +227,8 @@ def main() -> None:
         server.terminate()
         server.wait(30)
     stats, failures = read_stats(out)
-    print(f"{args.scenario}: {users} users, {seconds} s, {workers} worker(s)")
+    print(f"{args.scenario}: {users} users, {seconds} s, {workers} worker(s), tree {args.tree}, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'request':28s} {'count':>7s} {'fail':>6s} {'p50':>7s} {'p95':>7s} {'p99':>7s} {'max':>7s}  (ms)")
     for row in stats:
         print(f"{row['Name']:28s} {row['Request Count']:>7s} {row['Failure Count']:>6s} "
