@@ -64,6 +64,8 @@ if __name__ != "__main__":  # imported by locust as the locustfile
             response.failure(f"{response.status_code} overloaded (documented)")
         elif response.status_code == 422 and b"budget_exceeded" in response.content:
             response.failure("422 over its CPU budget (documented)")
+        elif response.status_code == 0:  # no answer: the connection failed or was closed
+            response.failure(f"no answer: {type(response.error).__name__}: {str(response.error)[:100]}")
         else:
             response.failure(f"{response.status_code} {response.text[:120]}")
 
