@@ -3,7 +3,8 @@ check, training): admitted up to a number in flight, run in a worker thread unde
 budget, and stopped when their client goes away.
 
 - Past `max_heavy_requests` in flight, a new heavy request is answered 503 with `Retry-After` at
-  once (nothing queues behind a flood; /healthz and light requests never wait on this).
+  once; of those admitted, `heavy_threads` run at a time and the others wait their turn (a queue
+  bounded by the cap). /healthz and light requests never wait on this.
 - The work gets a `checkpoint` callable and calls it between bounded steps (a variable, a sweep
   curve, a training step): it raises `BudgetExceeded` (422 naming the budget) once the thread has
   used the budget's CPU seconds, or `Cancelled` once the client has disconnected.
