@@ -12,20 +12,16 @@ from engine.cli import main as engine_main
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from .serving import serve
     from .settings import Settings
 
     settings = Settings()
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     shown = f"[{host}]" if ":" in host else host
-    print(f"chainrule is running at http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs; "
-          f"stop with Ctrl-C)", flush=True)
-    uvicorn.run("app.main:app", host=host, port=port, workers=args.workers,
-                log_level=args.log_level, proxy_headers=False, server_header=False,
-                timeout_keep_alive=5, timeout_graceful_shutdown=10)
-    return 0
+    line = (f"chainrule is running at http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs; "
+            f"stop with Ctrl-C)")
+    return serve(settings, host, port, args.workers, args.log_level, announce=line)
 
 
 def build_app_parser() -> argparse.ArgumentParser:

@@ -88,9 +88,14 @@ class BodyTooLarge(StarletteHTTPException):
 class APIError(Exception):
     """An error the routes raise on purpose; rendered in the one shape."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
+        self.headers = headers  # e.g. Retry-After on a 503
+
+    def body(self) -> dict:
+        return error_body(self.code, self.message, **self.extra)
 
 
 # --- pydantic / FastAPI validation errors -----------------------------------------------
@@ -223,7 +228,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(APIError)
     async def api_error(request: Request, exc: APIError) -> EncodedJSON:
-        return error_response(exc.status, exc.code, exc.message, **exc.extra)
+        return error_response(exc.status, exc.code, exc.message, headers=exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def request_validation(request: Request, exc: RequestValidationError) -> EncodedJSON:
@@ -272,5 +277,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict]:
     text = {400: "The body is not valid JSON.", 404: "Not found.",
             413: "The request body (or URL) is larger than allowed.",
             415: "The body is not application/json.",
-            422: "The expression, the values or the request are invalid, or a limit was exceeded."}
+            422: "The expression, the values or the request are invalid, or a limit (or a CPU-time "
+                 "budget, `budget_exceeded`) was exceeded.",
+            503: "Too many heavy requests in flight (`overloaded`): retry after `Retry-After` "
+                 "seconds."}
     return {s: {"model": ErrorResponse, "description": text.get(s, "Error.")} for s in statuses}

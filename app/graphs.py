@@ -4,7 +4,7 @@ its Graphviz layout, and the response body as plain data. No HTTP here beyond AP
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import chain
 from typing import Any
 
@@ -136,16 +136,20 @@ def warnings_of(ev: Evaluation, values: Mapping[str, float]) -> list[dict]:
 def response_body(expression: str, values: Mapping[str, object], *, wrt: list[str] | None = None,
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
                   settings: Settings, requires_grad: list[str] | None = None,
-                  derivative_of: str | None = None, target: str | None = None) -> bytes:
+                  derivative_of: str | None = None, target: str | None = None,
+                  checkpoint: Callable[[], None] = lambda: None) -> bytes:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), encoded by app.encoding.dumps
     (numbers that are not finite as "inf", "-inf", "nan"). With `derivative_of`, the body of the
-    backward pass of ∂f/∂x drawn as a graph of its own."""
+    backward pass of ∂f/∂x drawn as a graph of its own. `checkpoint` is called between the
+    stages (app.heavy: it stops a request over its budget or whose client left)."""
     backward = None
     if derivative_of is not None:
         backward = derivative_graph(expression, values, derivative_of, settings)
+        checkpoint()
     ev, grads_wrt = evaluate_request(backward.graph if backward else expression, values, wrt=wrt,
                                      tangent=tangent, settings=settings, requires_grad=requires_grad,
                                      target=target)
+    checkpoint()
     shown = settings.shown_elements
     graph = ev.graph
     warnings = warnings_of(ev, values)
@@ -154,6 +158,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         drawn = layout_body(graph, settings)
         if isinstance(drawn, dict):  # skipped
             warnings.append({"code": "layout_skipped", "message": drawn["reason"]["message"]})
+        checkpoint()
     tangent_out, trace = None, ev.trace()
     if ev.tangent is not None:
         tangent_out = {"direction": ev.tangent.direction,

@@ -3,22 +3,21 @@ module-level instance (`uvicorn app.main:app`); tests build their own with `crea
 
 from __future__ import annotations
 
-import threading
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from drawing import warm_up as graphviz_warm_up
-from symbolic_pool import POOL as symbolic_pool
-
 from . import __version__, errors
 from .assets import STATIC
+from .heavy import Admission
 from .middleware import BodyLimit, SecurityHeaders
 from .openapi import describe, install_openapi
 from .routes import docs, examples, exports, functions, graph, health, methods, pages, parse, train
 from .settings import Settings
+from .warm_up import warm_up
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,16 +25,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        # The layout cache is app.graphs.layout_cache(settings), made with these settings' bounds.
-        if settings.layout_warm_up:  # compiling graphviz.wasm takes ~1.5 s: not on a request
-            threading.Thread(target=graphviz_warm_up, name="graphviz-warm-up", daemon=True).start()
-        if settings.symbolic_warm_up:  # SymPy's import in the workers, likewise
-            threading.Thread(target=symbolic_pool.warm, name="sympy-warm-up", daemon=True).start()
+        # Before the first request (uvicorn listens once this returns): Graphviz compiled, a graph
+        # laid out, the SymPy workers warm (app/warm_up.py). Then /readyz says ready.
+        app.state.warm_up_s = await anyio.to_thread.run_sync(warm_up, settings)
+        app.state.ready = True
         yield
+        app.state.ready = False
 
     app = FastAPI(title="chainrule", version=__version__, description=describe(settings),
                   lifespan=lifespan, redoc_url=None, docs_url=None)
     app.state.settings = settings
+    app.state.ready, app.state.warm_up_s = False, {}
+    app.state.admission = Admission(settings.max_heavy_requests, settings.retry_after_s,
+                                    settings.heavy_threads)
     errors.install(app)
     for module in (graph, parse, exports, functions, examples, methods, train):
         app.include_router(module.router, prefix="/api/v1")

@@ -1,16 +1,18 @@
 """What the four-ways endpoints compute, as plain data: symbolic derivatives, finite differences
 and the error sweep, the comparison table, paths, check-my-derivative, the PyTorch snippet.
-Engine errors gain the request field at fault; nothing here knows HTTP beyond that."""
+Engine errors gain the request field at fault; nothing here knows HTTP beyond that. Each body takes
+a `checkpoint` (app.heavy) called between bounded steps: per variable, per sweep curve."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
+from functools import partial
 from typing import TypeVar
 
 from engine import Evaluation, ExpressionError, compile
 from engine.jacobian import family, jacobian_both_ways
-from engine.numeric import DEFAULT_STEPS, ORDER, error_sweep, numeric_gradient, steps_between
+from engine.numeric import DEFAULT_STEPS, METHODS, ORDER, difference, error_sweep, steps_between
 from engine.paths import approximate, decimal, paths
 from engine.second import hessian, hessian_vector
 from engine.snippet import torch_hessian_snippet, torch_jacobian_snippet, torch_snippet
@@ -31,6 +33,11 @@ from .method_schemas import (
 from .settings import Settings
 
 T = TypeVar("T")
+Checkpoint = Callable[[], None]
+
+
+def _nothing() -> None:
+    pass
 
 
 def _field(name: str, fn: Callable[[], T]) -> T:
@@ -68,40 +75,50 @@ def _derivatives(res: SymbolicResult, simplified: bool) -> dict:
             for v, d in res.derivatives.items()}
 
 
-def symbolic_body(req: SymbolicRequest, settings: Settings) -> dict:
+def symbolic_body(req: SymbolicRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     ev = _evaluated(req.expression, req.values, settings)
+    checkpoint()
     res = symbolic_derivatives(ev.graph, req.values, ev.forward.values,
-                               _budget(req.budget_s, settings))
+                               _budget(req.budget_s, settings), checkpoint=checkpoint)
     return {"status": res.status, "reason": res.reason, "notes": res.notes, "function": res.function,
             "derivatives": _derivatives(res, simplified=True), "seconds": res.seconds}
 
 
-def numeric_body(req: NumericRequest, settings: Settings) -> dict:
+def numeric_body(req: NumericRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     ev = _evaluated(req.expression, req.values, settings, numbers_only=True)
-    exact = ev.gradient
-    est = _field("h", lambda: numeric_gradient(ev.graph, req.values, req.method, req.h, req.dtype))
+    graph, exact = ev.graph, ev.gradient
+    est = {}
+    for v in graph.variables:  # the lecture's numer_deriv, a variable at a time
+        checkpoint()
+        est[v] = _field("h", partial(difference, graph, req.values, v, req.method, req.h, req.dtype))
     sweep = None
     if req.sweep:
         steps = (steps_between(req.steps.largest, req.steps.smallest, req.steps.count)
                  if req.steps is not None else list(DEFAULT_STEPS))
-        curves = _field("steps", lambda: error_sweep(ev.graph, req.values, exact, steps,
-                                                     dtype=req.dtype))
+        curves = []
+        for v in graph.variables:  # a curve at a time: 2 × len(steps) forward passes
+            for m in METHODS:
+                checkpoint()
+                curves += _field("steps", partial(error_sweep, graph, req.values, exact, steps,
+                                                  methods=[m], variables=[v], dtype=req.dtype))
         sweep = [asdict(c) | {"order": ORDER[c.method]} for c in curves]
     return {"method": req.method, "h": req.h, "dtype": req.dtype, "gradient": est, "exact": exact,
             "errors": {v: abs(est[v] - exact[v]) for v in est}, "sweep": sweep}
 
 
-def compare_body(req: CompareRequest, settings: Settings) -> dict:
+def compare_body(req: CompareRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
-    c = compare(graph, req.values, req.method, req.h, _budget(req.budget_s, settings))
+    c = compare(graph, req.values, req.method, req.h, _budget(req.budget_s, settings),
+                checkpoint=checkpoint)
     return {"method": c.method, "h": c.h, "rows": c.rows, "cost": asdict(c.cost),
             "symbolic_status": c.symbolic.status, "symbolic_reason": c.symbolic.reason,
             "symbolic": _derivatives(c.symbolic, simplified=False),
             "notes": c.notes}
 
 
-def paths_body(req: PathsRequest, settings: Settings) -> dict:
+def paths_body(req: PathsRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     ev = _evaluated(req.expression, req.values, settings, numbers_only=True)  # traced: locals kept
+    checkpoint()
     limit = min(req.limit, settings.max_paths)
     p = _field("variable", lambda: paths(ev.graph, ev.reverse, req.variable, limit,
                                          max_edges=settings.max_path_edges))
@@ -116,14 +133,14 @@ def paths_body(req: PathsRequest, settings: Settings) -> dict:
                        "locals": q.locals, "product": q.product} for q in p.paths]}
 
 
-def check_body(req: CheckRequest, settings: Settings) -> dict:
+def check_body(req: CheckRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
     if req.variable not in graph.variables:
         raise ExpressionError(f"'{req.variable}' is not a variable of this expression",
                               code="unknown_variable", text=req.variable, field="variable")
     res = _field("derivative", lambda: check_derivative(
         graph, req.values, req.variable, req.derivative, _budget(req.budget_s, settings),
-        limits=settings.limits))
+        limits=settings.limits, checkpoint=checkpoint))
     return asdict(res)
 
 
@@ -132,9 +149,10 @@ def snippet_body(req: SnippetRequest, settings: Settings) -> dict:
     return {"language": "python", "code": torch_snippet(graph, req.values, req.wrt)}
 
 
-def hessian_body(req: HessianRequest, settings: Settings) -> dict:
+def hessian_body(req: HessianRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     """∇²f, or (∇²f) v, by forward mode over the reverse pass (engine.second)."""
     graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
+    checkpoint()
     if req.direction is not None:
         hv = _field("direction", lambda: hessian_vector(graph, req.values, req.direction or {},
                                                         settings.limits))
@@ -143,16 +161,18 @@ def hessian_body(req: HessianRequest, settings: Settings) -> dict:
                 "hessian": None, "direction": [hv.direction[k] for k in names],
                 "product": [hv.product[k] for k in names], "passes": 1,
                 "pytorch": torch_hessian_snippet(graph, req.values)}
-    h = _field("variables", lambda: hessian(graph, req.values, req.variables, settings.limits))
+    h = _field("variables", lambda: hessian(graph, req.values, req.variables, settings.limits,
+                                            between=checkpoint))
     return {"value": h.value, "variables": h.variables, "gradient": h.gradient, "hessian": h.matrix,
             "direction": None, "product": None, "passes": len(h.variables),
             "pytorch": torch_hessian_snippet(graph, req.values, h.variables)}
 
 
-def jacobian_body(req: JacobianRequest, settings: Settings) -> dict:
+def jacobian_body(req: JacobianRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     """∂outputs/∂inputs built both ways, with each way's passes and local derivatives."""
     graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
-    j = jacobian_both_ways(graph, req.values, req.outputs, req.inputs)  # errors name their field
+    j = jacobian_both_ways(graph, req.values, req.outputs, req.inputs,  # errors name their field
+                           between=checkpoint)
 
     def build(b) -> dict:
         return {"matrix": b.matrix, "passes": b.passes, "locals_per_pass": b.locals_per_pass,

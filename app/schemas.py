@@ -367,3 +367,12 @@ class ExamplesResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    version: str
+    heavy: dict = Field(description="heavy requests in flight, the capacity, and how many were "
+                                    "refused with 503 since start")
+    symbolic: dict = Field(description="SymPy workers: size, idle, busy, starting, replaced")
+    warm_up_s: dict = Field(description="seconds each part of the warm-up took")

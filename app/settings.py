@@ -66,6 +66,42 @@ class Settings(BaseSettings):
                                    "probability grid (evenly spread; the others are asked of "
                                    "POST /api/v1/train/predict)")
 
+    # Heavy requests (a graph with its layout, symbolic, numeric, compare, paths, check, train):
+    # admitted up to a number in flight per server process, each under a CPU-time budget, stopped
+    # when the client disconnects (app/heavy.py). Over a budget: 422 naming it.
+    max_heavy_requests: int = Field(16, ge=1, description="heavy requests in flight in one server "
+                                    "process; past it a heavy request gets 503 with Retry-After")
+    retry_after_s: int = Field(2, ge=0, description="the Retry-After of that 503, in seconds")
+    heavy_threads: int = Field(4, ge=1, description="heavy requests running at once in one server "
+                               "process; the other admitted ones wait their turn")
+    switch_interval_s: float = Field(0.001, gt=0, le=0.1, description="how long a thread runs before "
+                                     "handing over the GIL (Python's default is 0.005): shorter keeps "
+                                     "/healthz and light requests answering between heavy ones")
+    graph_cpu_s: float = Field(20.0, gt=0, description="CPU seconds for POST /graph and the exports")
+    symbolic_cpu_s: float = Field(5.0, gt=0, description="CPU seconds for /symbolic (SymPy's own "
+                                  "time is symbolic_budget_s)")
+    numeric_cpu_s: float = Field(5.0, gt=0, description="CPU seconds for /numeric (a sweep included)")
+    compare_cpu_s: float = Field(5.0, gt=0, description="CPU seconds for /compare")
+    paths_cpu_s: float = Field(5.0, gt=0, description="CPU seconds for /paths")
+    check_cpu_s: float = Field(5.0, gt=0, description="CPU seconds for /check")
+    train_cpu_s: float = Field(30.0, gt=0, description="CPU seconds for /train")
+    hessian_cpu_s: float = Field(5.0, gt=0, description="CPU seconds for /hessian")
+    jacobian_cpu_s: float = Field(5.0, gt=0, description="CPU seconds for /jacobian")
+
+    # Connections, as `chainrule serve` gives them to uvicorn (app/serving.py): a request's head
+    # and body must arrive in time, and connections past the cap are closed at once.
+    header_timeout_s: float = Field(10.0, gt=0, description="seconds for a request's head to arrive "
+                                    "(from the connection's start, or the previous response)")
+    body_timeout_s: float = Field(30.0, gt=0, description="seconds for a request's body to arrive")
+    keep_alive_s: int = Field(5, ge=1, description="an idle keep-alive connection is closed after it")
+    max_connections: int = Field(1_000, ge=1, description="open connections per server process "
+                                 "(also bounded by the file-descriptor limit)")
+    max_header_bytes: int = Field(16 * 1024, ge=1024, description="largest request head, in bytes")
+    worker_healthcheck_s: int = Field(60, ge=1, description="with --workers N, a worker process that "
+                                      "does not answer its supervisor's ping within this is "
+                                      "restarted (uvicorn's 5 s restarts workers still starting on "
+                                      "a busy machine, again and again)")
+
     # Cross-origin requests are refused (no CORS headers) unless origins are listed here.
     cors_origins: list[str] = Field(default_factory=list, description='e.g. ["https://example.org"] '
                                                                        'or ["*"]')

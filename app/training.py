@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,8 +174,20 @@ def predict_body(body: PredictRequest, settings: Settings) -> dict:
     return out
 
 
-def run_body(body: TrainRequest, prep: Prepared) -> dict:
-    return result_body(body, prep, training.train(prep.X, prep.y, body.lr, body.steps, body.cost))
+def _nothing() -> None:
+    pass
+
+
+def run_body(body: TrainRequest, prep: Prepared, checkpoint: Callable[[], None] = _nothing) -> dict:
+    """training.train's run, `checkpoint` called before each step (app.heavy: it stops a run over
+    its CPU-time budget or whose client left)."""
+    graph = compile(training.cost_expression(body.cost), UNLIMITED)
+    check = training.check_gradient(graph, prep.X, prep.y, np.zeros(prep.X.shape[1]))
+    steps: list[training.Step] = []
+    for step in training.descend(prep.X, prep.y, body.lr, body.steps, body.cost, graph=graph):
+        checkpoint()
+        steps.append(step)
+    return result_body(body, prep, training.finish(steps, check, prep.X, prep.y, body.steps))
 
 
 def stream_lines(body: TrainRequest, prep: Prepared, cancel: threading.Event) -> Iterator[bytes]:

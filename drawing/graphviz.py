@@ -6,6 +6,7 @@ and after a fork.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import struct
@@ -82,6 +83,10 @@ class _Runtime:
         # Parallel compilation starts a thread pool that a forked child (a pre-forking
         # server's worker) inherits without its threads: compiling there deadlocks.
         config.parallel_compilation = False
+        # wasmtime's own on-disk code cache: a restart loads the compiled module instead of
+        # compiling it again (seconds on a busy machine). Not every home is writable.
+        with contextlib.suppress(wasmtime.WasmtimeError):
+            config.cache = True
         self.engine = wasmtime.Engine(config)
         # The slow part (about a second): compile graphviz.wasm to machine code. Not
         # counted in any timeout_s; call warm_up() at start-up to pay it early.

@@ -14,7 +14,7 @@ outputs as it has names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,9 +54,12 @@ class Jacobian:
 
 
 def jacobian_both_ways(graph: Graph, values: Mapping[str, object], outputs: list[str] | None = None,
-                       inputs: list[str] | None = None) -> Jacobian:
+                       inputs: list[str] | None = None,
+                       between: Callable[[], None] | None = None) -> Jacobian:
     """∂outputs/∂inputs by forward mode (a pass per input) and by reverse mode (a pass per
-    output), from the same forward values. Defaults: the program's output; every variable."""
+    output), from the same forward values. Defaults: the program's output; every variable.
+    `between` is called before each pass (a caller's budget check may raise there)."""
+    between = between or (lambda: None)
     if graph.tensor_ops:
         raise ExpressionError("the Jacobian is built for functions of numbers; this one has "
                               "tensor operations", code="tensors_unsupported")
@@ -75,12 +78,14 @@ def jacobian_both_ways(graph: Graph, values: Mapping[str, object], outputs: list
                               "array", code="tensors_unsupported", field="values")
     by_column, counted = [], []
     for name in inputs:  # forward mode: column j is every node's tangent along e_j
+        between()
         tan = tangent(graph, fwd, name, trace=True, upto=rows)
         by_column.append([float(tan.tangents[i]) for i in rows])
         counted.append(sum(loc is not None for loc in tan.edge_local))  # type: ignore[union-attr]
     forward_build = Build("forward", [list(r) for r in zip(*by_column)], len(inputs), counted)
     matrix, counted = [], []
     for node in rows:  # reverse mode: row i is every adjoint, seeded at output i
+        between()
         rev = reverse(graph, fwd, trace=True, target=node)
         matrix.append([float(rev.grads[j]) for j in columns])
         counted.append(sum(loc is not None for loc in rev.edge_local))  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ expressions only (an array value is an error that says so).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,9 +98,11 @@ def hessian_vector(expression: str | Graph, values: Mapping[str, object],
 
 
 def hessian(expression: str | Graph, values: Mapping[str, object],
-            variables: list[str] | None = None, limits: Limits = DEFAULT_LIMITS) -> Hessian:
+            variables: list[str] | None = None, limits: Limits = DEFAULT_LIMITS,
+            between: Callable[[], None] | None = None) -> Hessian:
     """∇²f over `variables` (all of the expression's by default), one Hessian-vector product per
-    variable; symmetric up to rounding, and returned as computed (row i is (∇²f) e_i)."""
+    variable; symmetric up to rounding, and returned as computed (row i is (∇²f) e_i).
+    `between` is called before each pass (a caller's budget check may raise there)."""
     graph = _graph(expression, limits)
     env = _point(graph, values, limits)
     names = list(graph.variables) if variables is None else list(variables)
@@ -112,6 +114,8 @@ def hessian(expression: str | Graph, values: Mapping[str, object],
                             actual=len(names), field="variables")
     rows, out, grads = [], Dual(0.0), [Dual(0.0)] * len(graph)
     for name in names:
+        if between is not None:
+            between()
         out, grads = _forward_over_reverse(graph, env, {name: 1.0})
         rows.append([grads[i].d for i in nodes])
     return Hessian(out.v, names, [grads[i].v for i in nodes], rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from engine.errors import ExpressionError
@@ -33,12 +33,18 @@ class ModeCost:
     reverse_ops: int  # local derivatives the reverse pass evaluates
 
 
-def mode_cost(graph: Graph) -> ModeCost:
+def _nothing() -> None:
+    pass
+
+
+def mode_cost(graph: Graph, checkpoint: Callable[[], None] = _nothing) -> ModeCost:
     """Counts from the graph's structure: forward mode along x touches the edges whose source
-    depends on x; the reverse pass touches every edge whose source needs a gradient."""
+    depends on x; the reverse pass touches every edge whose source needs a gradient.
+    `checkpoint` is called before each input's count (it may raise to stop the work)."""
     n = len(graph)
     per_input = {}
     for name, node in zip(graph.variables, graph.var_nodes):
+        checkpoint()
         dep = bytearray(n)
         dep[node] = 1
         count = 0
@@ -70,16 +76,20 @@ class Comparison:
 
 
 def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h: float = 1e-3,
-            budget_s: float = DEFAULT_BUDGET_S, symbolic: SymbolicResult | None = None) -> Comparison:
+            budget_s: float = DEFAULT_BUDGET_S, symbolic: SymbolicResult | None = None,
+            checkpoint: Callable[[], None] = _nothing) -> Comparison:
     """One row per variable: symbolic value, then numeric / forward-mode / reverse-mode values
-    with their absolute errors against the symbolic one (None when SymPy gave no finite value)."""
+    with their absolute errors against the symbolic one (None when SymPy gave no finite value).
+    `checkpoint` is called between variables (it may raise to stop the work)."""
     fwd = forward(graph, point)
     rev = reverse(graph, fwd)
     if symbolic is None:
         # The table needs the values only: simplify (often the slow part) is skipped.
-        symbolic = symbolic_derivatives(graph, point, fwd.values, budget_s, simplify=False)
+        symbolic = symbolic_derivatives(graph, point, fwd.values, budget_s, simplify=False,
+                                        checkpoint=checkpoint)
     rows = []
     for name, node in zip(graph.variables, graph.var_nodes):
+        checkpoint()
         sym = symbolic.derivatives.get(name)
         exact = sym.value if sym is not None else None
         num = difference(graph, point, name, method, h)
@@ -89,7 +99,7 @@ def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h
                      "numeric": num, "numeric_error": _abs_err(num, exact),
                      "forward_mode": fm, "forward_mode_error": _abs_err(fm, exact),
                      "reverse_mode": rm, "reverse_mode_error": _abs_err(rm, exact)})
-    return Comparison(rows, method, h, symbolic, mode_cost(graph), list(symbolic.notes))
+    return Comparison(rows, method, h, symbolic, mode_cost(graph, checkpoint), list(symbolic.notes))
 
 
 @dataclass
@@ -104,7 +114,8 @@ class CheckResult:
 
 def check_derivative(graph: Graph, point: Mapping[str, float], variable: str, candidate: str,
                      budget_s: float = DEFAULT_BUDGET_S, samples: int = 5,
-                     limits: Limits = DEFAULT_LIMITS, seed: int = 0) -> CheckResult:
+                     limits: Limits = DEFAULT_LIMITS, seed: int = 0,
+                     checkpoint: Callable[[], None] = _nothing) -> CheckResult:
     """Does `candidate` (text) equal d f / d `variable`? Symbolically (yours − true simplifies
     to 0 within the budget) and numerically, against reverse-mode AD at the point and at
     `samples` − 1 random points near it."""
@@ -124,6 +135,7 @@ def check_derivative(graph: Graph, point: Mapping[str, float], variable: str, ca
     points, tries = [], 0
     at = dict(base)
     while len(points) < samples and tries < 20 * samples:  # bounded: resample where undefined
+        checkpoint()
         tries += 1
         expected = reverse(graph, fwd := forward(graph, at)).grads[node]
         yours = forward(cand, {v: at[v] for v in cand.variables}).values[cand.output]
@@ -132,7 +144,7 @@ def check_derivative(graph: Graph, point: Mapping[str, float], variable: str, ca
             points.append({"point": dict(at), "expected": expected, "yours": yours, "agrees": ok})
         at = {k: v + rng.uniform(-1, 1) * max(1.0, abs(v)) * 0.5 for k, v in base.items()}
     sym = symbolic_derivatives(graph, point, forward(graph, base).values, budget_s,
-                               candidates={variable: cand})
+                               candidates={variable: cand}, checkpoint=checkpoint)
     check = sym.checks.get(variable)
     notes = list(sym.notes) + list(parsed.warnings)
     numeric_ok = all(p["agrees"] for p in points) if points else None

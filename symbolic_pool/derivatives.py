@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from engine.graph import Graph
@@ -80,11 +80,14 @@ class SymbolicResult:
 def symbolic_derivatives(graph: Graph, point: Mapping[str, float], values: list[float],
                          budget_s: float = DEFAULT_BUDGET_S,
                          candidates: Mapping[str, Graph] | None = None,
-                         simplify: bool = True) -> SymbolicResult:
+                         simplify: bool = True,
+                         checkpoint: Callable[[], None] | None = None) -> SymbolicResult:
     """SymPy's derivative of the output for every variable, evaluated at `point`, simplified if
     the budget allows (and `simplify`); and, for `candidates` (variable -> graph of a person's
     own derivative), whether candidate − derivative simplifies to 0. Never takes much longer
-    than `budget_s`."""
+    than `budget_s`. `checkpoint` is called while waiting on SymPy; when it raises (the client
+    left), the worker is killed and the exception passes on."""
+    checkpoint = checkpoint or _nothing
     start = time.perf_counter()
     problem = exact_power_problem(graph, values)
     if problem is None and candidates:
@@ -98,45 +101,51 @@ def symbolic_derivatives(graph: Graph, point: Mapping[str, float], values: list[
         return SymbolicResult("skipped", [f"symbolic differentiation skipped: {problem}"],
                               reason="exact_arithmetic")
     cand_states = {v: graph_state(g) for v, g in (candidates or {}).items()}
+    job = ("derivatives", graph_state(graph), {k: float(v) for k, v in point.items()}, cand_states,
+           simplify)
     result = SymbolicResult("partial")
-    worker = POOL.acquire(budget_s - (time.perf_counter() - start))
-    if worker is None:
-        result.notes.append(f"all symbolic workers were busy for {budget_s:g} s")
-        result.reason = "busy"
-        result.seconds = time.perf_counter() - start
-        return result
-    done = healthy = False
-    try:
-        worker.send(("derivatives", graph_state(graph), {k: float(v) for k, v in point.items()},
-                     cand_states, simplify))
-        while True:
-            msg = worker.recv(budget_s - (time.perf_counter() - start))
-            kind = msg[0]  # type: ignore[index]
-            if kind == "function":
-                result.function = msg[1]  # type: ignore[index]
-            elif kind == "derivative":
-                _, v, forms, value = msg  # type: ignore[misc]
-                result.derivatives[v] = Derivative(v, forms["text"], forms["latex"], forms["mathml"],
-                                                   value)
-            elif kind == "simplified":
-                result.derivatives[msg[1]].simplified = msg[2]  # type: ignore[index]
-            elif kind == "check":
-                result.checks[msg[1]] = {"equal": msg[2], "difference": msg[3]}  # type: ignore[index]
-            elif kind == "error":
-                result.notes.append(f"SymPy failed: {msg[1]}")  # type: ignore[index]
-                result.reason = "failed"
-                healthy = True
-                break
-            elif kind == "done":
-                done = healthy = True
-                break
-    except TimeoutError:
-        result.reason = "timeout"
-    except (EOFError, OSError):
-        result.notes.append("the symbolic worker stopped unexpectedly")
-        result.reason = "failed"
-    finally:
-        POOL.release(worker, healthy)
+    done = False
+    for attempt in range(2):  # a worker that died before answering anything: once more, another
+        worker = POOL.acquire(budget_s - (time.perf_counter() - start))
+        if worker is None:
+            result.notes.append(f"all symbolic workers were busy for {budget_s:g} s")
+            result.reason = "busy"
+            break
+        received = healthy = False
+        try:
+            worker.send(job)
+            while True:
+                msg = _next_message(worker, start + budget_s, checkpoint)
+                received = True
+                kind = msg[0]  # type: ignore[index]
+                if kind == "function":
+                    result.function = msg[1]  # type: ignore[index]
+                elif kind == "derivative":
+                    _, v, forms, value = msg  # type: ignore[misc]
+                    result.derivatives[v] = Derivative(v, forms["text"], forms["latex"],
+                                                       forms["mathml"], value)
+                elif kind == "simplified":
+                    result.derivatives[msg[1]].simplified = msg[2]  # type: ignore[index]
+                elif kind == "check":
+                    result.checks[msg[1]] = {"equal": msg[2], "difference": msg[3]}  # type: ignore[index]
+                elif kind == "error":
+                    result.notes.append(f"SymPy failed: {msg[1]}")  # type: ignore[index]
+                    result.reason = "failed"
+                    healthy = True
+                    break
+                elif kind == "done":
+                    done = healthy = True
+                    break
+        except TimeoutError:
+            result.reason = "timeout"
+        except (EOFError, OSError):
+            if not received and attempt == 0:
+                continue  # (released in `finally`) the job never started: try a fresh worker
+            result.notes.append("the symbolic worker stopped unexpectedly")
+            result.reason = "failed"
+        finally:
+            POOL.release(worker, healthy)
+        break
     result.seconds = time.perf_counter() - start
     if done:
         result.status = "ok"
@@ -153,6 +162,24 @@ def symbolic_derivatives(graph: Graph, point: Mapping[str, float], values: list[
             result.notes.append("the symbolic check of your derivative did not finish in time; "
                                 "see the numerical check")
     return result
+
+
+def _nothing() -> None:
+    pass
+
+
+def _next_message(worker, deadline: float, checkpoint: Callable[[], None]) -> object:
+    """The worker's next message by `deadline` (else TimeoutError), calling `checkpoint` every
+    0.1 s meanwhile: a request whose client left stops waiting (and the worker is killed)."""
+    while True:
+        checkpoint()
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise TimeoutError
+        try:
+            return worker.recv(min(left, 0.1))
+        except TimeoutError:
+            continue
 
 
 def _constant_values(graph: Graph) -> list[float]:

@@ -1,5 +1,7 @@
-"""The process behind `symbolic_pool.pool.WorkerPool`: imports SymPy once, then runs one
-job at a time from stdin, writing each result to stdout as it comes (length-prefixed pickles)."""
+"""The process behind `symbolic_pool.pool.WorkerPool`: imports SymPy once and runs a warm-up job
+(the lecture's example: SymPy's diff, simplify and printers load their modules on first use), says
+("ready",), then runs one job at a time from stdin, writing each result to stdout as it comes
+(length-prefixed pickles)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import resource
 import sys
 
 MEMORY_LIMIT = 2 * 1024**3  # a runaway exact computation fails here instead of swapping
+WARM_UP_EXPRESSION = "(x^2 + 2x) * ln(y) + sin(x)"
 
 
 def main() -> None:
@@ -23,6 +26,8 @@ def main() -> None:
 
     jobs = {"derivatives": derivatives_job}
     fd_in, fd_out = sys.stdin.fileno(), sys.stdout.fileno()
+    warm_up(derivatives_job)
+    write_frame(fd_out, ("ready",))
     while True:
         try:
             size = int.from_bytes(read_exactly(fd_in, 8), "little")
@@ -35,6 +40,18 @@ def main() -> None:
             write_frame(fd_out, ("done",))
         except (MemoryError, RecursionError, ArithmeticError, ValueError, TypeError) as err:
             write_frame(fd_out, ("error", f"{type(err).__name__}: {err}"[:500]))
+
+
+def warm_up(job) -> None:
+    """Run a real job once, its output dropped, so the first request's job is as fast as the
+    tenth."""
+    from engine import parse
+    from symbolic_pool.jobs import graph_state
+
+    graph = parse(WARM_UP_EXPRESSION).graph
+    candidate = graph_state(parse("2*(x+1)*ln(y)").graph)
+    for _ in job(graph_state(graph), dict.fromkeys(graph.variables, 1.5), {"x": candidate}):
+        pass
 
 
 if __name__ == "__main__":

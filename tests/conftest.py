@@ -116,7 +116,7 @@ def launched(log: Path, env: dict[str, str] | None = None, command: list[str] | 
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120  # generous: a busy 2-core machine starts slowly
+        deadline = time.monotonic() + 300  # warm-up runs before it listens; CI is busy
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from ..encoding import EncodedJSON
 from ..errors import APIError, error_responses
 from ..graphs import evaluate_request, graph_layout, response_body
+from ..heavy import Budget, Checkpoint, admission, run
 from ..render import dot, svg
 from ..schemas import GraphResponse
 from .deps import SettingsDep
@@ -61,27 +62,41 @@ def query_values(request: Request) -> dict[str, float]:
 
 
 @router.get("/graph.json", response_model=GraphResponse, openapi_extra=VALUES_PARAM,
-            responses=error_responses(413, 414, 422), summary="The POST body, as a link")
-def graph_json(request: Request, settings: SettingsDep, expression: Expression,
+            responses=error_responses(413, 414, 422, 503), summary="The POST body, as a link")
+async def graph_json(request: Request, settings: SettingsDep, expression: Expression,
                wrt: Annotated[list[str] | None, Query(description="repeatable: wrt=x&wrt=x")] = None,
                tangent: Annotated[str | None, Query(description="forward mode along a variable")] = None,
                layout: Annotated[bool, Query(description="lay the graph out")] = True) -> EncodedJSON:
     """The same body as POST /api/v1/graph, for `?expression=...&x=1&y=2`."""
-    return EncodedJSON(response_body(expression, query_values(request), wrt=wrt, tangent=tangent,
-                                     with_layout=layout, settings=settings))
+    values = query_values(request)
+
+    def work(checkpoint: Checkpoint) -> EncodedJSON:
+        return EncodedJSON(response_body(expression, values, wrt=wrt, tangent=tangent,
+                                         with_layout=layout, settings=settings, checkpoint=checkpoint))
+
+    # As POST /api/v1/graph: heavy with its layout (app.heavy), in a worker thread either way.
+    if layout:
+        return await admission(request).run(request, "graph_cpu_s", settings.graph_cpu_s, work)
+    return await run(request, Budget("graph_cpu_s", settings.graph_cpu_s), work)
 
 
 @router.get("/graph.svg", response_class=Response, openapi_extra=VALUES_PARAM,
             responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}},
-                             "description": "the drawing"}, **error_responses(413, 414, 422)},
+                             "description": "the drawing"}, **error_responses(413, 414, 422, 503)},
             summary="The graph drawn, with values and gradients")
-def graph_svg(request: Request, settings: SettingsDep, expression: Expression) -> Response:
+async def graph_svg(request: Request, settings: SettingsDep, expression: Expression) -> Response:
     """An SVG of the graph as Graphviz lays it out: each node's value inside it, its gradient
     (d output / d node) below it in red, each edge's local derivative on it. Usable as
     `<img src>`; served with a Content-Security-Policy that forbids scripts. A graph over the
     layout bounds is a 422 naming the limit."""
-    ev, _ = evaluate_request(expression, query_values(request), tangent=None, settings=settings)
-    drawing = svg(ev, graph_layout(ev.graph, settings), expression)
+    values = query_values(request)
+
+    def work(checkpoint: Checkpoint) -> str:
+        ev, _ = evaluate_request(expression, values, tangent=None, settings=settings)
+        checkpoint()
+        return svg(ev, graph_layout(ev.graph, settings), expression)
+
+    drawing = await admission(request).run(request, "graph_cpu_s", settings.graph_cpu_s, work)
     return Response(drawing, media_type="image/svg+xml",
                     headers={"Content-Security-Policy": SVG_CSP,
                              "Content-Disposition": 'inline; filename="chainrule.svg"'})

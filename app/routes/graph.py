@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
 from ..encoding import EncodedJSON
 from ..errors import error_responses
 from ..graphs import response_body
+from ..heavy import Budget, Checkpoint, admission, run
 from ..schemas import GRAPH_EXAMPLES, GraphRequest, GraphResponse
 from .deps import JSONRoute, SettingsDep
 
 router = APIRouter(tags=["graph"], route_class=JSONRoute)
 
 
-@router.post("/graph", response_model=GraphResponse, responses=error_responses(400, 413, 415, 422),
+@router.post("/graph", response_model=GraphResponse, responses=error_responses(400, 413, 415, 422, 503),
              summary="Evaluate and differentiate")
-def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLES)],
-               settings: SettingsDep) -> EncodedJSON:
+async def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLES)],
+                     settings: SettingsDep, request: Request) -> EncodedJSON:
     """Parse the expression, run the forward pass (values), the reverse pass (adjoints, edge by
     edge) and, when `tangent` is given, forward mode; lay the graph out with Graphviz.
 
@@ -43,9 +44,15 @@ def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLE
 
     Numbers that are not finite are the strings `"inf"`, `"-inf"`, `"nan"`.
     """
-    # A plain `def`: FastAPI runs it in its threadpool, so one big graph (pure Python, and
-    # Graphviz in WebAssembly, bounded in time) does not hold up the event loop.
-    return EncodedJSON(response_body(body.expression, body.values, wrt=body.wrt, tangent=body.tangent,
-                                     with_layout=body.layout, settings=settings,
-                                     requires_grad=body.requires_grad,
-                                     derivative_of=body.derivative_of, target=body.target))
+    def work(checkpoint: Checkpoint) -> EncodedJSON:
+        return EncodedJSON(response_body(body.expression, body.values, wrt=body.wrt,
+                                         tangent=body.tangent, with_layout=body.layout,
+                                         settings=settings, requires_grad=body.requires_grad,
+                                         derivative_of=body.derivative_of, target=body.target,
+                                         checkpoint=checkpoint))
+
+    # In a worker thread (the event loop stays free), under graph_cpu_s; with its layout it is a
+    # heavy request (admitted up to max_heavy_requests in flight, else 503).
+    if body.layout:
+        return await admission(request).run(request, "graph_cpu_s", settings.graph_cpu_s, work)
+    return await run(request, Budget("graph_cpu_s", settings.graph_cpu_s), work)

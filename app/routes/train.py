@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 import training
 
-from ..encoding import EncodedJSON
+from ..encoding import EncodedJSON, dumps
 from ..errors import error_responses
+from ..heavy import BudgetExceeded, admission
 from ..train_schemas import (
     TRAIN_EXAMPLES,
     CSVRequest,
@@ -37,7 +40,8 @@ NDJSON = "application/x-ndjson"
 STREAM_DOC = {"200": {"description": "The run, as JSON; or, with `stream: true` or `Accept: "
                       "application/x-ndjson`, as NDJSON lines: `{\"event\": \"start\", ...}`, "
                       "`{\"event\": \"progress\", \"step\", \"steps\", \"loss\", \"grad_norm\"}` "
-                      "and last `{\"event\": \"result\", ...the JSON answer}`.",
+                      "and last `{\"event\": \"result\", ...the JSON answer}` (or, past "
+                      "train_cpu_s, `{\"event\": \"error\", \"detail\": {...}}`).",
                       "content": {NDJSON: {"schema": {"type": "string"}}}}}
 
 
@@ -79,7 +83,7 @@ def predict(body: PredictRequest, settings: SettingsDep) -> EncodedJSON:
 
 
 @router.post("/train", response_model=TrainResponse, responses={
-                 **error_responses(400, 413, 415, 422), **STREAM_DOC},
+                 **error_responses(400, 413, 415, 422, 503), **STREAM_DOC},
              summary="Train the classifier")
 async def train(body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPLES)], request: Request,
                 settings: SettingsDep) -> EncodedJSON | StreamingResponse:
@@ -100,29 +104,63 @@ async def train(body: Annotated[TrainRequest, Body(openapi_examples=TRAIN_EXAMPL
     points, `train_max_steps` steps and `train_max_work` steps × rows (422 naming the limit).
     """
     prep = prepare(body, settings)  # bad data and bounds: a 422 before anything is streamed
+    slots = admission(request)  # a heavy request: 503 when max_heavy_requests are in flight
     if not (body.stream or NDJSON in request.headers.get("accept", "")):
-        return EncodedJSON(await run_in_threadpool(run_body, body, prep))
+        return await slots.run(request, "train_cpu_s", settings.train_cpu_s,
+                               lambda checkpoint: EncodedJSON(run_body(body, prep, checkpoint)))
+    slots.enter()
     cancel = threading.Event()
     lines = stream_lines(body, prep, cancel)
-    return StreamingResponse(_streamed(lines, request, cancel), media_type=NDJSON,
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return HeldStream(_streamed(lines, request, cancel, settings.train_cpu_s), release=slots.leave,
+                      media_type=NDJSON,
+                      headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-async def _streamed(lines: Iterator[bytes], request: Request, cancel: threading.Event
-                    ) -> AsyncIterator[bytes]:
+class HeldStream(StreamingResponse):
+    """A stream that holds a heavy slot until it has been sent or abandoned (`release` runs
+    whether or not the body iterator ever started)."""
+
+    def __init__(self, *args: Any, release: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.release()
+
+
+async def _streamed(lines: Iterator[bytes], request: Request, cancel: threading.Event,
+                    cpu_s: float) -> AsyncIterator[bytes]:
     """Each line computed in the threadpool (the event loop stays free); a client that went away
-    sets `cancel`, which the run looks at between steps."""
+    sets `cancel`, which the run looks at between steps. Past `cpu_s` CPU seconds in all, the
+    stream ends with an `error` line naming the budget (train_cpu_s)."""
+    used = [0.0]
     try:
         while True:
             if await request.is_disconnected():
                 return
-            line = await run_in_threadpool(next, lines, None)
+            line = await run_in_threadpool(_timed_next, lines, used)
             if line is None:
                 return
             yield line
+            if used[0] > cpu_s:
+                yield dumps({"event": "error", **BudgetExceeded("train_cpu_s", cpu_s, used[0]).body()}
+                            ) + b"\n"
+                return
     finally:
         cancel.set()  # finished, or the client left: either way nothing more is computed
         # Waiting at a yield: closed now. Running in the threadpool (ValueError): it sees
         # `cancel` after the step under way.
         with contextlib.suppress(ValueError):
             lines.close()
+
+
+def _timed_next(lines: Iterator[bytes], used: list[float]) -> bytes | None:
+    """The next line, its CPU time (this thread's) added to used[0]."""
+    start = time.thread_time()
+    try:
+        return next(lines, None)
+    finally:
+        used[0] += time.thread_time() - start
