@@ -11,7 +11,6 @@ import time
 from drawing import warm_up as graphviz_warm_up
 from symbolic_pool import POOL
 
-from .encoding import dumps
 from .graphs import response_body
 from .settings import Settings
 
@@ -32,7 +31,7 @@ def warm_up(settings: Settings) -> dict[str, float]:
         graphviz_warm_up()
         seconds["graphviz"] = time.perf_counter() - start
         t = time.perf_counter()
-        dumps(response_body(EXPRESSION, {"x": 1.5, "y": 2.0}, wrt=["x"], tangent="x", settings=settings))
+        response_body(EXPRESSION, {"x": 1.5, "y": 2.0}, wrt=["x"], tangent="x", settings=settings)  # encoded
         seconds["graph"] = time.perf_counter() - t
     if settings.symbolic_warm_up:
         t = time.perf_counter()
