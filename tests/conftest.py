@@ -164,3 +164,15 @@ def browser():
         b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+#: Modules of the slow lane: the browser, schemathesis and the property tests.
+SLOW_MODULES = ("test_page", "test_train_page", "test_schemathesis", "test_properties",
+                "test_reliability", "test_graph_bytes")
+
+
+def pytest_collection_modifyitems(config, items):
+    """`pytest -m "not slow"` is the fast lane (engine and API); the whole suite is the default."""
+    for item in items:
+        if item.module.__name__.startswith(SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
