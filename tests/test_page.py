@@ -465,7 +465,7 @@ def test_forward_mode_pass(page):
     for _ in range(len(graph["trace"]["forward"]) + 1):
         page.p.keyboard.press("ArrowRight")
     assert page.p.get_attribute("#phase", "data-phase") == "tangent"
-    assert page.narration() == "Forward mode for x: start with ∂x/∂x = 1"
+    assert page.narration() == "Forward mode for x: start with its tangent ẋ = ∂x/∂x = 1"
     assert page.renders() >= before
 
 

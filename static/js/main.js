@@ -227,7 +227,8 @@ async function requestGraph(expression, values, opts = {}) {
     if (!(field && variables.showError(field[1], err.message, `${field[1]}${field[2]}`))) {
       editor.showError(err, expression, !!app.graph);
     }
-    body.classList.toggle("stale", !!app.graph);
+    // Only the graph dims (the last good one, kept): the field and its error stay bright.
+    body.classList.toggle("graph-stale", !!app.graph);
     body.dataset.status = "error";
   } finally {
     if (seq === app.requestSeq) editor.checking(false);
@@ -252,7 +253,7 @@ function showGraph(graph, expression, values, opts) {
   }
   editor.clearError();
   variables.clearErrors();
-  body.classList.remove("stale");
+  body.classList.remove("graph-stale");
   if (editor.value !== expression && !opts.editing) editor.value = expression;
 
   body.classList.toggle("tensor", tensorGraph());

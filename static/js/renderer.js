@@ -269,6 +269,74 @@ export class Renderer {
       if (this.fit) this.fitToWindow();
     });
     this._resize.observe(container);
+    this._gestures();
+  }
+
+  /**
+   * Move the drawing by hand: drag with the mouse (or pen) to pan, pinch with two fingers or
+   * ctrl+wheel (a trackpad's pinch) to zoom about the fingers. One finger scrolls natively
+   * (touch-action in page.css), so a page scrolled over the graph still scrolls.
+   */
+  _gestures() {
+    const c = this.container;
+    const down = new Map(); // pointer id -> {x, y}
+    let drag = null; // {x, y, left, top, moved}
+    let pinch = null; // {dist, zoom}
+    let swallowClick = false;
+    const mid = () => {
+      const [a, b] = [...down.values()];
+      return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, dist: Math.hypot(a.x - b.x, a.y - b.y) };
+    };
+    c.addEventListener("pointerdown", (e) => {
+      down.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (down.size === 2) {
+        drag = null;
+        pinch = { dist: Math.max(1, mid().dist), zoom: this.zoom };
+      } else if (e.pointerType !== "touch" && e.button === 0) {
+        drag = { x: e.clientX, y: e.clientY, left: c.scrollLeft, top: c.scrollTop, moved: false, id: e.pointerId };
+      }
+    });
+    c.addEventListener("pointermove", (e) => {
+      if (!down.has(e.pointerId)) return;
+      down.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (pinch && down.size === 2) {
+        const m = mid();
+        this.zoomTo(pinch.zoom * (m.dist / pinch.dist), m.x, m.y);
+        e.preventDefault();
+      } else if (drag && drag.id === e.pointerId) {
+        const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+        if (!drag.moved && Math.hypot(dx, dy) < 5) return; // a click, not a drag
+        if (!drag.moved) {
+          drag.moved = true;
+          c.setPointerCapture?.(e.pointerId);
+          c.classList.add("dragging");
+        }
+        c.scrollLeft = drag.left - dx;
+        c.scrollTop = drag.top - dy;
+      }
+    });
+    const up = (e) => {
+      down.delete(e.pointerId);
+      if (down.size < 2) pinch = null;
+      if (drag && drag.id === e.pointerId) {
+        swallowClick = drag.moved; // the click that ends a drag does not open a node
+        drag = null;
+        c.classList.remove("dragging");
+      }
+    };
+    c.addEventListener("pointerup", up);
+    c.addEventListener("pointercancel", up);
+    c.addEventListener("click", (e) => {
+      if (!swallowClick) return;
+      swallowClick = false;
+      e.stopPropagation();
+      e.preventDefault();
+    }, true);
+    c.addEventListener("wheel", (e) => {
+      if (!e.ctrlKey || !this.svg) return; // a plain wheel scrolls
+      e.preventDefault();
+      this.zoomTo(this.zoom * Math.exp(-e.deltaY / 300), e.clientX, e.clientY);
+    }, { passive: false });
   }
 
   get structureKey() {
@@ -780,9 +848,22 @@ export class Renderer {
   }
 
   zoomBy(factor) {
-    this.zoom = Math.max(0.3, Math.min(4, this.zoom * factor));
+    const box = this.container.getBoundingClientRect();
+    this.zoomTo(this.zoom * factor, box.left + box.width / 2, box.top + box.height / 2);
+  }
+
+  /** Zoom to `zoom`, keeping the drawing's point under (clientX, clientY) where it is. */
+  zoomTo(zoom, clientX, clientY) {
+    if (!this.svg) return;
+    const c = this.container;
+    const before = this.svg.getBoundingClientRect();
+    const u = (clientX - before.left) / this.zoom, v = (clientY - before.top) / this.zoom;
+    this.zoom = Math.max(FIT_MIN, Math.min(4, zoom));
     this.fit = false;
     this._applyZoom();
+    const after = this.svg.getBoundingClientRect();
+    c.scrollLeft += after.left + u * this.zoom - clientX;
+    c.scrollTop += after.top + v * this.zoom - clientY;
   }
 
   /** Scroll so that node `id` is visible (large graphs). */

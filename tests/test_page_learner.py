@@ -1,0 +1,184 @@
+"""The page as a learner uses it (issue 13), in real Chromium against a real `chainrule serve`:
+an error dims only the graph, player icons that can be told apart, forward mode's narration
+that never reads as circular, the graph fitted on every screen and moved by hand, edge numbers
+that never stack on each other or under a pill, the large digit settings, Korean that renders.
+The server, browser and tab helpers are test_page.py's. Geometry is asserted on bounding boxes,
+pixels on the screenshots' own PNG data.
+"""
+
+from __future__ import annotations
+
+import struct
+import unicodedata
+import zlib
+
+import httpx
+import pytest
+import test_page
+from test_page import ARTIFACTS, NAMED, Page, hash_for
+
+page = test_page.page
+
+LECTURE = "(x^2 + 2x) * ln(y)"
+UNIT = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"  # "Split into unit functions"
+NEURON = "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"
+NEURON_AT = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGBA bytes) of a non-interlaced 8-bit RGB(A) PNG: Chromium's."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", chunk[:10])
+            assert depth == 8 and colour in (2, 6)
+            bpp = 4 if colour == 6 else 3
+        elif kind == b"IDAT":
+            idat += chunk
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        rows.append(bytes(line) if bpp == 4 else bytes(
+            x for k in range(width) for x in (*line[k * 3:k * 3 + 3], 255)))
+    return width, height, rows
+
+
+def ink(data: bytes) -> set[tuple[int, int]]:
+    """The pixels of a screenshot that differ clearly from its top-left corner (the background)."""
+    w, h, rows = png_pixels(data)
+    bg = rows[0][:3]
+    return {(x, y) for y in range(h) for x in range(w)
+            if sum(abs(rows[y][4 * x + k] - bg[k]) for k in range(3)) > 120}
+
+
+# --- defect 1: an error dims the graph, not the page ------------------------------------------
+
+def test_an_error_dims_only_the_graph(page):
+    page.open()
+    page.expect_422 = True
+    page.p.fill("#expr", "(x+")
+    page.wait_for("document.body.dataset.status === 'error'")
+    page.wait_for("!document.getElementById('expr-error').hidden")
+    # The kept graph fades (a 0.2 s transition) to show it is not the text's.
+    page.wait_for("Number(getComputedStyle(document.querySelector('#graph svg')).opacity) < 0.7")
+    opacity = page.p.evaluate("""() => {
+        const o = (s) => Number(getComputedStyle(document.querySelector(s)).opacity);
+        return {body: o('body'), field: o('#expr'), error: o('#expr-error'), main: o('main'),
+                svg: o('#graph svg'), table: o('#table')};
+    }""")
+    # The field, its error and the table stay fully bright; only the kept graph dims.
+    assert opacity["body"] == opacity["main"] == opacity["field"] == opacity["error"] == 1
+    assert opacity["table"] == 1
+    assert opacity["svg"] < 0.7
+    page.p.fill("#expr", "x+1")
+    page.wait_for("document.body.dataset.status === 'ready'")
+    svg = "() => Number(getComputedStyle(document.querySelector('#graph svg')).opacity)"
+    assert page.p.evaluate(svg) == 1
+
+
+# --- defect 8: the player's four arrows are four different icons ------------------------------
+
+def test_player_icons_are_told_apart(page):
+    page.open()
+    page.blur()
+    page.p.keyboard.press("Home")
+    page.p.keyboard.press("ArrowRight")  # every button enabled: the same opacity for each
+    shots = {b: page.p.locator(f"#{b} svg").screenshot()
+             for b in ("to-start", "step-back", "step-forward", "to-end")}
+    marks = {b: ink(d) for b, d in shots.items()}
+    for b, m in marks.items():
+        assert len(m) > 20, f"{b}: no icon drawn"
+    for jump, step in (("to-start", "step-back"), ("to-end", "step-forward")):
+        a, b = marks[jump], marks[step]
+        # "To the start" has a filled bar beside its triangle: clearly more ink, and different pixels.
+        assert len(a) > 1.5 * len(b), (jump, len(a), step, len(b))
+        assert len(a ^ b) > 0.3 * len(a | b)
+
+
+# --- defect 4: forward mode's narration writes the tangent apart from the partial ------------
+
+def forward_sentences(page: Page, expression: str, values: dict) -> list[str]:
+    page.open(hash_for(expression, values, **{"pass": "forward"}))
+    if page.p.get_attribute("body", "data-pass") != "forward":
+        page.p.check("input[name=pass][value=forward]")
+        page.wait_for("document.body.dataset.pass === 'forward'")
+    page.blur()
+    page.p.keyboard.press("Home")
+    out = []
+    for _ in range(page.count()):
+        page.p.keyboard.press("ArrowRight")
+        if page.p.get_attribute("#phase", "data-phase") == "tangent":
+            # Compared decomposed: ẋ is one code point, ȧ a letter and a combining dot.
+            out.append(unicodedata.normalize("NFD", page.narration()))
+    return out
+
+
+def test_forward_mode_narration_is_not_circular(page):
+    said = forward_sentences(page, LECTURE, {"x": 1, "y": 2})
+    graph = httpx.post(f"{page.url}/api/v1/graph",
+                       json={"expression": LECTURE, "values": {"x": 1, "y": 2}, "tangent": "x"}).json()
+    assert len(said) == len(graph["trace"]["tangent"])
+    assert said[0] == "Forward mode for x: start with its tangent x\u0307 = ∂x/∂x = 1"
+    terms = [s for s in said if " gets " in s]
+    assert terms
+    for s in terms:
+        # "tangent of (x^2) gets ∂(x^2)/∂x × ẋ = 2 × 1 = 2": what is accumulated (left) is
+        # a tangent, never the partial derivative written on the right.
+        left, right = s.split(" gets ")
+        assert left.startswith("tangent of ") or "\u0307" in left, s
+        partial = right.split(" × ")[0]
+        assert partial.startswith("∂") and partial not in left, s
+        assert "tangent of" in right or "\u0307" in right, s
+    assert "tangent of (x^2) gets ∂(x^2)/∂x × x\u0307 = 2 × 1 = 2" in said
+    # The sum at a node reads "ẏ-like = ∂·/∂x = …": the tangent, then what it means.
+    assert any(s.startswith("tangent of ") and " = ∂" in s and "/∂x = " in s for s in said)
+    page.p.click("#lang-ko")
+    page.blur()
+    while not page.narration().startswith("(x^2)의 접선값에"):
+        assert page.step() > 0
+        page.p.keyboard.press("ArrowLeft")
+    assert page.narration() == "(x^2)의 접선값에 ∂(x^2)/∂x × ẋ = 2 × 1 = 2 더하기"
+
+
+def test_forward_mode_narration_names_dotted_variables(page):
+    said = forward_sentences(page, NAMED, {"x": 1, "y": 2})
+    # Plain names take a dot: ȧ gets ∂a/∂x (argument 1) × ẋ = …
+    assert any(s.startswith("a\u0307 gets ∂a/∂x (argument 1) × x\u0307 = ") for s in said), said
+    assert any(s.startswith("f\u0307 = ∂f/∂x = ") for s in said), said
+    assert not any("/∂x × ∂x/∂x" in s for s in said)
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.p.screenshot(path=str(ARTIFACTS / name), full_page=False)
+
+
+@pytest.fixture
+def phone(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",
+                                  has_touch=True, is_mobile=True, device_scale_factor=2)
+    tab = Page(context.new_page(), server)
+    yield tab
+    errors = list(tab.errors)
+    context.close()
+    assert errors == [], f"console errors: {errors}"
