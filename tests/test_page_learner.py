@@ -182,3 +182,93 @@ def phone(browser, server):
     errors = list(tab.errors)
     context.close()
     assert errors == [], f"console errors: {errors}"
+
+
+# --- defect 7: fitted on load on every screen; pan by dragging, pinch to zoom -----------------
+
+INSIDE = """(sel) => {
+    const g = document.getElementById('graph').getBoundingClientRect();
+    const out = [];
+    for (const el of document.querySelectorAll(sel)) {
+        const b = el.getBoundingClientRect();
+        if (!b.width) continue;
+        if (b.left < g.left - 0.5 || b.right > g.right + 0.5 || b.top < g.top - 0.5
+            || b.bottom > g.bottom + 0.5) out.push([el.closest('[data-name]')?.dataset.name ?? el.textContent,
+                                                   [b.left, b.top, b.right, b.bottom]]);
+    }
+    return out;
+}"""
+SCROLL = "(() => { const g = document.getElementById('graph'); return [g.scrollLeft, g.scrollTop]; })()"
+SHOWN = ".graph-svg .node .shape, .graph-svg .output-edge .vlabel, .graph-svg .pill.known rect"
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (768, 1024), (1440, 900), (1920, 1080)])
+def test_graph_is_fitted_on_load_on_every_screen(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US",
+                                  has_touch=width < 800, is_mobile=width < 800)
+    try:
+        tab = Page(context.new_page(), server).open()
+        # Every node, every pill and the output's value inside the graph's box: nothing to scroll to.
+        assert tab.p.evaluate(INSIDE, SHOWN) == []
+        out = tab.p.locator(".graph-svg .node.output .shape").bounding_box()
+        label = tab.p.locator(".graph-svg .output-edge .vlabel").bounding_box()
+        assert tab.output_label() == "f = 2.079"
+        for b in (out, label):  # and on the screen as the page opens
+            assert b["x"] >= 0 and b["x"] + b["width"] <= width
+            assert b["y"] >= 0 and b["y"] + b["height"] <= height
+        overflow = tab.p.evaluate("(() => { const g = document.getElementById('graph'); return"
+                                  " [g.scrollWidth - g.clientWidth, g.scrollHeight - g.clientHeight]; })()")
+        assert overflow[0] <= 1 and overflow[1] <= 1
+        tab.p.screenshot(path=str(ARTIFACTS / f"page-fit-{width}x{height}.png"))
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_pinch_zooms_about_the_fingers_and_drag_pans(phone):
+    phone.open()
+    graph = phone.p.locator("#graph").bounding_box()
+    svg = phone.p.locator("#graph svg").bounding_box()
+    zoom0 = phone.p.evaluate("window.chainrule.renderer.zoom")
+    cx, cy = graph["x"] + graph["width"] / 2, graph["y"] + graph["height"] / 2
+    cdp = phone.p.context.new_cdp_session(phone.p)
+
+    def touch(kind: str, spread: float) -> None:
+        points = [] if kind == "touchEnd" else [
+            {"x": cx - spread, "y": cy, "id": 1}, {"x": cx + spread, "y": cy, "id": 2}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", 30)
+    for k in range(1, 11):
+        touch("touchMove", 30 + 9 * k)  # the fingers 60 px apart, then 240: four times the zoom
+    touch("touchEnd", 0)
+    zoom1 = phone.p.evaluate("window.chainrule.renderer.zoom")
+    assert zoom1 == pytest.approx(min(4, zoom0 * 4), rel=0.08)
+    # The page itself was not zoomed, and the drawing grew by the same factor.
+    assert phone.p.evaluate("window.visualViewport.scale") == 1
+    assert phone.p.locator("#graph svg").bounding_box()["width"] == pytest.approx(
+        svg["width"] * zoom1 / zoom0, rel=0.02)
+    # The point between the fingers stayed under them: the graph now scrolls, about its centre.
+    left = phone.p.evaluate("document.getElementById('graph').scrollLeft")
+    assert left > 0
+
+
+def test_mouse_drag_pans_and_plus_zooms_about_the_centre(page):
+    page.open()
+    for _ in range(4):
+        page.p.click("#zoom-in")
+    g = page.p.locator("#graph").bounding_box()
+    before = page.p.evaluate(SCROLL)
+    assert before[0] > 0  # zoomed about the centre: scrolled to keep it there
+    # Drag from an empty spot (not on a node) to the right and down: the drawing follows the mouse.
+    x, y = g["x"] + 12, g["y"] + 12
+    page.p.mouse.move(x, y)
+    page.p.mouse.down()
+    page.p.mouse.move(x + 60, y + 30, steps=6)
+    page.p.mouse.up()
+    after = page.p.evaluate(SCROLL)
+    assert after[0] == pytest.approx(before[0] - 60, abs=2)
+    assert after[1] == pytest.approx(max(0, before[1] - 30), abs=2)
+    # The fit button shows the whole graph again.
+    page.p.click("#zoom-fit")
+    assert page.p.evaluate(INSIDE, SHOWN) == []

@@ -606,7 +606,7 @@ function wire() {
 
   $("zoom-in").addEventListener("click", () => renderer.zoomBy(1.25));
   $("zoom-out").addEventListener("click", () => renderer.zoomBy(0.8));
-  $("zoom-fit").addEventListener("click", () => renderer.fitToWindow(true));
+  $("zoom-fit").addEventListener("click", () => renderer.fitToWindow());
   $("download-svg").addEventListener("click", () => downloadSvg(renderer));
   $("download-png").addEventListener("click", () => downloadPng(renderer));
 

@@ -16,9 +16,8 @@ const SPREAD_X_MIN = 1.3;
 const SPREAD_Y = 1.5;
 const SPREAD_Y_MIN = 1.25;
 const MARGIN = { left: 16, top: 30, right: 96, bottom: 40 };
-// Fitting never makes the numbers smaller than this zoom: a bigger graph scrolls instead
-// (the fit button shows the whole of it all the same, down to FIT_MIN).
-const READABLE_ZOOM = 0.75;
+// Fitting shows the whole graph on every screen, down to this zoom (a larger one scrolls);
+// a reader zooms in by pinching, ctrl+wheel or the + button, and pans by dragging.
 const FIT_MIN = 0.3;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans KR", sans-serif';
 const STUB = 44; // the output's own outgoing arrow, which carries its value
@@ -836,12 +835,12 @@ export class Renderer {
     return { w, h };
   }
 
-  /** Zoom to the room there is; `whole`: all of the graph, however small its numbers get. */
-  fitToWindow(whole = false) {
+  /** Zoom so that all of the graph fits the room there is (down to FIT_MIN). */
+  fitToWindow() {
     if (!this.svg) return;
     const room = this._room();
     let z = Math.min(room.w / this.geo.width, room.h / this.geo.height, 2.4);
-    z = Math.max(z, whole ? FIT_MIN : READABLE_ZOOM);
+    z = Math.max(z, FIT_MIN);
     this.zoom = z;
     this.fit = true;
     this._applyZoom();
