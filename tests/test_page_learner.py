@@ -356,3 +356,36 @@ def test_parallel_edges_are_drawn_apart_and_named_by_argument(page):
     page.wait_for("!document.getElementById('tooltip').hidden")
     text = page.p.inner_text("#tooltip")
     assert "∂a/∂x (argument 1) = 1" in text and "∂a/∂x (argument 2) = 1" in text
+
+
+# --- defect 6: ten and seventeen digits keep the layout ---------------------------------------
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_many_digits_keep_the_layout(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US",
+                                  has_touch=width < 800, is_mobile=width < 800)
+    try:
+        tab = Page(context.new_page(), server).open()
+        for digits, f in (("10", "f = 2.079441542"), ("17", "f = 2.0794415416798357")):
+            tab.p.select_option("#digits", digits)
+            tab.wait_for(f"document.querySelector('.graph-svg .output-edge .vlabel').textContent === '{f}'")
+            # f's value whole inside the graph's box; no number over another, a pill or a node.
+            assert tab.p.evaluate(INSIDE, SHOWN) == [], digits
+            assert label_clashes(tab) == [], digits
+            assert tab.overlaps() == [], digits
+            # The table's every column on its card: nothing to scroll sideways to.
+            fit = tab.p.evaluate("""() => {
+                const box = document.getElementById('table');
+                const card = document.querySelector('.table-card').getBoundingClientRect();
+                const cells = [...box.querySelectorAll('td, th')];
+                const right = Math.max(...cells.map(c => c.getBoundingClientRect().right));
+                return {over: box.scrollWidth - box.clientWidth, right, card: card.right};
+            }""")
+            assert fit["over"] <= 1 and fit["right"] <= fit["card"], (digits, fit)
+            grad = tab.p.inner_text("#table tbody tr:first-child td.grad")
+            assert grad.replace("\n", " ").replace("  ", " ").endswith("= 2.772588722239781" if digits == "17"
+                                                                    else "= 2.772588722")
+            tab.p.screenshot(path=str(ARTIFACTS / f"page-digits-{digits}-{width}.png"), full_page=True)
+        assert tab.errors == []
+    finally:
+        context.close()

@@ -293,7 +293,12 @@ function drawGraph() {
     $("graph").replaceChildren(p);
     return;
   }
-  renderer.draw(model, layout);
+  const outValue = model.nodes.get(model.outputId)?.value;
+  body.dataset.digits = String(app.state.digits);
+  // The output's value is written beside it: the drawing keeps room for it at these digits.
+  renderer.draw(model, layout, {
+    outText: `${model.dname(model.outputId)} = ${brief(outValue, f, 4)}`, number: f(-2 / 3),
+  });
   renderer.svg.setAttribute("aria-label", t("graphLabel", { f: app.state.expression }));
 }
 
@@ -436,8 +441,13 @@ function onHashChange() {
   const next = { ...initialState(""), ...fromHash(hash) };
   const s = app.state;
   const langChanged = (next.lang ?? s.lang) !== s.lang && next.lang;
+  const digitsChanged = s.digits !== next.digits;
   s.digits = next.digits;
   $("digits").value = String(s.digits);
+  if (digitsChanged && app.model) {
+    drawGraph();
+    redrawStep();
+  }
   if (langChanged) switchLanguage(next.lang, false);
   if (next.method !== s.method || next.h !== s.h || next.dtype !== s.dtype) {
     Object.assign(s, { method: next.method, h: next.h, dtype: next.dtype });
@@ -542,6 +552,7 @@ function wire() {
 
   $("digits").addEventListener("change", (e) => {
     app.state.digits = Number(e.target.value);
+    if (app.model) drawGraph();
     renderVariables();
     redrawStep();
     for (const panel of panels) panel.redraw();

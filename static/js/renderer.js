@@ -11,15 +11,15 @@ const NS = "http://www.w3.org/2000/svg";
 // numbers written on the edges. Endpoints of each edge stay attached to their nodes. A graph
 // much wider than its box (a long chain) has its ranks spread less, down to SPREAD_X_MIN, so
 // that it is drawn bigger; one much taller has its rows spread less.
-const SPREAD_X = 1.6;
-const SPREAD_X_MIN = 1.3;
+const SPREAD_X_4 = 1.6; // at four digits; more digits spread further (see draw)
+const SPREAD_X_MIN_4 = 1.3;
 const SPREAD_Y = 1.5;
 const SPREAD_Y_MIN = 1.25;
 const SPREAD_Y_MAX = 2.1;
 const MARGIN = { left: 16, top: 30, right: 96, bottom: 40 };
 // Fitting shows the whole graph on every screen, down to this zoom (a larger one scrolls);
 // a reader zooms in by pinching, ctrl+wheel or the + button, and pans by dragging.
-const FIT_MIN = 0.3;
+const FIT_MIN = 0.2;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans KR", sans-serif';
 const STUB = 44; // the output's own outgoing arrow, which carries its value
 const PILL_H = 19; // a gradient pill of one line; each more line adds PILL_LINE
@@ -151,7 +151,8 @@ function along(s, f) {
 }
 
 /** How far apart to spread the layout's centres for a box of `aspect` (width / height). */
-function spreads(layout, aspect) {
+function spreads(layout, aspect, widen = 1) {
+  const SPREAD_X = SPREAD_X_4 * widen, SPREAD_X_MIN = SPREAD_X_MIN_4 * widen;
   let sx = SPREAD_X, sy = SPREAD_Y;
   const mx = MARGIN.left + MARGIN.right, my = MARGIN.top + MARGIN.bottom;
   if (!(aspect > 0) || !layout.width || !layout.height) return [sx, sy];
@@ -173,8 +174,8 @@ function spreads(layout, aspect) {
  * id's pill; the left margin leaves room for it, so that the pill under an input on the left
  * is centred under it rather than pushed into the numbers on its edges.
  */
-function geometry(layout, aspect, pillHalf = () => 0) {
-  const [SX, SY] = spreads(layout, aspect);
+function geometry(layout, aspect, right = MARGIN.right, widen = 1, pillHalf = () => 0) {
+  const [SX, SY] = spreads(layout, aspect, widen);
   let left = MARGIN.left;
   for (const [id, b] of Object.entries(layout.nodes)) left = Math.max(left, pillHalf(id) + 4 - b.x * SX);
   left = Math.min(left, 90);
@@ -201,7 +202,7 @@ function geometry(layout, aspect, pillHalf = () => 0) {
     return { ...e, pts, tip, s: sample(pts) };
   });
   bowParallel(edges);
-  const width = layout.width * SX + left + MARGIN.right;
+  const width = layout.width * SX + left + right;
   const height = layout.height * SY + MARGIN.top + MARGIN.bottom;
   return { nodes, edges, width, height };
 }
@@ -414,19 +415,26 @@ export class Renderer {
     return this.key;
   }
 
-  /** Draw `model`'s graph at `layout`; nothing is redrawn if the structure is unchanged. */
-  draw(model, layout, labels) {
-    if (this.key === model.structureKey && this.svg) {
+  /**
+   * Draw `model`'s graph at `layout`; nothing is redrawn if the structure is unchanged.
+   * `outText`: the output's value as written beside it ("f = 2.079"), kept room for.
+   */
+  draw(model, layout, { outText = "", number = "" } = {}) {
+    const right = Math.max(MARGIN.right, Math.ceil((measured(outText, 12.5, 600) + 14) / 16) * 16);
+    // `number`: a typical number at the chosen digits (−0.6666667). Longer numbers than the
+    // four digits' −0.6667 spread the ranks further apart, so that they fit along the edges.
+    const widen = Math.round(10 * Math.max(1, (measured(number, 12.5, 600) + 16) / 62)) / 10;
+    const key = `${model.structureKey}|${right}|${widen}`;
+    if (this.key === key && this.svg) {
       this.model = model;
       return false;
     }
     this.model = model;
-    this.key = model.structureKey;
-    this.labels = labels;
+    this.key = key;
     const room = this._room();
     // An input's pill "∂f/∂x1 = −0.5898", at six digits (the digits chosen later only move labels).
     const out = model.dname(model.outputId);
-    this.geo = geometry(layout, room.w / room.h, (id) => {
+    this.geo = geometry(layout, room.w / room.h, right, widen, (id) => {
       const n = model.nodes.get(id);
       if (n?.kind !== "var" || typeof n.grad !== "number") return 0;
       return (measured(`∂${out}/∂${model.dname(id)} = −0.00000`) + 16) / 2;
