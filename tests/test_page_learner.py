@@ -389,3 +389,87 @@ def test_many_digits_keep_the_layout(browser, server, width, height):
         assert tab.errors == []
     finally:
         context.close()
+
+
+# --- defect 11: the small things ---------------------------------------------------------------
+
+def test_paths_panel_writes_an_empty_path_once(page):
+    page.open(hash_for("x", {"x": 3}))
+    page.wait_for("document.querySelectorAll('#paths-panel .path').length > 0", timeout=20)
+    text = page.p.inner_text("#paths-panel .paths-sum")
+    assert text == "∂x/∂x = 1"
+    assert "= =" not in page.p.inner_text("#paths-panel")
+
+
+def test_escape_closes_the_tooltip(page):
+    page.open()
+    page.p.focus('.graph-svg .node[data-name="x"]')
+    page.wait_for("!document.getElementById('tooltip').hidden")
+    page.p.keyboard.press("Escape")
+    page.wait_for("document.getElementById('tooltip').hidden")
+
+
+def test_an_emptied_value_field_says_so(page):
+    page.open()
+    field = page.p.locator('#variables .var[data-name="x"] input[type=number]')
+    field.fill("")
+    error = page.p.locator('#variables .var[data-name="x"] .var-error')
+    assert error.is_visible()
+    assert error.inner_text() == "Type a number for x: the graph keeps x = 1 until then."
+    assert field.get_attribute("aria-invalid") == "true"
+    before = page.renders()
+    field.fill("2")
+    page.wait_render(before)
+    assert not error.is_visible()
+    assert page.output_label() == "f = 5.545"
+
+
+def test_a_broken_link_leaves_the_player_off(page):
+    page.expect_422 = True
+    page.p.goto(f"{page.url}/#{hash_for('(x+', {'x': 1})}")
+    page.wait_for("document.body.dataset.status === 'error'")
+    for control in ("#play", "#step-forward", "#step-back", "#to-start", "#to-end", "#scrubber"):
+        assert page.p.locator(control).is_disabled(), control
+    assert not page.p.locator("#phase").is_visible()
+    page.p.fill("#expr", "x*2")
+    page.wait_for("document.body.dataset.status === 'ready'")
+    assert not page.p.locator("#play").is_disabled()
+    assert page.p.locator("#phase").is_visible()
+
+
+def test_step_zero_gives_no_final_answer_away(page):
+    page.open(hash_for(LECTURE, {"x": 1, "y": 2}, step=0))
+    assert page.step() == 0
+    grads = page.p.locator("#variables .vgrad b").all_inner_texts()
+    assert grads == ["…", "…"]
+    assert page.p.locator("#paths-panel .ahead-note").is_visible()
+    page.blur()
+    page.p.keyboard.press("End")
+    assert page.p.locator("#variables .vgrad b").all_inner_texts() == ["2.773", "1.5"]
+    assert not page.p.locator("#paths-panel .ahead-note").is_visible()
+
+
+def test_no_ring_around_the_graph_card_after_click_and_arrow(page):
+    page.open()
+    box = page.p.locator("#graph").bounding_box()
+    page.p.mouse.click(box["x"] + 6, box["y"] + box["height"] - 6)
+    page.p.keyboard.press("ArrowLeft")
+    style = page.p.evaluate("""() => { const c = document.getElementById('graph-panel');
+        const s = getComputedStyle(c); return [s.outlineStyle, s.outlineWidth]; }""")
+    assert style[0] == "none" or style[1] == "0px"
+
+
+def test_plot_caption_points_the_right_way_and_rings_clear_the_frame(page):
+    page.open()
+    page.wait_for("document.querySelector('#plot-panel svg.error-plot .curve')", timeout=20)
+    assert page.p.text_content("#plot-panel .region.right") == "truncation grows →"
+    assert page.p.text_content("#plot-panel .region.left") == "← round-off grows"
+    clear = page.p.evaluate("""() => {
+        const frame = document.querySelector('#plot-panel svg.error-plot .frame');
+        const f = frame.getBoundingClientRect();
+        return [...document.querySelectorAll('#plot-panel .ring')].map(r => {
+            const b = r.getBoundingClientRect();
+            return b.bottom <= f.bottom - 1 && b.top >= f.top + 1;
+        });
+    }""")
+    assert clear and all(clear)

@@ -230,6 +230,7 @@ async function requestGraph(expression, values, opts = {}) {
     // Only the graph dims (the last good one, kept): the field and its error stay bright.
     body.classList.toggle("graph-stale", !!app.graph);
     body.dataset.status = "error";
+    if (!app.graph) setPlayerEnabled(false); // nothing to play (a broken link opened the page)
   } finally {
     if (seq === app.requestSeq) editor.checking(false);
   }
@@ -253,6 +254,7 @@ function showGraph(graph, expression, values, opts) {
   }
   editor.clearError();
   variables.clearErrors();
+  setPlayerEnabled(true);
   body.classList.remove("graph-stale");
   if (editor.value !== expression && !opts.editing) editor.value = expression;
 
@@ -324,6 +326,15 @@ function refreshTangentChoice() {
   }
 }
 
+/** The player's controls and phase, off while there is no graph to step through. */
+function setPlayerEnabled(on) {
+  for (const id of ["to-start", "step-back", "play", "step-forward", "to-end", "scrubber", "speed"]) {
+    $(id).disabled = !on;
+  }
+  $("phase").hidden = !on;
+  if (!on) $("narration").textContent = "";
+}
+
 function refreshWarnings() {
   const box = $("warnings");
   const shown = (app.graph?.warnings ?? []).filter((w) => w.code !== "unused_value");
@@ -346,6 +357,12 @@ player.subscribe((e) => {
     nodeLabel, edgeLabel, full: fullText, animate: oneStep, tangentVar: currentTangent(),
   });
   table.update(snap, f);
+  if (app.timeline.pass === "reverse") {
+    const grads = new Map(app.model.graph.nodes.filter((n) => n.kind === "var")
+      .map((n) => [n.name, snap.nodes.get(n.id)?.grad ?? null]));
+    variables.showStep(grads, app.model.dname(app.model.outputId), f);
+  }
+  body.classList.toggle("midway", e.step < e.count);
   $("narration").textContent = narrate(snap, app.model, f, app.functions, currentTangent());
   const phase = $("phase");
   phase.dataset.phase = snap.phase;
@@ -660,6 +677,10 @@ const KEYS = {
 function onKey(e) {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
   if (jacobian.open) return; // the Jacobian view keeps the keys (Escape closes it)
+  if (e.key === "Escape" && details.id) {
+    details.hide();
+    return;
+  }
   const action = KEYS[e.key];
   if (!action) return;
   const target = e.target;

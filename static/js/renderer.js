@@ -20,7 +20,7 @@ const MARGIN = { left: 16, top: 30, right: 96, bottom: 40 };
 // Fitting shows the whole graph on every screen, down to this zoom (a larger one scrolls);
 // a reader zooms in by pinching, ctrl+wheel or the + button, and pans by dragging.
 const FIT_MIN = 0.2;
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans KR", sans-serif';
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", "Noto Sans CJK KR", "Source Han Sans KR", "NanumGothic", sans-serif';
 const STUB = 44; // the output's own outgoing arrow, which carries its value
 const PILL_H = 19; // a gradient pill of one line; each more line adds PILL_LINE
 const PILL_LINE = 14;
