@@ -473,3 +473,61 @@ def test_plot_caption_points_the_right_way_and_rings_clear_the_frame(page):
         });
     }""")
     assert clear and all(clear)
+
+
+# --- defect 10: Korean, rendered and complete ------------------------------------------------
+
+# Widths of one character in the page's own font, in spans beside each other: two Hangul
+# syllables, and a private-use character no font draws (the box a missing glyph gets).
+GLYPHS = """() => {
+    const box = document.createElement('div');
+    box.style.cssText = 'position:absolute;left:0;top:0;font-size:40px;font-family:var(--sans)';
+    for (const ch of ['한', '국', '\\uE000', '\\uE001']) {
+        const s = document.createElement('span');
+        s.textContent = ch;
+        s.className = 'glyph-probe';
+        box.appendChild(s);
+    }
+    document.body.appendChild(box);
+    return [...box.children].map(s => s.getBoundingClientRect().width);
+}"""
+
+
+def test_korean_renders_with_a_hangul_font(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="ko-KR")
+    try:
+        tab = Page(context.new_page(), server).open()
+        assert tab.p.get_attribute("html", "lang") == "ko"
+        han, guk, tofu, tofu2 = tab.p.evaluate(GLYPHS)
+        assert tofu == tofu2  # the missing-glyph box: the same for any character
+        assert han != tofu and guk != tofu, (han, guk, tofu)
+        # And drawn as two different glyphs, not two boxes: their pixels differ.
+        probes = tab.p.locator(".glyph-probe")
+        a, b = ink(probes.nth(0).screenshot()), ink(probes.nth(1).screenshot())
+        assert len(a) > 50 and len(a ^ b) > 0.2 * len(a | b)
+        assert tab.p.inner_text("#lang-ko") == "한국어"
+        tab.p.screenshot(path=str(ARTIFACTS / "page-korean.png"))
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_server_errors_in_korean(page):
+    page.open()
+    page.p.click("#lang-ko")
+    page.expect_422 = True
+    page.p.fill("#expr", "foo(x)")
+    page.wait_for("!document.getElementById('expr-error').hidden")
+    message = page.p.locator("#expr-error .message")
+    assert message.inner_text().startswith("알 수 없는 함수 'foo'입니다. 곱셈이라면 foo*(...)처럼 쓰세요.")
+    # The server's own words stay beside it, marked as English.
+    words = message.locator(".server-words")
+    assert words.get_attribute("lang") == "en" and "unknown function 'foo'" in words.inner_text()
+    assert page.p.inner_text("#expr-error .where") == "1행 1열"
+    page.p.fill("#expr", "(x+")
+    page.wait_for("document.querySelector('#expr-error .where').textContent === '1행 4열'")
+    assert message.inner_text().startswith("이 위치에서 식을 읽을 수 없습니다.")
+    # Back to English: the server's message alone.
+    page.p.click("#lang-en")
+    assert message.inner_text() == ("the expression ends too early after '+': a number, a name or '(' "
+                                    "should follow")

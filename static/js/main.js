@@ -11,7 +11,7 @@ import { Editor } from "./editor.js";
 import { ErrorPlot } from "./errorplot.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
 import { fmt, full } from "./format.js";
-import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
+import { apply as applyI18n, browserLanguage, errorText, language, setLanguage, t } from "./i18n.js";
 import { buildModel } from "./model.js";
 import { narrate } from "./narration.js";
 import { Section } from "./panel.js";
@@ -224,7 +224,7 @@ async function requestGraph(expression, values, opts = {}) {
     if (err.name === "AbortError" || seq !== app.requestSeq) return;
     // A bad value (values.w[1]) is told under its variable's field, not under the function.
     const field = /^values\.([^.[\]]+)(.*)$/.exec(err.detail?.field ?? "");
-    if (!(field && variables.showError(field[1], err.message, `${field[1]}${field[2]}`))) {
+    if (!(field && variables.showError(field[1], errorText(err).message, `${field[1]}${field[2]}`))) {
       editor.showError(err, expression, !!app.graph);
     }
     // Only the graph dims (the last good one, kept): the field and its error stay bright.
@@ -516,6 +516,7 @@ function switchLanguage(lang, write = true) {
   $("lang-en").setAttribute("aria-pressed", String(lang === "en"));
   $("lang-ko").setAttribute("aria-pressed", String(lang === "ko"));
   applyI18n();
+  editor.relocalize();
   fillPresets();
   fillSpeeds();
   if (app.model) {
