@@ -445,6 +445,7 @@ def test_step_zero_gives_no_final_answer_away(page):
     assert page.p.locator("#paths-panel .ahead-note").is_visible()
     page.blur()
     page.p.keyboard.press("End")
+    page.wait_for("document.body.dataset.step === document.body.dataset.count")
     assert page.p.locator("#variables .vgrad b").all_inner_texts() == ["2.773", "1.5"]
     assert not page.p.locator("#paths-panel .ahead-note").is_visible()
 

@@ -423,7 +423,7 @@ export class Renderer {
     const right = Math.max(MARGIN.right, Math.ceil((measured(outText, 12.5, 600) + 14) / 16) * 16);
     // `number`: a typical number at the chosen digits (−0.6666667). Longer numbers than the
     // four digits' −0.6667 spread the ranks further apart, so that they fit along the edges.
-    const widen = Math.round(10 * Math.max(1, (measured(number, 12.5, 600) + 16) / 62)) / 10;
+    const widen = Math.round(10 * Math.max(1, measured(number, 12.5, 600) / measured("−0.6667", 12.5, 600))) / 10;
     const key = `${model.structureKey}|${right}|${widen}`;
     if (this.key === key && this.svg) {
       this.model = model;
@@ -432,9 +432,16 @@ export class Renderer {
     this.model = model;
     this.key = key;
     const room = this._room();
+    // The rows may spread into height the screen shows below the graph's top, not more: the
+    // player under the drawing stays on screen as the page opens.
+    const c = this.container.getBoundingClientRect();
+    const card = this.container.closest(".graph-card")?.getBoundingClientRect();
+    const below = card ? card.bottom - c.bottom : 0;
+    const seen = window.innerHeight - (c.top + window.scrollY) - below - 16;
+    const spreadH = seen >= 220 ? Math.min(room.h, seen) : room.h;
     // An input's pill "∂f/∂x1 = −0.5898", at six digits (the digits chosen later only move labels).
     const out = model.dname(model.outputId);
-    this.geo = geometry(layout, room.w / room.h, right, widen, (id) => {
+    this.geo = geometry(layout, room.w / spreadH, right, widen, (id) => {
       const n = model.nodes.get(id);
       if (n?.kind !== "var" || typeof n.grad !== "number") return 0;
       return (measured(`∂${out}/∂${model.dname(id)} = −0.00000`) + 16) / 2;
