@@ -67,7 +67,7 @@ function measured(text, size = 12, weight = 650) {
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 /** The ink of a number written at (x, y), centred on its baseline: digits have no descenders. */
-const numberBox = (x, y, w) => ({ x0: x - w / 2, y0: y - 9.5, x1: x + w / 2, y1: y + 1 });
+const numberBox = (x, y, w) => ({ x0: x - w / 2, y0: y - 11.5, x1: x + w / 2, y1: y + 3 }); // as the text box is drawn
 const rect = (x, y, w, h) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
 const hits = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
@@ -437,7 +437,7 @@ export class Renderer {
     const c = this.container.getBoundingClientRect();
     const card = this.container.closest(".graph-card")?.getBoundingClientRect();
     const below = card ? card.bottom - c.bottom : 0;
-    const seen = window.innerHeight - (c.top + window.scrollY) - below - 16;
+    const seen = window.innerHeight - (c.top + window.scrollY) - below - 28;
     const spreadH = seen >= 220 ? Math.min(room.h, seen) : room.h;
     // An input's pill "∂f/∂x1 = −0.5898", at six digits (the digits chosen later only move labels).
     const out = model.dname(model.outputId);
@@ -600,7 +600,8 @@ export class Renderer {
     for (const [id, r] of this.edgeEls) {
       const src = model.nodes.get(r.source);
       const ge = graphEdges.get(id);
-      const local = ge && ge.local !== null && ge.local !== undefined ? brief(ge.local, f) : "";
+      // A tensor edge without a local derivative shows "VJP" there (see update).
+      const local = ge && ge.local !== null && ge.local !== undefined ? brief(ge.local, f) : this.tensor ? "VJP" : "";
       r.e.texts = { value: num(src?.value), local };
       const withValue = !r.sameValue && !isList(src?.value) && !isSummary(src?.value);
       const { vx, vy, lx, ly } = spot(r.e, withValue);
