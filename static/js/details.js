@@ -92,7 +92,10 @@ export class Details {
       dd.textContent = ins.map((e) => {
         const est = snap.edges.get(e.id);
         const v = est && est.local !== null ? full(est.local) : est?.vjp ? "VJP" : "…";
-        return `∂${model.dname(id)}/∂${model.dname(e.source)} = ${v}`;
+        // x*x: two edges from x; each says which argument of the op it is.
+        const twice = ins.filter((o) => o.source === e.source).length > 1;
+        const arg = twice ? t("argument", { k: e.index + 1 }) : "";
+        return `∂${model.dname(id)}/∂${model.dname(e.source)}${arg} = ${v}`;
       }).join("\n");
       dd.style.whiteSpace = "pre-line";
       dl.append(dt, dd);

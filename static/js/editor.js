@@ -1,7 +1,7 @@
 // The expression field: reports edits after a pause in typing (debounced), and shows the
 // server's error under it with a caret at the column; the graph keeps the last good answer.
 
-import { t } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 
 export class Editor {
   /**
@@ -49,11 +49,22 @@ export class Editor {
    * `kept` says whether an older graph is still on screen.
    */
   showError(err, source, kept) {
+    this._last = [err, source, kept];
     this.textarea.setAttribute("aria-invalid", "true");
     const where = this.error.querySelector(".where");
     const view = this.error.querySelector(".caret-view");
     const message = this.error.querySelector(".message");
-    message.textContent = err.message;
+    const said = errorText(err);
+    message.textContent = said.message;
+    // In another language than the server's, its own words stay at hand (smaller, muted).
+    if (said.detail && said.detail !== said.message) {
+      const detail = document.createElement("span");
+      detail.className = "server-words";
+      detail.lang = "en";
+      detail.title = t("serverSaid");
+      detail.textContent = said.detail;
+      message.append(document.createElement("br"), detail);
+    }
     view.replaceChildren();
     delete this.error.dataset.column;
     delete this.error.dataset.line;
@@ -76,6 +87,11 @@ export class Editor {
     this.error.dataset.code = err.code || "";
     this.error.hidden = false;
     this.kept.hidden = !kept;
+  }
+
+  /** The error shown again, in the language just chosen. */
+  relocalize() {
+    if (this._last && !this.error.hidden) this.showError(...this._last);
   }
 
   clearError() {

@@ -199,8 +199,9 @@ export class ErrorPlot {
     const xmin = Math.min(...lhs) - 0.3;
     const xmax = Math.max(...lhs) + 0.3;
     const les = pts.flat().map((p) => p.le).filter((v) => v !== null);
-    let ymin = les.length ? Math.floor(Math.min(...les)) : -16;
-    let ymax = les.length ? Math.ceil(Math.max(...les)) : 0;
+    // A little air past the extremes, so that a ring on the lowest error is not on the frame.
+    let ymin = les.length ? Math.floor(Math.min(...les) - 0.3) : -16;
+    let ymax = les.length ? Math.ceil(Math.max(...les) + 0.15) : 0;
     if (ymax - ymin < 2) { ymin -= 1; ymax += 1; }
     const X = (lx) => M.left + ((lx - xmin) / (xmax - xmin)) * pw;
     const Y = (ly) => M.top + ((ymax - ly) / (ymax - ymin)) * ph;

@@ -255,7 +255,7 @@ const STRINGS = {
     axisH: "step h",
     axisError: "absolute error",
     regionRoundoff: "← round-off grows",
-    regionTruncation: "truncation falls →",
+    regionTruncation: "truncation grows →",
     yourH: "your h = {h}",
     pointTitle: "{method}, h = {h}: estimate {est}, error {err}",
     bestH: "best h {h}",
@@ -285,10 +285,14 @@ const STRINGS = {
     n_contribute: "∂{t}/∂{s}{arg} = {expr}{local}, so {sname}'s gradient += {tgrad} × {local}",
     n_accumulate: "{name}'s gradient = {sum} = {grad}",
     n_fanout: "{name}'s gradient = {sum} = {grad}: one term for each path through {name}",
-    n_tseed: "Forward mode for {x}: start with ∂{x}/∂{x} = 1",
+    n_tseed: "Forward mode for {x}: start with its tangent {xdot} = ∂{x}/∂{x} = 1",
     n_tlocal: "Local derivative ∂{t}/∂{s}{arg} = {expr}{local}",
-    n_term: "∂{t}/∂{x} gets ∂{t}/∂{s} × ∂{s}/∂{x} = {local} × {stan} = {term}",
-    n_tangent: "∂{name}/∂{x} = {sum}{tangent}",
+    n_term: "{tdot} gets ∂{t}/∂{s}{arg} × {sdot} = {local} × {stan} = {term}",
+    tangentOf: "tangent of {name}",
+    valueNeeded: "Type a number for {name}: the graph keeps {name} = {value} until then.",
+    serverSaid: "The server's words",
+    pathsAhead: "These are the finished backward pass's numbers: step to the end to see them on the graph.",
+    n_tangent: "{dot} = ∂{name}/∂{x} = {sum}{tangent}",
     // Tensors (issue 10): arrays as values, VJP steps, the Jacobian view.
     n_vjpLocal: "{t} = {formula} is not elementwise: instead of a local derivative per element, {op}'s backward step is a vector-Jacobian product, {rule}, where g = ∂{out}/∂{t}",
     n_vjp: "VJP: {op} sends {rule} back to {s}: {value}",
@@ -580,7 +584,7 @@ const STRINGS = {
     axisH: "간격 h",
     axisError: "절대 오차",
     regionRoundoff: "← 반올림 오차 증가",
-    regionTruncation: "절단 오차 감소 →",
+    regionTruncation: "절단 오차 증가 →",
     yourH: "선택한 h = {h}",
     pointTitle: "{method}, h = {h}: 추정값 {est}, 오차 {err}",
     bestH: "최적 h {h}",
@@ -609,10 +613,14 @@ const STRINGS = {
     n_contribute: "∂{t}/∂{s}{arg} = {expr}{local} 이므로 {sname}의 미분계수 += {tgrad} × {local}",
     n_accumulate: "{name}의 미분계수 = {sum} = {grad}",
     n_fanout: "{name}의 미분계수 = {sum} = {grad}: {name}을(를) 지나는 경로마다 한 항씩 더합니다",
-    n_tseed: "{x}에 대한 포워드 모드: ∂{x}/∂{x} = 1로 시작",
+    n_tseed: "{x}에 대한 포워드 모드: 접선값 {xdot} = ∂{x}/∂{x} = 1로 시작",
     n_tlocal: "국소 미분계수 ∂{t}/∂{s}{arg} = {expr}{local}",
-    n_term: "∂{t}/∂{x}에 ∂{t}/∂{s} × ∂{s}/∂{x} = {local} × {stan} = {term} 더하기",
-    n_tangent: "∂{name}/∂{x} = {sum}{tangent}",
+    n_term: "{tdot}에 ∂{t}/∂{s}{arg} × {sdot} = {local} × {stan} = {term} 더하기",
+    tangentOf: "{name}의 접선값",
+    valueNeeded: "{name}의 값을 숫자로 입력하세요. 그때까지 그래프는 {name} = {value}를 씁니다.",
+    serverSaid: "서버의 원문",
+    pathsAhead: "역전파를 끝까지 마친 결과입니다. 끝까지 진행하면 그래프에서도 볼 수 있습니다.",
+    n_tangent: "{dot} = ∂{name}/∂{x} = {sum}{tangent}",
     n_vjpLocal: "{t} = {formula}은(는) 원소별 연산이 아닙니다: 원소마다의 국소 미분계수 대신 {op}의 역전파는 벡터-야코비안 곱 {rule}입니다 (g = ∂{out}/∂{t})",
     n_vjp: "VJP: {op}이(가) {rule}을(를) {s}(으)로 보냅니다: {value}",
     n_contributeT: "∂{t}/∂{s} = {local} (원소별) 이므로 {sname}은(는) {tgrad} ⊙ {local} = {value}을(를) 받습니다",
@@ -679,6 +687,34 @@ export function language() {
 export function t(key, params = {}) {
   const template = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
+}
+
+// The server's errors, phrased in the page's language from their code and the offending text
+// (`text`). English uses the server's own message. A code without a phrase here, or whose
+// wording depends on more than the code and text carry (invalid_expression: "ends too early
+// after '+'" vs "expected … but found '*'"), gets a general sentence and the server's words.
+const ERRORS = {
+  ko: {
+    unknown_function: "알 수 없는 함수 '{text}'입니다. 곱셈이라면 {text}*(...)처럼 쓰세요.",
+    invalid_character: "식에 쓸 수 없는 문자 {text}가 있습니다.",
+    empty_expression: "식이 비어 있습니다. 함수를 입력하세요.",
+    invalid_value: "{field}의 값이 올바르지 않습니다. 숫자(또는 숫자의 배열)를 입력하세요.",
+    missing_value: "{field}의 값이 없습니다.",
+    limit_exceeded: "식이나 값이 허용된 크기를 넘습니다.",
+    invalid_expression: "이 위치에서 식을 읽을 수 없습니다{found}.",
+    other: "요청을 처리할 수 없습니다 ({code}).",
+  },
+};
+
+/** {message, detail}: the error in the chosen language, and the server's words beside it. */
+export function errorText(err) {
+  const table = ERRORS[current];
+  if (!table || !err) return { message: err?.message ?? "", detail: "" };
+  const template = table[err.code] ?? table.other;
+  const field = String(err.field ?? "").replace(/^values\./, "");
+  const params = { text: err.text ?? "", code: err.code ?? "", field, found: err.text ? ` ('${err.text}')` : "" };
+  const message = template.replace(/\{(\w+)\}/g, (m, k) => (k in params ? params[k] : m));
+  return { message, detail: err.message ?? "" };
 }
 
 /** Fill every element marked with data-i18n, data-i18n-label or data-i18n-title. */

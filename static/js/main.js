@@ -11,7 +11,7 @@ import { Editor } from "./editor.js";
 import { ErrorPlot } from "./errorplot.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
 import { fmt, full } from "./format.js";
-import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
+import { apply as applyI18n, browserLanguage, errorText, language, setLanguage, t } from "./i18n.js";
 import { buildModel } from "./model.js";
 import { narrate } from "./narration.js";
 import { Section } from "./panel.js";
@@ -224,11 +224,13 @@ async function requestGraph(expression, values, opts = {}) {
     if (err.name === "AbortError" || seq !== app.requestSeq) return;
     // A bad value (values.w[1]) is told under its variable's field, not under the function.
     const field = /^values\.([^.[\]]+)(.*)$/.exec(err.detail?.field ?? "");
-    if (!(field && variables.showError(field[1], err.message, `${field[1]}${field[2]}`))) {
+    if (!(field && variables.showError(field[1], errorText(err).message, `${field[1]}${field[2]}`))) {
       editor.showError(err, expression, !!app.graph);
     }
-    body.classList.toggle("stale", !!app.graph);
+    // Only the graph dims (the last good one, kept): the field and its error stay bright.
+    body.classList.toggle("graph-stale", !!app.graph);
     body.dataset.status = "error";
+    if (!app.graph) setPlayerEnabled(false); // nothing to play (a broken link opened the page)
   } finally {
     if (seq === app.requestSeq) editor.checking(false);
   }
@@ -252,7 +254,8 @@ function showGraph(graph, expression, values, opts) {
   }
   editor.clearError();
   variables.clearErrors();
-  body.classList.remove("stale");
+  setPlayerEnabled(true);
+  body.classList.remove("graph-stale");
   if (editor.value !== expression && !opts.editing) editor.value = expression;
 
   body.classList.toggle("tensor", tensorGraph());
@@ -292,7 +295,12 @@ function drawGraph() {
     $("graph").replaceChildren(p);
     return;
   }
-  renderer.draw(model, layout);
+  const outValue = model.nodes.get(model.outputId)?.value;
+  body.dataset.digits = String(app.state.digits);
+  // The output's value is written beside it: the drawing keeps room for it at these digits.
+  renderer.draw(model, layout, {
+    outText: `${model.dname(model.outputId)} = ${brief(outValue, f, 4)}`, number: f(-2 / 3),
+  });
   renderer.svg.setAttribute("aria-label", t("graphLabel", { f: app.state.expression }));
 }
 
@@ -318,6 +326,15 @@ function refreshTangentChoice() {
   }
 }
 
+/** The player's controls and phase, off while there is no graph to step through. */
+function setPlayerEnabled(on) {
+  for (const id of ["to-start", "step-back", "play", "step-forward", "to-end", "scrubber", "speed"]) {
+    $(id).disabled = !on;
+  }
+  $("phase").hidden = !on;
+  if (!on) $("narration").textContent = "";
+}
+
 function refreshWarnings() {
   const box = $("warnings");
   const shown = (app.graph?.warnings ?? []).filter((w) => w.code !== "unused_value");
@@ -340,6 +357,12 @@ player.subscribe((e) => {
     nodeLabel, edgeLabel, full: fullText, animate: oneStep, tangentVar: currentTangent(),
   });
   table.update(snap, f);
+  if (app.timeline.pass === "reverse") {
+    const grads = new Map(app.model.graph.nodes.filter((n) => n.kind === "var")
+      .map((n) => [n.name, snap.nodes.get(n.id)?.grad ?? null]));
+    variables.showStep(grads, app.model.dname(app.model.outputId), f);
+  }
+  body.classList.toggle("midway", e.step < e.count);
   $("narration").textContent = narrate(snap, app.model, f, app.functions, currentTangent());
   const phase = $("phase");
   phase.dataset.phase = snap.phase;
@@ -435,8 +458,13 @@ function onHashChange() {
   const next = { ...initialState(""), ...fromHash(hash) };
   const s = app.state;
   const langChanged = (next.lang ?? s.lang) !== s.lang && next.lang;
+  const digitsChanged = s.digits !== next.digits;
   s.digits = next.digits;
   $("digits").value = String(s.digits);
+  if (digitsChanged && app.model) {
+    drawGraph();
+    redrawStep();
+  }
   if (langChanged) switchLanguage(next.lang, false);
   if (next.method !== s.method || next.h !== s.h || next.dtype !== s.dtype) {
     Object.assign(s, { method: next.method, h: next.h, dtype: next.dtype });
@@ -488,6 +516,7 @@ function switchLanguage(lang, write = true) {
   $("lang-en").setAttribute("aria-pressed", String(lang === "en"));
   $("lang-ko").setAttribute("aria-pressed", String(lang === "ko"));
   applyI18n();
+  editor.relocalize();
   fillPresets();
   fillSpeeds();
   if (app.model) {
@@ -541,6 +570,7 @@ function wire() {
 
   $("digits").addEventListener("change", (e) => {
     app.state.digits = Number(e.target.value);
+    if (app.model) drawGraph();
     renderVariables();
     redrawStep();
     for (const panel of panels) panel.redraw();
@@ -605,7 +635,7 @@ function wire() {
 
   $("zoom-in").addEventListener("click", () => renderer.zoomBy(1.25));
   $("zoom-out").addEventListener("click", () => renderer.zoomBy(0.8));
-  $("zoom-fit").addEventListener("click", () => renderer.fitToWindow(true));
+  $("zoom-fit").addEventListener("click", () => renderer.fitToWindow());
   $("download-svg").addEventListener("click", () => downloadSvg(renderer));
   $("download-png").addEventListener("click", () => downloadPng(renderer));
 
@@ -648,6 +678,10 @@ const KEYS = {
 function onKey(e) {
   if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
   if (jacobian.open) return; // the Jacobian view keeps the keys (Escape closes it)
+  if (e.key === "Escape" && details.id) {
+    details.hide();
+    return;
+  }
   const action = KEYS[e.key];
   if (!action) return;
   const target = e.target;

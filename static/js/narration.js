@@ -39,6 +39,17 @@ function argNote(model, edge) {
   return same.length > 1 ? t("argument", { k: edge.index + 1 }) : "";
 }
 
+/**
+ * The running tangent of a node, written apart from any partial derivative so that forward
+ * mode never reads as circular: a dot over a plain name (ẋ, ȧ, ẇ1), else in words
+ * ("tangent of (x^2)").
+ */
+export function dotted(model, id) {
+  const name = model.name(id);
+  const m = /^(\p{L})([\p{L}\p{N}_]*)$/u.exec(name);
+  return m ? `${m[1]}\u0307${m[2]}`.normalize("NFC") : t("tangentOf", { name: model.dname(id) });
+}
+
 function sum(terms, f) {
   return terms.map((x) => f(x.value)).join(" + ").replace(/\+ \u2212/g, "\u2212 ");
 }
@@ -121,7 +132,7 @@ export function narrate(snap, model, f, functions = null, tangentVar = null) {
       return t("n_evalOp", { name, formula, value: f(ev.value) });
     }
     case "seed":
-      if (ev.phase === "tangent") return t("n_tseed", { x: model.dname(ev.node) });
+      if (ev.phase === "tangent") return t("n_tseed", { x: model.dname(ev.node), xdot: dotted(model, ev.node) });
       return t("n_seed", { out });
     case "visit":
       return t("n_visit", { name: model.name(ev.node), dname: model.dname(ev.node), out, grad: f(ev.grad) });
@@ -154,6 +165,7 @@ export function narrate(snap, model, f, functions = null, tangentVar = null) {
       const local = snap.edges.get(ev.edge)?.local;
       return t("n_term", {
         t: model.dname(ev.target), s: model.dname(ev.source), x: tangentVar ?? "x",
+        tdot: dotted(model, ev.target), sdot: dotted(model, ev.source),
         arg: argNote(model, edge), local: f(local), stan: f(node(ev.source).tangent), term: f(ev.term),
       });
     }
@@ -161,7 +173,7 @@ export function narrate(snap, model, f, functions = null, tangentVar = null) {
       const n = node(ev.node);
       const terms = n.tterms.length > 1 ? `${sum(n.tterms, f)} = ` : "";
       return t("n_tangent", {
-        name: model.dname(ev.node), x: tangentVar ?? "x", sum: terms, tangent: f(ev.tangent),
+        name: model.dname(ev.node), x: tangentVar ?? "x", dot: dotted(model, ev.node), sum: terms, tangent: f(ev.tangent),
       });
     }
     default:

@@ -165,7 +165,8 @@ export class PathsPanel {
     // The sum, written out like the lecture: 0.6931 × 1 × 1 + 0.6931 × 1 × 1 + ... = 2.773.
     let terms;
     if (a.paths.length <= WRITE_FACTORS) {
-      terms = a.paths.map((p) => [...p.locals].reverse().map((v) => f(v)).join(" × "));
+      // A path of no edge (f = x: from x to itself) is the empty product, 1.
+      terms = a.paths.map((p) => (p.locals.length ? [...p.locals].reverse().map((v) => f(v)).join(" × ") : f(p.product)));
     } else if (a.paths.length <= WRITE_PRODUCTS) {
       terms = a.paths.map((p) => f(p.product));
     } else {
@@ -179,9 +180,11 @@ export class PathsPanel {
         const sep = i === 0 ? null : minus ? " \u2212 " : " + ";
         return [sep, h("span", { class: "term" }, minus ? term.slice(1) : term)];
       });
+      // One term that is already the total is written once: "∂x/∂x = 1", not "= 1 = 1".
+      const once = terms.length === 1 && terms[0] === f(a.listed_sum);
       const sum = h("p", { class: "paths-sum" },
         h("span", { class: "lhs" }, a.truncated ? t("listedSum") : `∂${out}/∂${x} =`), " ",
-        h("span", { class: "terms" }, ...sumParts), " = ",
+        ...(once ? [] : [h("span", { class: "terms" }, ...sumParts), " = "]),
         h("b", { class: "total", title: full(a.listed_sum) }, f(a.listed_sum)));
       parts.push(sum);
     }

@@ -11,16 +11,16 @@ const NS = "http://www.w3.org/2000/svg";
 // numbers written on the edges. Endpoints of each edge stay attached to their nodes. A graph
 // much wider than its box (a long chain) has its ranks spread less, down to SPREAD_X_MIN, so
 // that it is drawn bigger; one much taller has its rows spread less.
-const SPREAD_X = 1.6;
-const SPREAD_X_MIN = 1.3;
+const SPREAD_X_4 = 1.6; // at four digits; more digits spread further (see draw)
+const SPREAD_X_MIN_4 = 1.3;
 const SPREAD_Y = 1.5;
 const SPREAD_Y_MIN = 1.25;
+const SPREAD_Y_MAX = 2.1;
 const MARGIN = { left: 16, top: 30, right: 96, bottom: 40 };
-// Fitting never makes the numbers smaller than this zoom: a bigger graph scrolls instead
-// (the fit button shows the whole of it all the same, down to FIT_MIN).
-const READABLE_ZOOM = 0.75;
-const FIT_MIN = 0.3;
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans KR", sans-serif';
+// Fitting shows the whole graph on every screen, down to this zoom (a larger one scrolls);
+// a reader zooms in by pinching, ctrl+wheel or the + button, and pans by dragging.
+const FIT_MIN = 0.2;
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", "Noto Sans CJK KR", "Source Han Sans KR", "NanumGothic", sans-serif';
 const STUB = 44; // the output's own outgoing arrow, which carries its value
 const PILL_H = 19; // a gradient pill of one line; each more line adds PILL_LINE
 const PILL_LINE = 14;
@@ -67,7 +67,7 @@ function measured(text, size = 12, weight = 650) {
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 /** The ink of a number written at (x, y), centred on its baseline: digits have no descenders. */
-const numberBox = (x, y, w) => ({ x0: x - w / 2, y0: y - 9.5, x1: x + w / 2, y1: y + 1 });
+const numberBox = (x, y, w) => ({ x0: x - w / 2, y0: y - 11.5, x1: x + w / 2, y1: y + 3 }); // as the text box is drawn
 const rect = (x, y, w, h) => ({ x0: x, y0: y, x1: x + w, y1: y + h });
 const hits = (a, b) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
@@ -151,20 +151,36 @@ function along(s, f) {
 }
 
 /** How far apart to spread the layout's centres for a box of `aspect` (width / height). */
-function spreads(layout, aspect) {
+function spreads(layout, aspect, widen = 1) {
+  const SPREAD_X = SPREAD_X_4 * widen, SPREAD_X_MIN = SPREAD_X_MIN_4 * widen;
   let sx = SPREAD_X, sy = SPREAD_Y;
   const mx = MARGIN.left + MARGIN.right, my = MARGIN.top + MARGIN.bottom;
   if (!(aspect > 0) || !layout.width || !layout.height) return [sx, sy];
   const drawn = (layout.width * sx + mx) / (layout.height * sy + my);
-  if (drawn > aspect) sx = Math.max(SPREAD_X_MIN, (aspect * (layout.height * sy + my) - mx) / layout.width);
-  else sy = Math.max(SPREAD_Y_MIN, ((layout.width * sx + mx) / aspect - my) / layout.height);
-  return [Math.min(sx, SPREAD_X), Math.min(sy, SPREAD_Y)];
+  if (drawn > aspect) {
+    sx = Math.max(SPREAD_X_MIN, (aspect * (layout.height * sy + my) - mx) / layout.width);
+    // Still wider than the box: the height left over spaces the rows further apart (room for
+    // the numbers between stacked inputs and their pills), at no cost to the zoom.
+    const fill = ((layout.width * Math.min(sx, SPREAD_X) + mx) / aspect - my) / layout.height;
+    sy = clamp(fill, SPREAD_Y, SPREAD_Y_MAX);
+  } else {
+    sy = Math.max(SPREAD_Y_MIN, ((layout.width * sx + mx) / aspect - my) / layout.height);
+  }
+  return [Math.min(sx, SPREAD_X), Math.min(sy, SPREAD_Y_MAX)];
 }
 
-function geometry(layout, aspect) {
-  const [SX, SY] = spreads(layout, aspect);
+/**
+ * The drawing's coordinates from Graphviz's. `pillHalf(id)`: about half the width of node
+ * id's pill; the left margin leaves room for it, so that the pill under an input on the left
+ * is centred under it rather than pushed into the numbers on its edges.
+ */
+function geometry(layout, aspect, right = MARGIN.right, widen = 1, pillHalf = () => 0) {
+  const [SX, SY] = spreads(layout, aspect, widen);
+  let left = MARGIN.left;
+  for (const [id, b] of Object.entries(layout.nodes)) left = Math.max(left, pillHalf(id) + 4 - b.x * SX);
+  left = Math.min(left, 90);
   const place = (b) => ({
-    x: b.x * SX + MARGIN.left, y: b.y * SY + MARGIN.top, w: b.width, h: b.height, ox: b.x, oy: b.y,
+    x: b.x * SX + left, y: b.y * SY + MARGIN.top, w: b.width, h: b.height, ox: b.x, oy: b.y,
   });
   const nodes = new Map();
   for (const [id, box] of Object.entries(layout.nodes)) {
@@ -180,54 +196,110 @@ function geometry(layout, aspect) {
     const pts = e.points.map((p, i) => {
       if (i <= 1) return [p[0] - src.ox + src.x, p[1] - src.oy + src.y];
       if (i >= n - 2) return [p[0] - dst.ox + dst.x, p[1] - dst.oy + dst.y];
-      return [p[0] * SX + MARGIN.left, p[1] * SY + MARGIN.top];
+      return [p[0] * SX + left, p[1] * SY + MARGIN.top];
     });
     const tip = e.arrow_end ? [e.arrow_end[0] - dst.ox + dst.x, e.arrow_end[1] - dst.oy + dst.y] : null;
     return { ...e, pts, tip, s: sample(pts) };
   });
-  const width = layout.width * SX + MARGIN.left + MARGIN.right;
+  bowParallel(edges);
+  const width = layout.width * SX + left + right;
   const height = layout.height * SY + MARGIN.top + MARGIN.bottom;
   return { nodes, edges, width, height };
 }
 
-const LABEL_W = 46; // room for a number on an edge, such as −0.1966
 const LABEL_W_ARRAY = 84; // room for a short array on an edge, such as [1, −2, 0.5]
+const BOW = 15; // parallel edges (x*x) bow apart by this much each side, at their middle
+
+/**
+ * Edges side by side between the same two nodes (x*x) leave Graphviz about 10 px apart: too
+ * close for a number under each. Their middles are pushed apart along the chord's normal;
+ * their ends stay on the nodes.
+ */
+function bowParallel(edges) {
+  const groups = new Map();
+  edges.forEach((e) => {
+    const key = `${e.source}>${e.target}>${e.copy ?? 0}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(e);
+  });
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const first = group[0].pts, last = first[first.length - 1];
+    const dx = last[0] - first[0][0], dy = last[1] - first[0][1];
+    const len = Math.hypot(dx, dy) || 1;
+    let nx = -dy / len, ny = dx / len;
+    if (ny > 0) { nx = -nx; ny = -ny; } // pointing up the page
+    // Each keeps its side of Graphviz's drawing (they never cross): the uppermost goes up most.
+    const up = (e) => {
+      const p = along(e.s, 0.5);
+      return p.x * nx + p.y * ny;
+    };
+    group.sort((a, b) => up(b) - up(a));
+    group.forEach((e, k) => {
+      const d = ((group.length - 1) / 2 - k) * 2 * BOW;
+      const n = e.pts.length;
+      // A cubic moves 3/4 of its control points' shift at its middle.
+      const push = n === 4 ? d / 0.75 : d;
+      e.pts = e.pts.map((p, i) => (i === 0 || i === n - 1 ? p : [p[0] + nx * push, p[1] + ny * push]));
+      e.s = sample(e.pts);
+    });
+  }
+}
 
 /**
  * Where each edge carries its numbers: its source's value above it, its local derivative
  * below, at the middle of the edge unless that is on a node, under a node (where its pill
- * goes), or on another edge's numbers; then a little before or after the middle.
+ * goes), or on another edge's numbers; then a little before or after the middle, then a
+ * little further from the edge. `width(text, size)` measures a number; `texts(e)` gives the
+ * numbers the edge will carry and `pillW(id)` the widest pill under node `id`, so that the
+ * room kept is the room the numbers take (17 digits included).
  */
-function labelSpots(model, geo, tensor = false) {
-  const labelW = tensor ? LABEL_W_ARRAY : LABEL_W;
+function labelSpots(model, geo, { width, texts, pillW, tensor = false }) {
   const blocked = [];
   for (const [id, boxes] of geo.nodes) {
     const n = model.nodes.get(id);
     for (const b of boxes) {
       blocked.push(rect(b.x - b.w / 2 - 2, b.y - b.h / 2 - 2, b.w + 4, b.h + 4));
-      // A pill such as 0.6931, and a little air; an array's pill holds its heatmap too.
+      // The pill, and a little air; an array's pill holds its heatmap too.
       const array = n?.shape?.length;
-      const pw = array ? b.w + 72 : Math.max(b.w, 64) + 12;
-      blocked.push(rect(b.x - pw / 2, b.y + b.h / 2 + PILL_GAP, pw, array ? PILL_GRID_H + 6 : PILL_H));
-      if (n?.kind === "op" && (n.name || model.generated(id))) blocked.push(rect(b.x - 20, b.y - b.h / 2 - 17, 40, 13));
+      const pill = pillW(id);
+      const pw = array ? b.w + 72 : Math.max(b.w, pill.w) + 8;
+      const x0 = clamp(b.x - pw / 2, 2, geo.width - pw - 2);
+      blocked.push(rect(x0, b.y + b.h / 2 + PILL_GAP - 1, pw, (array ? PILL_GRID_H + 6 : pill.h) + 2));
+      if (n?.kind === "op" && (n.name || model.generated(id))) {
+        const tw = measured(model.name(id), 12, 600) + 4;
+        blocked.push(rect(b.x - tw / 2, b.y - b.h / 2 - 17, tw, 13));
+      }
     }
   }
-  const at = (e, f) => {
+  const at = (e, f, vOff, lOff, vw, lw) => {
     const p = along(e.s, f);
     let nx = p.dy, ny = -p.dx;
     if (ny > 0) { nx = -nx; ny = -ny; }
-    const vx = p.x + nx * 7, vy = p.y + ny * 7;
-    const lx = p.x - nx * 16, ly = p.y - ny * 16 + 2;
-    return { vx, vy, lx, ly, boxes: [numberBox(vx, vy, labelW), numberBox(lx, ly, labelW)] };
+    const vx = p.x + nx * vOff, vy = p.y + ny * vOff;
+    const lx = p.x - nx * lOff, ly = p.y - ny * lOff + 2;
+    return { vx, vy, lx, ly, boxes: [numberBox(vx, vy, vw), numberBox(lx, ly, lw)] };
   };
+  const inside = (b) => b.x0 >= 0 && b.y0 >= 0 && b.x1 <= geo.width && b.y1 <= geo.height;
   return (e, withValue = true) => {
+    const { value, local } = texts(e);
+    // A number's own width; an array written on an edge ("[1, −2, 0.5]") is its brief text.
+    const vw = value ? width(value, 12.5) + 4 : tensor ? LABEL_W_ARRAY : 12;
+    const lw = local ? width(local, 12) + 4 : tensor ? LABEL_W_ARRAY : 12;
     let chosen = null;
-    for (const f of [0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73]) {
-      const c = at(e, f);
-      if (!withValue) c.boxes.shift();
-      c.hits = c.boxes.reduce((k, a) => k + blocked.filter((b) => hits(a, b)).length, 0);
-      if (!chosen || c.hits < chosen.hits) chosen = c;
-      if (!c.hits) break;
+    // Value above and local derivative below; a little further out; as a last resort the
+    // other way round (their colours and the italics still tell them apart).
+    for (const [vOff, lOff, cost] of [[7, 16, 0], [12, 22, 0.5], [17, 28, 1], [-12, -5, 2], [-17, -10, 2.5]]) {
+      for (const f of [0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.2, 0.8]) {
+        const c = at(e, f, vOff, lOff, vw, lw);
+        if (!withValue) c.boxes.shift();
+        if (!local) c.boxes.pop();
+        c.hits = c.boxes.reduce((k, a) => k + blocked.filter((b) => hits(a, b)).length + (inside(a) ? 0 : 1), 0);
+        c.cost = c.hits * 10 + cost + Math.abs(f - 0.5);
+        if (!chosen || c.cost < chosen.cost) chosen = c;
+        if (!c.hits) break;
+      }
+      if (!chosen.hits) break;
     }
     blocked.push(...chosen.boxes);
     return chosen;
@@ -269,23 +341,111 @@ export class Renderer {
       if (this.fit) this.fitToWindow();
     });
     this._resize.observe(container);
+    this._gestures();
+  }
+
+  /**
+   * Move the drawing by hand: drag with the mouse (or pen) to pan, pinch with two fingers or
+   * ctrl+wheel (a trackpad's pinch) to zoom about the fingers. One finger scrolls natively
+   * (touch-action in page.css), so a page scrolled over the graph still scrolls.
+   */
+  _gestures() {
+    const c = this.container;
+    const down = new Map(); // pointer id -> {x, y}
+    let drag = null; // {x, y, left, top, moved}
+    let pinch = null; // {dist, zoom}
+    let swallowClick = false;
+    const mid = () => {
+      const [a, b] = [...down.values()];
+      return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, dist: Math.hypot(a.x - b.x, a.y - b.y) };
+    };
+    c.addEventListener("pointerdown", (e) => {
+      down.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (down.size === 2) {
+        drag = null;
+        pinch = { dist: Math.max(1, mid().dist), zoom: this.zoom };
+      } else if (e.pointerType !== "touch" && e.button === 0) {
+        drag = { x: e.clientX, y: e.clientY, left: c.scrollLeft, top: c.scrollTop, moved: false, id: e.pointerId };
+      }
+    });
+    c.addEventListener("pointermove", (e) => {
+      if (!down.has(e.pointerId)) return;
+      down.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (pinch && down.size === 2) {
+        const m = mid();
+        this.zoomTo(pinch.zoom * (m.dist / pinch.dist), m.x, m.y);
+        e.preventDefault();
+      } else if (drag && drag.id === e.pointerId) {
+        const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+        if (!drag.moved && Math.hypot(dx, dy) < 5) return; // a click, not a drag
+        if (!drag.moved) {
+          drag.moved = true;
+          c.setPointerCapture?.(e.pointerId);
+          c.classList.add("dragging");
+        }
+        c.scrollLeft = drag.left - dx;
+        c.scrollTop = drag.top - dy;
+      }
+    });
+    const up = (e) => {
+      down.delete(e.pointerId);
+      if (down.size < 2) pinch = null;
+      if (drag && drag.id === e.pointerId) {
+        swallowClick = drag.moved; // the click that ends a drag does not open a node
+        drag = null;
+        c.classList.remove("dragging");
+      }
+    };
+    c.addEventListener("pointerup", up);
+    c.addEventListener("pointercancel", up);
+    c.addEventListener("click", (e) => {
+      if (!swallowClick) return;
+      swallowClick = false;
+      e.stopPropagation();
+      e.preventDefault();
+    }, true);
+    c.addEventListener("wheel", (e) => {
+      if (!e.ctrlKey || !this.svg) return; // a plain wheel scrolls
+      e.preventDefault();
+      this.zoomTo(this.zoom * Math.exp(-e.deltaY / 300), e.clientX, e.clientY);
+    }, { passive: false });
   }
 
   get structureKey() {
     return this.key;
   }
 
-  /** Draw `model`'s graph at `layout`; nothing is redrawn if the structure is unchanged. */
-  draw(model, layout, labels) {
-    if (this.key === model.structureKey && this.svg) {
+  /**
+   * Draw `model`'s graph at `layout`; nothing is redrawn if the structure is unchanged.
+   * `outText`: the output's value as written beside it ("f = 2.079"), kept room for.
+   */
+  draw(model, layout, { outText = "", number = "" } = {}) {
+    const right = Math.max(MARGIN.right, Math.ceil((measured(outText, 12.5, 600) + 14) / 16) * 16);
+    // `number`: a typical number at the chosen digits (−0.6666667). Longer numbers than the
+    // four digits' −0.6667 spread the ranks further apart, so that they fit along the edges.
+    const widen = Math.round(10 * Math.max(1, measured(number, 12.5, 600) / measured("−0.6667", 12.5, 600))) / 10;
+    const key = `${model.structureKey}|${right}|${widen}`;
+    if (this.key === key && this.svg) {
       this.model = model;
       return false;
     }
     this.model = model;
-    this.key = model.structureKey;
-    this.labels = labels;
+    this.key = key;
     const room = this._room();
-    this.geo = geometry(layout, room.w / room.h);
+    // The rows may spread into height the screen shows below the graph's top, not more: the
+    // player under the drawing stays on screen as the page opens.
+    const c = this.container.getBoundingClientRect();
+    const card = this.container.closest(".graph-card")?.getBoundingClientRect();
+    const below = card ? card.bottom - c.bottom : 0;
+    const seen = window.innerHeight - (c.top + window.scrollY) - below - 28;
+    const spreadH = seen >= 220 ? Math.min(room.h, seen) : room.h;
+    // An input's pill "∂f/∂x1 = −0.5898", at six digits (the digits chosen later only move labels).
+    const out = model.dname(model.outputId);
+    this.geo = geometry(layout, room.w / spreadH, right, widen, (id) => {
+      const n = model.nodes.get(id);
+      if (n?.kind !== "var" || typeof n.grad !== "number") return 0;
+      return (measured(`∂${out}/∂${model.dname(id)} = −0.00000`) + 16) / 2;
+    });
     this._build();
     this.cache = new Map();
     this.fit = true;
@@ -311,7 +471,6 @@ export class Renderer {
     this.edgeEls = new Map();
     // In a tensor graph an edge opens its Jacobian (eq. 6.46): it is a button.
     this.tensor = model.graph.nodes.some((n) => n.shape?.length);
-    const spot = labelSpots(model, geo, this.tensor);
     const pairs = new Set();
     geo.edges.forEach((e, i) => {
       const id = model.graph.edges[i]?.id ?? `e${i}`;
@@ -336,12 +495,10 @@ export class Renderer {
       const pair = `${e.source}>${e.target}>${e.copy ?? 0}`;
       const sameValue = pairs.has(pair);
       pairs.add(pair);
-      // An array's value is drawn in its node, not on the edge: no room kept for it there.
-      const srcValue = model.nodes.get(e.source)?.value;
-      const { vx, vy, lx, ly } = spot(e, !sameValue && !isList(srcValue) && !isSummary(srcValue));
-      const v = el("text", { class: "vlabel fade", x: r1(vx), y: r1(vy) }, g);
-      const l = el("text", { class: "llabel fade", x: r1(lx), y: r1(ly) }, g);
-      this.edgeEls.set(id, { g, v, l, s: e.s, source: e.source, target: e.target, vx, vy, lx, ly, sameValue });
+      // Placed by _placeLabels once the numbers' widths are known (they depend on the digits).
+      const v = el("text", { class: "vlabel fade" }, g);
+      const l = el("text", { class: "llabel fade" }, g);
+      this.edgeEls.set(id, { g, v, l, e, s: e.s, source: e.source, target: e.target, sameValue });
     });
 
     this.nodeEls = new Map();
@@ -406,7 +563,54 @@ export class Renderer {
 
     this.svg = svg;
     this._path = null;
+    this._labelKey = null;
     this.container.replaceChildren(svg);
+  }
+
+  /**
+   * Where every edge writes its numbers, for numbers written by `f` (the chosen digits): the
+   * room kept for each is the width of the widest number it will carry (its final value and
+   * local derivative), and the room under each node that of its final pill.
+   */
+  _placeLabels(f) {
+    const { model, geo } = this;
+    const out = model.dname(model.outputId);
+    const num = (v) => (v === null || v === undefined || isList(v) || isSummary(v) ? "" : f(v));
+    const graphEdges = new Map(model.graph.edges.map((e) => [e.id, e]));
+    const spot = labelSpots(model, geo, {
+      tensor: this.tensor,
+      width: (text, size) => measured(text, size, 600),
+      texts: (e) => e.texts,
+      pillW: (id) => {
+        const n = model.nodes.get(id);
+        const g = num(n?.grad);
+        if (!g) return { w: 0, h: PILL_H };
+        const name = n.kind === "var" ? `∂${out}/∂${model.dname(id)} = ` : "";
+        // A node feeding several others shows its sum as it is made, on two lines.
+        const terms = (model.outEdges?.get(id) ?? model.graph.edges.filter((e) => e.source === id))
+          .map((e) => num(e.contribution)).filter(Boolean);
+        if (terms.length > 1) {
+          const text = `${name}${terms.join(" + ")} = ${g}`;
+          const lines = wrapTerms(text, 2);
+          return { w: Math.max(...lines.map((line) => measured(line))) + 16, h: PILL_H + PILL_LINE * (lines.length - 1) };
+        }
+        return { w: measured(`${name}${g}`) + 16, h: PILL_H };
+      },
+    });
+    for (const [id, r] of this.edgeEls) {
+      const src = model.nodes.get(r.source);
+      const ge = graphEdges.get(id);
+      // A tensor edge without a local derivative shows "VJP" there (see update).
+      const local = ge && ge.local !== null && ge.local !== undefined ? brief(ge.local, f) : this.tensor ? "VJP" : "";
+      r.e.texts = { value: num(src?.value), local };
+      const withValue = !r.sameValue && !isList(src?.value) && !isSummary(src?.value);
+      const { vx, vy, lx, ly } = spot(r.e, withValue);
+      Object.assign(r, { vx, vy, lx, ly });
+      r.v.setAttribute("x", r1(vx));
+      r.v.setAttribute("y", r1(vy));
+      r.l.setAttribute("x", r1(lx));
+      r.l.setAttribute("y", r1(ly));
+    }
   }
 
   /**
@@ -480,6 +684,14 @@ export class Renderer {
     const out = model.dname(model.outputId);
     let pillsChanged = false;
     let labelsChanged = false;
+    const labelKey = `${f(Math.PI)}|${f(-1 / 3)}`; // the digits, as the numbers show them
+    if (labelKey !== this._labelKey) {
+      this._labelKey = labelKey;
+      this._placeLabels(f);
+      labelsChanged = true;
+      for (const refs of this.nodeEls.values()) for (const r of refs) r.place = null;
+      pillsChanged = true;
+    }
 
     for (const [id, refs] of this.nodeEls) {
       const st = snap.nodes.get(id);
@@ -620,29 +832,42 @@ export class Renderer {
     // Narrow pills first, where they belong; a long sum last, around them.
     const order = pills.map((r) => ({ r, w: this._pillSize(r, [r.pillText]).w, sum: isSum(r) }))
       .sort((a, b) => (a.sum - b.sum) || (a.w - b.w));
-    let soft = null;
-    for (const { r, w, sum } of order) {
+    const soft = this._labelBoxes();
+    const home = (r) => {
       const b = r.box;
-      const below = b.y + b.h / 2 + PILL_GAP;
       const one = { lines: [r.pillText], ...this._pillSize(r, [r.pillText]) };
-      const x0 = clamp(b.x - one.w / 2, 2, W - one.w - 2);
-      let best = { ...one, x: x0, y: below };
-      const free = fits(best, hard, W, H);
-      if (!free || sum || r.pillGrid) {
-        soft ??= this._labelBoxes();
-        best = this._bestPlace(r, sum, hard, soft, W, H) ?? best;
+      return { ...one, x: clamp(b.x - one.w / 2, 2, W - one.w - 2), y: b.y + b.h / 2 + PILL_GAP };
+    };
+    // First every pill that fits under its node without hiding an edge's number; then the
+    // rest (sums, heatmaps, pills in the way) at the nearest place that is free.
+    const later = [];
+    for (const item of order) {
+      const place = home(item.r);
+      if (!item.sum && !item.r.pillGrid && fits(place, hard, W, H) && overlaps(place, soft) === 0) {
+        hard.push(rect(place.x, place.y, place.w, place.h));
+        this._drawPill(item.r, place);
+      } else {
+        later.push(item);
       }
+    }
+    for (const { r, sum } of later) {
+      const best = this._bestPlace(r, sum, hard, soft, W, H) ?? home(r);
       hard.push(rect(best.x, best.y, best.w, best.h));
       this._drawPill(r, best);
     }
   }
 
-  /** Boxes of the numbers on the edges (values, local derivatives) that are showing. */
+  /**
+   * Boxes of the numbers on the edges (values, local derivatives), showing or still to come:
+   * a pill keeps its place from step to step.
+   */
   _labelBoxes() {
     const boxes = [];
     for (const r of this.edgeEls.values()) {
-      for (const [t, x, y, size] of [[r.v, r.vx, r.vy, 12.5], [r.l, r.lx, r.ly, 12]]) {
-        const text = t.textContent;
+      const final = r.e.texts ?? {};
+      for (const [t, x, y, size, later] of [[r.v, r.vx, r.vy, 12.5, r.sameValue ? "" : final.value],
+        [r.l, r.lx, r.ly, 12, final.local]]) {
+        const text = t.textContent || later;
         if (!text) continue;
         boxes.push(numberBox(x, y, measured(text, size, 600)));
       }
@@ -669,7 +894,8 @@ export class Renderer {
           const place = { lines: layout.lines, w, h, x, y };
           if (!fits(place, hard, W, H)) continue;
           // A heatmap pill is wide: it moves rather than hide the numbers on an edge.
-          const soft12 = (r.pillGrid ? 60 : 12) * overlaps(place, soft);
+          const covered = overlaps(place, soft);
+          const soft12 = (r.pillGrid ? 60 : 12) * covered + (covered > 0 ? 8 : 0);
           const cost = rowCost + k * 6 + Math.abs(x + w / 2 - b.x) / w * 4 + soft12;
           if (!best || cost < best.cost) best = { ...place, cost };
         }
@@ -768,21 +994,34 @@ export class Renderer {
     return { w, h };
   }
 
-  /** Zoom to the room there is; `whole`: all of the graph, however small its numbers get. */
-  fitToWindow(whole = false) {
+  /** Zoom so that all of the graph fits the room there is (down to FIT_MIN). */
+  fitToWindow() {
     if (!this.svg) return;
     const room = this._room();
     let z = Math.min(room.w / this.geo.width, room.h / this.geo.height, 2.4);
-    z = Math.max(z, whole ? FIT_MIN : READABLE_ZOOM);
+    z = Math.max(z, FIT_MIN);
     this.zoom = z;
     this.fit = true;
     this._applyZoom();
   }
 
   zoomBy(factor) {
-    this.zoom = Math.max(0.3, Math.min(4, this.zoom * factor));
+    const box = this.container.getBoundingClientRect();
+    this.zoomTo(this.zoom * factor, box.left + box.width / 2, box.top + box.height / 2);
+  }
+
+  /** Zoom to `zoom`, keeping the drawing's point under (clientX, clientY) where it is. */
+  zoomTo(zoom, clientX, clientY) {
+    if (!this.svg) return;
+    const c = this.container;
+    const before = this.svg.getBoundingClientRect();
+    const u = (clientX - before.left) / this.zoom, v = (clientY - before.top) / this.zoom;
+    this.zoom = Math.max(FIT_MIN, Math.min(4, zoom));
     this.fit = false;
     this._applyZoom();
+    const after = this.svg.getBoundingClientRect();
+    c.scrollLeft += after.left + u * this.zoom - clientX;
+    c.scrollTop += after.top + v * this.zoom - clientY;
   }
 
   /** Scroll so that node `id` is visible (large graphs). */

@@ -79,6 +79,20 @@ export class Variables {
     }
   }
 
+  /**
+   * The gradients as far as the backward pass has got (`grads`: name -> number, array or
+   * null when not reached yet): at step 0 the cards do not give away the final answer.
+   */
+  showStep(grads, out, f) {
+    for (const [name, g] of grads) {
+      const card = this.cards.get(name);
+      if (!card || card.card.classList.contains("is-data")) continue;
+      const b = card.grad.querySelector("b");
+      if (b) b.textContent = g === null || g === undefined ? "…" : f(g);
+      card.card.classList.toggle("pending", g === null || g === undefined);
+    }
+  }
+
   _mode(card, isArr) {
     card.card.classList.toggle("is-array", isArr);
     card.toggle.setAttribute("aria-pressed", String(isArr));
@@ -202,7 +216,15 @@ export class Variables {
 
       number.addEventListener("input", () => {
         const x = Number(number.value);
-        if (number.value.trim() === "" || !Number.isFinite(x)) return;
+        if (number.value.trim() === "" || !Number.isFinite(x)) {
+          // Said, not silently ignored: the graph keeps the last number until a new one is typed.
+          error.textContent = t("valueNeeded", { name, value: slider.value });
+          error.hidden = false;
+          number.setAttribute("aria-invalid", "true");
+          return;
+        }
+        error.hidden = true;
+        number.removeAttribute("aria-invalid");
         this.onInput(name, x, true);
       });
       number.addEventListener("change", () => {
