@@ -52,7 +52,7 @@ EXAMPLES: list[dict] = [
     {
         "id": "logistic",
         "title": {"en": "Example 2: the logistic function σ(x)",
-                  "ko": "Example 2: 로지스틱 함수 σ(x)"},
+                  "ko": "예제 2: 로지스틱 함수 σ(x)"},
         "description": {"en": "An activation function that neural networks use often, as one "
                               "composite node: σ'(x) = σ(x)(1 − σ(x)).",
                         "ko": "신경망의 활성화 함수로 자주 등장하는 함수 (합성 노드 하나): "
@@ -63,7 +63,7 @@ EXAMPLES: list[dict] = [
     {
         "id": "logistic-expanded",
         "title": {"en": "Example 2: the logistic function 1 / (1 + e^−x), unit by unit",
-                  "ko": "Example 2: 로지스틱 함수 1 / (1 + e^−x), 단위 함수로"},
+                  "ko": "예제 2: 로지스틱 함수 1 / (1 + e^−x), 단위 함수로"},
         "description": {"en": "The same function split into negation, exp, addition and division.",
                         "ko": "같은 함수를 부호 반전, 지수, 덧셈, 나눗셈으로 나눈 그래프"},
         "expression": "1/(1+exp(-x))",
@@ -72,7 +72,7 @@ EXAMPLES: list[dict] = [
     {
         "id": "cs231n",
         "title": {"en": "Example 3: the CS231n neuron 1 / (1 + e^−(w0·x0 + w1·x1 + w2))",
-                  "ko": "Example 3: cs231n 함수 그래프 1 / (1 + e^−(w0·x0 + w1·x1 + w2))"},
+                  "ko": "예제 3: cs231n 함수 그래프 1 / (1 + e^−(w0·x0 + w1·x1 + w2))"},
         "description": {"en": "f = 0.7311; ∂f/∂w0 = −0.1966, ∂f/∂x0 = 0.3932, ∂f/∂w1 = −0.3932, "
                               "∂f/∂x1 = −0.5898, ∂f/∂w2 = 0.1966.",
                         "ko": "f = 0.7311; ∂f/∂w0 = −0.1966, ∂f/∂x0 = 0.3932, ∂f/∂w1 = −0.3932, "
@@ -113,7 +113,7 @@ EXAMPLES: list[dict] = [
     {
         "id": "neuron-vector",
         "title": {"en": "Example 3 with vectors: σ(w · x + b)",
-                  "ko": "Example 3을 벡터로: σ(w · x + b)"},
+                  "ko": "예제 3을 벡터로: σ(w · x + b)"},
         "description": {"en": "The CS231n neuron with a weight vector w = (2, −3), inputs x = (−1, −2) "
                               "and bias b = −3: f = 0.7311, ∂f/∂w = (−0.1966, −0.3932), ∂f/∂x = "
                               "(0.3932, −0.5898), ∂f/∂b = 0.1966, as the scalar graph gives.",
