@@ -128,6 +128,9 @@ class CompareRow(BaseModel):
     forward_mode_error: Number | None
     reverse_mode: Number
     reverse_mode_error: Number | None
+    pytorch: Number | None = Field(None, description="PyTorch's autograd, present only when "
+                                   "PyTorch is installed on the server (engine/pytorch.py)")
+    pytorch_error: Number | None = None
 
 
 class ModeCost(BaseModel):

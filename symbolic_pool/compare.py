@@ -15,6 +15,7 @@ from engine.limits import DEFAULT_LIMITS, Limits
 from engine.numeric import difference
 from engine.parser import parse
 from engine.passes import forward, reverse, tangent
+from engine.pytorch import torch_gradient
 from engine.values import leaf_values
 
 from .derivatives import DEFAULT_BUDGET_S, SymbolicResult, symbolic_derivatives
@@ -79,7 +80,8 @@ def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h
             budget_s: float = DEFAULT_BUDGET_S, symbolic: SymbolicResult | None = None,
             checkpoint: Callable[[], None] = _nothing) -> Comparison:
     """One row per variable: symbolic value, then numeric / forward-mode / reverse-mode values
-    with their absolute errors against the symbolic one (None when SymPy gave no finite value).
+    with their absolute errors against the symbolic one (None when SymPy gave no finite value),
+    and PyTorch's autograd when PyTorch is installed.
     `checkpoint` is called between variables (it may raise to stop the work)."""
     fwd = forward(graph, point)
     rev = reverse(graph, fwd)
@@ -88,6 +90,7 @@ def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h
         symbolic = symbolic_derivatives(graph, point, fwd.values, budget_s, simplify=False,
                                         checkpoint=checkpoint)
     rows = []
+    by_torch = torch_gradient(graph, point)  # None without PyTorch: the column is left out
     for name, node in zip(graph.variables, graph.var_nodes):
         checkpoint()
         sym = symbolic.derivatives.get(name)
@@ -99,6 +102,8 @@ def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h
                      "numeric": num, "numeric_error": _abs_err(num, exact),
                      "forward_mode": fm, "forward_mode_error": _abs_err(fm, exact),
                      "reverse_mode": rm, "reverse_mode_error": _abs_err(rm, exact)})
+        if by_torch is not None:
+            rows[-1].update(pytorch=by_torch[name], pytorch_error=_abs_err(by_torch[name], exact))
     return Comparison(rows, method, h, symbolic, mode_cost(graph, checkpoint), list(symbolic.notes))
 
 

@@ -332,3 +332,27 @@ def test_torch_hessian_snippet_runs_under_pytorch_with_our_numbers(text, point, 
     ours = hessian(graph, point, variables).matrix
     for line in out[:2]:
         np.testing.assert_allclose(ast.literal_eval(line), ours, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                    reason="PyTorch is not installed (it is optional): without it the table has no "
+                           "PyTorch column, which test_compare_has_no_pytorch_column_without_it checks")
+@pytest.mark.parametrize("text, point", [
+    ("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0}),
+    ("1/(1+exp(-(w0*x0 + w1*x1 + w2)))", {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}),
+    ("relu(x) + max(x, y) + abs(y) + sigmoid(x*y) + log(x + 2, 3) + erf(y)", {"x": 0.0, "y": 0.0}),
+])
+def test_compare_has_a_pytorch_column_with_pytorch(text, point):
+    graph = engine.compile(text)
+    table = compare(graph, point)
+    ours = engine.evaluate(graph, point).gradient
+    for row in table.rows:  # PyTorch's autograd, its subgradients at kinks included, agrees with ours
+        assert row["pytorch"] == pytest.approx(ours[row["variable"]], rel=1e-12, abs=1e-15), row
+        if row["symbolic"] is not None:
+            assert row["pytorch_error"] == pytest.approx(abs(row["pytorch"] - row["symbolic"]), abs=1e-15)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="PyTorch is installed here")
+def test_compare_has_no_pytorch_column_without_it():
+    table = compare(engine.compile("x*y"), {"x": 1.0, "y": 2.0})
+    assert all("pytorch" not in row for row in table.rows)

@@ -7,6 +7,7 @@ variable either). Screenshots of the panels go to test-artifacts/.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import httpx
@@ -30,6 +31,9 @@ def shot(page: Page, selector: str, name: str) -> None:
     page.p.locator(selector).screenshot(path=str(ARTIFACTS / name))
 
 
+TORCH = importlib.util.find_spec("torch") is not None  # the server's PyTorch column
+
+
 def compare_cells(page: Page) -> dict:
     """{variable: {column: shown value}} from the comparison table."""
     return page.p.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
@@ -49,7 +53,7 @@ def test_comparison_panel_shows_the_lectures_numbers_in_every_column(page):
     page.open(hash_for(LECTURE, {"x": 1, "y": 2}, digits=5))
     wait_compare(page)
     cells = compare_cells(page)
-    columns = ["m-symbolic", "m-numeric", "m-forward", "m-reverse"]
+    columns = ["m-symbolic", "m-numeric", "m-forward", "m-reverse"] + (["m-pytorch"] if TORCH else [])
     assert cells == {"x": dict.fromkeys(columns, "2.7726"), "y": dict.fromkeys(columns, "1.5")}
     table = page.p.locator("#compare-panel .compare-table")
     head = table.locator("thead").inner_text()
@@ -59,7 +63,7 @@ def test_comparison_panel_shows_the_lectures_numbers_in_every_column(page):
     errors = page.p.evaluate("""() => [...document.querySelectorAll('#compare-panel td .err')]
         .map(e => e.textContent)""")
     assert errors.count("reference") == 2
-    assert errors.count("error 0") == 4
+    assert errors.count("error 0") == (6 if TORCH else 4)  # and PyTorch's, when the server has it
     assert any(re.fullmatch(r"error \d(\.\d)?e-13", e) for e in errors)  # x, central, h = 1e-3
     assert any(re.fullmatch(r"error \d(\.\d)?e-8", e) for e in errors)  # y
     # At the page's usual 4 digits the same table reads 2.773.
@@ -611,3 +615,15 @@ def test_wide_projector_view(browser, server):
         assert tab.errors == []
     finally:
         context.close()
+
+
+@pytest.mark.skipif(not TORCH, reason="PyTorch is not installed: the table has no PyTorch column "
+                                      "(test_comparison_panel_shows_the_lectures_numbers_in_every_column)")
+def test_pytorch_column_when_the_server_has_pytorch(page):
+    page.open(hash_for("1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
+                       {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}, digits=5))
+    wait_compare(page)
+    assert "PyTorch autograd" in page.p.locator("#compare-panel .compare-table thead").inner_text()
+    cells = compare_cells(page)
+    assert cells["w0"]["m-pytorch"] == cells["w0"]["m-reverse"] == "\u22120.19661"
+    assert all(row["m-pytorch"] == row["m-reverse"] for row in cells.values())

@@ -183,11 +183,15 @@ export class ComparePanel {
       h("th", { scope: "col", class: "m-reverse" }, t("colReverseAD"),
         h("small", {}, passes(cost.reverse_passes))),
     );
+    // PyTorch's autograd: a column only when the server has PyTorch (rows then carry `pytorch`).
+    const torch = answer.rows.length > 0 && answer.rows.every((r) => "pytorch" in r);
+    if (torch) head.append(h("th", { scope: "col", class: "m-pytorch" }, t("colPyTorch")));
     const labels = {
       "m-symbolic": t("colSymbolic"),
       "m-numeric": `${t("colNumeric")} (${methodName}, h = ${full(answer.h)})`,
       "m-forward": t("colForwardAD"),
       "m-reverse": t("colReverseAD"),
+      "m-pytorch": t("colPyTorch"),
     };
     const cell = (value, error, cls, reference = false) => {
       const v = h("span", { class: "v", title: value === null ? "" : full(value) },
@@ -206,6 +210,7 @@ export class ComparePanel {
       cell(r.numeric, r.numeric_error, "m-numeric"),
       cell(r.forward_mode, r.forward_mode_error, "m-forward"),
       cell(r.reverse_mode, r.reverse_mode_error, "m-reverse"),
+      ...(torch ? [cell(r.pytorch, r.pytorch_error, "m-pytorch")] : []),
     ));
     const table = h("table", { class: "compare-table" },
       h("caption", { class: "sr-only" }, t("compareTitle")),
