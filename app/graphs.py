@@ -177,7 +177,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         "trace": trace,
         "layout": drawn,
         "warnings": warnings,
-        **({} if target is None else {"target": f"n{ev.output}"}),
+        **({} if len(graph.outputs) < 2 else {"outputs": [f"n{o}" for o in graph.outputs]}),
+        **({} if ev.target is None else {"target": f"n{ev.output}"}),
         **({} if backward is None else {"derivative_of": {
             "variable": derivative_of, "function": expression,
             "origin": [{"role": role, "node": f"n{i}" if role in ("forward", "seed") else None,

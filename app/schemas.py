@@ -279,7 +279,10 @@ class GraphResponse(BaseModel):
     trace: Trace
     layout: GraphLayout | None = Field(description="null when `layout` was false")
     warnings: list[GraphWarning]
-    target: str | None = Field(None, description="when `target` was asked: its node id")
+    outputs: list[str] | None = Field(None, description="when the program lists several outputs "
+                                      "(its last statement `a, b, sin(x)`): their node ids, in order")
+    target: str | None = Field(None, description="the node differentiated, when it is not `output`: "
+                               "the `target` asked, or the first of several outputs")
     derivative_of: DerivativeOf | None = Field(None, description="when `derivative_of` was asked: "
                                                "the graph above is ∂f/∂x's, and where each node came from")
 

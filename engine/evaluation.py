@@ -208,6 +208,8 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
     if requires_grad is not None:  # a name that is not a variable: an error that says so
         variable_nodes(graph, requires_grad, "requires_grad")
     node = None if target is None else output_nodes(graph, [target], "target")[0]
+    if node is None and len(graph.outputs) > 1:  # several outputs listed: the first, unless chosen
+        node = graph.outputs[0]
     rev = reverse(graph, fwd, trace, requires_grad, target=node)
     return Evaluation(graph, fwd, rev, tan, warnings, requires_grad, shown, node)
 

@@ -50,12 +50,13 @@ class Graph:
     """A finished graph, read-only by convention; build one with `GraphBuilder` or `compile`."""
 
     __slots__ = ("__weakref__", "_edges", "aliases", "inputs", "leaf", "literals", "n_edges", "names",
-                 "needs_grad", "ops", "output", "tensor_ops", "var_nodes", "variables", "where")
+                 "needs_grad", "ops", "output", "outputs", "tensor_ops", "var_nodes", "variables", "where")
     # __weakref__: engine.fast keeps its plan of a graph while the graph lives.
 
     def __init__(self, ops: list[Op | None], inputs: list[tuple[int, ...]], leaf: list[object],
                  names: list[str | None], output: int, aliases: dict[int, list[str]] | None = None,
-                 literals: dict[int, str] | None = None, where: Places | None = None) -> None:
+                 literals: dict[int, str] | None = None, where: Places | None = None,
+                 outputs: tuple[int, ...] = ()) -> None:
         self.ops = ops  # None for a leaf
         self.inputs = inputs  # () for a leaf
         self.leaf = leaf  # variable name (str) or constant value (float); None for an op
@@ -63,7 +64,8 @@ class Graph:
         self.aliases = aliases or {}  # node -> further names for it
         self.literals = literals or {}  # constant node -> text as typed
         self.where = Places("q") if where is None else where  # see Places
-        self.output = output
+        self.output = output  # the latest of the outputs: every node comes before it
+        self.outputs = outputs or (output,)  # as listed (`a, b, sin(x)`); one for most programs
         # A node needs a gradient iff it depends on some variable (as requires_grad in PyTorch):
         # constants and constant subexpressions receive none.
         needs = bytearray(len(ops))
@@ -231,18 +233,21 @@ class GraphBuilder:
         else:
             self.aliases.setdefault(node, []).append(name)
 
-    def build(self, output: int, prune: bool = True) -> Graph:
-        """Finish the graph. With `prune`, nodes the output does not depend on are dropped."""
+    def build(self, output: int, prune: bool = True, outputs: tuple[int, ...] = ()) -> Graph:
+        """Finish the graph. With `prune`, nodes no output depends on are dropped. With several
+        `outputs` (as listed), `output` is the latest of them."""
         self._share.clear()  # the finished graph does not need the sharing tables
         keep = bytearray(len(self.ops))
         keep[output] = 1
+        for o in outputs:
+            keep[o] = 1
         for i in range(output, -1, -1) if prune else ():  # inputs always precede their consumer
             if keep[i]:
                 for s in self.inputs[i]:
                     keep[s] = 1
         if not prune or keep.count(0) == 0:
             return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases,
-                         self.literals, self.where)
+                         self.literals, self.where, outputs)
         kept = [i for i, k in enumerate(keep) if k]
         new_id = dict(zip(kept, range(len(kept))))
 
@@ -251,4 +256,4 @@ class GraphBuilder:
         where = Places("q", map(self.where.__getitem__, kept))
         return Graph([self.ops[i] for i in kept], [tuple(map(new_id.get, self.inputs[i])) for i in kept],
                      [self.leaf[i] for i in kept], [self.names[i] for i in kept], new_id[output],
-                     moved(self.aliases), moved(self.literals), where)
+                     moved(self.aliases), moved(self.literals), where, tuple(map(new_id.get, outputs)))

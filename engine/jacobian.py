@@ -57,13 +57,15 @@ def jacobian_both_ways(graph: Graph, values: Mapping[str, object], outputs: list
                        inputs: list[str] | None = None,
                        between: Callable[[], None] | None = None) -> Jacobian:
     """∂outputs/∂inputs by forward mode (a pass per input) and by reverse mode (a pass per
-    output), from the same forward values. Defaults: the program's output; every variable.
+    output), from the same forward values. Defaults: the program's outputs; every variable.
     `between` is called before each pass (a caller's budget check may raise there)."""
     between = between or (lambda: None)
     if graph.tensor_ops:
         raise ExpressionError("the Jacobian is built for functions of numbers; this one has "
                               "tensor operations", code="tensors_unsupported")
-    outputs = [display_names(graph)[graph.output]] if outputs is None else list(outputs)
+    shown = display_names(graph)
+    if outputs is None:  # the outputs listed (a, b, sin(x)), or the one output
+        outputs = [shown[node] for node in graph.outputs]
     inputs = list(graph.variables) if inputs is None else list(inputs)
     for field, side in (("outputs", outputs), ("inputs", inputs)):
         if not side or len(side) > MAX_JACOBIAN_SIDE:

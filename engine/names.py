@@ -1,7 +1,7 @@
 """One display name per node, the same in the graph, the table, the panels and the messages:
-the name given to it, else the variable or the constant, else "f" for the output, else the
-sub-expression as a textbook writes it ("x^2 + 2x", with the graph's labels) when that is short,
-else its id ("n12").
+the name given to it, else the variable or the constant, else "f" for the output (f1, f2, ...
+for several listed outputs), else the sub-expression as a textbook writes it ("x^2 + 2x", with
+the graph's labels) when that is short, else its id ("n12").
 
     >>> from engine import compile
     >>> display_names(compile("(x^2 + 2x) * ln(y)"))
@@ -80,12 +80,15 @@ def _bare(text: str) -> str:
 def display_names(graph: Graph) -> list[str]:
     """The display name of every node (see the module's docstring)."""
     taken = {n for n in graph.names if n} | set(graph.variables)
+    listed = {node: k for k, node in enumerate(graph.outputs, 1)} if len(graph.outputs) > 1 else {}
     out = []
     for i, t in enumerate(expression_texts(graph)):
         if graph.names[i]:
             out.append(graph.names[i])
         elif graph.ops[i] is None:
             out.append(t)
+        elif i in listed:  # several outputs (a, b, sin(x)): f1, f2, f3 as the lecture numbers them
+            out.append(f"f{listed[i]}" if f"f{listed[i]}" not in taken else f"out{listed[i]}")
         elif i == graph.output:
             out.append("out" if "f" in taken else "f")
         else:
@@ -100,7 +103,8 @@ def output_nodes(graph: Graph, names: list[str], field: str = "outputs") -> list
     index = {name: i for i, name in enumerate(graph.names) if name}
     for i, aliases in graph.aliases.items():
         index.update(dict.fromkeys(aliases, i))
-    index.setdefault(shown[graph.output], graph.output)
+    for node in {graph.output, *graph.outputs}:
+        index.setdefault(shown[node], node)
     index.update((v, i) for v, i in zip(graph.variables, graph.var_nodes))
     missing = [n for n in names if n not in index]
     if missing:

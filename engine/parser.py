@@ -121,6 +121,8 @@ class _Parser:
         self.operands: list[int] = []  # node ids
         self.operators: list[tuple] = [_BOTTOM]  # (precedence, op[, token of a binary one])
         self.frames: list[_Frame] = []  # open brackets, innermost last
+        self.listed: list[int] = []  # outputs before the last, when the last statement lists several
+        self.listed_at = -1  # the first comma of that list
 
     def typed(self, i: int) -> str:
         return self.toks.typed[self.index[i]]
@@ -162,7 +164,11 @@ class _Parser:
                                   code="empty_expression", line=1, column=0, text="", position=0)
         # Only an assignment can leave a node the output does not use: prune only then. A name
         # so dropped gets a warning (also when it merely names a variable, as in `a = x`).
-        graph = self.builder.build(output, prune=bool(self.assigned))
+        outputs: tuple[int, ...] = ()
+        if self.listed:  # `a, b, sin(x)`: several outputs, the graph's own the latest of them
+            outputs = (*self.listed, output)
+            output = max(outputs)
+        graph = self.builder.build(output, prune=bool(self.assigned), outputs=outputs)
         kept = {*graph.names, *chain.from_iterable(graph.aliases.values())}
         warnings = [f"{_q(name)} is assigned but the output does not use it"
                     for name in self.assigned if name not in kept]
@@ -185,6 +191,9 @@ class _Parser:
             raise self.error(f"nothing after '=': give {_q(name)} a value, as in {_clip(name)} = x + 1",
                              i + 1)
         node, end = self._expression(i + 2)
+        if self.listed:
+            raise self.error(f"{_q(name)} takes one value: several outputs are listed as the last "
+                             "statement, as in a, b, sin(x)", self.listed_at)
         if name in self.variables_seen:
             raise self.error(f"{_q(name)} is used in its own definition: a name stands for one value, "
                              f"so give the result another name, as in {_clip(name)}2 = ...", i)
@@ -273,12 +282,21 @@ class _Parser:
             self.operators.append((prec, op, i))
             return i + 1 if kind is OP else i
         if kind is not SEP and kind is not END and kind is not COMMA:
+            if kind is ASSIGN and self.listed:
+                raise self.error("several outputs are listed, not assigned: give each its own "
+                                 "statement (f = ...; g = ...) and list them last, as in f, g", i)
             raise self._not_an_operator(i)
         self._reduce(0)
         frame = self.frames[-1] if self.frames else None
         if kind is COMMA:
-            if frame is None or frame.function is None:
-                raise self.error("',' outside a function's brackets", i)
+            if frame is None:  # the last statement lists several outputs: a, b, sin(x)
+                self.listed.append(self.operands.pop())
+                if self.listed_at < 0:
+                    self.listed_at = i
+                return i + 1
+            if frame.function is None:
+                raise self.error("',' inside brackets that are not a function's: several outputs "
+                                 "are listed without brackets, as in a, b, sin(x)", i)
             frame.n_args += 1
             return i + 1
         if frame is not None:  # the statement ends inside brackets

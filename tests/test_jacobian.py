@@ -15,6 +15,7 @@ from test_properties import SETTINGS, build, comparable, points, trees
 
 from engine import UNLIMITED, ExpressionError, LimitExceeded, compile, evaluate
 from engine.jacobian import MAX_JACOBIAN_SIDE, jacobian_both_ways
+from engine.names import display_names
 from engine.printer import to_text
 from engine.symbolic import to_sympy
 
@@ -186,3 +187,33 @@ def test_the_family_shows_where_the_modes_cross(server):
     assert wins[0] == "forward" and wins[-1] == "reverse"  # more inputs than outputs: reverse
     r = httpx.get(f"{server}/api/v1/jacobian/family", params={"inputs": 65}, timeout=60)
     assert r.status_code == 422
+
+
+def test_the_last_statement_may_list_several_outputs():
+    g = compile("a = x*y; b = x + y; a, b, sin(x)")
+    assert [g.names[o] or display_names(g)[o] for o in g.outputs] == ["a", "b", "f3"]
+    j = jacobian_both_ways(g, POINT)  # the listed outputs by default: a 3×2 Jacobian
+    assert j.outputs == ["a", "b", "f3"]
+    assert j.forward.matrix == [[3.0, 2.0], [1.0, 1.0], [math.cos(2.0), 0.0]]
+    assert (j.forward.passes, j.reverse.passes) == (2, 3)
+    unnamed = compile("x*y, x + y, sin(x)")
+    assert display_names(unnamed)[2:] == ["f1", "f2", "f3"]
+    ev = evaluate(unnamed, POINT)  # the first output, unless another is chosen
+    assert ev.value == 6.0 and ev.gradient == {"x": 3.0, "y": 2.0}
+    assert evaluate(unnamed, POINT, target="f3").gradient == {"x": math.cos(2.0), "y": 0.0}
+    for text, where, words in [("a = x, y", 5, "takes one value"), ("(x, y)", 2, "without brackets"),
+                               ("f, g = x", 5, "not assigned")]:
+        with pytest.raises(ExpressionError) as err:
+            compile(text)
+        assert err.value.column == where and words in err.value.message, text
+
+
+def test_several_outputs_in_the_api(server):
+    import httpx
+    body = {"expression": "x*y, x + y, sin(x)", "values": POINT, "layout": False}
+    out = httpx.post(f"{server}/api/v1/graph", json=body, timeout=60).json()
+    assert len(out["outputs"]) == 3 and out["target"] == out["outputs"][0] and out["value"] == 6.0
+    assert [n["display"] for n in out["nodes"] if n["id"] in out["outputs"]] == ["f1", "f2", "f3"]
+    j = httpx.post(f"{server}/api/v1/jacobian", json={"expression": body["expression"],
+                                                      "values": POINT}, timeout=60).json()
+    assert j["outputs"] == ["f1", "f2", "f3"] and j["reverse"]["matrix"][2] == [math.cos(2.0), 0.0]

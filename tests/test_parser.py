@@ -221,7 +221,8 @@ def error_of(text: str, limits: Limits | None = None) -> ExpressionError:
     ("sin()", 1, 4, "'sin' needs an argument"),
     ("sin + 1", 1, 0, "'sin' is a function"),
     ("x + sin", 1, 4, "'sin' is a function"),
-    ("x, y", 1, 1, "',' outside a function's brackets"),
+    ("[x, y]", 1, 2, "',' inside brackets that are not a function's: several outputs are listed "
+                     "without brackets, as in a, b, sin(x)"),
     ("pi = 3", 1, 0, "cannot assign to 'pi': it is a constant"),
     ("π = 3", 1, 0, "cannot assign to 'π': it is a constant"),
     ("e = 3", 1, 0, "cannot assign to 'e': it is a constant"),

@@ -76,8 +76,10 @@ ERRORS = [
     ('max(,x)', ("expected a number, a name or '(' but found ','", 'invalid_expression', 1, 4, ',', 4)),
     ('sin + 1', ("'sin' is a function: write sin(...) with its argument in brackets", 'invalid_expression', 1, 0, 'sin', 0)),
     ('x + sin', ("'sin' is a function: write sin(...) with its argument in brackets", 'invalid_expression', 1, 4, 'sin', 4)),
-    ('x, y', ("',' outside a function's brackets", 'invalid_expression', 1, 1, ',', 1)),
-    ('max(x, y), z', ("',' outside a function's brackets", 'invalid_expression', 1, 9, ',', 9)),
+    # Session 4: a comma at the top of the last statement lists several outputs (issue 15).
+    ('(x, y)', ("',' inside brackets that are not a function's: several outputs are listed without brackets, as in a, b, sin(x)", 'invalid_expression', 1, 2, ',', 2)),
+    ('a = max(x, y), z', ("'a' takes one value: several outputs are listed as the last statement, as in a, b, sin(x)", 'invalid_expression', 1, 13, ',', 13)),
+    ('f, g = x', ("several outputs are listed, not assigned: give each its own statement (f = ...; g = ...) and list them last, as in f, g", 'invalid_expression', 1, 5, '=', 5)),
     ('pi = 3', ("cannot assign to 'pi': it is a constant", 'invalid_expression', 1, 0, 'pi', 0)),
     ('π = 3', ("cannot assign to 'π': it is a constant", 'invalid_expression', 1, 0, 'π', 0)),
     ('sin = x', ("cannot assign to 'sin': it is a function", 'invalid_expression', 1, 0, 'sin', 0)),
