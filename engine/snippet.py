@@ -6,7 +6,7 @@ every leaf's .grad. Arrays are tensors; a non-scalar output is seeded with ones,
 from __future__ import annotations
 
 import keyword
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -110,25 +110,38 @@ def _expression_lines(graph: Graph, var_names: Mapping[str, str],
     return lines, {i: t for i, (t, _) in text.items()}
 
 
+def _py_names(graph: Graph) -> dict[str, str]:
+    taken: set[str] = set()
+    return {v: _py_name(v, taken) for v in graph.variables}
+
+
+def _function_of(graph: Graph, point: Mapping[str, object], inputs: Sequence[str],
+                 returns: Callable[[dict[int, str]], str]) -> list[str]:
+    """The lines that define `f(*inputs)` (the other variables fixed at their values, returning
+    `returns(each node's text)`) and `point`, the inputs' values as a tuple of tensors."""
+    env = leaf_values(graph, point)
+    taken: set[str] = set()
+    var_names = {v: _py_name(v, taken) for v in graph.variables}
+    body, text = _expression_lines(graph, var_names, taken)
+    lines = ["import torch", ""]
+    lines += [f"{var_names[v]} = torch.tensor({env[v]!r}, dtype=torch.float64)"
+              for v in graph.variables if v not in inputs]
+    lines += ["", f"def f({', '.join(var_names[v] for v in inputs)}):", *(f"    {line}" for line in body),
+              f"    return {returns(text)}", ""]
+    tensors = ", ".join(f"torch.tensor({env[v]!r}, dtype=torch.float64)" for v in inputs)
+    lines.append(f"point = ({tensors}{',' if len(inputs) == 1 else ''})")
+    return lines
+
+
 def torch_hessian_snippet(graph: Graph, point: Mapping[str, object],
                           variables: Sequence[str] | None = None) -> str:
     """PyTorch code for the Hessian over `variables` (default all) at `point`, two ways:
     torch.autograd.functional.hessian, and double backward (create_graph=True keeps the backward
     pass as a graph, which is then differentiated: chainrule's derivative_of graph)."""
-    env = leaf_values(graph, point)
     names = list(graph.variables) if variables is None else list(variables)
-    taken: set[str] = set()
-    var_names = {v: _py_name(v, taken) for v in graph.variables}
-    args = ", ".join(var_names[v] for v in names)
+    args = ", ".join(_py_names(graph)[v] for v in names)
     tup = args + ("," if len(names) == 1 else "")
-    fixed = [v for v in graph.variables if v not in names]
-    body, text = _expression_lines(graph, var_names, taken)
-    f = text[graph.output]
-    lines = ["import torch", ""]
-    lines += [f"{var_names[v]} = torch.tensor({env[v]!r}, dtype=torch.float64)" for v in fixed]
-    lines += ["", f"def f({args}):", *(f"    {line}" for line in body), f"    return {f}", ""]
-    lines.append("point = (" + ", ".join(f"torch.tensor({env[v]!r}, dtype=torch.float64)" for v in names)
-                 + ("," if len(names) == 1 else "") + ")")
+    lines = _function_of(graph, point, names, lambda text: text[graph.output])
     lines += [
         "H = torch.autograd.functional.hessian(f, point)",
         "print([[h.item() for h in row] for row in H])",
@@ -147,19 +160,8 @@ def torch_jacobian_snippet(graph: Graph, point: Mapping[str, object], outputs: S
     """PyTorch code for ∂outputs/∂inputs (output nodes, input variables) at `point` with
     torch.autograd.functional.jacobian, in both of its modes: vectorize over reverse passes (a
     row per output) and forward-mode AD (a column per input)."""
-    env = leaf_values(graph, point)
-    taken: set[str] = set()
-    var_names = {v: _py_name(v, taken) for v in graph.variables}
-    args = ", ".join(var_names[v] for v in inputs)
-    fixed = [v for v in graph.variables if v not in inputs]
-    body, text = _expression_lines(graph, var_names, taken)
-    results = [text[node] for node in outputs]
-    lines = ["import torch", ""]
-    lines += [f"{var_names[v]} = torch.tensor({env[v]!r}, dtype=torch.float64)" for v in fixed]
-    lines += ["", f"def f({args}):", *(f"    {line}" for line in body),
-              f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})", ""]
-    lines.append("point = (" + ", ".join(f"torch.tensor({env[v]!r}, dtype=torch.float64)" for v in inputs)
-                 + ("," if len(inputs) == 1 else "") + ")")
+    lines = _function_of(graph, point, inputs, lambda text: "({}{})".format(
+        ", ".join(text[node] for node in outputs), "," if len(outputs) == 1 else ""))
     lines += [
         "# reverse mode, a row per output; then forward mode, a column per input",
         "for mode in ('reverse-mode', 'forward-mode'):",
