@@ -110,15 +110,11 @@ def _expression_lines(graph: Graph, var_names: Mapping[str, str],
     return lines, {i: t for i, (t, _) in text.items()}
 
 
-def _py_names(graph: Graph) -> dict[str, str]:
-    taken: set[str] = set()
-    return {v: _py_name(v, taken) for v in graph.variables}
-
-
 def _function_of(graph: Graph, point: Mapping[str, object], inputs: Sequence[str],
-                 returns: Callable[[dict[int, str]], str]) -> list[str]:
+                 returns: Callable[[dict[int, str]], str]) -> tuple[list[str], str]:
     """The lines that define `f(*inputs)` (the other variables fixed at their values, returning
-    `returns(each node's text)`) and `point`, the inputs' values as a tuple of tensors."""
+    `returns(each node's text)`) and `point`, the inputs' values as a tuple of tensors; and the
+    inputs as Python names, comma-separated."""
     env = leaf_values(graph, point)
     taken: set[str] = set()
     var_names = {v: _py_name(v, taken) for v in graph.variables}
@@ -130,7 +126,7 @@ def _function_of(graph: Graph, point: Mapping[str, object], inputs: Sequence[str
               f"    return {returns(text)}", ""]
     tensors = ", ".join(f"torch.tensor({env[v]!r}, dtype=torch.float64)" for v in inputs)
     lines.append(f"point = ({tensors}{',' if len(inputs) == 1 else ''})")
-    return lines
+    return lines, ", ".join(var_names[v] for v in inputs)
 
 
 def torch_hessian_snippet(graph: Graph, point: Mapping[str, object],
@@ -139,9 +135,8 @@ def torch_hessian_snippet(graph: Graph, point: Mapping[str, object],
     torch.autograd.functional.hessian, and double backward (create_graph=True keeps the backward
     pass as a graph, which is then differentiated: chainrule's derivative_of graph)."""
     names = list(graph.variables) if variables is None else list(variables)
-    args = ", ".join(_py_names(graph)[v] for v in names)
+    lines, args = _function_of(graph, point, names, lambda text: text[graph.output])
     tup = args + ("," if len(names) == 1 else "")
-    lines = _function_of(graph, point, names, lambda text: text[graph.output])
     lines += [
         "H = torch.autograd.functional.hessian(f, point)",
         "print([[h.item() for h in row] for row in H])",
@@ -160,7 +155,7 @@ def torch_jacobian_snippet(graph: Graph, point: Mapping[str, object], outputs: S
     """PyTorch code for ∂outputs/∂inputs (output nodes, input variables) at `point` with
     torch.autograd.functional.jacobian, in both of its modes: vectorize over reverse passes (a
     row per output) and forward-mode AD (a column per input)."""
-    lines = _function_of(graph, point, inputs, lambda text: "({}{})".format(
+    lines, _ = _function_of(graph, point, inputs, lambda text: "({}{})".format(
         ", ".join(text[node] for node in outputs), "," if len(outputs) == 1 else ""))
     lines += [
         "# reverse mode, a row per output; then forward mode, a column per input",
