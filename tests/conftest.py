@@ -166,13 +166,14 @@ def browser():
         b.close()
 
 
-#: Modules of the slow lane: the browser, schemathesis and the property tests.
-SLOW_MODULES = ("test_page", "test_train_page", "test_schemathesis", "test_properties",
-                "test_reliability", "test_graph_bytes")
+#: The slow lane: every browser test (tests/page/), schemathesis, the property tests, the
+#: reliability floods and the recorded bytes.
+SLOW_MODULES = ("test_schemathesis", "test_properties", "test_reliability", "test_graph_bytes")
+PAGE = Path(__file__).resolve().parent / "page"
 
 
 def pytest_collection_modifyitems(config, items):
     """`pytest -m "not slow"` is the fast lane (engine and API); the whole suite is the default."""
     for item in items:
-        if item.module.__name__.startswith(SLOW_MODULES):
+        if item.module.__name__.startswith(SLOW_MODULES) or PAGE in Path(item.fspath).parents:
             item.add_marker(pytest.mark.slow)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from conftest import free_port, serve_command
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MAX_BODY = 64 * 1024
 NAMED = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
 

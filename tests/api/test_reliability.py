@@ -30,7 +30,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 START_S = 300  # a generous bound on start-up (warm-up included) on a loaded machine
 WAIT_S = 120  # likewise for anything a test waits to happen
 

@@ -19,7 +19,7 @@ import pytest
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 NAMED = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
 # Every shown pill against every other pill and every node shape, on screen (half a pixel spare).

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LECTURE = "(x^2+2x)*ln(y)"
 NAMED = "a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d"
 

@@ -60,7 +60,7 @@ def same_number(a: float, b: float, rel: float = 0.0) -> bool:
 
 def documented_functions() -> set[str]:
     """The function names the README's language section lists (`sin` ... `pow(a, b)`)."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     item = re.search(r"^- Functions: (.*?)^- ", readme, re.S | re.M)
     assert item, "README.md should list the functions in a '- Functions:' item"
     return set(re.findall(r"`([a-z][a-z0-9]*)[`(]", item.group(1)))
