@@ -11,11 +11,16 @@ scenarios:
   /symbolic, a /numeric sweep over 100 variables) and one client asking /healthz every 0.1 s:
   the /healthz percentiles, and how the heavy ones were answered (200, 503 overloaded, 422 over
   their CPU budget).
+- `idle`: 20,000 connections opened and left idle (from several client processes, each within
+  its own file-descriptor limit) while a probe asks /healthz on fresh connections: how many were
+  refused at once (503 past `max_connections`), how many the header timeout closed, the server's
+  open descriptors at their peak, and whether it still answers afterwards (no exhaustion).
 
 Run from the repository root:
 
     python benchmarks/load.py classroom [--users 300] [--seconds 300] [--workers 2]
     python benchmarks/load.py heavy [--users 50] [--seconds 60] [--workers 1]
+    python benchmarks/load.py idle [--users 20000] [--seconds 30] [--workers 1]
 
 The script starts the server on a free loopback port, runs locust headless in a subprocess
 (this file is also its locustfile: the user classes below), and prints the figures. The load
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import multiprocessing
 import os
 import random
 import socket
@@ -195,15 +201,94 @@ def read_stats(prefix: Path) -> tuple[list[dict], list[dict]]:
     return stats, failures
 
 
+def _hold_idle(port: int, count: int, seconds: float, out: multiprocessing.Queue) -> None:
+    """One client process: open `count` connections, send nothing, and after `seconds` say how
+    each ended: refused at connect, answered at once (the 503 past the cap), closed by the
+    server (the header timeout) or still open."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    held, tally = [], {"refused": 0, "answered 503": 0, "closed by the server": 0, "still open": 0}
+    for _ in range(count):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        except OSError:
+            tally["refused"] += 1
+    time.sleep(seconds)
+    for s in held:
+        s.setblocking(False)
+        try:
+            data = s.recv(4096)
+            tally["answered 503" if data.startswith(b"HTTP/1.1 503") else "closed by the server"] += 1
+        except BlockingIOError:
+            tally["still open"] += 1
+        except OSError:
+            tally["closed by the server"] += 1
+        s.close()
+    out.put(tally)
+
+
+def idle(args: argparse.Namespace) -> None:
+    """The idle-connection flood (see the module's docstring)."""
+    import httpx
+    import psutil
+
+    total, seconds, workers = args.users or 20_000, args.seconds or 30, args.workers or 1
+    per_process = 5_000  # well inside a client process's own descriptor limit
+    port = free_port()
+    server = start_server(port, workers, args.tree.resolve())
+    tree = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+    probes: list[tuple[float, int]] = []
+    peak_fds = 0
+    try:
+        queue: multiprocessing.Queue = multiprocessing.Queue()
+        clients = [multiprocessing.Process(target=_hold_idle, args=(port, min(per_process, total - k),
+                                                                     seconds, queue))
+                   for k in range(0, total, per_process)]
+        for c in clients:
+            c.start()
+        end = time.monotonic() + seconds + 5
+        while time.monotonic() < end:
+            peak_fds = max(peak_fds, sum(p.num_fds() for p in tree if p.is_running()))
+            t0 = time.perf_counter()
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code
+            except httpx.HTTPError:
+                status = 0
+            probes.append((time.perf_counter() - t0, status))
+            time.sleep(0.5)
+        tallies = [queue.get(timeout=120) for _ in clients]
+        for c in clients:
+            c.join(30)
+        time.sleep(2)
+        after = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code
+        alive = server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(30)
+    tally = {k: sum(t[k] for t in tallies) for k in tallies[0]}
+    codes = sorted({s for _, s in probes})
+    p99 = sorted(d for d, _ in probes)[int(0.99 * (len(probes) - 1))] * 1000
+    print(f"idle: {total:,} connections held {seconds} s, {workers} worker(s), load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print("  " + ", ".join(f"{k} {v:,}" for k, v in tally.items()))
+    print(f"  server descriptors at their peak: {peak_fds:,}; /healthz during the flood: "
+          f"{len(probes)} probes, statuses {codes}, p99 {p99:.0f} ms; after: {after}; "
+          f"server alive: {alive}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("scenario", choices=["classroom", "heavy"])
+    ap.add_argument("scenario", choices=["classroom", "heavy", "idle"])
     ap.add_argument("--users", type=int)
     ap.add_argument("--seconds", type=int)
     ap.add_argument("--workers", type=int)
     ap.add_argument("--after", type=int, default=60, help="seconds to wait before the last RSS")
     ap.add_argument("--tree", type=Path, default=ROOT, help="the checkout to serve (a before/after)")
     args = ap.parse_args()
+    if args.scenario == "idle":
+        return idle(args)
     classroom = args.scenario == "classroom"
     users = args.users or (300 if classroom else 50)
     seconds = args.seconds or (300 if classroom else 60)
