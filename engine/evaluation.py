@@ -11,12 +11,12 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ExpressionError, Locator
-from .graph import Graph, needs_grad
+from .graph import Graph, ancestors, needs_grad
 from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
 from .names import display_names, output_nodes
 from .parser import parse
-from .passes import ancestors, forward, gradient, jacobian, reverse, tangent, variable_nodes
+from .passes import forward, gradient, jacobian, reverse, tangent, variable_nodes
 from .results import Forward, Reverse, Tangents
 from .trace import (
     SHOWN,
@@ -119,7 +119,7 @@ class Evaluation:
         g, vals, grads, d = self.graph, self.forward.values, self.reverse.grads, converter(self.shown)
         needs = needs_grad(g, self.requires_grad)
         if self.target is not None:  # nodes the target does not depend on have no gradient
-            needs = ancestors(g, self.target, needs)
+            needs = ancestors(g.inputs, (self.target,), needs)
         tans = self.tangent.tangents if self.tangent is not None else None
         out = []
         for i, display in enumerate(self.names):

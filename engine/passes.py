@@ -30,7 +30,7 @@ import numpy as np
 
 from . import fast
 from .errors import ExpressionError
-from .graph import Graph, needs_grad
+from .graph import Graph, ancestors, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import Op
 from .results import (
@@ -162,7 +162,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
         return Reverse(grads)
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
     if target is not None:  # only what the target depends on: no steps that send 0
-        needs = ancestors(graph, target, needs)
+        needs = ancestors(inputs, (target,), needs)
     xp = NUMPY if tensors else xp
     grads: list = [None] * n if tensors else [0.0] * n
     grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
@@ -205,17 +205,6 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     return Reverse(grads, local_of, sent, events)
 
 
-def ancestors(graph: Graph, node: int, within: bytearray, keep: bytearray | None = None) -> bytearray:
-    """The nodes of `within` that `node` depends on (itself included), added to `keep`."""
-    keep = bytearray(len(graph)) if keep is None else keep
-    keep[node] = within[node]
-    for i in range(node, -1, -1):
-        if keep[i]:
-            for s in graph.inputs[i]:
-                keep[s] = within[s]
-    return keep
-
-
 def jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:
     """∂target/∂(its k-th input) at the point, both flattened: rows the target's elements,
     columns the input's. Built from the edge's own backward step applied to each row's unit
@@ -240,11 +229,7 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
     `upto`, so do nodes that none of those nodes depends on (the sweep stops at its outputs)."""
     seed = direction_of(graph, direction)
     ops, inputs, vals, n = graph.ops, graph.inputs, fwd.values, len(graph)
-    wanted = None
-    if upto is not None:
-        wanted = bytearray(n)
-        for node in upto:
-            wanted = ancestors(graph, node, bytearray(b"\x01") * n, wanted)
+    wanted = None if upto is None else ancestors(inputs, tuple(upto))
     tensors = isinstance(vals[graph.output], np.ndarray)
     xp = NUMPY if tensors else SCALAR
     tans: list = [np.zeros_like(v) for v in vals] if tensors else [0.0] * n
