@@ -24,9 +24,8 @@ from functools import cache
 from .errors import ExpressionError
 from .graph import Graph, GraphBuilder, ancestors, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
-from .names import display_names
+from .names import display_names, variable_nodes
 from .parser import compile
-from .passes import variable_nodes
 
 
 @dataclass(frozen=True)

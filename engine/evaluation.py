@@ -14,9 +14,9 @@ from .errors import ExpressionError, Locator
 from .graph import Graph, ancestors, needs_grad
 from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
-from .names import display_names, output_nodes
+from .names import display_names, output_nodes, variable_nodes
 from .parser import parse
-from .passes import forward, gradient, jacobian, reverse, tangent, variable_nodes
+from .passes import forward, gradient, jacobian, reverse, tangent
 from .results import Forward, Reverse, Tangents
 from .trace import (
     SHOWN,

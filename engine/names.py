@@ -1,7 +1,8 @@
-"""One display name per node, the same in the graph, the table, the panels and the messages:
-the name given to it, else the variable or the constant, else "f" for the output (f1, f2, ...
-for several listed outputs), else the sub-expression as a textbook writes it ("x^2 + 2x", with
-the graph's labels) when that is short, else its id ("n12").
+"""Names of nodes. One display name per node, the same in the graph, the table, the panels and
+the messages: the name given to it, else the variable or the constant, else "f" for the output
+(f1, f2, ... for several listed outputs), else the sub-expression as a textbook writes it
+("x^2 + 2x", with the graph's labels) when that is short, else its id ("n12"). And the node a
+name a person gives stands for (`output_nodes`, `variable_nodes`), or an error listing the names.
 
     >>> from engine import compile
     >>> display_names(compile("(x^2 + 2x) * ln(y)"))
@@ -9,6 +10,8 @@ the graph's labels) when that is short, else its id ("n12").
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from .errors import ExpressionError
 from .graph import Graph
@@ -112,3 +115,15 @@ def output_nodes(graph: Graph, names: list[str], field: str = "outputs") -> list
         raise ExpressionError(f"'{missing[0]}' names no node of this program (named nodes: {known})",
                               code="unknown_node", text=missing[0], field=field)
     return [index[n] for n in names]
+
+
+def variable_nodes(graph: Graph, names: Iterable[str], field: str = "wrt") -> list[int]:
+    """The node of each variable named; a name that is not a variable is an error naming it."""
+    index = dict(zip(graph.variables, graph.var_nodes))
+    for name in names:
+        if name not in index:
+            raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
+                                  f"variable of this expression (its variables: "
+                                  f"{', '.join(graph.variables) or 'none'})",
+                                  code="unknown_variable", text=name, field=field)
+    return [index[name] for name in names]

@@ -29,9 +29,9 @@ from types import ModuleType
 import numpy as np
 
 from . import fast
-from .errors import ExpressionError
 from .graph import Graph, ancestors, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
+from .names import variable_nodes
 from .ops import Op
 from .results import (
     ACCUMULATE,
@@ -58,12 +58,12 @@ FAST_EDGES = 1000
 
 
 def _call(xp, rule, *args):
-    """A rule on floats (at a domain edge such as log 0 numpy gives the IEEE inf or nan), or
-    on arrays."""
+    """A rule on floats (or duals); at a domain edge (log 0, 1/0) `math` raises and numpy gives
+    the IEEE inf or nan. On arrays numpy throughout."""
     if xp is NUMPY:
         return rule(NUMPY, *args)
     try:
-        return rule(SCALAR, *args)
+        return rule(xp, *args)
     except SCALAR_ERRORS:
         return numpy_rule(rule, *args)
 
@@ -80,11 +80,7 @@ def _pull(xp, op: Op, k: int, g, out, xs: list):
     """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP) and what
     it sends back (local × g, or the VJP of g; on tensors, before any sum over broadcast axes)."""
     if xp is not NUMPY:  # floats (or duals): every op is elementwise here
-        rule = op.partials[k]
-        try:
-            loc = rule(xp, out, *xs)
-        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
-            loc = numpy_rule(rule, out, *xs)
+        loc = _call(xp, op.partials[k], out, *xs)
         return loc, loc * g
     if not op.partials:
         return None, op.vjp[k](NUMPY, g, out, *xs)  # type: ignore[misc]
@@ -114,11 +110,7 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
         if op is None:
             vals.append(env[leaf] if leaf.__class__ is str else leaf)  # type: ignore[index,arg-type]
             continue
-        xs = [vals[s] for s in args]
-        try:
-            vals.append(op.forward(SCALAR, *xs))
-        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
-            vals.append(numpy_rule(op.forward, *xs))
+        vals.append(_call(SCALAR, op.forward, *[vals[s] for s in args]))
     events = [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None
     return Forward(vals, events)
 
@@ -166,11 +158,11 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     xp = NUMPY if tensors else xp
     grads: list = [None] * n if tensors else [0.0] * n
     grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
+    local_of = sent = events = None
     if trace:
         first_edge = graph.edge_ids()
-        local_of: list = [None] * graph.n_edges
-        sent: list = [None] * graph.n_edges
-        events: list[tuple] = [(SEED, out, grads[out])] if needs[out] else []
+        local_of, sent = [None] * graph.n_edges, [None] * graph.n_edges
+        events = [(SEED, out, grads[out])] if needs[out] else []
     with np.errstate(all="ignore") if tensors else nullcontext():  # inf and nan are answers
         for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
             op = ops[t]
@@ -200,8 +192,6 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     if tensors:
         grads = [np.asarray(g) if g is not None else np.zeros_like(vals[i]) if needs[i] else None
                  for i, g in enumerate(grads)]
-    if not trace:
-        return Reverse(grads)
     return Reverse(grads, local_of, sent, events)
 
 
@@ -277,15 +267,3 @@ def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[s
     if wrt is None:
         return {name: rev.grads[i] for name, i in zip(graph.variables, graph.var_nodes)}
     return [rev.grads[i] for i in variable_nodes(graph, wrt)]
-
-
-def variable_nodes(graph: Graph, names: Iterable[str], field: str = "wrt") -> list[int]:
-    """The node of each variable named; a name that is not a variable is an error naming it."""
-    index = dict(zip(graph.variables, graph.var_nodes))
-    for name in names:
-        if name not in index:
-            raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
-                                  f"variable of this expression (its variables: "
-                                  f"{', '.join(graph.variables) or 'none'})",
-                                  code="unknown_variable", text=name, field=field)
-    return [index[name] for name in names]
