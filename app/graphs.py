@@ -14,7 +14,7 @@ from drawing import Layout, LayoutCache, LayoutSkipped
 from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
 from engine.backward_graph import BackwardGraph, backward_graph
 from engine.results import first_nonfinite
-from engine.trace import data
+from engine.views import data
 
 from .encoding import RawJSON, dumps
 from .errors import APIError
