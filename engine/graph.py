@@ -100,17 +100,6 @@ class Graph:
         op = self.ops[i]
         return op.name if op is not None else self.kind(i)
 
-    def label(self, i: int) -> str:
-        """What to draw inside a node: its op symbol, its variable name or constant value."""
-        op, leaf = self.ops[i], self.leaf[i]
-        if op is not None:
-            return op.label
-        return self.literals.get(i) or (leaf if isinstance(leaf, str) else format_number(leaf))
-
-    def display_name(self, i: int) -> str:
-        """A name for messages: the given name, else the variable or constant, else `n<i>`."""
-        return self.names[i] or (self.label(i) if self.ops[i] is None else f"n{i}")
-
     def consumers(self) -> list[list[int]]:
         """For each node, the edge ids that leave it (fan-out)."""
         out: list[list[int]] = [[] for _ in self.ops]
@@ -148,13 +137,6 @@ def ancestors(inputs: list[tuple[int, ...]], nodes: Collection[int], within: byt
             for s in inputs[i]:
                 keep[s] = within[s]
     return keep
-
-
-def format_number(v: float) -> str:
-    """Shortest text that reads back as the same float: 2 rather than 2.0; inf, nan."""
-    if math.isfinite(v) and v == int(v) and abs(v) < 1e16:
-        return str(int(v))
-    return repr(v)
 
 
 class GraphBuilder:

@@ -11,6 +11,7 @@ name a person gives stands for (`output_nodes`, `variable_nodes`), or an error l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from .errors import ExpressionError
@@ -24,6 +25,21 @@ INFIX = {"add": 10, "sub": 10, "mul": 20, "div": 20, "matmul": 20, "pow": 40}
 RIGHT_TIGHT = {"sub", "div"}
 
 
+def label(graph: Graph, i: int) -> str:
+    """What to draw inside a node: its op symbol, its variable name or constant value."""
+    op, leaf = graph.ops[i], graph.leaf[i]
+    if op is not None:
+        return op.label
+    return graph.literals.get(i) or (leaf if isinstance(leaf, str) else format_number(leaf))  # type: ignore[arg-type]
+
+
+def format_number(v: float) -> str:
+    """Shortest text that reads back as the same float: 2 rather than 2.0; inf, nan."""
+    if math.isfinite(v) and v == int(v) and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
 def expression_texts(graph: Graph) -> list[str]:
     """Each node as an expression over the graph's labels, children first; a named
     intermediate node stands as its name. No recursion; the texts share nothing, so a deep graph
@@ -33,7 +49,7 @@ def expression_texts(graph: Graph) -> list[str]:
     limit = 4 * NAME_MAX  # past this a text is only ever an id: stop growing it
     for i, op in enumerate(graph.ops):
         if op is None:
-            text.append(graph.label(i))
+            text.append(label(graph, i))
             prec.append(ATOM)
             continue
         args = []

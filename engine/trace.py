@@ -23,6 +23,7 @@ Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per de
 from __future__ import annotations
 
 from .graph import Graph
+from .names import label
 from .results import ACCUMULATE, EVALUATE, LOCAL, REDUCE, Forward, Reverse, Tangents
 from .views import SHOWN, data
 
@@ -83,9 +84,10 @@ def table_from_events(graph: Graph, forward: list[dict], backward: list[dict]) -
     """
     rows = {}
     for ev in forward:
-        i = int(ev["node"][1:])
-        rows[ev["node"]] = {"node": ev["node"], "name": graph.display_name(i), "op": graph.op_name(i),
-                            "value": ev["value"], "grad": None, "locals": []}
+        i, node = int(ev["node"][1:]), ev["node"]
+        name = graph.names[i] or (label(graph, i) if graph.ops[i] is None else node)  # else its id
+        rows[node] = {"node": node, "name": name, "op": graph.op_name(i), "value": ev["value"],
+                      "grad": None, "locals": []}
     for ev in backward:
         if ev["type"] == "seed":
             rows[ev["node"]]["grad"] = ev["grad"]

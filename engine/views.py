@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .graph import Edge, ancestors, needs_grad
+from .names import label
 from .passes import jacobian
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def nodes(ev: Evaluation) -> list[dict]:
     for i, display in enumerate(ev.names):
         kind = g.kind(i)
         node = {"id": nid(i), "name": g.names[i] or (g.leaf[i] if kind == "var" else None),
-                "kind": kind, "op": g.op_name(i), "label": g.label(i), "display": display,
+                "kind": kind, "op": g.op_name(i), "label": label(g, i), "display": display,
                 "inputs": [nid(s) for s in g.inputs[i]], "value": d(vals[i]),
                 "grad": d(grads[i]) if needs[i] else None,
                 "shape": [] if vals[i].__class__ is float else list(np.shape(vals[i]))}
