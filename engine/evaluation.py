@@ -20,7 +20,7 @@ from .names import display_names, output_nodes, variable_nodes
 from .parser import parse
 from .passes import forward, gradient, reverse, tangent
 from .results import Forward, Reverse, Tangents
-from .trace import forward_events, reverse_events, table_from_events, tangent_events
+from .trace import forward_events, reverse_events, tangent_events
 from .views import SHOWN
 
 
@@ -95,9 +95,9 @@ class Evaluation:
         return out
 
     def table(self) -> list[dict]:
-        """The lecture's forward/backward table, rebuilt from the trace."""
+        """The lecture's forward/backward table, rebuilt from the trace (engine.views)."""
         t = self.trace()
-        return table_from_events(self.graph, t["forward"], t["backward"])
+        return views.table(self.graph, t["forward"], t["backward"])
 
 
 def evaluate(expression: str | Graph, values: Mapping[str, object], *,

@@ -97,14 +97,13 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
     op's from its forward rule."""
     env = leaf_values(graph, values, limits)
     if graph.tensor_ops or any(v.__class__ is np.ndarray for v in env.values()):
-        if not trace:  # [s4-tfast hook] a big untraced tensor graph: fused kernels (engine.fast)
+        if not trace:  # a big untraced tensor graph: fused kernels (engine.fast)
             fused = fast.tensor_forward(graph, env, limits)
             if fused is not None:
                 return fused
         return _forward_tensors(graph, env, trace, limits)
     if not trace and graph.n_edges >= FAST_EDGES:
-        vals = fast.values(graph, env)  # type: ignore[arg-type]
-        return Forward(vals)
+        return Forward(fast.values(graph, env))  # type: ignore[arg-type]
     vals = []
     for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
         if op is None:
@@ -150,8 +149,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
             return fused
     if (not trace and not tensors and wrt is None and xp is SCALAR and target is None
             and graph.n_edges >= FAST_EDGES):
-        grads = fast.gradients(graph, vals)
-        return Reverse(grads)
+        return Reverse(fast.gradients(graph, vals))
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
     if target is not None:  # only what the target depends on: no steps that send 0
         needs = ancestors(inputs, (target,), needs)

@@ -1,5 +1,5 @@
-"""The trace as plain data: each pass's recorded steps as JSON-ready dicts, and the lecture's
-forward/backward table rebuilt from those dicts alone (which is what a viewer must be able to do).
+"""The trace as plain data: each pass's recorded steps as JSON-ready dicts, from which a viewer
+replays the passes (`engine.views.table` rebuilds the lecture's table from them alone).
 
 Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index). A number
 is a float; an array is nested lists up to `shown` elements, and beyond that a summary
@@ -22,8 +22,6 @@ Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per de
 
 from __future__ import annotations
 
-from .graph import Graph
-from .names import label
 from .results import ACCUMULATE, EVALUATE, LOCAL, REDUCE, Forward, Reverse, Tangents
 from .views import SHOWN, data
 
@@ -74,29 +72,3 @@ def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str) -> 
         else:  # CONTRIBUTE, TERM
             add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
     return out
-
-
-def table_from_events(graph: Graph, forward: list[dict], backward: list[dict]) -> list[dict]:
-    """The lecture's table (value, local derivatives, gradient per node) from the events alone.
-
-    Rows follow the graph's order; `locals` lists d node / d input for each incoming edge
-    the backward pass visited, in argument order.
-    """
-    rows = {}
-    for ev in forward:
-        i, node = int(ev["node"][1:]), ev["node"]
-        name = graph.names[i] or (label(graph, i) if graph.ops[i] is None else node)  # else its id
-        rows[node] = {"node": node, "name": name, "op": graph.op_name(i), "value": ev["value"],
-                      "grad": None, "locals": []}
-    for ev in backward:
-        if ev["type"] == "seed":
-            rows[ev["node"]]["grad"] = ev["grad"]
-        elif ev["type"] == "local":
-            rows[ev["target"]]["locals"].append(
-                {"source": ev["source"], "source_name": rows[ev["source"]]["name"],
-                 "index": ev["index"], "local": ev["local"]})
-        elif ev["type"] == "accumulate":
-            rows[ev["node"]]["grad"] = ev["grad"]
-    for row in rows.values():
-        row["locals"].sort(key=lambda r: r["index"])
-    return list(rows.values())

@@ -1,6 +1,7 @@
 """An evaluation as JSON-ready data, for whoever shows it (the API, the command line): each value
 as a float, nested lists or a big array's summary; the nodes; the edges with their backward
-steps and a small edge's Jacobian (eq. 6.46); where inf or nan first appeared.
+steps and a small edge's Jacobian (eq. 6.46); where inf or nan first appeared; the lecture's
+forward/backward table, rebuilt from the trace's events alone (as a viewer must be able to).
 
 Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index).
 """
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .graph import Edge, ancestors, needs_grad
+from .graph import Edge, Graph, ancestors, needs_grad
 from .names import label
 from .passes import jacobian
 
@@ -157,3 +158,29 @@ def _first_bad(v: float | np.ndarray) -> float:
     a = np.asarray(v)
     bad = np.flatnonzero(~np.isfinite(a))
     return float(a.flat[int(bad[0]) if len(bad) else 0])
+
+
+def table(graph: Graph, forward: list[dict], backward: list[dict]) -> list[dict]:
+    """The lecture's table (value, local derivatives, gradient per node) from the events alone.
+
+    Rows follow the graph's order; `locals` lists d node / d input for each incoming edge
+    the backward pass visited, in argument order.
+    """
+    rows = {}
+    for ev in forward:
+        i, node = int(ev["node"][1:]), ev["node"]
+        name = graph.names[i] or (label(graph, i) if graph.ops[i] is None else node)  # else its id
+        rows[node] = {"node": node, "name": name, "op": graph.op_name(i), "value": ev["value"],
+                      "grad": None, "locals": []}
+    for ev in backward:
+        if ev["type"] == "seed":
+            rows[ev["node"]]["grad"] = ev["grad"]
+        elif ev["type"] == "local":
+            rows[ev["target"]]["locals"].append(
+                {"source": ev["source"], "source_name": rows[ev["source"]]["name"],
+                 "index": ev["index"], "local": ev["local"]})
+        elif ev["type"] == "accumulate":
+            rows[ev["node"]]["grad"] = ev["grad"]
+    for row in rows.values():
+        row["locals"].sort(key=lambda r: r["index"])
+    return list(rows.values())
