@@ -115,14 +115,22 @@ def _of_op(name: str) -> Callable:
     return f
 
 
-# numpy's names (as the rules call them) -> the op whose rules they are.
-_FROM_OPS = {"sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
-             "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "exp": "exp",
-             "log": "ln", "log2": "log2", "log10": "log10", "sqrt": "sqrt", "abs": "abs",
-             "power": "pow", "maximum": "max", "minimum": "min", "erf": "erf"}
+# numpy's names (as the rules call them) that are not their op's; any other (xp.sin, xp.erf) is
+# the op of that name, found when a rule first asks: a new row of the table needs nothing here.
+_RENAMED = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "log": "ln", "power": "pow",
+            "maximum": "max", "minimum": "min"}
 
-DUAL = types.ModuleType("engine.dual.DUAL", "the op table's functions on dual numbers")
-vars(DUAL).update({np_name: _of_op(op) for np_name, op in _FROM_OPS.items()})
+
+class _Dual(types.ModuleType):
+    def __getattr__(self, name: str) -> Callable:
+        if name not in OPS or not OPS[name].partials:
+            raise AttributeError(f"no function {name!r} on dual numbers")
+        setattr(self, name, _of_op(name))
+        return getattr(self, name)
+
+
+DUAL = _Dual("engine.dual.DUAL", "the op table's functions on dual numbers")
+vars(DUAL).update({np_name: _of_op(op) for np_name, op in _RENAMED.items()})
 vars(DUAL).update(
     # Piecewise constant, so their derivative is 0 (away from the points the subgradients choose).
     sign=lambda a: Dual(float(np.sign(lift(a).v))),
