@@ -4,8 +4,9 @@ SCALAR and NUMPY: a rule run on duals gives its value and its derivative along È
 That is forward mode run *inside* the rules, so the reverse pass run on duals is forward mode
 over the reverse pass: each adjoint comes out with its directional derivative, which for a
 variable is a row of the Hessian times the direction (`engine.second`). Every function here is
-made from the op table's own forward rule and partials (`OPS`), so a new elementwise op's second
-derivatives need nothing added here unless its rules call a function not listed in `_FROM_OPS`.
+made from the op table's own forward rule and partials (`OPS`), found by the op's name when a
+rule first calls it (`xp.erf` is the op erf's), so a new elementwise op's second derivatives
+need nothing added here.
 """
 
 from __future__ import annotations
