@@ -58,12 +58,12 @@ FAST_EDGES = 1000
 
 
 def _call(xp, rule, *args):
-    """A rule on floats (or duals); at a domain edge (log 0, 1/0) `math` raises and numpy gives
-    the IEEE inf or nan. On arrays numpy throughout."""
+    """A rule on floats (at a domain edge such as log 0 numpy gives the IEEE inf or nan), or
+    on arrays."""
     if xp is NUMPY:
         return rule(NUMPY, *args)
     try:
-        return rule(xp, *args)
+        return rule(SCALAR, *args)
     except SCALAR_ERRORS:
         return numpy_rule(rule, *args)
 
@@ -80,7 +80,11 @@ def _pull(xp, op: Op, k: int, g, out, xs: list):
     """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP) and what
     it sends back (local × g, or the VJP of g; on tensors, before any sum over broadcast axes)."""
     if xp is not NUMPY:  # floats (or duals): every op is elementwise here
-        loc = _call(xp, op.partials[k], out, *xs)
+        rule = op.partials[k]
+        try:
+            loc = rule(xp, out, *xs)
+        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
+            loc = numpy_rule(rule, out, *xs)
         return loc, loc * g
     if not op.partials:
         return None, op.vjp[k](NUMPY, g, out, *xs)  # type: ignore[misc]
@@ -109,7 +113,11 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
         if op is None:
             vals.append(env[leaf] if leaf.__class__ is str else leaf)  # type: ignore[index,arg-type]
             continue
-        vals.append(_call(SCALAR, op.forward, *[vals[s] for s in args]))
+        xs = [vals[s] for s in args]
+        try:
+            vals.append(op.forward(SCALAR, *xs))
+        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
+            vals.append(numpy_rule(op.forward, *xs))
     events = [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None
     return Forward(vals, events)
 
