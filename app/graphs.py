@@ -13,8 +13,9 @@ import numpy as np
 from drawing import Layout, LayoutCache, LayoutSkipped
 from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
 from engine.backward_graph import BackwardGraph, backward_graph
+from engine.names import label
 from engine.results import first_nonfinite
-from engine.trace import data
+from engine.views import data
 
 from .encoding import RawJSON, dumps
 from .errors import APIError
@@ -68,7 +69,7 @@ def layout_items(graph: Graph) -> tuple[list[tuple[str, str, str]], list[tuple[s
     """The graph as drawing/ wants it: (id, label, kind) nodes and (source, target, index)
     edges. Labels are op symbols, variable names and constants' text: structure, never values."""
     ids, every = [f"n{i}" for i in range(len(graph))], range(len(graph))
-    nodes = list(zip(ids, map(graph.label, every), [LAYOUT_KIND[k] for k in map(graph.kind, every)]))
+    nodes = list(zip(ids, [label(graph, i) for i in every], [LAYOUT_KIND[k] for k in map(graph.kind, every)]))
     return nodes, [(ids[e.source], ids[e.target], e.index) for e in graph.edges]
 
 

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from .errors import ExpressionError
-from .graph import Graph, GraphBuilder, needs_grad
+from .graph import Graph, GraphBuilder, ancestors, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
-from .names import display_names
+from .names import display_names, variable_nodes
 from .parser import compile
-from .passes import variable_nodes
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def backward_graph(graph: Graph, variable: str, limits: Limits = DEFAULT_LIMITS)
     for i, g in enumerate(grads):  # the gradients a person would ask for: named nodes' and variables'
         if g is not None and (graph.names[i] or graph.ops[i] is None):
             b.name(g, f"∂{names[graph.output]}/∂{names[i]}")
-    keep = _ancestors(b, out)
+    keep = ancestors(b.inputs, (out,))
     new_ids = {old: new for new, old in enumerate(i for i, k in enumerate(keep) if k)}
     built = b.build(out)
     roles = [("forward", 0)] * len(built)
@@ -123,15 +122,3 @@ def _instantiate(b: GraphBuilder, template: Graph, env: dict[str, int]) -> int:
         else:
             ids.append(b.op(op, *(ids[s] for s in template.inputs[i])))
     return ids[template.output]
-
-
-def _ancestors(b: GraphBuilder, output: int) -> bytearray:
-    """The nodes `b.build(output)` keeps, in its order (inputs precede their consumers)."""
-    keep = bytearray(len(b.ops))
-    keep[output] = 1
-    for i in range(output, -1, -1):
-        if keep[i]:
-            for s in b.inputs[i]:
-                keep[s] = 1
-    return keep
-

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from .errors import ExpressionError, caret_excerpt
 from .evaluation import Evaluation, evaluate
 from .second import hessian
-from .trace import data
+from .views import data
 
 EXIT_BAD_INPUT = 2
 

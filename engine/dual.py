@@ -4,8 +4,9 @@ SCALAR and NUMPY: a rule run on duals gives its value and its derivative along È
 That is forward mode run *inside* the rules, so the reverse pass run on duals is forward mode
 over the reverse pass: each adjoint comes out with its directional derivative, which for a
 variable is a row of the Hessian times the direction (`engine.second`). Every function here is
-made from the op table's own forward rule and partials (`OPS`), so a new elementwise op's second
-derivatives need nothing added here unless its rules call a function not listed in `_FROM_OPS`.
+made from the op table's own forward rule and partials (`OPS`), found by the op's name when a
+rule first calls it (`xp.erf` is the op erf's), so a new elementwise op's second derivatives
+need nothing added here.
 """
 
 from __future__ import annotations
@@ -115,14 +116,22 @@ def _of_op(name: str) -> Callable:
     return f
 
 
-# numpy's names (as the rules call them) -> the op whose rules they are.
-_FROM_OPS = {"sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin", "arccos": "acos",
-             "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh", "exp": "exp",
-             "log": "ln", "log2": "log2", "log10": "log10", "sqrt": "sqrt", "abs": "abs",
-             "power": "pow", "maximum": "max", "minimum": "min", "erf": "erf"}
+# numpy's names (as the rules call them) that are not their op's; any other (xp.sin, xp.erf) is
+# the op of that name, found when a rule first asks: a new row of the table needs nothing here.
+_RENAMED = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "log": "ln", "power": "pow",
+            "maximum": "max", "minimum": "min"}
 
-DUAL = types.ModuleType("engine.dual.DUAL", "the op table's functions on dual numbers")
-vars(DUAL).update({np_name: _of_op(op) for np_name, op in _FROM_OPS.items()})
+
+class _Dual(types.ModuleType):
+    def __getattr__(self, name: str) -> Callable:
+        if name not in OPS or not OPS[name].partials:
+            raise AttributeError(f"no function {name!r} on dual numbers")
+        setattr(self, name, _of_op(name))
+        return getattr(self, name)
+
+
+DUAL = _Dual("engine.dual.DUAL", "the op table's functions on dual numbers")
+vars(DUAL).update({np_name: _of_op(op) for np_name, op in _RENAMED.items()})
 vars(DUAL).update(
     # Piecewise constant, so their derivative is 0 (away from the points the subgradients choose).
     sign=lambda a: Dual(float(np.sign(lift(a).v))),

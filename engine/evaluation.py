@@ -1,5 +1,6 @@
 """One call that runs what a viewer needs: forward values, reverse adjoints, optionally a
-forward-mode pass, with their traces; and its nodes, edges and events as plain dicts."""
+forward-mode pass, with their traces (their nodes, edges and events as plain dicts come from
+engine.views and engine.trace)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,17 @@ from functools import cached_property
 
 import numpy as np
 
+from . import views
 from .errors import ExpressionError, Locator
-from .graph import Graph, needs_grad
+from .graph import Graph
 from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
-from .names import display_names, output_nodes
+from .names import display_names, output_nodes, variable_nodes
 from .parser import parse
-from .passes import ancestors, forward, gradient, jacobian, reverse, tangent, variable_nodes
+from .passes import forward, gradient, reverse, tangent
 from .results import Forward, Reverse, Tangents
-from .trace import (
-    SHOWN,
-    converter,
-    eid,
-    forward_events,
-    nid,
-    reverse_events,
-    table_from_events,
-    tangent_events,
-)
-
-#: An edge's Jacobian is sent when it has at most this many entries.
-JACOBIAN_ENTRIES = 64
+from .trace import forward_events, reverse_events, tangent_events
+from .views import SHOWN
 
 
 @dataclass
@@ -85,87 +76,16 @@ class Evaluation:
         return gradient(self.graph, self.reverse, wrt)  # type: ignore[return-value]
 
     def nonfinite(self) -> list[dict]:
-        """Where inf or nan first appeared, in values and in gradients."""
-        g, names, out = self.graph, self.names, []
-        i = self.forward.first_nonfinite
-        if i is not None:
-            vals = self.forward.values
-            op = g.ops[i]
-            if op is None:  # a variable given inf or nan
-                what = f"{names[i]} is {_first_bad(vals[i])} (not finite), as given"
-            else:
-                at = _bad_index(vals[i]) if op.partials else None  # elementwise: the arguments there
-                args = [format(_first_bad(vals[s]) if at is None else
-                               float(np.broadcast_to(vals[s], np.shape(vals[i])).flat[at]), ".7g")
-                        for s in g.inputs[i]]
-                if op.symbol is not None and op.arity == 2:
-                    call = f" {op.symbol} ".join(args)
-                elif op.symbol is not None:
-                    call = f"{op.symbol}{args[0]}"
-                else:
-                    call = f"{op.spelling}({', '.join(args)})"
-                what = f"{names[i]} = {call} is {_first_bad(vals[i])} (not finite)"
-            out.append({"pass": "forward", "node": nid(i), "name": names[i],
-                        "value": _first_bad(vals[i]), "message": what})
-        j = self.reverse.first_nonfinite
-        if j is not None:
-            grad = self.reverse.grads[j]
-            grad = _first_bad(grad)
-            out.append({"pass": "backward", "node": nid(j), "name": names[j], "grad": grad,
-                        "message": f"the gradient at {names[j]} is {grad} (not finite)"})
-        return out
+        """Where inf or nan first appeared, in values and in gradients (engine.views)."""
+        return views.nonfinite(self)
 
     def nodes(self) -> list[dict]:
-        g, vals, grads, d = self.graph, self.forward.values, self.reverse.grads, converter(self.shown)
-        needs = needs_grad(g, self.requires_grad)
-        if self.target is not None:  # nodes the target does not depend on have no gradient
-            needs = ancestors(g, self.target, needs)
-        tans = self.tangent.tangents if self.tangent is not None else None
-        out = []
-        for i, display in enumerate(self.names):
-            kind = g.kind(i)
-            node = {"id": nid(i), "name": g.names[i] or (g.leaf[i] if kind == "var" else None),
-                    "kind": kind, "op": g.op_name(i), "label": g.label(i), "display": display,
-                    "inputs": [nid(s) for s in g.inputs[i]], "value": d(vals[i]),
-                    "grad": d(grads[i]) if needs[i] else None,
-                    "shape": [] if vals[i].__class__ is float else list(np.shape(vals[i]))}
-            if i in g.aliases:
-                node["aliases"] = list(g.aliases[i])
-            if tans is not None:
-                node["tangent"] = d(tans[i])
-            out.append(node)
-        return out
+        """Each node as a dict: id, names, op, label, inputs, value, grad, shape (engine.views)."""
+        return views.nodes(self)
 
     def edges(self) -> list[dict]:
-        """Edges with d target / d source (`local`) and local × grad[target] (`contribution`);
-        both None on edges from constants, which need no gradient."""
-        local, contrib = self.reverse.edge_local, self.reverse.edge_contribution
-        if local is None or contrib is None:
-            raise ValueError("evaluate with trace=True to record each edge's local derivative")
-        d, g = converter(self.shown), self.graph
-        out = [{"id": eid(e.id), "source": nid(e.source), "target": nid(e.target), "index": e.index,
-                "local": d(local[e.id]), "contribution": d(contrib[e.id])} for e in g.edges]
-        if self.tensors:  # what each backward step is, and a small one's Jacobian
-            for e, edge in zip(g.edges, out):
-                if contrib[e.id] is None:  # from data or a constant (an axis): no backward step
-                    edge["backward"] = None
-                    continue
-                op = g.ops[e.target]
-                edge["backward"] = (f"vjp of {op.name}: {op.vjp_text[e.index]}" if not op.partials
-                                    else "local × grad")  # type: ignore[union-attr]
-                edge.update(self._jacobian(e))
-        return out
-
-    def _jacobian(self, e) -> dict:
-        """Eq. 6.46 for one edge: ∂y/∂x (rows y's elements, columns x's, both flattened), the
-        incoming gradient ∇y z and the product (∂y/∂x)ᵀ ∇y z, when the Jacobian is small."""
-        vals, grads = self.forward.values, self.reverse.grads
-        if np.size(vals[e.target]) * np.size(vals[e.source]) > JACOBIAN_ENTRIES:
-            return {}
-        jac = jacobian(self.graph, self.forward, e.target, e.index)
-        g = np.ravel(grads[e.target])
-        with np.errstate(all="ignore"):
-            return {"jacobian": jac.tolist(), "grad_in": g.tolist(), "product": (jac.T @ g).tolist()}
+        """Each edge as a dict, with its local derivative and contribution (engine.views)."""
+        return views.edges(self)
 
     def trace(self) -> dict[str, list[dict]]:
         out = {"forward": forward_events(self.forward, self.shown),
@@ -175,9 +95,9 @@ class Evaluation:
         return out
 
     def table(self) -> list[dict]:
-        """The lecture's forward/backward table, rebuilt from the trace."""
+        """The lecture's forward/backward table, rebuilt from the trace (engine.views)."""
         t = self.trace()
-        return table_from_events(self.graph, t["forward"], t["backward"])
+        return views.table(self.graph, t["forward"], t["backward"])
 
 
 def evaluate(expression: str | Graph, values: Mapping[str, object], *,
@@ -223,21 +143,3 @@ def grad(expression: str | Graph, values: Mapping[str, float] | None = None, /,
         raise TypeError(f"wrt must be a list of variable names, such as [{wrt!r}], not a string")
     ev = evaluate(expression, dict(values or {}, **kw), trace=False, requires_grad=wrt)
     return ev.value, (ev.gradient if wrt is None else ev.gradient_wrt(wrt))
-
-
-def _bad_index(v: float | np.ndarray) -> int | None:
-    """An array's flat index of its first element that is not finite (None for a number)."""
-    if v.__class__ is float:
-        return None
-    bad = np.flatnonzero(~np.isfinite(np.asarray(v)))
-    return int(bad[0]) if len(bad) else None
-
-
-def _first_bad(v: float | np.ndarray) -> float:
-    """A number as it is; an array's first element that is not finite (else its first), for a
-    message about it."""
-    if v.__class__ is float:
-        return v  # type: ignore[return-value]
-    a = np.asarray(v)
-    bad = np.flatnonzero(~np.isfinite(a))
-    return float(a.flat[int(bad[0]) if len(bad) else 0])

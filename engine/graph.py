@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -68,18 +68,9 @@ class Graph:
         self.outputs = outputs or (output,)  # as listed (`a, b, sin(x)`); one for most programs
         # A node needs a gradient iff it depends on some variable (as requires_grad in PyTorch):
         # constants and constant subexpressions receive none.
-        needs = bytearray(len(ops))
-        var_nodes = []
-        for i, args in enumerate(inputs):
-            if args:  # an op: its first and last inputs are all of them but for 3 or more
-                if needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args)):
-                    needs[i] = 1
-            elif leaf[i].__class__ is str:
-                needs[i] = 1
-                var_nodes.append(i)
-        self.var_nodes = tuple(var_nodes)
-        self.variables = tuple(map(leaf.__getitem__, var_nodes))
-        self.needs_grad = needs
+        self.needs_grad = _depends(inputs, leaf, None)
+        self.var_nodes = tuple(i for i, v in enumerate(leaf) if v.__class__ is str)
+        self.variables = tuple(map(leaf.__getitem__, self.var_nodes))
         self.n_edges = sum(map(len, inputs))
         # An op that is not elementwise (@, sum, ...) makes the passes work on numpy arrays.
         self.tensor_ops = any(op is not None and not op.partials for op in ops)
@@ -109,17 +100,6 @@ class Graph:
         op = self.ops[i]
         return op.name if op is not None else self.kind(i)
 
-    def label(self, i: int) -> str:
-        """What to draw inside a node: its op symbol, its variable name or constant value."""
-        op, leaf = self.ops[i], self.leaf[i]
-        if op is not None:
-            return op.label
-        return self.literals.get(i) or (leaf if isinstance(leaf, str) else format_number(leaf))
-
-    def display_name(self, i: int) -> str:
-        """A name for messages: the given name, else the variable or constant, else `n<i>`."""
-        return self.names[i] or (self.label(i) if self.ops[i] is None else f"n{i}")
-
     def consumers(self) -> list[list[int]]:
         """For each node, the edge ids that leave it (fan-out)."""
         out: list[list[int]] = [[] for _ in self.ops]
@@ -131,20 +111,32 @@ class Graph:
 def needs_grad(graph: Graph, wrt: Iterable[str] | None = None) -> bytearray:
     """1 for the nodes that depend on a variable of `wrt` (all variables when None), which are
     the nodes a reverse pass gives a gradient (PyTorch's requires_grad)."""
-    if wrt is None:
-        return graph.needs_grad
-    wanted = set(wrt)
-    needs = bytearray(len(graph))
-    for i, args in enumerate(graph.inputs):
-        needs[i] = any(needs[s] for s in args) if args else graph.leaf[i] in wanted
+    return graph.needs_grad if wrt is None else _depends(graph.inputs, graph.leaf, set(wrt))
+
+
+def _depends(inputs: list[tuple[int, ...]], leaf: list[object], wanted: set[str] | None) -> bytearray:
+    needs = bytearray(len(inputs))
+    for i, args in enumerate(inputs):
+        if args:  # an op: its first and last inputs are all of them but for 3 or more
+            if needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args)):
+                needs[i] = 1
+        elif leaf[i].__class__ is str and (wanted is None or leaf[i] in wanted):
+            needs[i] = 1
     return needs
 
 
-def format_number(v: float) -> str:
-    """Shortest text that reads back as the same float: 2 rather than 2.0; inf, nan."""
-    if math.isfinite(v) and v == int(v) and abs(v) < 1e16:
-        return str(int(v))
-    return repr(v)
+def ancestors(inputs: list[tuple[int, ...]], nodes: Collection[int], within: bytearray | None = None
+              ) -> bytearray:
+    """1 for `nodes` and every node they depend on; with `within`, only through its nodes."""
+    within = bytearray(b"\x01") * len(inputs) if within is None else within
+    keep = bytearray(len(inputs))
+    for node in nodes:
+        keep[node] = within[node]
+    for i in range(max(nodes, default=-1), -1, -1):  # inputs always precede their consumer
+        if keep[i]:
+            for s in inputs[i]:
+                keep[s] = within[s]
+    return keep
 
 
 class GraphBuilder:
@@ -237,15 +229,8 @@ class GraphBuilder:
         """Finish the graph. With `prune`, nodes no output depends on are dropped. With several
         `outputs` (as listed), `output` is the latest of them."""
         self._share.clear()  # the finished graph does not need the sharing tables
-        keep = bytearray(len(self.ops))
-        keep[output] = 1
-        for o in outputs:
-            keep[o] = 1
-        for i in range(output, -1, -1) if prune else ():  # inputs always precede their consumer
-            if keep[i]:
-                for s in self.inputs[i]:
-                    keep[s] = 1
-        if not prune or keep.count(0) == 0:
+        keep = ancestors(self.inputs, (output, *outputs)) if prune else None
+        if keep is None or keep.count(0) == 0:
             return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases,
                          self.literals, self.where, outputs)
         kept = [i for i, k in enumerate(keep) if k]

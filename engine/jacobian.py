@@ -21,8 +21,8 @@ import numpy as np
 
 from .errors import ExpressionError, LimitExceeded
 from .graph import Graph
-from .names import display_names, output_nodes
-from .passes import forward, reverse, tangent, variable_nodes
+from .names import display_names, output_nodes, variable_nodes
+from .passes import forward, reverse, tangent
 
 #: A Jacobian costs a pass per row or per column: at most this many of either.
 MAX_JACOBIAN_SIDE = 64

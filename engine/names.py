@@ -1,7 +1,8 @@
-"""One display name per node, the same in the graph, the table, the panels and the messages:
-the name given to it, else the variable or the constant, else "f" for the output (f1, f2, ...
-for several listed outputs), else the sub-expression as a textbook writes it ("x^2 + 2x", with
-the graph's labels) when that is short, else its id ("n12").
+"""Names of nodes. One display name per node, the same in the graph, the table, the panels and
+the messages: the name given to it, else the variable or the constant, else "f" for the output
+(f1, f2, ... for several listed outputs), else the sub-expression as a textbook writes it
+("x^2 + 2x", with the graph's labels) when that is short, else its id ("n12"). And the node a
+name a person gives stands for (`output_nodes`, `variable_nodes`), or an error listing the names.
 
     >>> from engine import compile
     >>> display_names(compile("(x^2 + 2x) * ln(y)"))
@@ -9,6 +10,9 @@ the graph's labels) when that is short, else its id ("n12").
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterable
 
 from .errors import ExpressionError
 from .graph import Graph
@@ -21,6 +25,21 @@ INFIX = {"add": 10, "sub": 10, "mul": 20, "div": 20, "matmul": 20, "pow": 40}
 RIGHT_TIGHT = {"sub", "div"}
 
 
+def label(graph: Graph, i: int) -> str:
+    """What to draw inside a node: its op symbol, its variable name or constant value."""
+    op, leaf = graph.ops[i], graph.leaf[i]
+    if op is not None:
+        return op.label
+    return graph.literals.get(i) or (leaf if isinstance(leaf, str) else format_number(leaf))  # type: ignore[arg-type]
+
+
+def format_number(v: float) -> str:
+    """Shortest text that reads back as the same float: 2 rather than 2.0; inf, nan."""
+    if math.isfinite(v) and v == int(v) and abs(v) < 1e16:
+        return str(int(v))
+    return repr(v)
+
+
 def expression_texts(graph: Graph) -> list[str]:
     """Each node as an expression over the graph's labels, children first; a named
     intermediate node stands as its name. No recursion; the texts share nothing, so a deep graph
@@ -30,7 +49,7 @@ def expression_texts(graph: Graph) -> list[str]:
     limit = 4 * NAME_MAX  # past this a text is only ever an id: stop growing it
     for i, op in enumerate(graph.ops):
         if op is None:
-            text.append(graph.label(i))
+            text.append(label(graph, i))
             prec.append(ATOM)
             continue
         args = []
@@ -112,3 +131,15 @@ def output_nodes(graph: Graph, names: list[str], field: str = "outputs") -> list
         raise ExpressionError(f"'{missing[0]}' names no node of this program (named nodes: {known})",
                               code="unknown_node", text=missing[0], field=field)
     return [index[n] for n in names]
+
+
+def variable_nodes(graph: Graph, names: Iterable[str], field: str = "wrt") -> list[int]:
+    """The node of each variable named; a name that is not a variable is an error naming it."""
+    index = dict(zip(graph.variables, graph.var_nodes))
+    for name in names:
+        if name not in index:
+            raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
+                                  f"variable of this expression (its variables: "
+                                  f"{', '.join(graph.variables) or 'none'})",
+                                  code="unknown_variable", text=name, field=field)
+    return [index[name] for name in names]

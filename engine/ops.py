@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .shapes import axis_shape, matmul_shape
 from .xp import provide
 
 Interval = tuple[float, float]
@@ -271,21 +272,7 @@ define(Op(name="erf", arity=1, forward=lambda xp, a: xp.erf(a),
 
 # Tensor ops: not elementwise, so each declares its VJP and JVP (a matrix product's are g bᵀ
 # and aᵀ g; a sum's pulls g back by broadcasting it). Vectors and matrices for @, as numpy's
-# matmul reads them; an axis is a static argument, a constant integer.
-
-
-def _matmul_shape(a: tuple, b: tuple) -> tuple:
-    if not (1 <= len(a) <= 2 and 1 <= len(b) <= 2):
-        raise ValueError(f"{a} and {b}: @ multiplies vectors and matrices (1 or 2 dimensions)")
-    if a[-1] != b[0]:
-        raise ValueError(f"{a} and {b} do not fit: inner sizes {a[-1]} and {b[0]}")
-    return a[:-1] + b[1:]
-
-
-def _axis_shape(a: tuple, axis: tuple, value: float) -> tuple:
-    if axis != () or value != int(value) or not -len(a) <= value < len(a):
-        raise ValueError(f"the axis must be an integer from {-len(a)} to {len(a) - 1} for shape {a}")
-    return a[:int(value) % len(a)] + a[int(value) % len(a) + 1:]
+# matmul reads them; an axis is a static argument, a constant integer (shapes: engine.shapes).
 
 
 def _unreduce(xp, g, a, axis):
@@ -299,7 +286,7 @@ define(Op(name="matmul", arity=2, forward=lambda xp, a, b: xp.matmul(a, b),
                lambda xp, g, out, a, b: (g * a if b.ndim == 1 else xp.multiply.outer(a, g))
                if a.ndim == 1 else xp.matmul(a.T, g)),
           jvp=(lambda xp, t, out, a, b: xp.matmul(t, b), lambda xp, t, out, a, b: xp.matmul(a, t)),
-          vjp_text=("g bᵀ", "aᵀ g"), shape=_matmul_shape, label="@", latex=r"\mathbin{@}",
+          vjp_text=("g bᵀ", "aᵀ g"), shape=matmul_shape, label="@", latex=r"\mathbin{@}",
           sympy=lambda sp, a, b: a * b, torch="{0} @ {1}",
           description="matrix product a @ b (vectors and matrices; also matmul(a, b))",
           domain=(ANY, ANY), symbol="@", precedence=20, spelling="matmul"))
@@ -312,7 +299,7 @@ define(Op(name="sum", arity=1, forward=lambda xp, a: xp.sum(a),
 define(Op(name="sum_axis", arity=2, forward=lambda xp, a, axis: xp.sum(a, axis=int(axis)),
           vjp=(lambda xp, g, out, a, axis: _unreduce(xp, g, a, axis), None),
           jvp=(lambda xp, t, out, a, axis: xp.sum(t, axis=int(axis)), None),
-          vjp_text=("g spread along the axis",), shape=_axis_shape, static=(1,), label="Σ",
+          vjp_text=("g spread along the axis",), shape=axis_shape, static=(1,), label="Σ",
           latex=r"\sum", sympy=lambda sp, a, axis: a, torch="torch.sum({0}, dim={1})",
           description="sum along an axis: sum(a, axis)", domain=(ANY, ((0.0, 0.0),)),
           spelling="sum"))
@@ -325,7 +312,7 @@ define(Op(name="mean", arity=1, forward=lambda xp, a: xp.mean(a),
 define(Op(name="mean_axis", arity=2, forward=lambda xp, a, axis: xp.mean(a, axis=int(axis)),
           vjp=(lambda xp, g, out, a, axis: _unreduce(xp, g / xp.shape(a)[int(axis)], a, axis), None),
           jvp=(lambda xp, t, out, a, axis: xp.mean(t, axis=int(axis)), None),
-          vjp_text=("g / n spread along the axis",), shape=_axis_shape, static=(1,),
+          vjp_text=("g / n spread along the axis",), shape=axis_shape, static=(1,),
           label="mean", latex=r"\operatorname{mean}", sympy=lambda sp, a, axis: a,
           torch="torch.mean({0}, dim={1})", description="mean along an axis: mean(a, axis)",
           domain=(ANY, ((0.0, 0.0),)), spelling="mean"))

@@ -29,9 +29,9 @@ from types import ModuleType
 import numpy as np
 
 from . import fast
-from .errors import ExpressionError
-from .graph import Graph, needs_grad
+from .graph import Graph, ancestors, needs_grad
 from .limits import DEFAULT_LIMITS, Limits
+from .names import variable_nodes
 from .ops import Op
 from .results import (
     ACCUMULATE,
@@ -101,14 +101,13 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
     op's from its forward rule."""
     env = leaf_values(graph, values, limits)
     if graph.tensor_ops or any(v.__class__ is np.ndarray for v in env.values()):
-        if not trace:  # [s4-tfast hook] a big untraced tensor graph: fused kernels (engine.fast)
+        if not trace:  # a big untraced tensor graph: fused kernels (engine.fast)
             fused = fast.tensor_forward(graph, env, limits)
             if fused is not None:
                 return fused
         return _forward_tensors(graph, env, trace, limits)
     if not trace and graph.n_edges >= FAST_EDGES:
-        vals = fast.values(graph, env)  # type: ignore[arg-type]
-        return Forward(vals)
+        return Forward(fast.values(graph, env))  # type: ignore[arg-type]
     vals = []
     for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
         if op is None:
@@ -158,19 +157,18 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
             return fused
     if (not trace and not tensors and wrt is None and xp is SCALAR and target is None
             and graph.n_edges >= FAST_EDGES):
-        grads = fast.gradients(graph, vals)
-        return Reverse(grads)
+        return Reverse(fast.gradients(graph, vals))
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
     if target is not None:  # only what the target depends on: no steps that send 0
-        needs = ancestors(graph, target, needs)
+        needs = ancestors(inputs, (target,), needs)
     xp = NUMPY if tensors else xp
     grads: list = [None] * n if tensors else [0.0] * n
     grads[out] = np.ones_like(vals[out]) if tensors else 1.0  # a non-scalar output: its sum's
+    local_of = sent = events = None
     if trace:
         first_edge = graph.edge_ids()
-        local_of: list = [None] * graph.n_edges
-        sent: list = [None] * graph.n_edges
-        events: list[tuple] = [(SEED, out, grads[out])] if needs[out] else []
+        local_of, sent = [None] * graph.n_edges, [None] * graph.n_edges
+        events = [(SEED, out, grads[out])] if needs[out] else []
     with np.errstate(all="ignore") if tensors else nullcontext():  # inf and nan are answers
         for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
             op = ops[t]
@@ -200,20 +198,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
     if tensors:
         grads = [np.asarray(g) if g is not None else np.zeros_like(vals[i]) if needs[i] else None
                  for i, g in enumerate(grads)]
-    if not trace:
-        return Reverse(grads)
     return Reverse(grads, local_of, sent, events)
-
-
-def ancestors(graph: Graph, node: int, within: bytearray, keep: bytearray | None = None) -> bytearray:
-    """The nodes of `within` that `node` depends on (itself included), added to `keep`."""
-    keep = bytearray(len(graph)) if keep is None else keep
-    keep[node] = within[node]
-    for i in range(node, -1, -1):
-        if keep[i]:
-            for s in graph.inputs[i]:
-                keep[s] = within[s]
-    return keep
 
 
 def jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:
@@ -240,11 +225,7 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
     `upto`, so do nodes that none of those nodes depends on (the sweep stops at its outputs)."""
     seed = direction_of(graph, direction)
     ops, inputs, vals, n = graph.ops, graph.inputs, fwd.values, len(graph)
-    wanted = None
-    if upto is not None:
-        wanted = bytearray(n)
-        for node in upto:
-            wanted = ancestors(graph, node, bytearray(b"\x01") * n, wanted)
+    wanted = None if upto is None else ancestors(inputs, tuple(upto))
     tensors = isinstance(vals[graph.output], np.ndarray)
     xp = NUMPY if tensors else SCALAR
     tans: list = [np.zeros_like(v) for v in vals] if tensors else [0.0] * n
@@ -292,15 +273,3 @@ def gradient(graph: Graph, rev: Reverse, wrt: list[str] | None = None) -> dict[s
     if wrt is None:
         return {name: rev.grads[i] for name, i in zip(graph.variables, graph.var_nodes)}
     return [rev.grads[i] for i in variable_nodes(graph, wrt)]
-
-
-def variable_nodes(graph: Graph, names: Iterable[str], field: str = "wrt") -> list[int]:
-    """The node of each variable named; a name that is not a variable is an error naming it."""
-    index = dict(zip(graph.variables, graph.var_nodes))
-    for name in names:
-        if name not in index:
-            raise ExpressionError(f"cannot differentiate with respect to '{name}': it is not a "
-                                  f"variable of this expression (its variables: "
-                                  f"{', '.join(graph.variables) or 'none'})",
-                                  code="unknown_variable", text=name, field=field)
-    return [index[name] for name in names]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 
-from .graph import Graph, format_number
+from .graph import Graph, ancestors
+from .names import format_number
 
 ATOM = 100
 
@@ -24,12 +25,7 @@ def to_text(graph: Graph, node: int | None = None, max_length: int = 1_000_000) 
     use, so a graph with heavy sharing can grow long: past `max_length` this raises ValueError."""
     node = graph.output if node is None else node
     text: dict[int, tuple[str, int]] = {}
-    keep = bytearray(len(graph))
-    keep[node] = 1
-    for i in range(node, -1, -1):
-        if keep[i]:
-            for s in graph.inputs[i]:
-                keep[s] = 1
+    keep = ancestors(graph.inputs, (node,))
     for i in range(node + 1):
         if not keep[i]:
             continue

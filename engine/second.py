@@ -26,8 +26,9 @@ from .dual import DUAL, Dual, lift
 from .errors import ExpressionError, LimitExceeded
 from .graph import Graph
 from .limits import DEFAULT_LIMITS, Limits
+from .names import variable_nodes
 from .parser import parse
-from .passes import reverse, variable_nodes
+from .passes import reverse
 from .results import Forward
 from .values import leaf_values
 

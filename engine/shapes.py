@@ -1,14 +1,34 @@
-"""What a tensor op's arguments must be (a matrix product's inner sizes, numpy's broadcasting
-rules, an array's bounds), and the messages when they are not: the op as typed, both shapes, the
-caret under its operator."""
+"""What a tensor op's arguments must be (a matrix product's inner sizes, an axis, numpy's
+broadcasting rules, an array's bounds), and the messages when they are not: the op as typed, both
+shapes, the caret under its operator. The op table's shape rules are written here."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import ExpressionError, LimitExceeded
-from .graph import Graph
-from .ops import Op
+
+if TYPE_CHECKING:  # the op table reads its shape rules from here
+    from .graph import Graph
+    from .ops import Op
+
+
+def matmul_shape(a: tuple, b: tuple) -> tuple:
+    """The shape of a @ b (vectors and matrices, as numpy's matmul reads them)."""
+    if not (1 <= len(a) <= 2 and 1 <= len(b) <= 2):
+        raise ValueError(f"{a} and {b}: @ multiplies vectors and matrices (1 or 2 dimensions)")
+    if a[-1] != b[0]:
+        raise ValueError(f"{a} and {b} do not fit: inner sizes {a[-1]} and {b[0]}")
+    return a[:-1] + b[1:]
+
+
+def axis_shape(a: tuple, axis: tuple, value: float) -> tuple:
+    """The shape of a reduced along the axis `value` (a static argument: its own shape is ())."""
+    if axis != () or value != int(value) or not -len(a) <= value < len(a):
+        raise ValueError(f"the axis must be an integer from {-len(a)} to {len(a) - 1} for shape {a}")
+    return a[:int(value) % len(a)] + a[int(value) % len(a) + 1:]
 
 
 def check_shapes(graph: Graph, i: int, op: Op, xs: list) -> tuple:

@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .graph import Graph, format_number
+from .graph import Graph
+from .names import format_number
 from .values import leaf_values
 
 RESERVED = {"torch", "print", "grads", "f", "out", "H", "point"}

@@ -1,9 +1,9 @@
-"""The trace as plain data: each pass's recorded steps as JSON-ready dicts, and the lecture's
-forward/backward table rebuilt from those dicts alone (which is what a viewer must be able to do).
+"""The trace as plain data: each pass's recorded steps as JSON-ready dicts, from which a viewer
+replays the passes (`engine.views.table` rebuilds the lecture's table from them alone).
 
 Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index). A number
 is a float; an array is nested lists up to `shown` elements, and beyond that a summary
-{"shape", "min", "max", "mean", "norm", "preview"} (see `data`).
+{"shape", "min", "max", "mean", "norm", "preview"} (see `engine.views.data`).
 
 Forward pass:  {"type": "evaluate", "node", "value"}
 Reverse pass:  {"type": "seed", "node", "grad": 1}; then for each node, latest first,
@@ -22,42 +22,8 @@ Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per de
 
 from __future__ import annotations
 
-import numpy as np
-
-from .graph import Graph
 from .results import ACCUMULATE, EVALUATE, LOCAL, REDUCE, Forward, Reverse, Tangents
-
-#: Arrays up to this many elements are sent whole; bigger ones as a summary.
-SHOWN = 64
-PREVIEW = 8
-
-
-def nid(i: int) -> str:
-    return f"n{i}"
-
-
-def eid(e: int) -> str:
-    return f"e{e}"
-
-
-def data(v: object, shown: int = SHOWN) -> object:
-    """A value as JSON-ready data: a float, nested lists, or a big array's summary."""
-    if v is None or isinstance(v, float):
-        return v
-    a = np.asarray(v, dtype=float)
-    if a.ndim == 0:
-        return float(a)
-    if a.size <= shown:
-        return a.tolist()
-    with np.errstate(all="ignore"):
-        return {"shape": list(a.shape), "min": float(a.min()), "max": float(a.max()),
-                "mean": float(a.mean()), "norm": float(np.sqrt(np.sum(a * a))),
-                "preview": a.ravel()[:PREVIEW].tolist()}
-
-
-def converter(shown: int):
-    """data() with its bound; nothing to do for a float."""
-    return lambda v: v if v.__class__ is float else data(v, shown)
+from .views import SHOWN, data
 
 
 def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple]:
@@ -106,28 +72,3 @@ def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str) -> 
         else:  # CONTRIBUTE, TERM
             add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
     return out
-
-
-def table_from_events(graph: Graph, forward: list[dict], backward: list[dict]) -> list[dict]:
-    """The lecture's table (value, local derivatives, gradient per node) from the events alone.
-
-    Rows follow the graph's order; `locals` lists d node / d input for each incoming edge
-    the backward pass visited, in argument order.
-    """
-    rows = {}
-    for ev in forward:
-        i = int(ev["node"][1:])
-        rows[ev["node"]] = {"node": ev["node"], "name": graph.display_name(i), "op": graph.op_name(i),
-                            "value": ev["value"], "grad": None, "locals": []}
-    for ev in backward:
-        if ev["type"] == "seed":
-            rows[ev["node"]]["grad"] = ev["grad"]
-        elif ev["type"] == "local":
-            rows[ev["target"]]["locals"].append(
-                {"source": ev["source"], "source_name": rows[ev["source"]]["name"],
-                 "index": ev["index"], "local": ev["local"]})
-        elif ev["type"] == "accumulate":
-            rows[ev["node"]]["grad"] = ev["grad"]
-    for row in rows.values():
-        row["locals"].sort(key=lambda r: r["index"])
-    return list(rows.values())

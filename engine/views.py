@@ -1,0 +1,186 @@
+"""An evaluation as JSON-ready data, for whoever shows it (the API, the command line): each value
+as a float, nested lists or a big array's summary; the nodes; the edges with their backward
+steps and a small edge's Jacobian (eq. 6.46); where inf or nan first appeared; the lecture's
+forward/backward table, rebuilt from the trace's events alone (as a viewer must be able to).
+
+Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .graph import Edge, Graph, ancestors, needs_grad
+from .names import label
+from .passes import jacobian
+
+if TYPE_CHECKING:
+    from .evaluation import Evaluation
+
+#: Arrays up to this many elements are sent whole; bigger ones as a summary.
+SHOWN = 64
+PREVIEW = 8
+#: An edge's Jacobian is sent when it has at most this many entries.
+JACOBIAN_ENTRIES = 64
+
+
+def nid(i: int) -> str:
+    return f"n{i}"
+
+
+def eid(e: int) -> str:
+    return f"e{e}"
+
+
+def data(v: object, shown: int = SHOWN) -> object:
+    """A value as JSON-ready data: a float, nested lists, or a big array's summary."""
+    if v is None or isinstance(v, float):
+        return v
+    a = np.asarray(v, dtype=float)
+    if a.ndim == 0:
+        return float(a)
+    if a.size <= shown:
+        return a.tolist()
+    with np.errstate(all="ignore"):
+        return {"shape": list(a.shape), "min": float(a.min()), "max": float(a.max()),
+                "mean": float(a.mean()), "norm": float(np.sqrt(np.sum(a * a))),
+                "preview": a.ravel()[:PREVIEW].tolist()}
+
+
+def converter(shown: int):
+    """data() with its bound; nothing to do for a float."""
+    return lambda v: v if v.__class__ is float else data(v, shown)
+
+
+def nodes(ev: Evaluation) -> list[dict]:
+    """Each node: id, given name, kind, op, label, display name, inputs, value, gradient (None
+    where it needs none), shape; its aliases and tangent when it has them."""
+    g, vals, grads, d = ev.graph, ev.forward.values, ev.reverse.grads, converter(ev.shown)
+    needs = needs_grad(g, ev.requires_grad)
+    if ev.target is not None:  # nodes the target does not depend on have no gradient
+        needs = ancestors(g.inputs, (ev.target,), needs)
+    tans = ev.tangent.tangents if ev.tangent is not None else None
+    out = []
+    for i, display in enumerate(ev.names):
+        kind = g.kind(i)
+        node = {"id": nid(i), "name": g.names[i] or (g.leaf[i] if kind == "var" else None),
+                "kind": kind, "op": g.op_name(i), "label": label(g, i), "display": display,
+                "inputs": [nid(s) for s in g.inputs[i]], "value": d(vals[i]),
+                "grad": d(grads[i]) if needs[i] else None,
+                "shape": [] if vals[i].__class__ is float else list(np.shape(vals[i]))}
+        if i in g.aliases:
+            node["aliases"] = list(g.aliases[i])
+        if tans is not None:
+            node["tangent"] = d(tans[i])
+        out.append(node)
+    return out
+
+
+def edges(ev: Evaluation) -> list[dict]:
+    """Edges with d target / d source (`local`) and local × grad[target] (`contribution`);
+    both None on edges from constants, which need no gradient."""
+    local, contrib = ev.reverse.edge_local, ev.reverse.edge_contribution
+    if local is None or contrib is None:
+        raise ValueError("evaluate with trace=True to record each edge's local derivative")
+    d, g = converter(ev.shown), ev.graph
+    out = [{"id": eid(e.id), "source": nid(e.source), "target": nid(e.target), "index": e.index,
+            "local": d(local[e.id]), "contribution": d(contrib[e.id])} for e in g.edges]
+    if ev.tensors:  # what each backward step is, and a small one's Jacobian
+        for e, edge in zip(g.edges, out):
+            if contrib[e.id] is None:  # from data or a constant (an axis): no backward step
+                edge["backward"] = None
+                continue
+            op = g.ops[e.target]
+            edge["backward"] = (f"vjp of {op.name}: {op.vjp_text[e.index]}" if not op.partials
+                                else "local × grad")  # type: ignore[union-attr]
+            edge.update(_jacobian(ev, e))
+    return out
+
+
+def _jacobian(ev: Evaluation, e: Edge) -> dict:
+    """Eq. 6.46 for one edge: ∂y/∂x (rows y's elements, columns x's, both flattened), the
+    incoming gradient ∇y z and the product (∂y/∂x)ᵀ ∇y z, when the Jacobian is small."""
+    vals, grads = ev.forward.values, ev.reverse.grads
+    if np.size(vals[e.target]) * np.size(vals[e.source]) > JACOBIAN_ENTRIES:
+        return {}
+    jac = jacobian(ev.graph, ev.forward, e.target, e.index)
+    g = np.ravel(grads[e.target])
+    with np.errstate(all="ignore"):
+        return {"jacobian": jac.tolist(), "grad_in": g.tolist(), "product": (jac.T @ g).tolist()}
+
+
+def nonfinite(ev: Evaluation) -> list[dict]:
+    """Where inf or nan first appeared, in values and in gradients."""
+    g, names, out = ev.graph, ev.names, []
+    i = ev.forward.first_nonfinite
+    if i is not None:
+        vals = ev.forward.values
+        op = g.ops[i]
+        if op is None:  # a variable given inf or nan
+            what = f"{names[i]} is {_first_bad(vals[i])} (not finite), as given"
+        else:
+            at = _bad_index(vals[i]) if op.partials else None  # elementwise: the arguments there
+            args = [format(_first_bad(vals[s]) if at is None else
+                           float(np.broadcast_to(vals[s], np.shape(vals[i])).flat[at]), ".7g")
+                    for s in g.inputs[i]]
+            if op.symbol is not None and op.arity == 2:
+                call = f" {op.symbol} ".join(args)
+            elif op.symbol is not None:
+                call = f"{op.symbol}{args[0]}"
+            else:
+                call = f"{op.spelling}({', '.join(args)})"
+            what = f"{names[i]} = {call} is {_first_bad(vals[i])} (not finite)"
+        out.append({"pass": "forward", "node": nid(i), "name": names[i],
+                    "value": _first_bad(vals[i]), "message": what})
+    j = ev.reverse.first_nonfinite
+    if j is not None:
+        grad = _first_bad(ev.reverse.grads[j])
+        out.append({"pass": "backward", "node": nid(j), "name": names[j], "grad": grad,
+                    "message": f"the gradient at {names[j]} is {grad} (not finite)"})
+    return out
+
+
+def _bad_index(v: float | np.ndarray) -> int | None:
+    """An array's flat index of its first element that is not finite (None for a number)."""
+    if v.__class__ is float:
+        return None
+    bad = np.flatnonzero(~np.isfinite(np.asarray(v)))
+    return int(bad[0]) if len(bad) else None
+
+
+def _first_bad(v: float | np.ndarray) -> float:
+    """A number as it is; an array's first element that is not finite (else its first), for a
+    message about it."""
+    if v.__class__ is float:
+        return v  # type: ignore[return-value]
+    a = np.asarray(v)
+    bad = np.flatnonzero(~np.isfinite(a))
+    return float(a.flat[int(bad[0]) if len(bad) else 0])
+
+
+def table(graph: Graph, forward: list[dict], backward: list[dict]) -> list[dict]:
+    """The lecture's table (value, local derivatives, gradient per node) from the events alone.
+
+    Rows follow the graph's order; `locals` lists d node / d input for each incoming edge
+    the backward pass visited, in argument order.
+    """
+    rows = {}
+    for ev in forward:
+        i, node = int(ev["node"][1:]), ev["node"]
+        name = graph.names[i] or (label(graph, i) if graph.ops[i] is None else node)  # else its id
+        rows[node] = {"node": node, "name": name, "op": graph.op_name(i), "value": ev["value"],
+                      "grad": None, "locals": []}
+    for ev in backward:
+        if ev["type"] == "seed":
+            rows[ev["node"]]["grad"] = ev["grad"]
+        elif ev["type"] == "local":
+            rows[ev["target"]]["locals"].append(
+                {"source": ev["source"], "source_name": rows[ev["source"]]["name"],
+                 "index": ev["index"], "local": ev["local"]})
+        elif ev["type"] == "accumulate":
+            rows[ev["node"]]["grad"] = ev["grad"]
+    for row in rows.values():
+        row["locals"].sort(key=lambda r: r["index"])
+    return list(rows.values())
