@@ -393,3 +393,28 @@ def test_rerun_errors_are_the_plain_ones():
     _, grads = rerun(graph, {"X": X.tolist(), "w": w.tolist()}, ["w", "X", "w"])  # lists; repeats
     check_rerun(graph, {"X": X, "w": w}, ["w", "X", "w"])
     assert len(grads) == 3 and np.array_equal(grads[0], grads[2])
+
+
+def test_a_graph_of_the_same_structure_replays_the_same_recipe():
+    """A training run compiles its own graph: one equal in ops, inputs and leaves (constants to
+    the bit: -0.0 is not 0.0) gets the kept recipe, with arrays of its own; any other is recorded."""
+    rng = np.random.default_rng(8)
+    point = {"X": rng.normal(size=(30, 3)), "y": rng.random(30), "w": rng.normal(size=3)}
+    first, second = compile(LOGISTIC, UNLIMITED), compile(LOGISTIC, UNLIMITED)
+    check_rerun(first, point, ["w"])
+    rerun(first, point, ["w"])
+    rerun(second, point, ["w"])
+    (p1,), (p2,) = rerun_module._plans[first].values(), rerun_module._plans[second].values()
+    assert p1.recipe is p2.recipe and p1.slots is not p2.slots
+    check_rerun(second, point, ["w"])
+    for text in (LOGISTIC.replace("(1 - y)", "(2 - y)"), "sum(X @ w * 0.0)", "sum(X @ w * -0.0)",
+                 "sum(X @ w * y)", "sum(y * (X @ w))"):
+        other = compile(text, UNLIMITED)
+        rerun(other, point, ["w"])
+        (p3,) = rerun_module._plans[other].values()
+        assert p3.recipe is not p1.recipe
+        check_rerun(other, point, ["w"])
+    neg, pos = (compile(t, UNLIMITED) for t in ("sum(X @ w * -0.0)", "sum(X @ w * 0.0)"))
+    rerun(neg, point, ["w"]), rerun(pos, point, ["w"])
+    assert next(iter(rerun_module._plans[neg].values())).recipe is not \
+        next(iter(rerun_module._plans[pos].values())).recipe

@@ -9,6 +9,7 @@ At step 0 the gradient is checked against central differences, as the lecture re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -106,10 +107,11 @@ def descend(X: np.ndarray, y: np.ndarray, lr: float, steps: int, form: str = "su
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
     for k in range(steps + 1):
         loss, g = _evaluate(graph, X, y, w)
-        with np.errstate(over="ignore"):  # an overflowing norm is inf: the run ends below
-            norm = float(np.sqrt(g @ g))
+        # In Python floats: an overflowing square is inf, with no warning to silence (numpy's
+        # errstate costs more than the sum of a few squares); the run then ends below.
+        norm = math.sqrt(sum(v * v for v in g.tolist()))
         yield Step(k, w, loss, g, norm)
-        if not (np.isfinite(loss) and np.isfinite(norm)):
+        if not (math.isfinite(loss) and math.isfinite(norm)):
             return
         if k < steps:
             w = w - lr * g  # a new array: each Step keeps its own w

@@ -117,19 +117,24 @@ class _Namespace:
     def __init__(self, program: _Recorder) -> None:
         self._program = program
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str):  # each name's function made once (kept as an attribute)
         if name.startswith("_"):
             raise AttributeError(name)
+        p = self._program
         if name == "sum":  # the sum of all elements; with an axis, the numpy rule
-            return lambda a: self._program.call(_sum_all, a)
-        if name in ("shape", "ndim", "size"):  # fixed at the program's shapes
-            return lambda a: getattr(np.asarray(a.value if isinstance(a, _Rec) else a), name)
-        fn = _CALLS.get(name) or getattr(NUMPY, name)
-        if isinstance(fn, np.ufunc):
-            return lambda *args: self._program.ufunc(fn, *args)
-        if name in _CALLS:
-            return lambda *args: self._program.call(fn, *args)
-        raise AttributeError(f"{name}: not a ufunc")
+            def found(a): return p.call(_sum_all, a)
+        elif name in ("shape", "ndim", "size"):  # fixed at the program's shapes
+            def found(a): return getattr(np.asarray(a.value if isinstance(a, _Rec) else a), name)
+        else:
+            fn = _CALLS.get(name) or getattr(NUMPY, name)
+            if isinstance(fn, np.ufunc):
+                def found(*args): return p.ufunc(fn, *args)
+            elif name in _CALLS:
+                def found(*args): return p.call(fn, *args)
+            else:
+                raise AttributeError(f"{name}: not a ufunc")
+        setattr(self, name, found)
+        return found
 
 
 # A program step: (function, input slots, output slot, out array or None). With an out array the
@@ -178,26 +183,28 @@ class _Recorder:
         return _Rec(self, s, self.values[s])
 
     def ufunc(self, fn: np.ufunc, *args) -> _Rec:
-        recs = [self.rec(a) for a in args]
+        recs = [a if a.__class__ is _Rec else self.rec(a) for a in args]
         if fn is np.add:  # 1 + e^x where e^−x is made: 1 + 1/e^−x (no second exponential)
             flipped = self.one_plus_reciprocal(recs)
             if flipped is not None:
                 return flipped
-        key = (fn, tuple(r.slot for r in recs))
-        if key in self.made:
-            return self.made[key]
-        value = np.asarray(fn(*(r.value for r in recs)))
-        if all(self.kind[r.slot] == "const" for r in recs):  # folded: made once, kept
-            r = self.made[key] = self.array(value)
+        key = (fn, tuple([r.slot for r in recs]))
+        made = self.made.get(key)
+        if made is not None:
+            return made
+        consts = [self.kind[s] == "const" for s in key[1]]
+        if all(consts):  # folded: made once, kept
+            r = self.made[key] = self.array(np.asarray(fn(*[r.value for r in recs])))
             return r
-        if fn is np.multiply:  # × an array of ones or minus ones of no larger shape: x or −x
+        value = _stand_in(fn, [r.value for r in recs])
+        if fn is np.multiply and any(consts):  # × ones or minus ones of no larger shape: x or −x
             for a, b in (recs, recs[::-1]):
-                c, x = np.asarray(b.value), np.asarray(a.value)
-                if self.kind[b.slot] == "const" and value.shape == x.shape \
-                        and value.dtype == x.dtype == c.dtype == np.float64:
-                    if np.all(c == 1.0):
+                c = np.asarray(b.value)
+                if self.kind[b.slot] == "const" and value.shape == np.shape(a.value) \
+                        and value.dtype == np.asarray(a.value).dtype == c.dtype == np.float64:
+                    if (c == 1.0).all():
                         return a
-                    if np.all(c == -1.0):
+                    if (c == -1.0).all():
                         return self.ufunc(np.negative, a)
         out = self.slot(value, "ufunc")
         self.source[out] = key
@@ -247,6 +254,26 @@ class _Recorder:
         except _UNRECORDABLE:
             return self.call(numpy_rule, *args)
         return out if isinstance(out, _Rec) else self.rec(out)
+
+
+def _stand_in(fn: np.ufunc, args: list) -> np.ndarray:
+    """What an elementwise ufunc makes of these arguments, its shape and type, without computing
+    it: a read-only view of one zero (the recording computes nothing of the data's size, whose
+    fresh memory would cost a page fault per 4 KiB). A gufunc (matmul) is computed."""
+    if fn.signature is not None:
+        return np.asarray(fn(*args))
+    key = (fn, *((a.shape, a.dtype) if isinstance(a, np.ndarray) else a.__class__ for a in args))
+    made = _STAND_INS.get(key)
+    if made is None:  # numpy's shape and type rules, on one element
+        if len(_STAND_INS) >= 4096:
+            _STAND_INS.clear()
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+        one = fn(*(np.zeros((), a.dtype) if isinstance(a, np.ndarray) else a for a in args))
+        made = _STAND_INS[key] = np.broadcast_to(np.zeros((), np.asarray(one).dtype), shape)
+    return made
+
+
+_STAND_INS: dict[tuple, np.ndarray] = {}  # (ufunc, argument shapes and types) -> its stand-in
 
 
 def _as_float(v):
@@ -328,15 +355,19 @@ def _pull(p: _Recorder, op: Op, k: int, g: _Rec, out: _Rec, xs: list) -> _Rec:
     return p.ufunc(np.multiply, local, g)
 
 
-class Program:
-    """A recorded program at fixed shapes: `run(leaves)` replays it, writing each ufunc's result
-    into the program's own array (assigned once, by liveness)."""
+class Recipe:
+    """A recording made ready to replay at fixed shapes: the live steps, each ufunc's result in
+    one of `buffers` (shared by steps whose values are not alive at once: liveness), the
+    constants, and which slots hold the leaves, the value and the gradients. It holds no array
+    of the data's size but constants (a seed, zeros), so it is kept by the graph's structure."""
 
     def __init__(self, p: _Recorder, value: _Rec, grads: list[_Rec], variables: dict[str, int],
                  names: Sequence[str]) -> None:
+        self.n_slots = len(p.values)
         self.value_slot = value.slot
         self.grad_slots = [g.slot for g in grads]
         self.leaf_slots = [variables[n] for n in names]
+        self.consts = [(s, v) for s, (v, kind) in enumerate(zip(p.values, p.kind)) if kind == "const"]
         keep = {self.value_slot, *self.grad_slots}
         # Dead steps (a rule whose recording failed half-way) dropped, from the end.
         live = set(keep)
@@ -346,43 +377,67 @@ class Program:
                 steps.append(step)
                 live.update(step[1])
         steps.reverse()
+        kind = list(p.kind)
+        for _, ins, o, _ in steps:
+            if kind[o] == "ufunc" and len(ins) > 2:  # three inputs: a call (the loop takes two)
+                kind[o] = "call"
         # Each slot's last reader; a call's result may be a view of its inputs (broadcast_to,
         # transpose), so they stay alive as long as it does.
         last = {s: len(steps) for s in keep}
         for j in range(len(steps) - 1, -1, -1):
             _, ins, o, _ = steps[j]
-            until = max(j, last.get(o, j)) if p.kind[o] == "call" else j
+            until = max(j, last.get(o, j)) if kind[o] == "call" else j
             for s in ins:
                 last[s] = max(last.get(s, -1), until)
-        free: dict[tuple, list] = {}
-        slots: list = [None] * len(p.values)
-        for s, kind in enumerate(p.kind):
-            if kind == "const":
-                slots[s] = p.values[s]
-        self.steps: list[Step] = []
+        free: dict[tuple, list[int]] = {}
+        self.buffers: list[tuple] = []  # (shape, dtype) of each
+        buffer_of: dict[int, int] = {}  # slot -> its buffer
+        self.steps: list[tuple] = []  # (function, input slots, output slot, buffer or None)
         for j, (fn, ins, o, _) in enumerate(steps):
             buf = None
-            if p.kind[o] == "ufunc" and len(ins) > 2:  # three inputs: a call (the loop takes two)
-                p.kind[o] = "call"
-            if p.kind[o] == "ufunc":
+            if kind[o] == "ufunc":
                 v = p.values[o]
-                key = (v.shape, v.dtype.str)
-                pool = free.get(key)
-                buf = slots[o] = pool.pop() if pool else np.empty(v.shape, v.dtype)
-            a, b = (*ins, None, None)[:2] if buf is not None else (None, None)
-            self.steps.append((fn, ins, o, buf, a, b))
+                pool = free.get((v.shape, v.dtype.str))
+                if pool:
+                    buf = pool.pop()
+                else:
+                    buf = len(self.buffers)
+                    self.buffers.append((v.shape, v.dtype))
+                buffer_of[o] = buf
+            self.steps.append((fn, ins, o, buf))
             for s in set(ins):
-                if last.get(s) == j and p.kind[s] == "ufunc":
-                    v = slots[s]
-                    free.setdefault((v.shape, v.dtype.str), []).append(v)
+                if last.get(s) == j and s in buffer_of:
+                    free.setdefault((p.values[s].shape, p.values[s].dtype.str), []).append(buffer_of[s])
+        self.buffer_of = buffer_of
+        self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
+
+
+class Program:
+    """A recipe with its arrays, for one graph: `run(leaves)` replays it, each ufunc writing its
+    result into one of them."""
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.recipe = recipe
+        buffers = [np.empty(shape, dtype) for shape, dtype in recipe.buffers]
+        slots: list = [None] * recipe.n_slots
+        for s, v in recipe.consts:
+            slots[s] = v
+        for s, b in recipe.buffer_of.items():
+            slots[s] = buffers[b]
+        self.steps = []
+        for fn, ins, o, b in recipe.steps:
+            if b is None:
+                self.steps.append((fn, ins, o, None, None, None))
+            else:
+                self.steps.append((fn, ins, o, buffers[b], ins[0], ins[1] if len(ins) > 1 else None))
         self.slots = slots
-        self.transient = self.leaf_slots + [o for _, _, o, buf, _, _ in self.steps if buf is None]
         self.lock = threading.Lock()  # one call at a time writes the program's arrays
 
     def run(self, leaves: Sequence[np.ndarray]) -> tuple:
+        recipe = self.recipe
         with self.lock, np.errstate(all="ignore"):  # inf and nan are answers
             slots = self.slots
-            for s, v in zip(self.leaf_slots, leaves):
+            for s, v in zip(recipe.leaf_slots, leaves):
                 slots[s] = v
             for fn, ins, o, buf, a, b in self.steps:
                 if buf is None:
@@ -391,11 +446,24 @@ class Program:
                     fn(slots[a], out=buf)
                 else:
                     fn(slots[a], slots[b], out=buf)
-            value = np.array(slots[self.value_slot], dtype=float)
-            grads = [np.array(slots[s], dtype=float) for s in self.grad_slots]
-            for s in self.transient:  # the caller's arrays (and views of them) not kept alive
+            value = np.array(slots[recipe.value_slot], dtype=float)
+            grads = [np.array(slots[s], dtype=float) for s in recipe.grad_slots]
+            for s in recipe.transient:  # the caller's arrays (and views of them) not kept alive
                 slots[s] = None
         return value, grads
+
+
+#: Recipes by the graph's structure (ops, inputs, leaves, output), wrt, limits and shapes: a new
+#: graph of the same text (a training run compiles its own) replays without recording again.
+_RECIPES: dict[tuple, Recipe] = {}
+_RECIPES_KEPT = 32
+
+
+def structure(graph: Graph) -> tuple:
+    """What a graph computes, as a key: two graphs equal in it give the same recipe."""
+    return (graph.output, tuple([op.name if op is not None else None for op in graph.ops]),
+            tuple(graph.inputs), tuple([leaf if leaf.__class__ is str else repr(leaf)
+                                        for leaf in graph.leaf]))
 
 
 def rerun(graph: Graph, values: Mapping[str, object], wrt: Iterable[str] | None = None,
@@ -421,25 +489,33 @@ def rerun(graph: Graph, values: Mapping[str, object], wrt: Iterable[str] | None 
     key = (wanted, limits, tuple(v.shape for v in leaves))
     program = per.get(key) if per is not None else None
     if program is None:
-        return _first(graph, values, wanted, limits, key)
+        program = _program(graph, values, key)
     return program.run(leaves)
 
 
-def _first(graph: Graph, values: Mapping[str, object], wanted: tuple, limits: Limits,
-           key: tuple) -> tuple:
-    """The plain passes' checks (every variable given and well formed, shapes, bounds: their
-    errors), then the recording, whose run gives this call's answer."""
+def _program(graph: Graph, values: Mapping[str, object], key: tuple) -> Program:
+    """This graph's program at these shapes: from the recipe of its structure if one is kept
+    (the same shapes, bounds and errors then), else recorded after the plain passes' checks
+    (every variable given and well formed, shapes, bounds: their errors)."""
     from ..passes import variable_nodes
 
-    env = leaf_values(graph, values, limits)
-    checked, _, _ = _checked(graph, env, limits)  # the plain pass's shape and bound errors
-    nodes = variable_nodes(graph, wanted)
-    needs = needs_grad(graph, set(wanted))
-    with np.errstate(all="ignore"):
-        p, value, grads, variables = _record(graph, checked, nodes, needs)
-        program = Program(p, value, grads, variables, graph.variables)
+    wanted, limits, _ = key
+    whole = (structure(graph), *key)
+    recipe = _RECIPES.get(whole)
+    if recipe is None:
+        env = leaf_values(graph, values, limits)
+        checked, _, _ = _checked(graph, env, limits)  # the plain pass's shape and bound errors
+        nodes = variable_nodes(graph, wanted)
+        needs = needs_grad(graph, set(wanted))
+        with np.errstate(all="ignore"):
+            p, value, grads, variables = _record(graph, checked, nodes, needs)
+        recipe = Recipe(p, value, grads, variables, graph.variables)
+        if len(_RECIPES) >= _RECIPES_KEPT:
+            _RECIPES.pop(next(iter(_RECIPES)))
+        _RECIPES[whole] = recipe
+    program = Program(recipe)
     per = _plans.setdefault(graph, {})
     if len(per) >= _PLANS_PER_GRAPH:
         per.pop(next(iter(per)))
     per[key] = program
-    return (np.array(value.value, dtype=float), [np.array(g.value, dtype=float) for g in grads])
+    return program
