@@ -174,6 +174,22 @@ class _Recorder:
         """An array the same on every call (a seed, zeros), kept by the program."""
         return _Rec(self, self.const(x), x)
 
+    def at(self, slot: int) -> _Rec:
+        return _Rec(self, slot, self.values[slot])
+
+    def unnegated_product(self, slot: int) -> tuple[_Rec, _Rec] | None:
+        """For a slot made as a × −b (or −a × b), a and b (in their order): the product without
+        its negation, which a caller negates or subtracts instead, exactly."""
+        made = self.source.get(slot)
+        if made is None or made[0] is not np.multiply:
+            return None
+        a, b = made[1]
+        if b in self.negated:
+            return self.at(a), self.at(self.negated[b])
+        if a in self.negated:
+            return self.at(self.negated[a]), self.at(b)
+        return None
+
     def rec(self, x) -> _Rec:
         if isinstance(x, _Rec):
             return x
@@ -188,6 +204,15 @@ class _Recorder:
             flipped = self.one_plus_reciprocal(recs)
             if flipped is not None:
                 return flipped
+        if fn is np.negative:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
+            ab = self.unnegated_product(recs[0].slot)
+            if ab is not None:
+                return self.ufunc(np.multiply, *ab)
+        if fn is np.add:  # x + a × −b is x − a × b, exactly
+            for x, r in (recs, recs[::-1]):
+                ab = self.unnegated_product(r.slot)
+                if ab is not None:
+                    return self.ufunc(np.subtract, x, self.ufunc(np.multiply, *ab))
         key = (fn, tuple([r.slot for r in recs]))
         made = self.made.get(key)
         if made is not None:
