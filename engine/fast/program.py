@@ -245,10 +245,11 @@ class _Recorder:
         number, which 1 + absorbs (hence only in this sum, never for e^x alone); where e^x
         overflows, 1/e^−x does too (checked ulp by ulp around log of the largest float)."""
         for k, (c, r) in enumerate((recs, recs[::-1])):
-            if self.kind[c.slot] != "const" or not (np.ndim(c.value) == 0 and c.value == 1.0):
-                continue
             fn, ins = self.source.get(r.slot, (None, ()))
-            if fn is not np.exp:
+            if fn is not np.exp or self.kind[c.slot] != "const":
+                continue
+            one = c.value
+            if not ((one.__class__ is float or getattr(one, "shape", None) == ()) and one == 1.0):
                 continue
             x = ins[0]
             minus = self.negated.get(x)
@@ -285,9 +286,14 @@ def _stand_in(fn: np.ufunc, args: list) -> np.ndarray:
     """What an elementwise ufunc makes of these arguments, its shape and type, without computing
     it: a read-only view of one zero (the recording computes nothing of the data's size, whose
     fresh memory would cost a page fault per 4 KiB). A gufunc (matmul) is computed."""
-    if fn.signature is not None:
+    gufunc = _GUFUNC.get(fn)
+    if gufunc is None:
+        gufunc = _GUFUNC[fn] = fn.signature is not None
+    if gufunc:
         return np.asarray(fn(*args))
-    key = (fn, *((a.shape, a.dtype) if isinstance(a, np.ndarray) else a.__class__ for a in args))
+    # Keyed by shapes and type codes (comparing dtype objects is slow, and this runs per step).
+    key = (fn, *[(a.shape, a.dtype.char) if a.__class__ is np.ndarray else a.__class__
+                 for a in args])
     made = _STAND_INS.get(key)
     if made is None:  # numpy's shape and type rules, on one element
         if len(_STAND_INS) >= 4096:
@@ -299,6 +305,7 @@ def _stand_in(fn: np.ufunc, args: list) -> np.ndarray:
 
 
 _STAND_INS: dict[tuple, np.ndarray] = {}  # (ufunc, argument shapes and types) -> its stand-in
+_GUFUNC: dict[np.ufunc, bool] = {}  # matmul and its kin are computed, not stood in for
 
 
 def _as_float(v):
