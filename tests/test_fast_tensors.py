@@ -418,3 +418,24 @@ def test_a_graph_of_the_same_structure_replays_the_same_recipe():
     rerun(neg, point, ["w"]), rerun(pos, point, ["w"])
     assert next(iter(rerun_module._plans[neg].values())).recipe is not \
         next(iter(rerun_module._plans[pos].values())).recipe
+
+
+def test_a_dead_programs_arrays_serve_the_next_graph_of_its_recipe():
+    rng = np.random.default_rng(9)
+    point = {"X": rng.normal(size=(40, 3)), "y": rng.random(40), "w": rng.normal(size=3)}
+    first = compile(LOGISTIC, UNLIMITED)
+    rerun(first, point, ["w"])
+    (p1,) = rerun_module._plans[first].values()
+    arrays = {id(s[3]) for s in p1.steps if s[3] is not None}
+    del first, p1
+    gc.collect()
+    second = compile(LOGISTIC, UNLIMITED)
+    check_rerun(second, point, ["w"])
+    rerun(second, point, ["w"])
+    (p2,) = rerun_module._plans[second].values()
+    assert {id(s[3]) for s in p2.steps if s[3] is not None} == arrays
+    third = compile(LOGISTIC, UNLIMITED)  # while the second lives: arrays of its own
+    rerun(third, point, ["w"])
+    (p3,) = rerun_module._plans[third].values()
+    assert not arrays & {id(s[3]) for s in p3.steps if s[3] is not None}
+    check_rerun(third, point, ["w"])

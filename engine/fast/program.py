@@ -25,6 +25,7 @@ ufuncs in the same order give the same bits, except where the reciprocal stands 
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -442,6 +443,8 @@ class Recipe:
                     free.setdefault((p.values[s].shape, p.values[s].dtype.str), []).append(buffer_of[s])
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
+        self.spare: list[list[np.ndarray]] = []  # a dead program's arrays, for the next one
+        self.nbytes = sum(math.prod(shape) * np.dtype(dtype).itemsize for shape, dtype in self.buffers)
 
 
 class Program:
@@ -450,7 +453,12 @@ class Program:
 
     def __init__(self, recipe: Recipe) -> None:
         self.recipe = recipe
-        buffers = [np.empty(shape, dtype) for shape, dtype in recipe.buffers]
+        # The arrays of a program that died (its graph did: a training run ended) serve the next
+        # one, as fresh memory costs a page fault per 4 KiB; up to SPARE_BYTES a recipe.
+        buffers = recipe.spare.pop() if recipe.spare else \
+            [np.empty(shape, dtype) for shape, dtype in recipe.buffers]
+        if recipe.nbytes <= SPARE_BYTES:
+            weakref.finalize(self, _give_back, recipe, buffers)
         slots: list = [None] * recipe.n_slots
         for s, v in recipe.consts:
             slots[s] = v
@@ -483,6 +491,14 @@ class Program:
             for s in recipe.transient:  # the caller's arrays (and views of them) not kept alive
                 slots[s] = None
         return value, grads
+
+
+SPARE_BYTES = 64 << 20
+
+
+def _give_back(recipe: Recipe, buffers: list[np.ndarray]) -> None:
+    if not recipe.spare:  # one set kept: a run at a time is the usual case
+        recipe.spare.append(buffers)
 
 
 #: Recipes by the graph's structure (ops, inputs, leaves, output), wrt, limits and shapes: a new
