@@ -3,24 +3,27 @@ the same shapes (a training loop's steps), at the cost of numpy's array operatio
 
     value, (dw,) = rerun(graph, {"X": X, "y": y, "w": w}, wrt=["w"])
 
-The first call at given shapes (and `wrt`, limits) runs the plain tensor passes' steps once,
+The first call at given shapes (and `wrt`, limits) walks the plain tensor passes' steps once,
 recording them as a flat program; later calls replay it. What a step of the plain passes
 spends besides the arithmetic is decided once, in the recording: shapes, bounds and errors
 (`tensors._checked`, the plain pass's own checks), which nodes need a gradient, which edges
 send what, where a contribution is summed over broadcast axes. An elementwise rule of the op
-table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs), and each ufunc
-then writes into an array of the program's, reused on every call (two steps share one when the
-first's result is dead before the second's is made): no per-step allocation, so glibc's heap
-neither grows nor shrinks between calls. Identical steps are made once (`1 - y` read by the
-forward rule and a partial), and e^x where e^−x is already made is its reciprocal, which gives
-σ's partial out / (1 + e^a) from the forward's e^−a without a second exponential. Ops that are
-not elementwise (@, sum, transpose...) and rules a ufunc cannot express (erf, a branch on a
-value) run as the plain pass runs them, by their numpy rule, into fresh arrays.
+table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs, with its shape
+and type: nothing of the data's size is computed), and each ufunc then writes into an array of
+the program's, reused on every call (two steps share one when the first's result is dead before
+the second's is made): no per-step allocation, so glibc's heap neither grows nor shrinks between
+calls. Identical steps are made once, steps on constants folded, negations moved into a
+subtraction or cancelled (exact), and 1 + e^x where e^−x is made is 1 + 1/e^−x, which gives σ's
+partial out / (1 + e^a) from the forward's e^−a without a second exponential. Ops that are not
+elementwise (@, sum, transpose...) and rules a ufunc cannot express (erf, a branch on a value)
+run as the plain pass runs them, by their numpy rule, into fresh arrays (matmul, a ufunc, into
+the program's). The recording is kept by the graph's structure (`Recipe`): a new graph of the
+same text, as each training run compiles, replays it with arrays of its own (`Program`).
 
 Contract (tests/test_fast_tensors.py): the value and the gradients equal those of the plain
 tensor passes to 1e-12 relative, inf and nan in the same places, with their errors; the same
-ufuncs in the same order give the same bits, except where the reciprocal stands for e^x
-(about an ulp). The arrays returned are the caller's: the program's own are never handed out.
+ufuncs in the same order give the same bits, except where 1/e^−x stands for e^x (about an
+ulp). The arrays returned are the caller's: the program's own are never handed out.
 """
 
 from __future__ import annotations
