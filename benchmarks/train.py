@@ -1,14 +1,20 @@
 """Training against the same loop by hand in numpy: 1,000 steps of gradient descent on 10,000 points.
 
-    python3 benchmarks/train.py [--steps 1000] [--rows 10000] [--repeats 5]
+    python3 benchmarks/train.py [--steps 1000] [--rows 10000] [--repeats 5] [--heap-tuned]
 
 chainrule: training.descend, each step the engine's reverse mode on the one graph of the lecture's
-C(w) = −Σ yᵢ log σ(xᵢ·w) + (1−yᵢ) log(1−σ(xᵢ·w)), built once (the loss, w and ‖∇C‖ of every step
-kept, as the API sends them). numpy: the same loop by hand, p = σ(Xw), C, Xᵀ(p − y), the same
-records. Both in this process, taken in turns, float64, one thread, CPU time (`time.process_time`);
-the ratio is of medians. glibc's heap tuned (training.heap) for both, as a training run does;
-`--glibc-default` leaves it as it is (the figure before that tuning).
-Then the first step of a run (compiling the graph, then one evaluation) against a later step.
+C(w) = −Σ yᵢ log σ(xᵢ·w) + (1−yᵢ) log(1−σ(xᵢ·w)), built once and re-run (`engine.fast.rerun`; the
+loss, w and ‖∇C‖ of every step kept, as the API sends them). numpy: the same loop by hand,
+p = σ(Xw), C, Xᵀ(p − y), the same records. Both in this process, taken in turns, float64, one
+thread, CPU time (`time.process_time`); the ratio is of medians.
+
+glibc's malloc as it comes by default, as a user's numpy loop runs. `--heap-tuned` first sets
+glibc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD (here, in this process only) so that freed arrays
+stay in the heap: numpy by hand then no longer pays page faults for the 80 KB arrays each of its
+steps makes and frees (session 4 set this process-wide in the library, training/heap.py, now gone:
+the re-run entry makes no such arrays).
+Then the first step of a run (compiling the graph, then its program: the recording kept from an
+earlier run of the same structure and shapes, and recorded anew) against a later step.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"  # one thread, for both alike
 
 import argparse  # noqa: E402
+import ctypes  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -29,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 import training  # noqa: E402
-import training.heap  # noqa: E402
-from engine import UNLIMITED, compile, evaluate, forward, reverse  # noqa: E402
+from engine import UNLIMITED, compile  # noqa: E402
+from engine.fast import program, rerun  # noqa: E402
 
 #: CPU time of this process: on a shared machine the wall clock also counts time spent waiting for
 #: a core (under load a whole run's wall time varied by 3x between runs of the same code).
@@ -61,18 +68,25 @@ def timed(fn, *args) -> tuple[float, object]:
     return CLOCK() - t, out
 
 
+def tune_heap() -> bool:
+    """glibc's heap kept between steps, for this process: arrays up to 32 MB from the heap, up to
+    64 MB of its free top kept (what glibc's dynamic threshold reaches for 32 MB arrays)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    mallopt = ctypes.CDLL(None).mallopt
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(-3, 32 << 20)) and bool(mallopt(-1, 64 << 20))  # M_MMAP_, M_TRIM_THRESHOLD
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--rows", type=int, default=10_000)
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--glibc-default", action="store_true",
-                    help="leave glibc's malloc as it is (training.heap not applied): the 'before'")
+    ap.add_argument("--heap-tuned", action="store_true",
+                    help="keep glibc's freed arrays in its heap (both loops): numpy by hand at its best")
     a = ap.parse_args()
-    if a.glibc_default:
-        training.heap._state["done"] = False  # keep_heap() then does nothing in this process
-    else:
-        training.heap.keep_heap()  # before either loop runs: both see the same allocator
+    heap = "tuned" if a.heap_tuned and tune_heap() else "glibc's defaults"
     ds = training.builtin(n_per_class=a.rows // 2)
     X = training.design_matrix(ds.features, training.Scaling.standard(ds.features))
     y = ds.labels
@@ -88,40 +102,44 @@ def main() -> None:
     rel = float(np.max(np.abs(w_ours - w_hand)) / np.max(np.abs(w_hand)))
     m_ours, m_hand = statistics.median(t_ours), statistics.median(t_hand)
     print(f"{a.steps:,} steps on {len(y):,} points × {X.shape[1]} columns, float64, one thread, "
-          f"median of {a.repeats}")
+          f"median of {a.repeats}, malloc: {heap}")
     print(f"  chainrule (engine reverse mode, graph built once): {m_ours * 1e3:8.1f} ms  "
           f"({m_ours / (a.steps + 1) * 1e6:6.1f} µs a step)")
     print(f"  numpy by hand, Xᵀ(σ(Xw) − y):                      {m_hand * 1e3:8.1f} ms  "
           f"({m_hand / (a.steps + 1) * 1e6:6.1f} µs a step)")
     print(f"  ratio {m_ours / m_hand:.2f}×  (target ≤ 1.3×); final w agree to {rel:.1e} relative")
 
-    # The first step of a run (compile the graph, then evaluate) against later steps.
-    firsts, laters = [], []
-    for _ in range(a.repeats * 4):
-        t0 = CLOCK()
-        graph = compile(training.cost_expression("sum"), UNLIMITED)
-        w = np.zeros(3)
-        evaluate(graph, {"X": X, "y": y, "w": w}, trace=False, limits=UNLIMITED, requires_grad=["w"])
-        firsts.append(CLOCK() - t0)
-        for _ in range(5):
+    # The first step of a run (compile the graph, then its program) against later steps: warm,
+    # the recording of this structure kept from an earlier run in the process (a server's every
+    # run after its first); cold, recorded anew (the process's first run at these shapes).
+    wrt = ["w"]
+    for cold in (False, True):
+        firsts, laters = [], []
+        for _ in range(a.repeats * 4):
+            if cold:
+                program._RECIPES.clear()
             t0 = CLOCK()
-            evaluate(graph, {"X": X, "y": y, "w": w}, trace=False, limits=UNLIMITED,
-                     requires_grad=["w"])
-            laters.append(CLOCK() - t0)
-    f, later = statistics.median(firsts), statistics.median(laters)
-    print(f"  first step (compile + evaluate) {f * 1e6:.0f} µs, a later step {later * 1e6:.0f} µs: "
-          f"{f / later:.2f}×  (target ≤ 3×)")
+            graph = compile(training.cost_expression("sum"), UNLIMITED)
+            w = np.zeros(3)
+            rerun(graph, {"X": X, "y": y, "w": w}, wrt, UNLIMITED)
+            firsts.append(CLOCK() - t0)
+            for _ in range(5):
+                t0 = CLOCK()
+                rerun(graph, {"X": X, "y": y, "w": w}, wrt, UNLIMITED)
+                laters.append(CLOCK() - t0)
+        f, later = statistics.median(firsts), statistics.median(laters)
+        what = "compile + record" if cold else "compile + kept recording"
+        print(f"  first step ({what}) {f * 1e6:.0f} µs, a later step {later * 1e6:.0f} µs: "
+              f"{f / later:.2f}×  (target ≤ 3×)")
 
-    # Where a step's time goes: the engine's two passes, against numpy's value and gradient parts.
+    # Where a step's time goes: the engine's value and gradient, against numpy's two parts.
     point = {"X": X, "y": y, "w": np.full(3, 0.1)}
-    fwd = forward(graph, point, limits=UNLIMITED)
-    t_fwd = _median(lambda: forward(graph, point, limits=UNLIMITED))
-    t_rev = _median(lambda: reverse(graph, fwd, wrt=["w"]))
+    t_step = _median(lambda: rerun(graph, point, wrt, UNLIMITED))
     w = point["w"]
     p = 1.0 / (1.0 + np.exp(-(X @ w)))
     t_val = _median(lambda: _cost(X, y, w))
     t_grad = _median(lambda: X.T @ (p - y))
-    print(f"  a step's parts: engine forward {t_fwd * 1e6:.0f} µs + reverse {t_rev * 1e6:.0f} µs; "
+    print(f"  a step's parts: engine value and gradient {t_step * 1e6:.0f} µs; "
           f"numpy C(w) {t_val * 1e6:.0f} µs + Xᵀ(p − y) {t_grad * 1e6:.0f} µs")
 
 

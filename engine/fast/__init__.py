@@ -11,12 +11,16 @@ grad[t] by runs of independent edges (a wide graph) or node by node, with chains
 products (`engine.fast.sweep`, a deep one).
 
 Tensor graphs without a trace (`engine.fast.tensors`) run as fused numexpr kernels instead, to
-1e-12 relative of the plain passes rather than bit for bit (that module says why).
+1e-12 relative of the plain passes rather than bit for bit (that module says why). A graph whose
+value and gradients are wanted again and again at the same shapes (a training loop) has the
+re-run entry, `rerun` (`engine.fast.program`): the passes recorded once, then replayed as numpy's
+array operations alone, into arrays it reuses.
 """
 
 from __future__ import annotations
 
 from .plan import gradients, values
+from .program import rerun
 from .tensors import tensor_forward, tensor_reverse
 
-__all__ = ["gradients", "tensor_forward", "tensor_reverse", "values"]
+__all__ = ["gradients", "rerun", "tensor_forward", "tensor_reverse", "values"]

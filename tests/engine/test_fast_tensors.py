@@ -5,7 +5,9 @@ before any kernel runs; kernel text made of op-table templates and node indices 
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 
 import numpy as np
 import pytest
@@ -14,8 +16,10 @@ from hypothesis import strategies as st
 
 from engine import OPS, UNLIMITED, GraphBuilder, compile, evaluate, forward, reverse
 from engine.errors import ExpressionError, LimitExceeded
-from engine.fast import kernels, tensors
+from engine.fast import kernels, rerun, tensors
+from engine.fast import program as rerun_module
 from engine.limits import Limits
+from engine.passes import variable_nodes
 
 ELEMENTWISE = sorted(name for name, op in OPS.items() if op.partials)
 LOGISTIC = "C = -sum(y * ln(sigmoid(X @ w)) + (1 - y) * ln(1 - sigmoid(X @ w)))"
@@ -252,3 +256,186 @@ def test_an_op_numexpr_lacks_runs_by_its_numpy_rule():
     assert tensors.reads(OPS["sigmoid"]) == (frozenset({"out", 0}),)
     assert tensors.reads(OPS["mul"]) == (frozenset({1}), frozenset({0}))
     assert tensors.reads(OPS["add"]) == (frozenset(), frozenset())
+
+
+# The re-run entry (engine.fast.rerun): the passes recorded once per graph, shapes, wrt and
+# limits, then replayed into the program's own arrays. Same contract as the fused passes.
+
+def plain_answer(graph, point, wrt, limits=None):
+    """The plain passes' value and gradients (traced, so never fused), or the error they raise."""
+    kw = {} if limits is None else {"limits": limits}
+    try:
+        fwd = forward(graph, point, trace=True, **kw)
+    except ExpressionError as e:
+        return e
+    rev = reverse(graph, fwd, trace=True, wrt=wrt)
+    names = graph.variables if wrt is None else wrt
+    return fwd.values[graph.output], [rev.grads[i] for i in variable_nodes(graph, names)]
+
+
+def check_rerun(graph, point, wrt, limits=None) -> None:
+    """rerun's answer equals the plain passes' to 1e-12 relative, or raises their error."""
+    kw = {} if limits is None else {"limits": limits}
+    plain = plain_answer(graph, point, wrt, limits)
+    if isinstance(plain, ExpressionError):
+        with pytest.raises(type(plain)) as err:
+            rerun(graph, point, wrt, **kw)
+        assert str(err.value) == str(plain) and err.value.code == plain.code
+        return
+    value, grads = rerun(graph, point, wrt, **kw)
+    same(value, plain[0], "value")
+    assert len(grads) == len(plain[1])
+    for k, (g, p) in enumerate(zip(grads, plain[1])):
+        same(g, p, f"gradient {k}")
+
+
+def resized(graph, point, rng) -> dict:
+    """New values for the same graph, each size in the values' shapes replaced by another, the
+    same size by the same (shapes that fitted may no longer: then both must raise the same error)."""
+    size = {d: int(rng.integers(1, 6)) for v in point.values() for d in np.shape(v)}
+    return {k: rng.uniform(0.2, 1.6, size=tuple(size[d] for d in np.shape(v)))
+            for k, v in point.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=random_graphs(), seed=st.integers(0, 2**32 - 1))
+def test_rerun_equals_the_plain_passes_again_and_at_new_shapes(case, seed):
+    """The first call (recorded), a re-run with new values of the same shapes (replayed: the
+    same program, no new one), new shapes (another program, or the plain passes' error), and
+    the first shapes again (the first program)."""
+    graph, point, wrt = case
+    if not any(np.ndim(v) for v in point.values()) and not graph.tensor_ops:
+        return  # numbers only
+    rng = np.random.default_rng(seed)
+    check_rerun(graph, point, wrt)
+    programs = dict(rerun_module._plans[graph])
+    again = {k: rng.uniform(-1.6, 1.6, size=np.shape(v)) for k, v in point.items()}
+    check_rerun(graph, again, wrt)
+    assert rerun_module._plans[graph] == programs  # replayed, not recorded again
+    check_rerun(graph, resized(graph, point, rng), wrt)
+    check_rerun(graph, point, wrt)
+    assert all(rerun_module._plans[graph][k] is p for k, p in programs.items())
+
+
+def test_rerun_gives_the_plain_inf_and_nan():
+    x = np.array([0.0, -0.0, -1.0, 1.0, 2.0, np.inf, -np.inf, np.nan, 1e-300, 1e300, 709.5, -709.5,
+                  745.0, -745.0])
+    y = np.array([0.0, -1.0, 2.0, 0.5, -0.0, 1.0, 3.0, 0.0, -2.0, 1.0, 0.5, 2.0, -1.0, 1.0])
+    for text in ["sum(ln(x) * y + sqrt(x) / x)", "x ^ y + asin(x) * atan(y)",
+                 "sum(relu(x) * abs(y) + max(x, y) - min(x, y) * tanh(x))",
+                 "sigmoid(x) * softplus(y) + exp(x) / cosh(y) + erf(x)",
+                 "sum(sigmoid(x) + exp(-x) * exp(x) + exp(y) / exp(-y))",
+                 "log(x, y) + log10(x) * log2(y) + acos(x / 2) + tan(x) * sinh(y)"]:
+        graph = compile(text, UNLIMITED)
+        for wrt in (None, ["x"], ["y"]):
+            check_rerun(graph, {"x": x, "y": y}, wrt)
+            check_rerun(graph, {"x": y, "y": x}, wrt)  # replayed on other values
+
+
+def test_rerun_of_the_logistic_cost_writes_into_its_own_arrays():
+    """The lecture's cost: the gradient equal to Xᵀ(σ(Xw) − y) by hand; one exponential in all
+    (σ's partial reads the forward's e^−a); every array of the data's size written into one of
+    the program's, none made per call; the arrays returned are the caller's."""
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(4000, 3)), (rng.random(4000) < 0.5).astype(float)
+    graph = compile(LOGISTIC, UNLIMITED)
+    for w in (np.zeros(3), rng.normal(size=3), rng.normal(size=3) / 2):
+        _, (dw,) = rerun(graph, {"X": X, "y": y, "w": w}, ["w"], UNLIMITED)
+        p = 1.0 / (1.0 + np.exp(-(X @ w)))
+        by_hand = X.T @ (p - y)
+        np.testing.assert_allclose(dw, by_hand, rtol=1e-12, atol=1e-12 * np.abs(by_hand).max())
+        check_rerun(graph, {"X": X, "y": y, "w": w}, ["w"], UNLIMITED)
+    (program,) = rerun_module._plans[graph].values()
+    assert [s[0] for s in program.steps].count(np.exp) == 1
+    rows = [s for s in program.steps if np.shape(program.slots[s[2]]) == (4000,)]
+    assert len(rows) >= 20 and all(s[3] is not None for s in rows)  # each into a program array
+    assert len({id(s[3]) for s in rows}) <= 10  # arrays shared once their values are dead
+    v1, (g1,) = rerun(graph, {"X": X, "y": y, "w": np.ones(3)}, ["w"], UNLIMITED)
+    kept = g1.copy()
+    g1[:] = 7.0  # the caller's array: the program does not read it
+    v2, (g2,) = rerun(graph, {"X": X, "y": y, "w": np.ones(3)}, ["w"], UNLIMITED)
+    assert np.array_equal(g2, kept) and g2 is not g1 and v2 == v1
+
+
+def test_rerun_keeps_no_callers_array():
+    graph = compile("sum(sigmoid(X @ w))", UNLIMITED)
+    X = np.ones((50, 2))
+    ref = weakref.ref(X)
+    rerun(graph, {"X": X, "w": np.ones(2)})
+    rerun(graph, {"X": X, "w": np.ones(2)})
+    del X
+    gc.collect()
+    assert ref() is None
+
+
+def test_rerun_errors_are_the_plain_ones():
+    graph = compile("sum(exp(X) * 2) + sum(X @ w)", UNLIMITED)
+    X, w = np.ones((50, 40)), np.ones(40)
+    for limits in (Limits(max_elements=1_000), Limits(max_work=2_100)):
+        with pytest.raises(LimitExceeded) as fused:
+            rerun(graph, {"X": X, "w": w}, limits=limits)
+        with pytest.raises(LimitExceeded) as plain:
+            forward(graph, {"X": X, "w": w}, trace=True, limits=limits)
+        assert (fused.value.limit, fused.value.actual, fused.value.node, str(fused.value)) == \
+            (plain.value.limit, plain.value.actual, plain.value.node, str(plain.value))
+    rerun(graph, {"X": X, "w": w}, limits=UNLIMITED)  # recorded without bounds; not reused under them
+    with pytest.raises(LimitExceeded):
+        rerun(graph, {"X": X, "w": w}, limits=Limits(max_elements=1_000))
+    with pytest.raises(ExpressionError, match="no value given for the variable 'w'"):
+        rerun(graph, {"X": X})
+    with pytest.raises(ExpressionError, match=r"\(50, 40\) and \(39,\)"):
+        rerun(graph, {"X": X, "w": np.ones(39)})
+    with pytest.raises(ExpressionError, match="not a variable"):
+        rerun(graph, {"X": X, "w": w}, ["v"])
+    finite = Limits(finite_values=True, max_elements=None, max_work=None)
+    with pytest.raises(ExpressionError, match="give finite numbers"):
+        rerun(graph, {"X": X, "w": np.full(40, np.inf)}, limits=finite)
+    _, grads = rerun(graph, {"X": X.tolist(), "w": w.tolist()}, ["w", "X", "w"])  # lists; repeats
+    check_rerun(graph, {"X": X, "w": w}, ["w", "X", "w"])
+    assert len(grads) == 3 and np.array_equal(grads[0], grads[2])
+
+
+def test_a_graph_of_the_same_structure_replays_the_same_recipe():
+    """A training run compiles its own graph: one equal in ops, inputs and leaves (constants to
+    the bit: -0.0 is not 0.0) gets the kept recipe, with arrays of its own; any other is recorded."""
+    rng = np.random.default_rng(8)
+    point = {"X": rng.normal(size=(30, 3)), "y": rng.random(30), "w": rng.normal(size=3)}
+    first, second = compile(LOGISTIC, UNLIMITED), compile(LOGISTIC, UNLIMITED)
+    check_rerun(first, point, ["w"])
+    rerun(first, point, ["w"])
+    rerun(second, point, ["w"])
+    (p1,), (p2,) = rerun_module._plans[first].values(), rerun_module._plans[second].values()
+    assert p1.recipe is p2.recipe and p1.slots is not p2.slots
+    check_rerun(second, point, ["w"])
+    for text in (LOGISTIC.replace("(1 - y)", "(2 - y)"), "sum(X @ w * 0.0)", "sum(X @ w * -0.0)",
+                 "sum(X @ w * y)", "sum(y * (X @ w))"):
+        other = compile(text, UNLIMITED)
+        rerun(other, point, ["w"])
+        (p3,) = rerun_module._plans[other].values()
+        assert p3.recipe is not p1.recipe
+        check_rerun(other, point, ["w"])
+    neg, pos = (compile(t, UNLIMITED) for t in ("sum(X @ w * -0.0)", "sum(X @ w * 0.0)"))
+    rerun(neg, point, ["w"]), rerun(pos, point, ["w"])
+    assert next(iter(rerun_module._plans[neg].values())).recipe is not \
+        next(iter(rerun_module._plans[pos].values())).recipe
+
+
+def test_a_dead_programs_arrays_serve_the_next_graph_of_its_recipe():
+    rng = np.random.default_rng(9)
+    point = {"X": rng.normal(size=(40, 3)), "y": rng.random(40), "w": rng.normal(size=3)}
+    first = compile(LOGISTIC, UNLIMITED)
+    rerun(first, point, ["w"])
+    (p1,) = rerun_module._plans[first].values()
+    arrays = {id(s[3]) for s in p1.steps if s[3] is not None}
+    del first, p1
+    gc.collect()
+    second = compile(LOGISTIC, UNLIMITED)
+    check_rerun(second, point, ["w"])
+    rerun(second, point, ["w"])
+    (p2,) = rerun_module._plans[second].values()
+    assert {id(s[3]) for s in p2.steps if s[3] is not None} == arrays
+    third = compile(LOGISTIC, UNLIMITED)  # while the second lives: arrays of its own
+    rerun(third, point, ["w"])
+    (p3,) = rerun_module._plans[third].values()
+    assert not arrays & {id(s[3]) for s in p3.steps if s[3] is not None}
+    check_rerun(third, point, ["w"])

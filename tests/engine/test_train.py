@@ -207,12 +207,3 @@ def test_view_boundary_in_feature_units_with_scaling(builtin_xy):
     w = training.train(X, y, 0.005, 50).final_w
     seg = np.array(training.boundary(w, sc, training.domain(ds.features)))
     np.testing.assert_allclose(training.design_matrix(seg, sc) @ w, 0, atol=1e-12)
-
-
-def test_keep_heap_takes_effect_on_glibc_once():
-    import platform
-
-    from training import heap
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        pytest.skip("glibc's mallopt is Linux with glibc only")
-    assert heap.keep_heap() is True and heap.keep_heap() is True

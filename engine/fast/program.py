@@ -1,0 +1,572 @@
+"""The re-run entry: one graph's value and gradients evaluated again and again on new values of
+the same shapes (a training loop's steps), at the cost of numpy's array operations alone.
+
+    value, (dw,) = rerun(graph, {"X": X, "y": y, "w": w}, wrt=["w"])
+
+The first call at given shapes (and `wrt`, limits) walks the plain tensor passes' steps once,
+recording them as a flat program; later calls replay it. What a step of the plain passes
+spends besides the arithmetic is decided once, in the recording: shapes, bounds and errors
+(`tensors._checked`, the plain pass's own checks), which nodes need a gradient, which edges
+send what, where a contribution is summed over broadcast axes. An elementwise rule of the op
+table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs, with its shape
+and type: nothing of the data's size is computed), and each ufunc then writes into an array of
+the program's, reused on every call (two steps share one when the first's result is dead before
+the second's is made): no per-step allocation, so glibc's heap neither grows nor shrinks between
+calls. Identical steps are made once, steps on constants folded, negations moved into a
+subtraction or cancelled (exact), and 1 + e^x where e^−x is made is 1 + 1/e^−x, which gives σ's
+partial out / (1 + e^a) from the forward's e^−a without a second exponential. Ops that are not
+elementwise (@, sum, transpose...) and rules a ufunc cannot express (erf, a branch on a value)
+run as the plain pass runs them, by their numpy rule, into fresh arrays (matmul, a ufunc, into
+the program's). The recording is kept by the graph's structure (`Recipe`): a new graph of the
+same text, as each training run compiles, replays it with arrays of its own (`Program`).
+
+Contract (tests/test_fast_tensors.py): the value and the gradients equal those of the plain
+tensor passes to 1e-12 relative, inf and nan in the same places, with their errors; the same
+ufuncs in the same order give the same bits, except where 1/e^−x stands for e^x (about an
+ulp). The arrays returned are the caller's: the program's own are never handed out.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..graph import Graph, needs_grad
+from ..limits import DEFAULT_LIMITS, Limits
+from ..ops import Op
+from ..values import leaf_values
+from ..xp import NUMPY
+from .tensors import _checked
+
+_PLANS_PER_GRAPH = 8
+_plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _Unrecordable(Exception):
+    """A rule that the program cannot hold as ufuncs (it branches on a value)."""
+
+
+#: What recording a rule may raise when ufuncs cannot express it: the op then runs its numpy rule.
+_UNRECORDABLE = (_Unrecordable, AttributeError, TypeError)
+#: numpy functions a rule may call that are not ufuncs (no out=): run as calls, each making its
+#: result (a view, for the last three).
+_CALLS = {"where": np.where, "broadcast_to": np.broadcast_to, "expand_dims": np.expand_dims,
+          "transpose": np.transpose}
+
+
+def _sum_all(a):
+    """np.sum(a): the same reduction (numpy's sum is this call) without its Python wrapper."""
+    return np.add.reduce(a, axis=None)
+
+
+class _Rec:
+    """An array while a rule is recorded: its slot in the program and its value at recording."""
+
+    __slots__ = ("program", "slot", "value")
+    __array_ufunc__ = None  # numpy's scalars defer to _Rec's operators
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, program: _Recorder, slot: int, value: np.ndarray) -> None:
+        self.program, self.slot, self.value = program, slot, value
+
+    def __bool__(self) -> bool:
+        raise _Unrecordable("a rule that branches on a value")
+
+    @property
+    def shape(self) -> tuple:  # fixed at the program's shapes, as ndim
+        return self.value.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.value.ndim
+
+    @property
+    def T(self) -> _Rec:  # numpy's name
+        return self.program.call(np.transpose, self)
+
+    def __add__(self, o): return self.program.ufunc(np.add, self, o)
+    def __radd__(self, o): return self.program.ufunc(np.add, o, self)
+    def __sub__(self, o): return self.program.ufunc(np.subtract, self, o)
+    def __rsub__(self, o): return self.program.ufunc(np.subtract, o, self)
+    def __mul__(self, o): return self.program.ufunc(np.multiply, self, o)
+    def __rmul__(self, o): return self.program.ufunc(np.multiply, o, self)
+    def __truediv__(self, o): return self.program.ufunc(np.true_divide, self, o)
+    def __rtruediv__(self, o): return self.program.ufunc(np.true_divide, o, self)
+    def __pow__(self, o): return self.program.ufunc(np.power, self, o)
+    def __rpow__(self, o): return self.program.ufunc(np.power, o, self)
+    def __neg__(self): return self.program.ufunc(np.negative, self)
+    def __pos__(self): return self
+    def __lt__(self, o): return self.program.ufunc(np.less, self, o)
+    def __le__(self, o): return self.program.ufunc(np.less_equal, self, o)
+    def __gt__(self, o): return self.program.ufunc(np.greater, self, o)
+    def __ge__(self, o): return self.program.ufunc(np.greater_equal, self, o)
+    def __eq__(self, o): return self.program.ufunc(np.equal, self, o)  # type: ignore[override]
+    def __ne__(self, o): return self.program.ufunc(np.not_equal, self, o)  # type: ignore[override]
+    def __and__(self, o): return self.program.ufunc(np.bitwise_and, self, o)
+    def __rand__(self, o): return self.program.ufunc(np.bitwise_and, o, self)
+    def __or__(self, o): return self.program.ufunc(np.bitwise_or, self, o)
+    def __ror__(self, o): return self.program.ufunc(np.bitwise_or, o, self)
+    def __invert__(self): return self.program.ufunc(np.invert, self)
+
+
+class _Namespace:
+    """The rules' `xp` while they are recorded: numpy's ufuncs (and `where`) by their numpy
+    names, recorded as steps; any other name (erf, size, ...) is AttributeError, which sends
+    the op to its numpy rule."""
+
+    def __init__(self, program: _Recorder) -> None:
+        self._program = program
+
+    def __getattr__(self, name: str):  # each name's function made once (kept as an attribute)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        p = self._program
+        if name == "sum":  # the sum of all elements; with an axis, the numpy rule
+            def found(a): return p.call(_sum_all, a)
+        elif name in ("shape", "ndim", "size"):  # fixed at the program's shapes
+            def found(a): return getattr(np.asarray(a.value if isinstance(a, _Rec) else a), name)
+        else:
+            fn = _CALLS.get(name) or getattr(NUMPY, name)
+            if isinstance(fn, np.ufunc):
+                def found(*args): return p.ufunc(fn, *args)
+            elif name in _CALLS:
+                def found(*args): return p.call(fn, *args)
+            else:
+                raise AttributeError(f"{name}: not a ufunc")
+        setattr(self, name, found)
+        return found
+
+
+# A program step: (function, input slots, output slot, out array or None). With an out array the
+# function is a ufunc writing into it; without, a call whose result is stored in the slot.
+Step = tuple
+
+
+class _Recorder:
+    """Runs the plain passes' steps once on real arrays, recording each as a step of a flat
+    program over slots (leaves, constants, results)."""
+
+    def __init__(self) -> None:
+        self.values: list = []  # each slot's value at recording
+        self.kind: list[str] = []  # "leaf", "const", "ufunc" (an array of the program's), "call"
+        self.steps: list[Step] = []
+        self.made: dict[tuple, _Rec] = {}  # (function, input slots) -> its result: made once
+        self.consts: dict[tuple, int] = {}
+        self.negated: dict[int, int] = {}  # slot of −x -> slot of x
+        self.source: dict[int, tuple] = {}  # slot -> the (ufunc, input slots) that made it
+        self.ns = _Namespace(self)
+
+    def slot(self, value, kind: str) -> int:
+        self.values.append(value)
+        self.kind.append(kind)
+        return len(self.values) - 1
+
+    def const(self, x) -> int:
+        """The slot of a number or array that is the same on every call (kept by the program)."""
+        if isinstance(x, np.ndarray):
+            return self.slot(x, "const")
+        key = (x.__class__, repr(x))  # -0.0 and 0.0 apart
+        if key not in self.consts:
+            self.consts[key] = self.slot(x, "const")
+        return self.consts[key]
+
+    def array(self, x: np.ndarray) -> _Rec:
+        """An array the same on every call (a seed, zeros), kept by the program."""
+        return _Rec(self, self.const(x), x)
+
+    def at(self, slot: int) -> _Rec:
+        return _Rec(self, slot, self.values[slot])
+
+    def unnegated_product(self, slot: int) -> tuple[_Rec, _Rec] | None:
+        """For a slot made as a × −b (or −a × b), a and b (in their order): the product without
+        its negation, which a caller negates or subtracts instead, exactly."""
+        made = self.source.get(slot)
+        if made is None or made[0] is not np.multiply:
+            return None
+        a, b = made[1]
+        if b in self.negated:
+            return self.at(a), self.at(self.negated[b])
+        if a in self.negated:
+            return self.at(self.negated[a]), self.at(b)
+        return None
+
+    def rec(self, x) -> _Rec:
+        if isinstance(x, _Rec):
+            return x
+        if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.number)):
+            raise _Unrecordable(f"{x!r} in a rule")
+        s = self.const(x)
+        return _Rec(self, s, self.values[s])
+
+    def ufunc(self, fn: np.ufunc, *args) -> _Rec:
+        recs = [a if a.__class__ is _Rec else self.rec(a) for a in args]
+        if fn is np.add:  # 1 + e^x where e^−x is made: 1 + 1/e^−x (no second exponential)
+            flipped = self.one_plus_reciprocal(recs)
+            if flipped is not None:
+                return flipped
+        if fn is np.negative:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
+            ab = self.unnegated_product(recs[0].slot)
+            if ab is not None:
+                return self.ufunc(np.multiply, *ab)
+        if fn is np.add:  # x + a × −b is x − a × b, exactly
+            for x, r in (recs, recs[::-1]):
+                ab = self.unnegated_product(r.slot)
+                if ab is not None:
+                    return self.ufunc(np.subtract, x, self.ufunc(np.multiply, *ab))
+        key = (fn, tuple([r.slot for r in recs]))
+        made = self.made.get(key)
+        if made is not None:
+            return made
+        consts = [self.kind[s] == "const" for s in key[1]]
+        if all(consts):  # folded: made once, kept
+            r = self.made[key] = self.array(np.asarray(fn(*[r.value for r in recs])))
+            return r
+        value = _stand_in(fn, [r.value for r in recs])
+        if fn is np.multiply and any(consts):  # × ones or minus ones of no larger shape: x or −x
+            for a, b in (recs, recs[::-1]):
+                c = np.asarray(b.value)
+                if self.kind[b.slot] == "const" and value.shape == np.shape(a.value) \
+                        and value.dtype == np.asarray(a.value).dtype == c.dtype == np.float64:
+                    if (c == 1.0).all():
+                        return a
+                    if (c == -1.0).all():
+                        return self.ufunc(np.negative, a)
+        out = self.slot(value, "ufunc")
+        self.source[out] = key
+        self.steps.append((fn, key[1], out, None))
+        if fn is np.negative:
+            self.negated[out] = key[1][0]
+        r = self.made[key] = _Rec(self, out, value)
+        return r
+
+    def one_plus_reciprocal(self, recs: list[_Rec]) -> _Rec | None:
+        """1 + e^x as 1 + 1/e^−x when e^−x is made already (σ's partial after its forward). Equal
+        to about an ulp, and exactly where e^−x is inf: 1/inf is 0 where e^x is a subnormal
+        number, which 1 + absorbs (hence only in this sum, never for e^x alone); where e^x
+        overflows, 1/e^−x does too (checked ulp by ulp around log of the largest float)."""
+        for k, (c, r) in enumerate((recs, recs[::-1])):
+            fn, ins = self.source.get(r.slot, (None, ()))
+            if fn is not np.exp or self.kind[c.slot] != "const":
+                continue
+            one = c.value
+            if not ((one.__class__ is float or getattr(one, "shape", None) == ()) and one == 1.0):
+                continue
+            x = ins[0]
+            minus = self.negated.get(x)
+            if minus is None:
+                neg = self.made.get((np.negative, (x,)))
+                minus = neg.slot if neg is not None else None
+            e = self.made.get((np.exp, (minus,))) if minus is not None else None
+            if e is not None:
+                inverse = self.ufunc(np.true_divide, 1.0, e)
+                return self.ufunc(np.add, c, inverse) if k == 0 else self.ufunc(np.add, inverse, c)
+        return None
+
+    def call(self, fn: Callable, *args) -> _Rec:
+        """A step that makes a fresh array each call (no out=): an op's numpy rule, a sum."""
+        ins = tuple(a.slot if isinstance(a, _Rec) else self.const(a) for a in args)
+        value = fn(*(self.values[s] for s in ins))
+        if all(self.kind[s] == "const" for s in ins):  # folded: made once, kept
+            return _Rec(self, self.slot(value, "const"), value)
+        out = self.slot(value, "call")
+        self.steps.append((fn, ins, out, None))
+        return _Rec(self, out, value)
+
+    def rule(self, rule: Callable, args: Sequence[_Rec], numpy_rule: Callable) -> _Rec:
+        """A rule of the op table recorded ufunc by ufunc; if it cannot be, its numpy version
+        as one call (the steps recorded before it failed are dead and dropped later)."""
+        try:
+            out = rule(self.ns, *args)
+        except _UNRECORDABLE:
+            return self.call(numpy_rule, *args)
+        return out if isinstance(out, _Rec) else self.rec(out)
+
+
+def _stand_in(fn: np.ufunc, args: list) -> np.ndarray:
+    """What an elementwise ufunc makes of these arguments, its shape and type, without computing
+    it: a read-only view of one zero (the recording computes nothing of the data's size, whose
+    fresh memory would cost a page fault per 4 KiB). A gufunc (matmul) is computed."""
+    gufunc = _GUFUNC.get(fn)
+    if gufunc is None:
+        gufunc = _GUFUNC[fn] = fn.signature is not None
+    if gufunc:
+        return np.asarray(fn(*args))
+    # Keyed by shapes and type codes (comparing dtype objects is slow, and this runs per step).
+    key = (fn, *[(a.shape, a.dtype.char) if a.__class__ is np.ndarray else a.__class__
+                 for a in args])
+    made = _STAND_INS.get(key)
+    if made is None:  # numpy's shape and type rules, on one element
+        if len(_STAND_INS) >= 4096:
+            _STAND_INS.clear()
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+        one = fn(*(np.zeros((), a.dtype) if isinstance(a, np.ndarray) else a for a in args))
+        made = _STAND_INS[key] = np.broadcast_to(np.zeros((), np.asarray(one).dtype), shape)
+    return made
+
+
+_STAND_INS: dict[tuple, np.ndarray] = {}  # (ufunc, argument shapes and types) -> its stand-in
+_GUFUNC: dict[np.ufunc, bool] = {}  # matmul and its kin are computed, not stood in for
+
+
+def _as_float(v):
+    return np.asarray(v, dtype=float)
+
+
+def _numpy(rule: Callable) -> Callable:
+    return lambda *args: rule(NUMPY, *args)
+
+
+def _summed_to(shape: tuple) -> Callable:
+    """c summed over the axes where an input of `shape` was broadcast (the plain pass's sum)."""
+    def summed(c):
+        lead = np.ndim(c) - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                          if n == 1 and c.shape[lead + i] != 1)
+        return np.sum(c, axis=axes).reshape(shape) if axes else c
+    return summed
+
+
+def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> tuple:
+    """The forward pass and the reverse pass from the output, as `passes.forward` and
+    `passes.reverse` (untraced, tensor mode) run them; the program, the value's slot, the
+    gradients' slots and the recording's value and gradients."""
+    p = _Recorder()
+    vals: list[_Rec] = []
+    variables: dict[str, int] = {}
+    for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
+        if op is None:
+            kind = "leaf" if leaf.__class__ is str else "const"  # a variable, or a number typed
+            s = p.slot(leaves[len(vals)], kind)
+            if kind == "leaf":
+                variables[leaf] = s  # type: ignore[index]
+            vals.append(_Rec(p, s, p.values[s]))
+            continue
+        xs = [vals[s] for s in args]
+        r = p.rule(op.forward, xs, _numpy(op.forward))
+        if not isinstance(r.value, np.ndarray) or r.value.dtype != np.float64:
+            r = p.call(_as_float, r)  # the plain pass's np.asarray(..., dtype=float)
+        vals.append(r)
+    out = graph.output
+    grads: list = [None] * len(graph)
+    grads[out] = p.array(np.ones_like(vals[out].value))  # the seed
+    for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
+        op = graph.ops[t]
+        if op is None or not needs[t]:
+            continue
+        g = grads[t]
+        if g is None:  # nothing arrived: zeros, as the plain pass (local × 0 may be nan)
+            g = p.array(np.zeros_like(vals[t].value))
+        xs = [vals[s] for s in graph.inputs[t]]
+        for k, s in enumerate(graph.inputs[t]):
+            if not needs[s]:
+                continue
+            c = _pull(p, op, k, g, vals[t], xs)
+            shape = np.shape(xs[k].value)
+            if np.shape(c.value) != shape:  # broadcast: summed back over its axes
+                c = p.call(_summed_to(shape), c)
+            before = grads[s]
+            grads[s] = c if before is None else p.ufunc(np.add, before, c)
+    result = []
+    for i in wanted:
+        g = grads[i]
+        result.append(g if g is not None else p.array(np.zeros_like(vals[i].value)))
+    return p, vals[out], result, variables
+
+
+def _pull(p: _Recorder, op: Op, k: int, g: _Rec, out: _Rec, xs: list) -> _Rec:
+    """What node `out`'s k-th edge sends back: the VJP of g, or local × g (g itself for a
+    partial of 1, −g for −1), as `passes._pull` forms it."""
+    if not op.partials:
+        vjp = op.vjp[k]
+        return p.rule(vjp, [g, out, *xs], lambda *args: vjp(NUMPY, *args))  # type: ignore[misc]
+    loc = op.constants[k]
+    if loc is not None:
+        return g if loc == 1.0 else p.ufunc(np.negative, g) if loc == -1.0 else \
+            p.ufunc(np.multiply, loc, g)
+    local = p.rule(op.partials[k], [out, *xs], _numpy(op.partials[k]))
+    return p.ufunc(np.multiply, local, g)
+
+
+class Recipe:
+    """A recording made ready to replay at fixed shapes: the live steps, each ufunc's result in
+    one of `buffers` (shared by steps whose values are not alive at once: liveness), the
+    constants, and which slots hold the leaves, the value and the gradients. It holds no array
+    of the data's size but constants (a seed, zeros), so it is kept by the graph's structure."""
+
+    def __init__(self, p: _Recorder, value: _Rec, grads: list[_Rec], variables: dict[str, int],
+                 names: Sequence[str]) -> None:
+        self.n_slots = len(p.values)
+        self.value_slot = value.slot
+        self.grad_slots = [g.slot for g in grads]
+        self.leaf_slots = [variables[n] for n in names]
+        self.consts = [(s, v) for s, (v, kind) in enumerate(zip(p.values, p.kind)) if kind == "const"]
+        keep = {self.value_slot, *self.grad_slots}
+        # Dead steps (a rule whose recording failed half-way) dropped, from the end.
+        live = set(keep)
+        steps = []
+        for step in reversed(p.steps):
+            if step[2] in live:
+                steps.append(step)
+                live.update(step[1])
+        steps.reverse()
+        kind = list(p.kind)
+        for _, ins, o, _ in steps:
+            if kind[o] == "ufunc" and len(ins) > 2:  # three inputs: a call (the loop takes two)
+                kind[o] = "call"
+        # Each slot's last reader; a call's result may be a view of its inputs (broadcast_to,
+        # transpose), so they stay alive as long as it does.
+        last = {s: len(steps) for s in keep}
+        for j in range(len(steps) - 1, -1, -1):
+            _, ins, o, _ = steps[j]
+            until = max(j, last.get(o, j)) if kind[o] == "call" else j
+            for s in ins:
+                last[s] = max(last.get(s, -1), until)
+        free: dict[tuple, list[int]] = {}
+        self.buffers: list[tuple] = []  # (shape, dtype) of each
+        buffer_of: dict[int, int] = {}  # slot -> its buffer
+        self.steps: list[tuple] = []  # (function, input slots, output slot, buffer or None)
+        for j, (fn, ins, o, _) in enumerate(steps):
+            buf = None
+            if kind[o] == "ufunc":
+                v = p.values[o]
+                pool = free.get((v.shape, v.dtype.str))
+                if pool:
+                    buf = pool.pop()
+                else:
+                    buf = len(self.buffers)
+                    self.buffers.append((v.shape, v.dtype))
+                buffer_of[o] = buf
+            self.steps.append((fn, ins, o, buf))
+            for s in set(ins):
+                if last.get(s) == j and s in buffer_of:
+                    free.setdefault((p.values[s].shape, p.values[s].dtype.str), []).append(buffer_of[s])
+        self.buffer_of = buffer_of
+        self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
+        self.spare: list[list[np.ndarray]] = []  # a dead program's arrays, for the next one
+        self.nbytes = sum(math.prod(shape) * np.dtype(dtype).itemsize for shape, dtype in self.buffers)
+
+
+class Program:
+    """A recipe with its arrays, for one graph: `run(leaves)` replays it, each ufunc writing its
+    result into one of them."""
+
+    def __init__(self, recipe: Recipe) -> None:
+        self.recipe = recipe
+        # The arrays of a program that died (its graph did: a training run ended) serve the next
+        # one, as fresh memory costs a page fault per 4 KiB; up to SPARE_BYTES a recipe.
+        buffers = recipe.spare.pop() if recipe.spare else \
+            [np.empty(shape, dtype) for shape, dtype in recipe.buffers]
+        if recipe.nbytes <= SPARE_BYTES:
+            weakref.finalize(self, _give_back, recipe, buffers)
+        slots: list = [None] * recipe.n_slots
+        for s, v in recipe.consts:
+            slots[s] = v
+        for s, b in recipe.buffer_of.items():
+            slots[s] = buffers[b]
+        self.steps = []
+        for fn, ins, o, b in recipe.steps:
+            if b is None:
+                self.steps.append((fn, ins, o, None, None, None))
+            else:
+                self.steps.append((fn, ins, o, buffers[b], ins[0], ins[1] if len(ins) > 1 else None))
+        self.slots = slots
+        self.lock = threading.Lock()  # one call at a time writes the program's arrays
+
+    def run(self, leaves: Sequence[np.ndarray]) -> tuple:
+        recipe = self.recipe
+        with self.lock, np.errstate(all="ignore"):  # inf and nan are answers
+            slots = self.slots
+            for s, v in zip(recipe.leaf_slots, leaves):
+                slots[s] = v
+            for fn, ins, o, buf, a, b in self.steps:
+                if buf is None:
+                    slots[o] = fn(*[slots[i] for i in ins])
+                elif b is None:
+                    fn(slots[a], out=buf)
+                else:
+                    fn(slots[a], slots[b], out=buf)
+            value = np.array(slots[recipe.value_slot], dtype=float)
+            grads = [np.array(slots[s], dtype=float) for s in recipe.grad_slots]
+            for s in recipe.transient:  # the caller's arrays (and views of them) not kept alive
+                slots[s] = None
+        return value, grads
+
+
+SPARE_BYTES = 64 << 20
+
+
+def _give_back(recipe: Recipe, buffers: list[np.ndarray]) -> None:
+    if not recipe.spare:  # one set kept: a run at a time is the usual case
+        recipe.spare.append(buffers)
+
+
+#: Recipes by the graph's structure (ops, inputs, leaves, output), wrt, limits and shapes: a new
+#: graph of the same text (a training run compiles its own) replays without recording again.
+_RECIPES: dict[tuple, Recipe] = {}
+_RECIPES_KEPT = 32
+
+
+def structure(graph: Graph) -> tuple:
+    """What a graph computes, as a key: two graphs equal in it give the same recipe."""
+    return (graph.output, tuple([op.name if op is not None else None for op in graph.ops]),
+            tuple(graph.inputs), tuple([leaf if leaf.__class__ is str else repr(leaf)
+                                        for leaf in graph.leaf]))
+
+
+def rerun(graph: Graph, values: Mapping[str, object], wrt: Iterable[str] | None = None,
+          limits: Limits = DEFAULT_LIMITS) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The output's value and d output / d each variable of `wrt` (all, in the graph's order,
+    when None; repeats allowed), as the untraced tensor passes give them: `passes.forward`
+    then `passes.reverse` and `passes.gradient`. The program for these shapes is recorded on
+    the first call and replayed on later ones; new values of other shapes record another (up
+    to 8 a graph). Values and gradients are float64 arrays (0-d for a scalar)."""
+    names = graph.variables
+    wanted = tuple(graph.variables if wrt is None else wrt)
+    per = _plans.get(graph)
+    leaves: list = []
+    if not limits.finite_values:  # the usual call: float64 arrays, checked once per shape
+        for n in names:
+            v = values.get(n)
+            if v.__class__ is not np.ndarray or v.dtype != np.float64:  # type: ignore[union-attr]
+                break
+            leaves.append(v)
+    if len(leaves) != len(names):  # lists, numbers, or inf and nan refused: the plain checks
+        env = leaf_values(graph, values, limits)
+        leaves = [_as_float(env[n]) for n in names]
+    key = (wanted, limits, tuple(v.shape for v in leaves))
+    program = per.get(key) if per is not None else None
+    if program is None:
+        program = _program(graph, values, key)
+    return program.run(leaves)
+
+
+def _program(graph: Graph, values: Mapping[str, object], key: tuple) -> Program:
+    """This graph's program at these shapes: from the recipe of its structure if one is kept
+    (the same shapes, bounds and errors then), else recorded after the plain passes' checks
+    (every variable given and well formed, shapes, bounds: their errors)."""
+    from ..passes import variable_nodes
+
+    wanted, limits, _ = key
+    whole = (structure(graph), *key)
+    recipe = _RECIPES.get(whole)
+    if recipe is None:
+        env = leaf_values(graph, values, limits)
+        checked, _, _ = _checked(graph, env, limits)  # the plain pass's shape and bound errors
+        nodes = variable_nodes(graph, wanted)
+        needs = needs_grad(graph, set(wanted))
+        with np.errstate(all="ignore"):
+            p, value, grads, variables = _record(graph, checked, nodes, needs)
+        recipe = Recipe(p, value, grads, variables, graph.variables)
+        if len(_RECIPES) >= _RECIPES_KEPT:
+            _RECIPES.pop(next(iter(_RECIPES)))
+        _RECIPES[whole] = recipe
+    program = Program(recipe)
+    per = _plans.setdefault(graph, {})
+    if len(per) >= _PLANS_PER_GRAPH:
+        per.pop(next(iter(per)))
+    per[key] = program
+    return program
