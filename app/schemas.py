@@ -309,6 +309,19 @@ class ParseRequest(BaseModel):
     expression: StrictStr
 
 
+class Notice(BaseModel):
+    """A gentle notice: `code` and `params` for a page to phrase it, `message` in English."""
+
+    code: Literal["product_after_division"] = Field(
+        description="product_after_division: `a/2(z)` reads as (a/2)·z")
+    message: str
+    line: int
+    column: int = Field(description="0-based, at the product's second factor")
+    position: int = Field(description="0-based offset into the whole text")
+    text: str
+    params: dict[str, str] = Field(description="product_after_division: divisor, factor (as typed)")
+
+
 class ParseResponse(BaseModel):
     """What an expression is, before any value: a page asks this to learn which variables need
     values without provoking an error for the ones it does not know yet."""
@@ -318,6 +331,10 @@ class ParseResponse(BaseModel):
     nodes: int = Field(description="nodes in the graph")
     edges: int
     warnings: list[str]
+    mathml: str | None = Field(description="how the text was read: presentation MathML built from "
+                               "the parse, in the order typed, one row per named intermediate; null "
+                               "when too deep or long to show")
+    notices: list[Notice] = Field(description="forms that parse but may not read as meant")
 
 
 # --- GET /api/v1/functions, /api/v1/examples, /healthz ----------------------------------

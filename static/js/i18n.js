@@ -2,6 +2,8 @@
 // sentences included. `t(key, params)` fills {placeholders}; elements with data-i18n
 // (text), data-i18n-label (aria-label) or data-i18n-title (title) are filled by apply().
 
+import { NOTICES } from "./messages.js";
+
 const STRINGS = {
   en: {
     tagline: "See automatic differentiation happen",
@@ -80,6 +82,8 @@ const STRINGS = {
     checking: "Checking…",
     errorAt: "Line {line}, column {column}",
     keptGraph: "The graph below is the last valid one.",
+    readAs: "Read as",
+    readAsLabel: "The function as it was read",
     variables: "Variables",
     noVariables: "No variables: the function is a constant.",
     valueOf: "Value of {name}",
@@ -411,6 +415,8 @@ const STRINGS = {
     checking: "확인 중…",
     errorAt: "{line}행 {column}열",
     keptGraph: "아래 그래프는 마지막으로 올바르게 입력된 함수의 그래프입니다.",
+    readAs: "읽은 식",
+    readAsLabel: "입력한 함수를 읽은 식",
     variables: "변수",
     noVariables: "변수가 없습니다: 상수 함수입니다.",
     valueOf: "{name}의 값",
@@ -717,6 +723,14 @@ export function errorText(err) {
   const params = { text: err.text ?? "", code: err.code ?? "", field, found: err.text ? ` ('${err.text}')` : "" };
   const message = template.replace(/\{(\w+)\}/g, (m, k) => (k in params ? params[k] : m));
   return { message, detail: err.message ?? "" };
+}
+
+/** A notice ({code, params, message}) in the chosen language; the server's English otherwise. */
+export function noticeText(notice) {
+  const template = NOTICES[current]?.[notice.code];
+  if (!template) return notice.message ?? "";
+  const params = notice.params ?? {};
+  return template.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
 }
 
 /** Fill every element marked with data-i18n, data-i18n-label or data-i18n-title. */
