@@ -49,3 +49,27 @@ def test_the_line_under_the_field_reads_a_over_2_times_z(page):
     page.wait_for("document.body.dataset.status === 'error'")
     assert page.p.is_hidden("#expr-reading")
     assert page.errors == []
+
+
+def test_parser_errors_in_korean_by_reason(page):
+    """Each parser error is phrased in Korean from its reason and params; the server's English
+    stays beside it, marked as such."""
+    page.open()
+    page.p.click("#lang-ko")
+    page.expect_422 = True
+    message = page.p.locator("#expr-error .message")
+    for text, where, korean in (
+        ("(x+", "1행 4열", "'+' 뒤에서 식이 끝났습니다. 숫자, 이름 또는 '('가 와야 합니다."),
+        ("(x + 1]", "1행 7열", "']'은(는) 1열에서 연 '('의 짝이 아닙니다."),
+        ("sin(x, y, z)", "1행 1열", "'sin'은(는) 인수를 1개 받습니다. 3개가 아닙니다."),
+        ("log(x, y, z)", "1행 1열", "'log'은(는) 인수를 1 또는 2개 받습니다. 3개가 아닙니다."),
+        ("sn(x)", "1행 1열", "알 수 없는 함수 'sn'입니다. 'sin'을(를) 쓰려던 건가요?"),
+    ):
+        page.p.fill("#expr", text)
+        shown = "document.querySelector('#expr-error .message').textContent"
+        page.wait_for(f"document.querySelector('#expr-error .where').textContent === '{where}'"
+                      f" && {shown}.includes({korean[:6]!r})")
+        said = message.inner_text()
+        assert said.startswith(korean), said
+        assert message.locator(".server-words").get_attribute("lang") == "en"
+    assert page.errors == []
