@@ -85,6 +85,16 @@ class GraphRequest(BaseModel):
         None, description="a variable x: answer for the backward pass of ∂f/∂x drawn as a graph of "
                           "its own (as PyTorch's create_graph=True builds it) instead of f's graph; "
                           "its value is ∂f/∂x and its gradient the second derivatives ∂²f/∂x∂·", )
+    expand: list[StrictStr] | None = Field(
+        None, max_length=1000, description="composite nodes to draw as their unit functions (σ as "
+        "the lecture's logistic graph: negate, exp, +1, reciprocal), by their ids in the graph as "
+        "parsed (a node's `composite.of`); the numbers agree either way")
+
+
+class Composite(BaseModel):
+    of: str = Field(description="the composite's id in the graph as parsed: what `expand` takes")
+    op: str = Field(description="the composite's op, e.g. sigmoid")
+    expanded: bool = Field(description="true on the unit functions of an expanded composite")
 
 
 class Node(BaseModel):
@@ -103,6 +113,8 @@ class Node(BaseModel):
     tangent: Data | None = Field(None, description="d node / d direction, when a tangent was asked")
     shape: list[int] = Field(description="[] for a scalar, [6, 3] for a 6×3 array")
     aliases: list[str] | None = Field(None, description="further names bound to the same node")
+    composite: Composite | None = Field(None, description="a composite node (sigmoid), or a unit "
+                                        "function of one drawn expanded")
 
 
 class Edge(BaseModel):

@@ -18,6 +18,7 @@ CODES = frozenset({
     "invalid_expression", "invalid_character", "unknown_function", "empty_expression", "limit_exceeded",
     "invalid_axis", "shape_mismatch", "missing_value", "invalid_value", "unknown_variable",
     "unknown_node", "tensors_unsupported", "invalid_method", "invalid_step", "invalid_dtype",
+    "not_composite",
 })
 
 #: The reasons under a code, each with the names of its params. A LimitExceeded's reason is its

@@ -73,3 +73,36 @@ def test_parser_errors_in_korean_by_reason(page):
         assert said.startswith(korean), said
         assert message.locator(".server-words").get_attribute("lang") == "en"
     assert page.errors == []
+
+
+def test_a_sigmoid_toggles_between_one_node_and_its_unit_functions(page):
+    """The neuron's σ drawn as one node, then as the lecture's logistic graph (−, exp, +, ÷),
+    then as one node again; the gradients shown for the inputs are the same each way."""
+    page.open(test_page.hash_for("f = sigmoid(w0*x0 + w1*x1 + w2)",
+                                 {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}))
+    labels = """() => [...document.querySelectorAll('.graph-svg .node[data-copy="0"]')]
+        .map(g => g.dataset.id)"""
+    ops = """() => [...document.querySelectorAll('.graph-svg .node[data-copy="0"] text')]
+        .map(t => t.textContent.trim())"""
+    pressed = "document.querySelector('#composites .composite-toggle')?.getAttribute('aria-pressed') === "
+    grads = "() => [...document.querySelectorAll('#variables .vgrad')].map(e => e.textContent)"
+    toggle = page.p.locator("#composites .composite-toggle")
+    assert toggle.count() == 1 and toggle.get_attribute("aria-pressed") == "false"
+    assert "Show f as unit functions" in toggle.inner_text()
+    one_nodes, one_grads = page.p.evaluate(labels), page.p.evaluate(grads)
+    assert "σ" in page.p.evaluate(ops)
+    before = page.renders()
+    toggle.click()
+    page.wait_render(before)
+    page.wait_for(pressed + "'true'")
+    shown = page.p.evaluate(ops)
+    assert "σ" not in shown and {"−", "exp", "+", "÷"} <= set(shown)
+    assert len(page.p.evaluate(labels)) == len(one_nodes) + 4
+    assert page.p.evaluate(grads) == one_grads
+    assert "Draw f as one node (sigmoid)" in toggle.inner_text()
+    before = page.renders()
+    toggle.click()
+    page.wait_render(before)
+    page.wait_for(pressed + "'false'")
+    assert page.p.evaluate(labels) == one_nodes and "σ" in page.p.evaluate(ops)
+    assert page.errors == []

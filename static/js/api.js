@@ -76,10 +76,11 @@ function postJson(path, payload, signal) {
  * The graph for `expression` at `values` (variable -> number), with its trace and layout.
  * The expression's variables come first from /parse: a new name gets `fallback(name)`, names
  * no longer in the expression are left out, and a forward-mode input that vanished with an
- * edit falls back to the first variable; names in `data` get no gradient (requires_grad).
+ * edit falls back to the first variable; names in `data` get no gradient (requires_grad);
+ * `expand` lists composite nodes to draw as unit functions.
  * Resolves to {graph, values, parsed} (the values used, the /parse answer).
  */
-export async function fetchGraph(expression, values, { tangent = null, data = [], signal, fallback = () => 1 } = {}) {
+export async function fetchGraph(expression, values, { tangent = null, data = [], expand = [], signal, fallback = () => 1 } = {}) {
   const parsedBody = await parseExpression(expression, signal);
   const names = parsedBody.variables ?? [];
   const used = Object.fromEntries(names.map((n) => [n, n in values ? values[n] : fallback(n)]));
@@ -88,6 +89,7 @@ export async function fetchGraph(expression, values, { tangent = null, data = []
   if (data.some((n) => names.includes(n))) payload.requires_grad = names.filter((n) => !data.includes(n));
   if (tangent !== null && !names.includes(tangent)) tangent = names[0] ?? null;
   if (tangent) payload.tangent = tangent;
+  if (expand.length) payload.expand = expand; // composite nodes drawn as unit functions
   const graph = await postJson("/graph", payload, signal);
   return { graph, values: used, parsed: parsedBody };
 }

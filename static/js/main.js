@@ -12,6 +12,7 @@ import { ErrorPlot } from "./errorplot.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
 import { fmt, full } from "./format.js";
 import { apply as applyI18n, browserLanguage, errorText, language, setLanguage, t } from "./i18n.js";
+import { Composites } from "./composite.js";
 import { buildModel } from "./model.js";
 import { Reading } from "./reading.js";
 import { narrate } from "./narration.js";
@@ -76,6 +77,7 @@ const editor = new Editor(
   (text) => requestGraph(text, app.state.values, { history: "push", editing: true }),
 );
 const reading = new Reading($("expr-reading")); // how the text was read, under the field
+const composites = new Composites($("composites"), () => requestGraph(app.state.expression, app.state.values));
 const variables = new Variables($("variables"), (name, value, final) => {
   app.state.values = { ...app.state.values, [name]: value };
   requestGraph(app.state.expression, app.state.values, { history: "replace", final });
@@ -215,10 +217,12 @@ async function requestGraph(expression, values, opts = {}) {
   try {
     const { graph, values: used, parsed } = await fetchGraph(expression, values, {
       tangent, data: app.state.data ?? [], signal: controller.signal, fallback: () => 1,
+      expand: composites.expandFor(expression),
     });
     if (seq !== app.requestSeq) return;
     showGraph(graph, expression, used, opts);
     reading.show(parsed);
+    composites.show(graph);
     // For benchmarks/page.py: from the request (the debounce excluded) to the frame that shows it.
     requestAnimationFrame(() => setTimeout(() => {
       performance.measure("chainrule:request-to-graph", { start: started, end: performance.now() });
@@ -522,6 +526,7 @@ function switchLanguage(lang, write = true) {
   applyI18n();
   editor.relocalize();
   reading.relocalize();
+  composites.relocalize();
   fillPresets();
   fillSpeeds();
   if (app.model) {
