@@ -1,6 +1,7 @@
 """One error shape for every error the server returns, and the handlers that produce it:
 
-    {"detail": {"code", "message", "line", "column", "text", "field"?, "limit"?, "maximum"?, "actual"?}}
+    {"detail": {"code", "message", "line", "column", "text", "field"?, "limit"?, "maximum"?, "actual"?,
+                "reason"?, "params"?}}
 
 `line` is 1-based and `column` 0-based (as the engine reports them); both are null when the
 error is not tied to a place in some text. No stack trace ever reaches a client.
@@ -49,6 +50,10 @@ class ErrorDetail(BaseModel):
     limit: str | None = Field(None, description="the bound that was exceeded, e.g. max_nodes")
     maximum: float | None = Field(None, description="that bound's value")
     actual: float | None = Field(None, description="the size that exceeded it")
+    reason: str | None = Field(None, description="under a broad code, which case: unclosed_bracket, "
+                                                 "ends_early, ... (engine.errors.REASONS), or the limit")
+    params: dict[str, Any] | None = Field(None, description="the reason's values (the bracket, the "
+                                                             "token), for a message in any language")
 
 
 class ErrorResponse(BaseModel):

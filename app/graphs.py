@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from drawing import Layout, LayoutCache, LayoutSkipped
-from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate
+from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate, parse
 from engine.backward_graph import BackwardGraph, backward_graph
+from engine.expand import Expanded, composites, expand
 from engine.names import label
 from engine.results import first_nonfinite
 from engine.views import data
@@ -138,18 +139,24 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
                   settings: Settings, requires_grad: list[str] | None = None,
                   derivative_of: str | None = None, target: str | None = None,
+                  expand: list[str] | None = None,
                   checkpoint: Callable[[], None] = lambda: None) -> bytes:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), encoded by app.encoding.dumps
     (numbers that are not finite as "inf", "-inf", "nan"). With `derivative_of`, the body of the
     backward pass of ∂f/∂x drawn as a graph of its own. `checkpoint` is called between the
-    stages (app.heavy: it stops a request over its budget or whose client left)."""
-    backward = None
+    stages (app.heavy: it stops a request over its budget or whose client left). `expand` lists
+    composite nodes (ids of the graph as parsed) to draw as their unit functions."""
+    backward, expanded = None, None
     if derivative_of is not None:
         backward = derivative_graph(expression, values, derivative_of, settings)
         checkpoint()
-    ev, grads_wrt = evaluate_request(backward.graph if backward else expression, values, wrt=wrt,
-                                     tangent=tangent, settings=settings, requires_grad=requires_grad,
-                                     target=target)
+    elif expand:
+        expanded, warned = expanded_graph(expression, expand, settings)
+    source = backward.graph if backward else expanded.graph if expanded else expression
+    ev, grads_wrt = evaluate_request(source, values, wrt=wrt, tangent=tangent, settings=settings,
+                                     requires_grad=requires_grad, target=target)
+    if expanded:
+        ev.warnings.extend(warned)
     checkpoint()
     shown = settings.shown_elements
     graph = ev.graph
@@ -173,7 +180,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         "wrt": wrt,
         "gradient_wrt": None if grads_wrt is None else [data(g, shown) for g in grads_wrt],
         "tangent": tangent_out,
-        "nodes": ev.nodes(),
+        "nodes": with_composites(ev.nodes(), ev.graph, expanded),
         "edges": ev.edges(),
         "trace": trace,
         "layout": drawn,
@@ -186,6 +193,34 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                         "edge": f"e{i}" if role in ("local", "product", "sum") else None}
                        for role, i in backward.origin]}}),
     }, numbers=numbers(ev, trace))
+
+
+def expanded_graph(expression: str, ids: list[str], settings: Settings) -> tuple[Expanded, list[str]]:
+    """The parsed graph with the composite nodes `ids` (n7, ...) drawn as unit functions, and the
+    parser's warnings."""
+    try:
+        parsed = parse(expression, settings.limits)
+    except ExpressionError as err:
+        raise err.with_field("expression") from None
+    wanted = []
+    for k, node in enumerate(ids):
+        if not (node[:1] == "n" and node[1:].isascii() and node[1:].isdigit()):
+            raise APIError(422, "invalid_request", f"expand[{k}] must be a node id such as n7, not "
+                           f"{node[:40]!r}", field=f"expand[{k}]", text=node[:200])
+        wanted.append(int(node[1:]))
+    try:
+        return expand(parsed.graph, set(wanted), settings.limits.max_nodes), parsed.warnings
+    except ExpressionError as err:  # not a composite; too many nodes once expanded
+        raise (err if err.field else err.with_field("expand")) from None
+
+
+def with_composites(nodes: list[dict], graph: Graph, expanded: Expanded | None) -> list[dict]:
+    """Nodes that are composites, or unit functions of an expanded one, say so: `composite` is
+    {of: the composite's id in the graph as parsed, op, expanded}."""
+    marks = expanded.composite if expanded else {i: (i, graph.ops[i].name, False) for i in composites(graph)}
+    for i, (of, op, is_expanded) in marks.items():
+        nodes[i]["composite"] = {"of": f"n{of}", "op": op, "expanded": is_expanded}
+    return nodes
 
 
 def derivative_graph(expression: str, values: Mapping[str, object], variable: str,

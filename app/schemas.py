@@ -85,6 +85,16 @@ class GraphRequest(BaseModel):
         None, description="a variable x: answer for the backward pass of ∂f/∂x drawn as a graph of "
                           "its own (as PyTorch's create_graph=True builds it) instead of f's graph; "
                           "its value is ∂f/∂x and its gradient the second derivatives ∂²f/∂x∂·", )
+    expand: list[StrictStr] | None = Field(
+        None, max_length=1000, description="composite nodes to draw as their unit functions (σ as "
+        "the lecture's logistic graph: negate, exp, +1, reciprocal), by their ids in the graph as "
+        "parsed (a node's `composite.of`); the numbers agree either way")
+
+
+class Composite(BaseModel):
+    of: str = Field(description="the composite's id in the graph as parsed: what `expand` takes")
+    op: str = Field(description="the composite's op, e.g. sigmoid")
+    expanded: bool = Field(description="true on the unit functions of an expanded composite")
 
 
 class Node(BaseModel):
@@ -103,6 +113,8 @@ class Node(BaseModel):
     tangent: Data | None = Field(None, description="d node / d direction, when a tangent was asked")
     shape: list[int] = Field(description="[] for a scalar, [6, 3] for a 6×3 array")
     aliases: list[str] | None = Field(None, description="further names bound to the same node")
+    composite: Composite | None = Field(None, description="a composite node (sigmoid), or a unit "
+                                        "function of one drawn expanded")
 
 
 class Edge(BaseModel):
@@ -309,6 +321,19 @@ class ParseRequest(BaseModel):
     expression: StrictStr
 
 
+class Notice(BaseModel):
+    """A gentle notice: `code` and `params` for a page to phrase it, `message` in English."""
+
+    code: Literal["product_after_division"] = Field(
+        description="product_after_division: `a/2(z)` reads as (a/2)·z")
+    message: str
+    line: int
+    column: int = Field(description="0-based, at the product's second factor")
+    position: int = Field(description="0-based offset into the whole text")
+    text: str
+    params: dict[str, str] = Field(description="product_after_division: divisor, factor (as typed)")
+
+
 class ParseResponse(BaseModel):
     """What an expression is, before any value: a page asks this to learn which variables need
     values without provoking an error for the ones it does not know yet."""
@@ -318,6 +343,10 @@ class ParseResponse(BaseModel):
     nodes: int = Field(description="nodes in the graph")
     edges: int
     warnings: list[str]
+    mathml: str | None = Field(description="how the text was read: presentation MathML built from "
+                               "the parse, in the order typed, one row per named intermediate; null "
+                               "when too deep or long to show")
+    notices: list[Notice] = Field(description="forms that parse but may not read as meant")
 
 
 # --- GET /api/v1/functions, /api/v1/examples, /healthz ----------------------------------

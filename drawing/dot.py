@@ -156,30 +156,35 @@ def _plan_copies(
 ) -> tuple[dict[str, tuple[str, ...]], list[str]]:
     """Decide which leaves become copies and which copy each edge leaves from.
 
-    A leaf (input or const) with more than `threshold` outgoing edges gets copies, each
-    carrying at most `threshold` edges; all edges into the same target stay on the same
-    copy (x*x keeps its two parallel edges together), so a target's group larger than
-    the threshold makes one oversized copy. Groups are filled in the order targets first
-    appear in `edges`, which keeps neighbouring terms on the same copy.
+    A constant feeding several targets is drawn once per target, as the lecture draws
+    the `1` of the neuron's `+ 1` and `1 /`: a number has no gradient to add up, and one
+    node feeding both would draw long crossing edges. This holds with copies otherwise off.
+
+    An input with more than `threshold` outgoing edges gets copies, each carrying at most
+    `threshold` edges; all edges into the same target stay on the same copy (x*x keeps
+    its two parallel edges together), so a target's group larger than the threshold makes
+    one oversized copy. Groups are filled in the order targets first appear in `edges`,
+    which keeps neighbouring terms on the same copy.
     """
     tails = [source for source, _, _ in edges]
-    if threshold is None:
-        return {}, tails
-    leaves = {node_id for node_id, _, kind in nodes if kind != "op"}
+    kinds = {node_id: kind for node_id, _, kind in nodes}
     out: dict[str, list[int]] = {}
     for i, (source, _, _) in enumerate(edges):
-        if source in leaves:
+        if kinds[source] != "op":
             out.setdefault(source, []).append(i)
     copies: dict[str, tuple[str, ...]] = {}
     for source, edge_ids in out.items():
-        if len(edge_ids) <= threshold:
+        per_target = kinds[source] == "const"
+        if not per_target and (threshold is None or len(edge_ids) <= threshold):
             continue
         by_target: dict[str, list[int]] = {}
         for i in edge_ids:
             by_target.setdefault(edges[i][1], []).append(i)
+        if per_target and len(by_target) < 2:
+            continue
         chunks: list[list[int]] = [[]]
         for group in by_target.values():
-            if chunks[-1] and len(chunks[-1]) + len(group) > threshold:
+            if chunks[-1] and (per_target or len(chunks[-1]) + len(group) > threshold):
                 chunks.append([])
             chunks[-1].extend(group)
         names = tuple(copy_id(source, k) for k in range(len(chunks)))
@@ -188,6 +193,30 @@ def _plan_copies(
             for i in chunk:
                 tails[i] = name
     return copies, tails
+
+
+def _beside_siblings(
+    nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[str, str, int]], tails: Sequence[str]
+) -> dict[str, list[str]]:
+    """Constants (or their copies) to rank with an operation beside them: a constant feeding one
+    target goes in the rank of that target's first argument that is an operation, so it sits
+    just before its target, as the lecture draws `+ 1`, and not in an early column with a
+    long edge (dot puts a node with no inputs as early as it can). {anchor: constants}."""
+    kinds = {node_id: kind for node_id, _, kind in nodes}
+    copy_kind = {tail: kinds[source] for (source, _, _), tail in zip(edges, tails)}
+    targets: dict[str, set[str]] = {}
+    first_op: dict[str, str] = {}
+    for (source, target, _), tail in zip(edges, tails):
+        if copy_kind[tail] == "const":
+            targets.setdefault(tail, set()).add(target)
+        elif kinds[source] == "op":
+            first_op.setdefault(target, source)
+    groups: dict[str, list[str]] = {}
+    for const, fed in targets.items():
+        target = next(iter(fed)) if len(fed) == 1 else None
+        if target in first_op:
+            groups.setdefault(first_op[target], []).append(const)
+    return groups
 
 
 def _attrs(pairs: Iterable[tuple[str, str]]) -> str:
@@ -210,8 +239,9 @@ def build_dot(
     input order. Node statements carry ``id`` (our id) so the SVG's groups are
     addressable.
 
-    Fan-out copies: a leaf with more than `fanout_threshold` outgoing edges (None turns
-    this off) is emitted as copies ``<id>_c0``, ``<id>_c1``, ... (see `_plan_copies`).
+    Copies: a constant feeding several targets, and an input with more than
+    `fanout_threshold` outgoing edges (None turns this off), is emitted as copies
+    ``<id>_c0``, ``<id>_c1``, ... (see `_plan_copies`).
     For an input only ``_c0`` is pinned to the leftmost rank; the other copies are free
     to sit next to their consumers. That is the point: a leaf pinned left and feeding
     nodes far to the right makes dot route each edge through one virtual node per rank
@@ -247,6 +277,8 @@ def build_dot(
             sources.append(names[0])
     if sources:
         lines.append("{rank=source; " + " ".join(f"{s};" for s in sources) + "}")
+    lines += [f"{{rank=same; {anchor}; " + " ".join(f"{c};" for c in group) + "}"
+              for anchor, group in _beside_siblings(nodes, edges, tails).items()]
     for i, ((_, target, _), tail) in enumerate(zip(edges, tails)):
         lines.append(f"{tail} -> {target} " + _attrs([("id", f"e{i}")]))
     lines.append("}")

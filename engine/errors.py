@@ -2,13 +2,46 @@
 
 Every error carries a short machine-readable `code`, a polite message, and where it
 happened (1-based line, 0-based column, the offending text) so that a UI can draw a caret.
-A program that passed the text on (a web request, say) may name its `field`.
+A program that passed the text on (a web request, say) may name its `field`. A `code` as broad
+as invalid_expression also has a `reason` (unclosed_bracket, ends_early, ...) and `params`
+(the bracket, the token), so that a page can say it in its own language: CODES and REASONS
+list them all (tests check that the page has a phrase for each, in every language).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import KW_ONLY, dataclass, replace
+
+#: Every code the engine raises.
+CODES = frozenset({
+    "invalid_expression", "invalid_character", "unknown_function", "empty_expression", "limit_exceeded",
+    "invalid_axis", "shape_mismatch", "missing_value", "invalid_value", "unknown_variable",
+    "unknown_node", "tensors_unsupported", "invalid_method", "invalid_step", "invalid_dtype",
+    "not_composite",
+})
+
+#: The reasons under a code, each with the names of its params. A LimitExceeded's reason is its
+#: limit, with params maximum and actual.
+REASONS: dict[str, tuple[str, ...]] = {
+    # invalid_expression, from the parser
+    "not_text": (), "semicolon_in_brackets": (), "unused_statement": ("line",),
+    "nothing_after_assign": ("name",), "assign_with_outputs": ("name",),
+    "assign_after_outputs": (), "self_reference": ("name",), "assign_to_constant": ("name",),
+    "assign_to_function": ("name",), "already_assigned": ("name", "line"),
+    "already_a_variable": ("name", "line"), "number_too_large": ("number",),
+    "comma_in_brackets": (), "unclosed_bracket": ("bracket",), "unmatched_closer": ("bracket",),
+    "mismatched_bracket": ("closer", "opener", "column"), "function_without_brackets": ("function",),
+    "missing_argument": ("function",), "argument_count": ("function", "expected", "given"),
+    "missing_operator": ("left", "right"), "number_needs_operator": ("number",),
+    "misplaced_assign": (), "unexpected_token": ("token",), "ends_early": ("after",),
+    "expected_operand": ("found",), "lone_superscript_minus": (),
+    # unknown_function: a near name to suggest
+    "did_you_mean": ("name", "suggestion"),
+    # limit_exceeded: the limit
+    **dict.fromkeys(("max_length", "max_nodes", "max_depth", "max_elements", "max_dims", "max_work",
+                     "max_jacobian_side", "max_hessian_variables"), ("maximum", "actual")),
+}
 
 
 @dataclass(eq=False)  # exceptions compare and hash by identity (sets of them, tracebacks)
@@ -29,9 +62,13 @@ class ExpressionError(Exception):
     _: KW_ONLY
     field: str | None = None
     node: int | None = None  # the graph node at fault (a shape mismatch): its place is found from it
+    reason: str | None = None  # under a broad code, which case (see REASONS)
+    params: dict | None = None  # the reason's values, for a message in another language
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+        if self.reason is not None and set(self.params or ()) != set(REASONS[self.reason]):
+            raise ValueError(f"reason {self.reason!r} takes params {REASONS[self.reason]}")
 
     def __str__(self) -> str:
         if self.line is None or self.column is None:
@@ -47,6 +84,8 @@ class ExpressionError(Exception):
                "text": self.text, **self.bound()}
         if self.field is not None:
             out["field"] = self.field
+        if self.reason is not None:
+            out["reason"], out["params"] = self.reason, dict(self.params or {})
         return out
 
     def bound(self) -> dict:
@@ -61,6 +100,11 @@ class LimitExceeded(ExpressionError):
     limit: str = ""
     maximum: int | float = 0
     actual: int | float = 0
+
+    def __post_init__(self) -> None:
+        if self.reason is None and self.limit in REASONS:  # the limit is the reason
+            self.reason, self.params = self.limit, {"maximum": self.maximum, "actual": self.actual}
+        super().__post_init__()
 
     def bound(self) -> dict:
         return {"limit": self.limit, "maximum": self.maximum, "actual": self.actual}
@@ -136,6 +180,8 @@ class Locator:
         return lo + 1, pos - starts[lo]
 
     def error(self, message: str, pos: int, text: str | None = None,
-              code: str = "invalid_expression") -> ExpressionError:
+              code: str = "invalid_expression", reason: str | None = None,
+              **params: object) -> ExpressionError:
         line, column = self.where(pos)
-        return ExpressionError(message, code=code, line=line, column=column, text=text, position=pos)
+        return ExpressionError(message, code=code, line=line, column=column, text=text, position=pos,
+                               reason=reason, params=params if reason else None)

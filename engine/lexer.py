@@ -110,7 +110,8 @@ def _tokens_one_by_one(text: str, loc: Locator) -> Tokens:
         kind = _KIND_BY_FIRST.get(t[0])
         if kind is SUPERSCRIPT:  # x² is x^2; x⁻¹ is x^(-1): ^, a unary minus, then the digits
             if t == SUPERSCRIPT_MINUS:
-                raise loc.error("a superscript minus must be followed by superscript digits", i, t)
+                raise loc.error("a superscript minus must be followed by superscript digits", i, t,
+                                reason="lone_superscript_minus")
             sign = [(OP, "-", t[0], i)] if t[0] == SUPERSCRIPT_MINUS else []
             digits = t[len(sign):]
             out += [(OP, "^", t[0], i), *sign, (NUM, digits.translate(SUPERSCRIPTS), digits, i + len(sign))]

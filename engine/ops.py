@@ -65,6 +65,9 @@ class Op:
     precedence: int = 100  # for printing infix ops back to text
     spelling: str = ""  # the name typed to call it, when called as a function
     subgradient: str = ""  # the choice made where the derivative does not exist
+    # A composite's unit functions, in our own expression language over a and b (σ is
+    # 1/(1 + exp(-a)), the lecture's logistic graph): engine/expand.py draws a node so on request.
+    expansion: str = ""
     constants: tuple[float | None, ...] = field(init=False)  # the partials that are numbers
 
     def __post_init__(self) -> None:
@@ -232,7 +235,8 @@ define(Op(name="sigmoid", arity=1, forward=lambda xp, a: 1.0 / (1.0 + xp.exp(-a)
           derivatives=("out*(1 - out)",),
           partials=(lambda xp, out, a: out / (1.0 + xp.exp(a)),), label="σ", latex=r"\sigma",
           sympy=lambda sp, a: 1 / (1 + sp.exp(-a)), torch="torch.sigmoid({0})",
-          description="logistic sigmoid 1 / (1 + e^−a)", domain=(WIDE,), spelling="sigmoid"))
+          description="logistic sigmoid 1 / (1 + e^−a)", domain=(WIDE,), spelling="sigmoid",
+          expansion="1/(1 + exp(-a))"))
 define(Op(name="relu", arity=1, forward=lambda xp, a: xp.maximum(a, 0.0),
           derivatives=("sign(relu(a))",),
           partials=(lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),), label="relu",
@@ -246,7 +250,7 @@ define(Op(name="softplus", arity=1,
           partials=(lambda xp, out, a: 1.0 / (1.0 + xp.exp(-a)),), label="softplus",
           latex=r"\operatorname{softplus}", sympy=lambda sp, a: sp.log(1 + sp.exp(a)),
           torch="torch.nn.functional.softplus({0})", description="softplus ln(1 + e^a)",
-          domain=(WIDE,), spelling="softplus"))
+          domain=(WIDE,), spelling="softplus", expansion="ln(1 + exp(a))"))
 define(Op(name="max", arity=2, forward=lambda xp, a, b: xp.maximum(a, b),
           derivatives=("(1 + sign(a - b))/2", "(1 + sign(b - a))/2"),
           partials=(lambda xp, out, a, b: xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)),

@@ -55,7 +55,8 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     brackets, an error) is read again without the new lines inside brackets, which also puts
     the errors in the language's order: a `;` inside brackets first, then statement by statement."""
     if not isinstance(source, str):
-        raise ExpressionError("the expression must be text", code="invalid_expression")
+        raise ExpressionError("the expression must be text", code="invalid_expression", reason="not_text",
+                              params={})
     if limits.max_length is not None and len(source) > limits.max_length:
         raise LimitExceeded(
             f"the expression is {len(source)} characters long; at most {limits.max_length} are allowed",
@@ -82,10 +83,16 @@ def _q(text: str) -> str:
     return f"'{_clip(text)}'"
 
 
-def suggest(name: str, known: list[str]) -> str:
-    """" — did you mean 'sin'?" for the nearest known name (SIN and ReLU find theirs too)."""
+def nearest(name: str, known: list[str]) -> str | None:
+    """The nearest known name (SIN and ReLU find theirs too), or None."""
     close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
-    return f" — did you mean '{close[0]}'?" if close else ""
+    return close[0] if close else None
+
+
+def suggest(name: str, known: list[str]) -> str:
+    """" — did you mean 'sin'?" for the nearest known name."""
+    close = nearest(name, known)
+    return f" — did you mean '{close}'?" if close else ""
 
 
 class _ReadAgain(Exception):
@@ -130,9 +137,10 @@ class _Parser:
     def where(self, i: int) -> tuple[int, int]:
         return self.loc.where(self.toks.pos(self.index[i]))
 
-    def error(self, message: str, i: int, code: str = "invalid_expression") -> ExpressionError:
+    def error(self, message: str, i: int, code: str = "invalid_expression", reason: str | None = None,
+              **params: object) -> ExpressionError:
         shown = self.typed(i) if self.kinds[i] is not END else ""
-        return self.loc.error(message, self.toks.pos(self.index[i]), shown or None, code)
+        return self.loc.error(message, self.toks.pos(self.index[i]), shown or None, code, reason, **params)
 
     def _drop_inner_new_lines(self) -> None:
         """New lines inside brackets are spaces; a ';' there is an error."""
@@ -144,7 +152,8 @@ class _Parser:
                 depth = max(depth - 1, 0)
             elif kind is SEP and depth > 0:
                 if self.texts[i] == ";":
-                    raise self.error("';' inside brackets: close the bracket first", i)
+                    raise self.error("';' inside brackets: close the bracket first", i,
+                                     reason="semicolon_in_brackets")
                 continue
             index.append(i)
         self.kinds, self.texts = [self.kinds[i] for i in index], [self.texts[i] for i in index]
@@ -183,20 +192,23 @@ class _Parser:
             if SEP in rest and set(rest[rest.index(SEP):]) != {SEP, END}:
                 raise self.error(f"line {self.where(i)[0]} is an expression whose value is never used: "
                                  "only the last statement may be a bare expression (give it a name, as "
-                                 "in a = ..., or join the lines)", i)
+                                 "in a = ..., or join the lines)", i, reason="unused_statement",
+                                 line=self.where(i)[0])
             return self._expression(i)
         if name in self.bound or name in FUNCTIONS or name in CONSTANTS:
             raise self._taken(name, i)
         if kinds[i + 2] is END or kinds[i + 2] is SEP:
             raise self.error(f"nothing after '=': give {_q(name)} a value, as in {_clip(name)} = x + 1",
-                             i + 1)
+                             i + 1, reason="nothing_after_assign", name=name)
         node, end = self._expression(i + 2)
         if self.listed:
             raise self.error(f"{_q(name)} takes one value: several outputs are listed as the last "
-                             "statement, as in a, b, sin(x)", self.listed_at)
+                             "statement, as in a, b, sin(x)", self.listed_at, reason="assign_with_outputs",
+                             name=name)
         if name in self.variables_seen:
             raise self.error(f"{_q(name)} is used in its own definition: a name stands for one value, "
-                             f"so give the result another name, as in {_clip(name)}2 = ...", i)
+                             f"so give the result another name, as in {_clip(name)}2 = ...", i,
+                             reason="self_reference", name=name)
         # A copy: a token kept by the graph would keep the memory of the tokens around it.
         self.builder.name(node, name.encode().decode())
         self.assigned[name] = i
@@ -207,12 +219,15 @@ class _Parser:
         """The error for assigning to a name that stands for something already."""
         if name in CONSTANTS or name in FUNCTIONS:
             what = "constant" if name in CONSTANTS else "function"
-            return self.error(f"cannot assign to '{name}': it is a {what}", i)
+            return self.error(f"cannot assign to '{name}': it is a {what}", i, reason=f"assign_to_{what}",
+                              name=name)
         if name in self.assigned:
-            return self.error(f"{_q(name)} is already assigned on line {self.where(self.assigned[name])[0]}; "
-                              "choose another name", i)
-        return self.error(f"{_q(name)} is already used as a variable on line "
-                          f"{self.where(self.variables_seen[name])[0]}; choose another name", i)
+            line = self.where(self.assigned[name])[0]
+            return self.error(f"{_q(name)} is already assigned on line {line}; choose another name", i,
+                              reason="already_assigned", name=name, line=line)
+        line = self.where(self.variables_seen[name])[0]
+        return self.error(f"{_q(name)} is already used as a variable on line {line}; choose another name",
+                          i, reason="already_a_variable", name=name, line=line)
 
     def bare_names(self) -> set[str]:
         """Names used anywhere without brackets after them: whether `w0(x+1)` multiplies must
@@ -247,7 +262,7 @@ class _Parser:
                 value = float(text)
                 if value == math.inf:
                     raise self.error(f"the number {_clip(text)} is too large for a float64 "
-                                     "(at most about 1.8e308)", i)
+                                     "(at most about 1.8e308)", i, reason="number_too_large", number=text)
                 if self.operators[-1] is _NEG and texts[i + 1] != "^":
                     # A minus right before a number is its sign: -2 is the constant -2, not
                     # neg(2) (but -2^2 is -(2^2)).
@@ -284,7 +299,8 @@ class _Parser:
         if kind is not SEP and kind is not END and kind is not COMMA:
             if kind is ASSIGN and self.listed:
                 raise self.error("several outputs are listed, not assigned: give each its own "
-                                 "statement (f = ...; g = ...) and list them last, as in f, g", i)
+                                 "statement (f = ...; g = ...) and list them last, as in f, g", i,
+                                 reason="assign_after_outputs")
             raise self._not_an_operator(i)
         self._reduce(0)
         frame = self.frames[-1] if self.frames else None
@@ -296,14 +312,15 @@ class _Parser:
                 return i + 1
             if frame.function is None:
                 raise self.error("',' inside brackets that are not a function's: several outputs "
-                                 "are listed without brackets, as in a, b, sin(x)", i)
+                                 "are listed without brackets, as in a, b, sin(x)", i,
+                                 reason="comma_in_brackets")
             frame.n_args += 1
             return i + 1
         if frame is not None:  # the statement ends inside brackets
             if kind is SEP:
                 raise _ReadAgain  # a new line there: the careful reading drops those
             raise self.error(f"the '{self.typed(frame.opened_at)}' opened here is never closed",
-                             frame.opened_at)
+                             frame.opened_at, reason="unclosed_bracket", bracket=self.typed(frame.opened_at))
         return ~i
 
     def _reduce(self, floor: int) -> None:
@@ -322,7 +339,8 @@ class _Parser:
         kinds = self.kinds
         if function is not None and kinds[i] is not LPAREN:
             raise self.error(f"'{function}' is a function: write {function}(...) with its "
-                             "argument in brackets", function_at)
+                             "argument in brackets", function_at, reason="function_without_brackets",
+                             function=function)
         if len(self.frames) >= self.max_depth:
             line, column = self.where(i)
             raise LimitExceeded(
@@ -333,27 +351,32 @@ class _Parser:
         self.frames.append(_Frame(i, function, function_at))
         self.operators.append(_WALL)
         if function is not None and kinds[i + 1] is RPAREN:
-            raise self.error(f"'{function}' needs an argument: {function}(x)", i + 1)
+            raise self.error(f"'{function}' needs an argument: {function}(x)", i + 1,
+                             reason="missing_argument", function=function)
 
     def _close(self, i: int) -> None:
         """The closing bracket at i: what is inside reduced, then the call if it is one."""
         if self.operators[-1][0] >= 0:
             self._reduce(0)
         if not self.frames:
-            raise self.error(f"'{self.typed(i)}' without a matching opening bracket", i)
+            raise self.error(f"'{self.typed(i)}' without a matching opening bracket", i,
+                             reason="unmatched_closer", bracket=self.typed(i))
         frame = self.frames.pop()
         self.operators.pop()  # the frame's wall
         # Only text typed other than canonically ([ ] { } among it) can mismatch.
         opener = self.typed(frame.opened_at)
         if self.toks.typed is not self.toks.texts and CLOSERS[opener] != self.typed(i):
-            raise self.error(f"'{self.typed(i)}' closes the '{opener}' opened at column "
-                             f"{self.where(frame.opened_at)[1]}", i)
+            column = self.where(frame.opened_at)[1]
+            raise self.error(f"'{self.typed(i)}' closes the '{opener}' opened at column {column}", i,
+                             reason="mismatched_bracket", closer=self.typed(i), opener=opener, column=column)
         if frame.function is not None:
             by_arity, n, operands = FUNCTIONS[frame.function], frame.n_args, self.operands
             if n not in by_arity:
                 wanted = " or ".join(str(k) for k in sorted(by_arity))
                 raise self.error(f"'{frame.function}' takes {wanted} argument"
-                                 f"{'s' if wanted != '1' else ''}, not {n}", frame.function_at)
+                                 f"{'s' if wanted != '1' else ''}, not {n}", frame.function_at,
+                                 reason="argument_count", function=frame.function,
+                                 expected=sorted(by_arity), given=n)
             node = self.builder.node(OPS[by_arity[n]], tuple(operands[-n:]), self.index[frame.function_at])
             operands[-n:] = [node]
 
@@ -366,8 +389,10 @@ class _Parser:
             if self.kinds[i + 1] is LPAREN and len(name) > 1 and name not in self.bare_names():
                 # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
                 hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
-                raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}",
-                                 i, code="unknown_function")
+                near = nearest(name, sorted(FUNCTIONS))
+                raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}", i,
+                                 code="unknown_function", **({"reason": "did_you_mean", "name": name,
+                                                              "suggestion": near} if near else {}))
             self.variables_seen[name] = i
             node = self.builder.var(name)
         self.bound[name] = node
@@ -379,13 +404,15 @@ class _Parser:
         kinds = self.kinds
         if kinds[i] is NUM and kinds[i - 1] is NUM:
             return self.error(f"missing operator between {_q(self.typed(i - 1))} and {_q(self.typed(i))}",
-                              i)
+                              i, reason="missing_operator", left=self.typed(i - 1), right=self.typed(i))
         if kinds[i] is NUM:
             return self.error(f"missing operator before the number {_q(self.typed(i))} (write * to "
-                              "multiply)", i)
+                              "multiply)", i, reason="number_needs_operator", number=self.typed(i))
         if kinds[i] is ASSIGN:
-            return self.error("'=' can only follow a name at the start of a statement", i)
-        return self.error(f"unexpected {kinds[i]} '{self.typed(i)}'", i)
+            return self.error("'=' can only follow a name at the start of a statement", i,
+                              reason="misplaced_assign")
+        return self.error(f"unexpected {kinds[i]} '{self.typed(i)}'", i, reason="unexpected_token",
+                          token=self.typed(i))
 
     def _not_an_operand(self, i: int) -> ExpressionError:
         """The error for token i where an operand should come."""
@@ -394,7 +421,10 @@ class _Parser:
             raise _ReadAgain
         if kind is END or kind is SEP:  # at the statement's end, which the message does not show
             return self.loc.error(f"the expression ends too early after {_q(self.typed(i - 1))}: a "
-                                  "number, a name or '(' should follow", self.toks.pos(self.index[i]))
+                                  "number, a name or '(' should follow", self.toks.pos(self.index[i]),
+                                  reason="ends_early", after=self.typed(i - 1))
         if kind is ASSIGN:
-            return self.error("'=' can only follow a name at the start of a statement", i)
-        return self.error(f"expected a number, a name or '(' but found {_q(self.typed(i))}", i)
+            return self.error("'=' can only follow a name at the start of a statement", i,
+                              reason="misplaced_assign")
+        return self.error(f"expected a number, a name or '(' but found {_q(self.typed(i))}", i,
+                          reason="expected_operand", found=self.typed(i))

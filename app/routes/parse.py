@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from engine import ExpressionError, parse
+from engine.mathml import to_mathml
+from engine.notices import notices
 
 from ..encoding import EncodedJSON
 from ..errors import error_responses
@@ -18,7 +20,9 @@ router = APIRouter(tags=["graph"], route_class=JSONRoute)
              summary="Variables of an expression")
 def parse_expression(body: ParseRequest, settings: SettingsDep) -> EncodedJSON:
     """Parse only: the variables (which need values), the named intermediates and the graph's
-    size. Errors are those of POST /api/v1/graph (422 with line and column)."""
+    size; how the text was read, as MathML built from the parse, and notices of forms that may
+    not read as meant (`a/2(z)` is (a/2)·z). Errors are those of POST /api/v1/graph (422 with
+    line and column)."""
     # A plain `def`: parsing 10,000 characters is CPU work, done in the threadpool, never on the
     # event loop.
     try:
@@ -27,4 +31,5 @@ def parse_expression(body: ParseRequest, settings: SettingsDep) -> EncodedJSON:
         raise err.with_field("expression") from None
     g = parsed.graph
     return EncodedJSON({"variables": list(g.variables), "names": [n for n in g.names if n],
-                        "nodes": len(g), "edges": g.n_edges, "warnings": parsed.warnings})
+                        "nodes": len(g), "edges": g.n_edges, "warnings": parsed.warnings,
+                        "mathml": to_mathml(g), "notices": notices(body.expression)})

@@ -41,19 +41,26 @@ async function request(path, options = {}) {
 }
 
 const PARSED_MAX = 64;
-const parsed = new Map(); // expression text -> its variables (a small cache, newest last)
+const parsed = new Map(); // expression text -> its /parse answer (a small cache, newest last)
 
 /**
- * The variables of `expression`, from POST /api/v1/parse (nothing is evaluated, so no values
- * are needed): asking first means a name just typed never meets a 422 for a missing value.
+ * POST /api/v1/parse for `expression` (nothing is evaluated, so no values are needed): its
+ * variables, and how the text was read (`mathml`, `notices`).
  */
-export async function parseVariables(expression, signal) {
+export async function parseExpression(expression, signal) {
   if (parsed.has(expression)) return parsed.get(expression);
   const body = await postJson("/parse", { expression }, signal);
-  const names = body.variables ?? [];
-  parsed.set(expression, names);
+  parsed.set(expression, body);
   if (parsed.size > PARSED_MAX) parsed.delete(parsed.keys().next().value);
-  return names;
+  return body;
+}
+
+/**
+ * The variables of `expression`: asking first means a name just typed never meets a 422 for a
+ * missing value.
+ */
+export async function parseVariables(expression, signal) {
+  return (await parseExpression(expression, signal)).variables ?? [];
 }
 
 function postJson(path, payload, signal) {
@@ -69,19 +76,22 @@ function postJson(path, payload, signal) {
  * The graph for `expression` at `values` (variable -> number), with its trace and layout.
  * The expression's variables come first from /parse: a new name gets `fallback(name)`, names
  * no longer in the expression are left out, and a forward-mode input that vanished with an
- * edit falls back to the first variable; names in `data` get no gradient (requires_grad).
- * Resolves to {graph, values} (the values used).
+ * edit falls back to the first variable; names in `data` get no gradient (requires_grad);
+ * `expand` lists composite nodes to draw as unit functions.
+ * Resolves to {graph, values, parsed} (the values used, the /parse answer).
  */
-export async function fetchGraph(expression, values, { tangent = null, data = [], signal, fallback = () => 1 } = {}) {
-  const names = await parseVariables(expression, signal);
+export async function fetchGraph(expression, values, { tangent = null, data = [], expand = [], signal, fallback = () => 1 } = {}) {
+  const parsedBody = await parseExpression(expression, signal);
+  const names = parsedBody.variables ?? [];
   const used = Object.fromEntries(names.map((n) => [n, n in values ? values[n] : fallback(n)]));
   const payload = { expression, values: used };
   // Variables marked as data get no gradient (PyTorch's requires_grad=False).
   if (data.some((n) => names.includes(n))) payload.requires_grad = names.filter((n) => !data.includes(n));
   if (tangent !== null && !names.includes(tangent)) tangent = names[0] ?? null;
   if (tangent) payload.tangent = tangent;
+  if (expand.length) payload.expand = expand; // composite nodes drawn as unit functions
   const graph = await postJson("/graph", payload, signal);
-  return { graph, values: used };
+  return { graph, values: used, parsed: parsedBody };
 }
 
 // --- the four ways (issue 5): each takes the expression and the point, like /graph --------

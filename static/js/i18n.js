@@ -2,6 +2,8 @@
 // sentences included. `t(key, params)` fills {placeholders}; elements with data-i18n
 // (text), data-i18n-label (aria-label) or data-i18n-title (title) are filled by apply().
 
+import { ERRORS, NOTICES } from "./messages.js";
+
 const STRINGS = {
   en: {
     tagline: "See automatic differentiation happen",
@@ -80,6 +82,12 @@ const STRINGS = {
     checking: "Checking…",
     errorAt: "Line {line}, column {column}",
     keptGraph: "The graph below is the last valid one.",
+    readAs: "Read as",
+    expandNode: "Show {name} as unit functions",
+    collapseNode: "Draw {name} as one node ({op})",
+    composites: "Composite nodes",
+    or: " or ",
+    readAsLabel: "The function as it was read",
     variables: "Variables",
     noVariables: "No variables: the function is a constant.",
     valueOf: "Value of {name}",
@@ -411,6 +419,12 @@ const STRINGS = {
     checking: "확인 중…",
     errorAt: "{line}행 {column}열",
     keptGraph: "아래 그래프는 마지막으로 올바르게 입력된 함수의 그래프입니다.",
+    readAs: "읽은 식",
+    expandNode: "{name}을(를) 단위 함수로 펼치기",
+    collapseNode: "{name}을(를) 한 노드로 접기 ({op})",
+    composites: "합성 노드",
+    or: " 또는 ",
+    readAsLabel: "입력한 함수를 읽은 식",
     variables: "변수",
     noVariables: "변수가 없습니다: 상수 함수입니다.",
     valueOf: "{name}의 값",
@@ -691,32 +705,34 @@ export function t(key, params = {}) {
   return template.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
 }
 
-// The server's errors, phrased in the page's language from their code and the offending text
-// (`text`). English uses the server's own message. A code without a phrase here, or whose
-// wording depends on more than the code and text carry (invalid_expression: "ends too early
-// after '+'" vs "expected … but found '*'"), gets a general sentence and the server's words.
-const ERRORS = {
-  ko: {
-    unknown_function: "알 수 없는 함수 '{text}'입니다. 곱셈이라면 {text}*(...)처럼 쓰세요.",
-    invalid_character: "식에 쓸 수 없는 문자 {text}가 있습니다.",
-    empty_expression: "식이 비어 있습니다. 함수를 입력하세요.",
-    invalid_value: "{field}의 값이 올바르지 않습니다. 숫자(또는 숫자의 배열)를 입력하세요.",
-    missing_value: "{field}의 값이 없습니다.",
-    limit_exceeded: "식이나 값이 허용된 크기를 넘습니다.",
-    invalid_expression: "이 위치에서 식을 읽을 수 없습니다{found}.",
-    other: "요청을 처리할 수 없습니다 ({code}).",
-  },
-};
-
-/** {message, detail}: the error in the chosen language, and the server's words beside it. */
+/** The server's error `err` (an ApiError) in the chosen language, from its reason or code and
+ * their params (static/js/messages.js): {message, detail}, detail being the server's own words
+ * beside it. In English the server's words are the message. */
 export function errorText(err) {
-  const table = ERRORS[current];
-  if (!table || !err) return { message: err?.message ?? "", detail: "" };
-  const template = table[err.code] ?? table.other;
-  const field = String(err.field ?? "").replace(/^values\./, "");
-  const params = { text: err.text ?? "", code: err.code ?? "", field, found: err.text ? ` ('${err.text}')` : "" };
-  const message = template.replace(/\{(\w+)\}/g, (m, k) => (k in params ? params[k] : m));
+  if (!err) return { message: "", detail: "" };
+  const table = ERRORS[current] ?? ERRORS.en;
+  const d = err.detail ?? {};
+  const key = [d.reason, err.code].find((k) => k && k in table) ?? "other";
+  const field = String(d.field ?? err.field ?? "").replace(/^values\./, "");
+  const params = {
+    text: err.text ?? "", code: err.code ?? "", field, found: err.text ? ` ('${err.text}')` : "",
+    limit: d.limit, maximum: d.maximum, actual: d.actual, ...(d.params ?? {}),
+  };
+  if ("column" in (d.params ?? {})) params.column = Number(d.params.column) + 1; // counted from 1 here
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) params[k] = v.join(t("or"));
+  }
+  const message = table[key].replace(/\{(\w+)\}/g, (m, k) => (params[k] !== undefined ? String(params[k]) : m));
+  if (current === "en") return { message: err.message || message, detail: "" };
   return { message, detail: err.message ?? "" };
+}
+
+/** A notice ({code, params, message}) in the chosen language; the server's English otherwise. */
+export function noticeText(notice) {
+  const template = NOTICES[current]?.[notice.code];
+  if (!template) return notice.message ?? "";
+  const params = notice.params ?? {};
+  return template.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
 }
 
 /** Fill every element marked with data-i18n, data-i18n-label or data-i18n-title. */

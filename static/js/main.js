@@ -12,7 +12,9 @@ import { ErrorPlot } from "./errorplot.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
 import { fmt, full } from "./format.js";
 import { apply as applyI18n, browserLanguage, errorText, language, setLanguage, t } from "./i18n.js";
+import { Composites } from "./composite.js";
 import { buildModel } from "./model.js";
+import { Reading } from "./reading.js";
 import { narrate } from "./narration.js";
 import { Section } from "./panel.js";
 import { drawPassesNote } from "./passes.js";
@@ -74,6 +76,8 @@ const editor = new Editor(
   { textarea: $("expr"), error: $("expr-error"), status: $("expr-status"), kept: $("expr-kept") },
   (text) => requestGraph(text, app.state.values, { history: "push", editing: true }),
 );
+const reading = new Reading($("expr-reading")); // how the text was read, under the field
+const composites = new Composites($("composites"), () => requestGraph(app.state.expression, app.state.values));
 const variables = new Variables($("variables"), (name, value, final) => {
   app.state.values = { ...app.state.values, [name]: value };
   requestGraph(app.state.expression, app.state.values, { history: "replace", final });
@@ -211,17 +215,21 @@ async function requestGraph(expression, values, opts = {}) {
   const started = performance.now();
   const tangent = opts.tangent ?? app.state.tangent ?? Object.keys(values)[0] ?? null;
   try {
-    const { graph, values: used } = await fetchGraph(expression, values, {
+    const { graph, values: used, parsed } = await fetchGraph(expression, values, {
       tangent, data: app.state.data ?? [], signal: controller.signal, fallback: () => 1,
+      expand: composites.expandFor(expression),
     });
     if (seq !== app.requestSeq) return;
     showGraph(graph, expression, used, opts);
+    reading.show(parsed);
+    composites.show(graph);
     // For benchmarks/page.py: from the request (the debounce excluded) to the frame that shows it.
     requestAnimationFrame(() => setTimeout(() => {
       performance.measure("chainrule:request-to-graph", { start: started, end: performance.now() });
     }, 0));
   } catch (err) {
     if (err.name === "AbortError" || seq !== app.requestSeq) return;
+    if (err.detail?.field === "expression") reading.clear();
     // A bad value (values.w[1]) is told under its variable's field, not under the function.
     const field = /^values\.([^.[\]]+)(.*)$/.exec(err.detail?.field ?? "");
     if (!(field && variables.showError(field[1], errorText(err).message, `${field[1]}${field[2]}`))) {
@@ -517,6 +525,8 @@ function switchLanguage(lang, write = true) {
   $("lang-ko").setAttribute("aria-pressed", String(lang === "ko"));
   applyI18n();
   editor.relocalize();
+  reading.relocalize();
+  composites.relocalize();
   fillPresets();
   fillSpeeds();
   if (app.model) {

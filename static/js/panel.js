@@ -36,9 +36,11 @@ export class Fetcher {
     else this._timer = setTimeout(() => this._run(input), this.debounceMs);
   }
 
-  /** Draw the last answer again (a new language or number of digits). */
+  /** Draw the last answer again (a new language or number of digits), unless a newer input is
+   * pending: the old answer would be drawn against the new graph (its edges gone); the pending
+   * answer is drawn in the new language when it comes. */
   redraw() {
-    if (this.answer !== null) this.show(this.answer, this.input);
+    if (this.answer !== null && JSON.stringify(this.input) === this.key) this.show(this.answer, this.input);
   }
 
   cancel() {

@@ -33,7 +33,8 @@ def error(r, status: int) -> dict:
     ErrorResponse.model_validate(body)
     assert set(body) == {"detail"}
     detail = body["detail"]
-    assert SHAPE <= set(detail) <= SHAPE | LIMIT | {"field"}
+    assert SHAPE <= set(detail) <= SHAPE | LIMIT | {"field", "reason", "params"}
+    assert ("reason" in detail) == ("params" in detail)
     assert detail["message"] and "Traceback" not in detail["message"]
     return detail
 

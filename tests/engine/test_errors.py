@@ -21,7 +21,8 @@ def test_fields_and_to_dict():
     err = raised("x + sn(x)")
     assert (err.line, err.column, err.position, err.text) == (1, 4, 4, "sn")
     assert err.to_dict() == {"code": "unknown_function", "message": err.message, "line": 1,
-                             "column": 4, "text": "sn"}
+                             "column": 4, "text": "sn", "reason": "did_you_mean",
+                             "params": {"name": "sn", "suggestion": "sin"}}
     assert str(err) == f"{err.message} (line 1, column 4)"
     assert err.args == (err.message,)
 
@@ -31,7 +32,7 @@ def test_limit_exceeded_is_an_expression_error():
     assert isinstance(err, LimitExceeded) and isinstance(err, ExpressionError)
     assert err.to_dict() == {"code": "limit_exceeded", "message": err.message, "line": None,
                              "column": None, "text": None, "limit": "max_length", "maximum": 2,
-                             "actual": 3}
+                             "actual": 3, "reason": "max_length", "params": {"maximum": 2, "actual": 3}}
     assert str(err) == err.message  # no place to point at
 
 
@@ -45,7 +46,7 @@ def test_field_names_the_request_field():
     limit = raised("x+y", Limits(max_length=2)).with_field("expression")
     assert type(limit) is LimitExceeded
     assert list(limit.to_dict()) == ["code", "message", "line", "column", "text", "limit", "maximum",
-                                     "actual", "field"]
+                                     "actual", "field", "reason", "params"]
     made = ExpressionError("'q' is not a variable", code="unknown_variable", text="q", field="variable")
     assert made.to_dict()["field"] == "variable"
     assert pickle.loads(pickle.dumps(made)).field == "variable"

@@ -537,7 +537,7 @@ def test_server_errors_in_korean(page):
     assert page.p.inner_text("#expr-error .where") == "1행 1열"
     page.p.fill("#expr", "(x+")
     page.wait_for("document.querySelector('#expr-error .where').textContent === '1행 4열'")
-    assert message.inner_text().startswith("이 위치에서 식을 읽을 수 없습니다.")
+    assert message.inner_text().startswith("'+' 뒤에서 식이 끝났습니다. 숫자, 이름 또는 '('가 와야 합니다.")
     # Back to English: the server's message alone.
     page.p.click("#lang-en")
     assert message.inner_text() == ("the expression ends too early after '+': a number, a name or '(' "
