@@ -7,19 +7,13 @@ import { fetchPaths } from "./api.js";
 import { fmt, full } from "./format.js";
 import { t } from "./i18n.js";
 import { Fetcher, setBusy } from "./panel.js";
+import { h } from "./dom.js";
 
 const LIMIT = 100; // paths listed at most (all are counted by the server)
 const WRITE_FACTORS = 4; // the sum written factor by factor up to this many paths
 const WRITE_PRODUCTS = 12; // then product by product
 const LONG_PATH = 9; // a longer path shows its first and last factors around "…"
 const ENDS = 3;
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 /** A big count (a decimal string from the server) with thin spaces between thousands; a
  *  longer one as 1.23e456, from `approx` or, past float64's range (approx null), its digits. */
