@@ -6,6 +6,7 @@
 
 import { fetchExamples, fetchFunctions } from "./api.js";
 import { playerControls } from "./controls.js";
+import { derivationView } from "./derivation.js";
 import { h } from "./dom.js";
 import { Editor } from "./editor.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
@@ -38,6 +39,7 @@ const { renderer, details } = graphView({
 });
 const table = tableView($("table"), player, session);
 narrationView($("narration"), player, session);
+const derivation = derivationView($("derivation"), player, session, renderer);
 const controls = playerControls(player, session, {
   $,
   keysTaken: (e) => {
@@ -302,5 +304,5 @@ async function start() {
 }
 
 // For tests and benchmarks: the page's parts (app: the session, as before the split).
-window.chainrule = { app: session, session, player, renderer, editor, jacobian, table, panels: ways.panels };
+window.chainrule = { app: session, session, player, renderer, editor, jacobian, table, derivation, panels: ways.panels };
 start();

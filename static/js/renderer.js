@@ -22,7 +22,7 @@ const STUB = 44; // the output's own outgoing arrow, which carries its value
 export class Renderer {
   /**
    * @param container element the SVG goes into (it scrolls when the graph is large)
-   * @param hooks {onHover(id|null, element), onActivate(id), onEdge(id, element)}
+   * @param hooks {onHover(id|null, element), onActivate(id), onEdge(id, element), onEdgeHover(id|null)}
    */
   constructor(container, hooks = {}) {
     this.container = container;
@@ -104,6 +104,9 @@ export class Renderer {
       const id = model.graph.edges[i]?.id ?? `e${i}`;
       const g = el("g", { class: "edge pending", "data-id": id, "aria-hidden": "true" }, edgeLayer);
       const last = e.pts[e.pts.length - 1];
+      // Pointing at an edge (its numbers, its wire) lights its term in the derivation.
+      g.addEventListener("pointerenter", () => this.hooks.onEdgeHover?.(id));
+      g.addEventListener("pointerleave", () => this.hooks.onEdgeHover?.(null));
       if (this.tensor) {
         g.removeAttribute("aria-hidden");
         Object.entries({ tabindex: "0", role: "button", "aria-haspopup": "dialog" }).forEach(([k, v]) => g.setAttribute(k, v));
@@ -170,6 +173,11 @@ export class Renderer {
         g.addEventListener("focus", () => this._hover(n.id, g));
         g.addEventListener("blur", () => this._hover(null, g));
         g.addEventListener("click", () => this.hooks.onActivate?.(n.id));
+        g.addEventListener("keydown", (ev) => {
+          if (ev.key !== "Enter") return;
+          ev.preventDefault();
+          this.hooks.onActivate?.(n.id);
+        });
       });
       this.nodeEls.set(n.id, refs);
     }
