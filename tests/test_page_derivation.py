@@ -7,6 +7,7 @@ The server, browser and tab helpers are test_page.py's.
 
 from __future__ import annotations
 
+import httpx
 import test_page
 from test_page import api_graph, hash_for
 
@@ -131,3 +132,36 @@ def test_copy_as_latex(browser, server):
         assert tab.errors == []
     finally:
         context.close()
+
+
+def test_gallery_shows_the_lectures_examples_and_opens_one_on_click(page):
+    """The examples as cards on the page from the first load (issue 13, "an examples gallery"),
+    each with a small drawing of its graph from the server's layout; a click opens it."""
+    page.open(hash_for(LECTURE, AT))
+    body = httpx.get(f"{page.url}/api/v1/examples").json()
+    examples = body if isinstance(body, list) else body["examples"]
+    page.wait_for(f"document.querySelectorAll('#gallery .ex-card').length === {len(examples)}")
+    cards = page.p.locator("#gallery .ex-card")
+    shown = [cards.nth(k).get_attribute("data-id") for k in range(cards.count())]
+    assert shown == [ex["id"] for ex in examples]
+    unit = next(ex for ex in examples if ex["id"] == "unit-functions")
+    card = page.p.locator('#gallery .ex-card[data-id="unit-functions"]')
+    assert card.locator(".ex-title").inner_text() == unit["title"]["en"]
+    card.scroll_into_view_if_needed()
+    # Its drawing: the graph's nodes (x, y, 2 and the five operations) from the server's layout.
+    graph = api_graph(page.url, unit["expression"], unit["values"])
+    page.wait_for("document.querySelector('#gallery .ex-card[data-id=\"unit-functions\"] .ex-svg') !== null")
+    assert card.locator(".ex-node").count() == len(graph["layout"]["nodes"])
+    assert card.locator("ellipse.ex-node").count() == sum(n["kind"] == "op" for n in graph["nodes"])
+    renders = int(page.p.get_attribute("body", "data-renders"))
+    card.click()
+    page.wait_for(f"Number(document.body.dataset.renders) > {renders}")
+    page.wait_for("document.body.dataset.status === 'ready'")
+    assert page.p.input_value("#expr") == unit["expression"]
+    assert page.p.input_value("#preset") == "unit-functions"
+    assert page.p.locator('.graph-svg .node[data-name="c"]').count() == 1
+    # Korean titles.
+    page.p.click("#lang-ko")
+    page.wait_for("document.documentElement.lang === 'ko'")
+    assert card.locator(".ex-title").inner_text() == unit["title"]["ko"]
+    assert page.p.inner_text("#gallery-title") == "강의 예제"

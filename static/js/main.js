@@ -11,6 +11,7 @@ import { h } from "./dom.js";
 import { Editor } from "./editor.js";
 import { downloadPng, downloadSvg } from "./exporter.js";
 import { fourWays } from "./four-ways.js";
+import { dataOf, gallery } from "./gallery.js";
 import { graphView } from "./graph-view.js";
 import { apply as applyI18n, browserLanguage, language, setLanguage, t } from "./i18n.js";
 import { JacobianView } from "./jacobian.js";
@@ -159,7 +160,14 @@ function switchLanguage(lang, write = true) {
   if (write) url.write("replace");
 }
 
+const examples = gallery(document.querySelector("#gallery .gallery-list"), (ex) => {
+  $("preset").value = ex.id;
+  openExample(ex);
+  $("graph-panel").scrollIntoView({ block: "start", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+});
+
 function fillPresets() {
+  examples.fill(session.examples);
   const select = $("preset");
   const first = new Option(t("chooseExample"), "");
   const lang = language();
@@ -179,8 +187,7 @@ function openExample(ex) {
   editor.value = ex.expression;
   session.state.tangent = null;
   // A preset's requires_grad (the lecture's X and y are data): the rest get no gradient.
-  const names = Object.keys(ex.values);
-  session.state.data = Array.isArray(ex.requires_grad) ? names.filter((n) => !ex.requires_grad.includes(n)) : [];
+  session.state.data = dataOf(ex);
   request(ex.expression, { ...ex.values }, { history: "push", step: null, tangent: Object.keys(ex.values)[0] });
 }
 

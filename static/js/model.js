@@ -4,7 +4,6 @@
 // target. No printing rules live here: where an unnamed node is called by its id, its whole
 // expression is spelt out over its inputs' names.
 
-const SHORT_MAX = 5; // in tight places (a path's factors) longer ones are called by their id
 const POSTFIX = new Set(["\u1d40"]); // transpose: Aᵀ
 
 export function buildModel(graph) {
@@ -33,12 +32,6 @@ export function buildModel(graph) {
     text.set(n.id, byId ? written(n, inEdges.get(n.id).map((e) => wrapName(text.get(e.source)))) : display.get(n.id));
   }
 
-  const short = (id) => {
-    const name = display.get(id);
-    const n = nodes.get(id);
-    return n.kind === "op" && !n.name && name.length > SHORT_MAX ? id : name;
-  };
-
   const generated = (id) => {
     const n = nodes.get(id);
     return n.kind === "op" && !n.name && display.get(id) === id;
@@ -62,10 +55,6 @@ export function buildModel(graph) {
     name: (id) => display.get(id),
     /** The name inside ∂f/∂…: bracketed when it is a sub-expression. */
     dname: (id) => wrapName(display.get(id)),
-    /** A name for tight places: the display name when short ("a", "x^2", "2x"), else the id. */
-    short: (id) => short(id),
-    /** Like dname, for tight places: "f", "(x^2)", "n4". */
-    sname: (id) => wrapName(short(id)),
     /** Like dname, never an id: an unnamed sub-expression by its whole text. */
     lname: (id) => wrapName(id === outputId ? display.get(id) : text.get(id)),
     /** The node's expression: its display name, or spelt out where that is an id. */

@@ -81,18 +81,19 @@ export class PathsPanel {
     const out = model.dname(model.outputId);
     const x = a.variable;
     this.page.highlight(null);
-    // A factor is named compactly (∂f/∂n4: a long sub-expression by its id, as the graph shows
-    // it while the path is lit), with the whole expression on hover and in the "where" line.
+    // A factor is named as everywhere else (the server's display name); a sub-expression the
+    // server calls by its id (a long one, n12) has its whole expression on hover and in the
+    // "where" line.
     const named = new Set();
     const ratio = (e) => {
       const edge = model.edgeById.get(e);
       const same = model.inEdges.get(edge.target).filter((k) => k.source === edge.source).length > 1;
       const mark = same ? `⁽${"¹²³⁴⁵⁶⁷⁸⁹"[edge.index] ?? edge.index + 1}⁾` : "";
       for (const id of [edge.target, edge.source]) {
-        if (model.short(id) === id && !model.nodes.get(id).name) named.add(id);
+        if (model.generated(id)) named.add(id);
       }
       return {
-        name: `∂${model.sname(edge.target)}/∂${model.sname(edge.source)}${mark}`,
+        name: `∂${model.dname(edge.target)}/∂${model.dname(edge.source)}${mark}`,
         long: `∂${model.lname(edge.target)}/∂${model.lname(edge.source)}${mark}`,
       };
     };

@@ -159,9 +159,6 @@ export class Renderer {
         if (kind === "op" && (n.name || model.generated(n.id))) {
           tag = model.name(n.id);
           el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = tag;
-        } else if (kind === "op" && model.short(n.id) === n.id) {
-          // Called by its id where space is short (the paths view): the id shows while it is lit.
-          el("text", { class: "tag ref", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = n.id;
         }
         const pill = el("g", { class: "pill grad fade" }, g);
         const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: PILL_H, rx: PILL_H / 2, width: 0 }, pill);
