@@ -106,7 +106,10 @@ function bestPlace(r, sum, hard, soft, W, H) {
     const { w, h } = pillSize(r, layout.lines);
     const below = b.y + b.h / 2 + PILL_GAP;
     const above = b.y - b.h / 2 - PILL_GAP - h - (r.tag ? 15 : 0);
-    const rows = [[below, 0], [below + PILL_H + 3, 9], [above, 11], [below + 2 * (PILL_H + 3), 18], [above - PILL_H - 3, 20]];
+    // A few pixels further out before a whole row further: a pill just touching a number
+    // (a heatmap pill is wide) clears it so.
+    const rows = [[below, 0], [below + 4, 4], [below + PILL_H + 3, 9], [above, 11], [above - 4, 14],
+      [below + 2 * (PILL_H + 3), 18], [above - PILL_H - 3, 20]];
     for (const [y, rowCost] of rows) {
       for (const shift of [0, -0.25, 0.25, -0.42, 0.42]) {
         const x = clamp(b.x - w / 2 + shift * w, 2, W - w - 2);
@@ -116,7 +119,8 @@ function bestPlace(r, sum, hard, soft, W, H) {
         if (!fits(place, hard, W, H)) continue;
         // A heatmap pill is wide: it moves rather than hide the numbers on an edge.
         const covered = overlaps(place, soft);
-        const soft12 = (r.pillGrid ? 60 : 12) * covered + (covered > 0 ? 8 : 0);
+        // Even a touch on a number (a "VJP") costs a heatmap pill more than a row further away.
+        const soft12 = (r.pillGrid ? 60 : 12) * covered + (covered > 0 ? (r.pillGrid ? 16 : 8) : 0);
         const cost = rowCost + k * 6 + Math.abs(x + w / 2 - b.x) / w * 4 + soft12;
         if (!best || cost < best.cost) best = { ...place, cost };
       }
