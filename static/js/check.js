@@ -6,13 +6,7 @@ import { fetchCheck } from "./api.js";
 import { formula, full } from "./format.js";
 import { t } from "./i18n.js";
 import { Fetcher, setBusy } from "./panel.js";
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
+import { h } from "./dom.js";
 
 function pointKey(c) {
   return JSON.stringify([c.expression, c.values]);

@@ -7,22 +7,7 @@ import { fmt, full } from "./format.js";
 import { t } from "./i18n.js";
 import { mathElement } from "./mathml.js";
 import { Fetcher, setBusy } from "./panel.js";
-
-const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
-
-function m(tag, text = null, attrs = {}) {
-  const e = document.createElementNS(MATHML_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== null) e.textContent = text;
-  return e;
-}
+import { h, math as m } from "./dom.js";
 
 /** ∂out/∂v as a MathML fraction. */
 function partialFraction(out, v) {

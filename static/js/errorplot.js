@@ -7,27 +7,12 @@ import { fetchSweep } from "./api.js";
 import { fmt, full, toNumber } from "./format.js";
 import { t } from "./i18n.js";
 import { Fetcher, setBusy } from "./panel.js";
+import { h, svg as s } from "./dom.js";
 
-const NS = "http://www.w3.org/2000/svg";
 const METHODS = ["forward", "backward", "central"];
 const MARKERS = { forward: "circle", backward: "square", central: "triangle" };
 const DEFAULT_RANGE = { largest: 0.1, smallest: 1e-13, count: 13 };
 const MAX_COUNT = 60;
-
-function s(name, attrs = {}, parent = null, text = null) {
-  const e = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== null) e.textContent = text;
-  if (parent) parent.appendChild(e);
-  return e;
-}
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 const r1 = (v) => Math.round(v * 10) / 10;
 const SUP = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };

@@ -5,13 +5,7 @@
 
 import { indexLabel, shapeText, transposed } from "./arrays.js";
 import { t } from "./i18n.js";
-
-function h(tag, attrs = {}, text = null) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== null) e.textContent = text;
-  return e;
-}
+import { h } from "./dom.js";
 
 /** A number in a cell: formatted, every digit in its title, the number itself in data-value. */
 function cell(tag, v, f, full) {

@@ -180,3 +180,13 @@ export function narrate(snap, model, f, functions = null, tangentVar = null) {
       return "";
   }
 }
+
+/** The narration under the graph: the sentence of each step, heard when taken by hand. */
+export function narrationView(el, player, session) {
+  player.subscribe((e) => {
+    if (!session.timeline) return;
+    el.textContent = narrate(session.snap(e.step), session.model, session.f, session.functions, session.tangent());
+    // A screen reader hears each step taken by hand, not a stream of them during playback.
+    el.setAttribute("aria-live", e.playing ? "off" : "polite");
+  });
+}

@@ -3,13 +3,7 @@
 // numbers are the server's (/api/v1/compare's cost) once it has sent them.
 
 import { t } from "./i18n.js";
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
+import { h } from "./dom.js";
 
 /**
  * Fill `el` for `pass` ("reverse" or "forward"). `cost` is the server's ModeCost, or null

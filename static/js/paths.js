@@ -7,19 +7,13 @@ import { fetchPaths } from "./api.js";
 import { fmt, full } from "./format.js";
 import { t } from "./i18n.js";
 import { Fetcher, setBusy } from "./panel.js";
+import { h } from "./dom.js";
 
 const LIMIT = 100; // paths listed at most (all are counted by the server)
 const WRITE_FACTORS = 4; // the sum written factor by factor up to this many paths
 const WRITE_PRODUCTS = 12; // then product by product
 const LONG_PATH = 9; // a longer path shows its first and last factors around "…"
 const ENDS = 3;
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children.filter((c) => c !== null && c !== undefined));
-  return e;
-}
 
 /** A big count (a decimal string from the server) with thin spaces between thousands; a
  *  longer one as 1.23e456, from `approx` or, past float64's range (approx null), its digits. */
@@ -86,19 +80,23 @@ export class PathsPanel {
     const model = this.context.model;
     const out = model.dname(model.outputId);
     const x = a.variable;
-    this.page.highlight(null);
-    // A factor is named compactly (∂f/∂n4: a long sub-expression by its id, as the graph shows
-    // it while the path is lit), with the whole expression on hover and in the "where" line.
+    // Put back only a path this panel lit (its list is redrawn): a highlight another view holds
+    // (a derivation term under the pointer) stays.
+    if (this._lit) this.page.highlight(null);
+    this._lit = false;
+    // A factor is named as everywhere else (the server's display name); a sub-expression the
+    // server calls by its id (a long one, n12) has its whole expression on hover and in the
+    // "where" line.
     const named = new Set();
     const ratio = (e) => {
       const edge = model.edgeById.get(e);
       const same = model.inEdges.get(edge.target).filter((k) => k.source === edge.source).length > 1;
       const mark = same ? `⁽${"¹²³⁴⁵⁶⁷⁸⁹"[edge.index] ?? edge.index + 1}⁾` : "";
       for (const id of [edge.target, edge.source]) {
-        if (model.short(id) === id && !model.nodes.get(id).name) named.add(id);
+        if (model.generated(id)) named.add(id);
       }
       return {
-        name: `∂${model.sname(edge.target)}/∂${model.sname(edge.source)}${mark}`,
+        name: `∂${model.dname(edge.target)}/∂${model.dname(edge.source)}${mark}`,
         long: `∂${model.lname(edge.target)}/∂${model.lname(edge.source)}${mark}`,
       };
     };
@@ -131,8 +129,12 @@ export class PathsPanel {
       // One tab stop for the list; ↑ and ↓ move between paths (← → stay the player's).
       const li = h("li", { class: "path", tabindex: i === 0 ? "0" : "-1", "data-index": String(i), "aria-label": label },
         h("div", { class: "route" }, h("span", { class: "pnum" }, `${i + 1}`), route), chain);
-      const on = (how) => () => { this._current(li); this.page.highlight({ edges: p.edges, nodes: p.nodes }, li, how); };
-      const off = () => { li.classList.remove("on"); this.page.highlight(null); };
+      const on = (how) => () => {
+        this._current(li);
+        this._lit = true;
+        this.page.highlight({ edges: p.edges, nodes: p.nodes }, li, how);
+      };
+      const off = () => { li.classList.remove("on"); this._lit = false; this.page.highlight(null); };
       // While the page scrolls to the graph, the list may slide under a still pointer: the
       // path chosen stays lit until the pointer moves again.
       const still = () => this.page.scrolling?.();

@@ -4,13 +4,7 @@
 
 import { compact, isArray } from "./arrays.js";
 import { t } from "./i18n.js";
-
-function h(tag, attrs = {}, text = null) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== null) e.textContent = text;
-  return e;
-}
+import { h } from "./dom.js";
 
 export class Table {
   constructor(container) {
@@ -152,4 +146,18 @@ function scrollIntoContainer(box, row) {
   const head = 56;
   if (top - head < box.scrollTop) box.scrollTop = top - head;
   else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight + 8;
+}
+
+/** The table on the page: its rows drawn per graph, pass and language, its numbers per step. */
+export function tableView(container, player, session) {
+  const table = new Table(container);
+  const draw = () => {
+    if (session.model) table.draw(session.model, session.pass(), session.tangent());
+  };
+  session.on("timeline", draw);
+  session.on("language", draw);
+  player.subscribe((e) => {
+    if (session.timeline) table.update(session.snap(e.step), session.f);
+  });
+  return table;
 }

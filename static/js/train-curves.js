@@ -1,18 +1,12 @@
 // The loss curve C(w_k) and the gradient's norm ‖∇C(w_k)‖ (log scale) against the step, one
 // panel each, with a marker at the current step.
 
-const NS = "http://www.w3.org/2000/svg";
+import { svg as el } from "./dom.js";
+
 const W = 360;
 const PANEL = 95;
 const L = 46;
 const R = 8;
-
-function el(name, attrs, parent) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  parent.appendChild(node);
-  return node;
-}
 
 function short(x) {
   if (!Number.isFinite(x)) return String(x);

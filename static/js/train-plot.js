@@ -3,18 +3,12 @@
 // wrong side outlined: all three as the server computed them (setView). A click adds a point (or
 // removes the one under it); hovering reports the point under the pointer.
 
-const NS = "http://www.w3.org/2000/svg";
+import { svg as el } from "./dom.js";
+
 const W = 640;
 const H = 480;
 const M = { left: 56, right: 14, top: 12, bottom: 46 };
 const HIT_PX = 7;
-
-function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
 function ticks(lo, hi, n = 6) {
   const span = hi - lo;

@@ -244,3 +244,24 @@ export class Variables {
     this.container.replaceChildren(frag);
   }
 }
+
+/**
+ * The cards follow the page: drawn for each new graph, digits and language; during the
+ * backward pass each shows its gradient as far as the player has got.
+ */
+export function variablesView(variables, player, session) {
+  const render = () => {
+    const { model, graph, state } = session;
+    if (!model) return;
+    variables.render(model.variables, state.values, graph.gradient, model.dname(model.outputId), session.f, state.data ?? []);
+  };
+  for (const type of ["graph", "digits", "language"]) session.on(type, render);
+  player.subscribe((e) => {
+    const { model, timeline } = session;
+    if (!timeline || timeline.pass !== "reverse") return;
+    const snap = session.snap(e.step);
+    const grads = new Map(model.graph.nodes.filter((n) => n.kind === "var")
+      .map((n) => [n.name, snap.nodes.get(n.id)?.grad ?? null]));
+    variables.showStep(grads, model.dname(model.outputId), session.f);
+  });
+}

@@ -310,7 +310,7 @@ def label_clashes(tab: Page) -> list:
 def lecture_graphs(url: str) -> list[tuple[str, str, dict]]:
     examples = httpx.get(f"{url}/api/v1/examples").json()
     examples = examples if isinstance(examples, list) else examples["examples"]
-    # Scalar graphs: a tensor graph's heatmap pills may still cover a "VJP" (reported as open).
+    # Scalar graphs (tensor graphs: test_heatmap_pills_keep_clear_of_the_numbers_on_edges).
     scalar = [ex for ex in examples if not any(isinstance(v, list) for v in ex["values"].values())]
     return [(ex["id"], ex["expression"], ex["values"]) for ex in scalar] + [
         ("unit functions", UNIT, {"x": 1, "y": 2}), ("neuron", NEURON, NEURON_AT)]
@@ -341,6 +341,20 @@ def test_edge_numbers_readable_on_a_phone(phone):
         phone.open(hash_for(expression, values))
         assert label_clashes(phone) == [], name
         assert phone.overlaps() == [], name
+
+
+def test_heatmap_pills_keep_clear_of_the_numbers_on_edges(page, phone):
+    """A tensor graph's pills hold a heatmap and are wide: none covers an edge's "VJP" or
+    number (the vector neuron's ∂f/∂x pill once touched w's VJP at 1280 px)."""
+    examples = httpx.get(f"{page.url}/api/v1/examples").json()
+    examples = examples if isinstance(examples, list) else examples["examples"]
+    tensor = [ex for ex in examples if any(isinstance(v, list) for v in ex["values"].values())]
+    assert {"tensor-2x3", "neuron-vector", "logistic-cost"} <= {ex["id"] for ex in tensor}
+    for tab in (page, phone):
+        for ex in tensor:
+            tab.open(hash_for(ex["expression"], ex["values"]))
+            assert tab.p.locator(".graph-svg .pill.known .heatmap rect").count() > 0, ex["id"]
+            assert label_clashes(tab) == [], ex["id"]
 
 
 def test_parallel_edges_are_drawn_apart_and_named_by_argument(page):

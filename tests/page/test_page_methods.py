@@ -354,29 +354,35 @@ def test_paths_view_lists_the_lectures_three_paths_and_lights_them_up(page):
     assert page.p.inner_text("#paths-panel .paths-sum") == "∂f/∂y = 3 × 0.5 = 1.5"
 
 
-def test_paths_name_long_sub_expressions_by_their_id(page):
-    """∂(x^2 + 2x)/∂(x^2) would spread the products out: a long unnamed sub-expression is
-    called by its id (n4), its expression on hover, in a "where" line, and on the graph while
-    a path through it is lit."""
+def test_paths_name_nodes_as_the_graph_does(page):
+    """One name per node (issue 13): a factor is ∂f/∂(x^2 + 2x), the server's display name, as
+    the graph, the table and the derivation write it (not ∂f/∂n4). Only a sub-expression the
+    server itself calls by its id (a long one, n8) is an id: its whole expression on hover and
+    in a "where" line, the id on the graph."""
     page.open(hash_for(LECTURE, {"x": 1, "y": 2}))
     page.wait_for("document.querySelectorAll('#paths-panel .path').length === 2")
-    graph = api_graph(page.url, LECTURE, {"x": 1, "y": 2}, layout=False)
-    plus = next(n["id"] for n in graph["nodes"] if n["op"] == "add")
     chain = page.p.locator("#paths-panel .path").nth(0).locator(".chain")
     names = [v.inner_text() for v in chain.locator(".fname").all()]
-    assert names == [f"∂f/∂{plus}", f"∂{plus}/∂(x^2)", "∂(x^2)/∂x"]
-    assert chain.locator(".fname").nth(0).get_attribute("title") == "∂f/∂(x^2 + 2x)"
-    assert chain.locator(".fname").nth(2).get_attribute("title") is None  # short already
-    assert page.p.inner_text("#paths-panel .paths-where") == f"where {plus} = x^2 + 2x"
-    # The screen reader hears the whole names.
+    assert names == ["∂f/∂(x^2 + 2x)", "∂(x^2 + 2x)/∂(x^2)", "∂(x^2)/∂x"]
+    assert [chain.locator(".fname").nth(k).get_attribute("title") for k in range(3)] == [None] * 3
+    assert page.p.locator("#paths-panel .paths-where").count() == 0
     label = page.p.get_attribute("#paths-panel .path[data-index='0']", "aria-label")
     assert "∂f/∂(x^2 + 2x) = 0.6931" in label
-    tag = f".graph-svg .node[data-id='{plus}'] .tag.ref"
-    assert page.p.text_content(tag) == plus
-    assert page.p.evaluate(f"getComputedStyle(document.querySelector(\"{tag}\")).opacity") == "0"
-    page.p.hover("#paths-panel .path[data-index='0']")
-    page.wait_for(f"getComputedStyle(document.querySelector(\"{tag}\")).opacity === '1'")
     assert page.p.inner_text("#paths-panel .paths-sum") == "∂f/∂x = 0.6931 × 1 × 2 + 0.6931 × 1 × 2 = 2.773"
+
+    long = "(x^2 + 2x + 3x^3) * ln(y)"
+    graph = api_graph(page.url, long, {"x": 1, "y": 2}, layout=False)
+    by_id = [n["id"] for n in graph["nodes"] if n["kind"] == "op" and n["display"] == n["id"]]
+    assert len(by_id) == 1  # the server's own name for x^2 + 2x + 3x^3: too long to write
+    n = by_id[0]
+    page.open(hash_for(long, {"x": 1, "y": 2}))
+    page.wait_for("document.querySelectorAll('#paths-panel .path').length === 3")
+    first = page.p.locator("#paths-panel .path").nth(0).locator(".chain .fname").nth(0)
+    assert first.inner_text() == f"∂f/∂{n}"
+    # Spelt out over its inputs' names (no printing rules in the page: each operand bracketed).
+    assert first.get_attribute("title") == "∂f/∂((x^2 + 2x) + (3x^3))"
+    assert page.p.inner_text("#paths-panel .paths-where") == f"where {n} = (x^2 + 2x) + (3x^3)"
+    assert page.p.text_content(f".graph-svg .node[data-id='{n}'] .tag") == n
 
 
 GRAPH_SEEN = """() => {

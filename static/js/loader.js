@@ -1,0 +1,101 @@
+// Asking the server for the graph of the expression at the values, and putting the answer on
+// the page: only the newest request counts (an older one still in flight is aborted); on an
+// error the last good graph stays on screen, dimmed, and the error is told where it belongs.
+
+import { fetchGraph } from "./api.js";
+import { errorText } from "./i18n.js";
+import { buildModel } from "./model.js";
+import { buildTimeline } from "./timeline.js";
+
+/**
+ * `editor`, `variables`: where errors are told; `controls.setEnabled`; `url.write`; `reading`: how
+ * the text was read, under the field; `composites`: which composite nodes are drawn expanded.
+ * Returns request(expression, values, opts): opts {history, step, tangent, editing, final}.
+ */
+export function graphLoader(session, player, { editor, variables, controls, url, reading, composites }) {
+  const body = document.body;
+  let seq = 0;
+  let controller = null;
+  let renders = 0;
+
+  async function request(expression, values, opts = {}) {
+    const mine = ++seq;
+    controller?.abort();
+    const ctl = new AbortController();
+    controller = ctl;
+    editor.checking(true);
+    const started = performance.now();
+    const tangent = opts.tangent ?? session.state.tangent ?? Object.keys(values)[0] ?? null;
+    try {
+      const { graph, values: used, parsed } = await fetchGraph(expression, values, {
+        tangent, data: session.state.data ?? [], signal: ctl.signal, fallback: () => 1,
+        expand: composites.expandFor(expression),
+      });
+      if (mine !== seq) return;
+      show(graph, expression, used, opts);
+      reading.show(parsed);
+      composites.show(graph);
+      // For benchmarks/page.py: from the request (the debounce excluded) to the frame that shows it.
+      requestAnimationFrame(() => setTimeout(() => {
+        performance.measure("chainrule:request-to-graph", { start: started, end: performance.now() });
+      }, 0));
+    } catch (err) {
+      if (err.name === "AbortError" || mine !== seq) return;
+      if (err.detail?.field === "expression") reading.clear();
+      // A bad value (values.w[1]) is told under its variable's field, not under the function.
+      const field = /^values\.([^.[\]]+)(.*)$/.exec(err.detail?.field ?? "");
+      if (!(field && variables.showError(field[1], errorText(err).message, `${field[1]}${field[2]}`))) {
+        editor.showError(err, expression, !!session.graph);
+      }
+      // Only the graph dims (the last good one, kept): the field and its error stay bright.
+      body.classList.toggle("graph-stale", !!session.graph);
+      body.dataset.status = "error";
+      if (!session.graph) controls.setEnabled(false); // nothing to play (a broken link opened the page)
+    } finally {
+      if (mine === seq) editor.checking(false);
+    }
+  }
+
+  function show(graph, expression, values, opts) {
+    const model = buildModel(graph);
+    const sameStructure = session.model?.structureKey === model.structureKey;
+    const previousStep = player.step;
+    const previousCount = player.count;
+    session.graph = graph;
+    session.model = model;
+    const s = session.state;
+    s.expression = expression;
+    s.values = Object.fromEntries(model.variables.map((v) => [v, values[v] ?? 1]));
+    if (!model.variables.includes(s.tangent)) s.tangent = model.variables[0] ?? null;
+    if (s.pass === "forward" && s.tangent && !graph.trace.tangent) {
+      // Asked before the variables were known: ask again, now for a real input.
+      request(expression, s.values, { ...opts, tangent: s.tangent });
+      return;
+    }
+    editor.clearError();
+    variables.clearErrors();
+    controls.setEnabled(true);
+    body.classList.remove("graph-stale");
+    if (editor.value !== expression && !opts.editing) editor.value = expression;
+    body.classList.toggle("tensor", session.tensor());
+
+    const timeline = buildTimeline(graph, s.pass);
+    session.timeline = timeline;
+    body.dataset.pass = timeline.pass;
+    session.emit("graph", { sameStructure });
+    session.emit("timeline");
+
+    let step = null;
+    if (opts.step !== undefined) step = opts.step;
+    else if (sameStructure && previousCount === timeline.events.length && previousStep < previousCount) step = previousStep;
+    player.load(timeline.events.length, step);
+    url.write(opts.history ?? "replace");
+    renders++;
+    body.dataset.renders = String(renders);
+    body.dataset.status = "ready";
+    // The panels ask only now, for a graph known to be good, and never hold the graph up.
+    session.emit("ready", { final: opts.final });
+  }
+
+  return request;
+}
