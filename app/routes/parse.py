@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from engine import ExpressionError, parse
+from engine.names import display_names
 
 from ..encoding import EncodedJSON
 from ..errors import error_responses
@@ -17,8 +18,9 @@ router = APIRouter(tags=["graph"], route_class=JSONRoute)
 @router.post("/parse", response_model=ParseResponse, responses=error_responses(400, 413, 415, 422),
              summary="Variables of an expression")
 def parse_expression(body: ParseRequest, settings: SettingsDep) -> EncodedJSON:
-    """Parse only: the variables (which need values), the named intermediates and the graph's
-    size. Errors are those of POST /api/v1/graph (422 with line and column)."""
+    """Parse only: the variables (which need values), the named intermediates, the outputs (the
+    names a `target` may take besides those) and the graph's size. Errors are those of POST
+    /api/v1/graph (422 with line and column)."""
     # A plain `def`: parsing 10,000 characters is CPU work, done in the threadpool, never on the
     # event loop.
     try:
@@ -26,5 +28,7 @@ def parse_expression(body: ParseRequest, settings: SettingsDep) -> EncodedJSON:
     except ExpressionError as err:
         raise err.with_field("expression") from None
     g = parsed.graph
+    shown = display_names(g)
     return EncodedJSON({"variables": list(g.variables), "names": [n for n in g.names if n],
+                        "outputs": [shown[n] for n in g.outputs],
                         "nodes": len(g), "edges": g.n_edges, "warnings": parsed.warnings})

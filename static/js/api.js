@@ -1,5 +1,5 @@
 // Talks to the server: /api/v1/parse and /graph, /examples and /functions, and the four ways
-// (/symbolic, /compare, /numeric, /paths, /check, /snippet).
+// (/symbolic, /compare, /numeric, /paths, /check, /snippet), /jacobian and /jacobian/family.
 // Nothing here knows about the page; errors come back as ApiError with the server's detail.
 
 const BASE = "/api/v1";
@@ -41,19 +41,23 @@ async function request(path, options = {}) {
 }
 
 const PARSED_MAX = 64;
-const parsed = new Map(); // expression text -> its variables (a small cache, newest last)
+const parsed = new Map(); // expression text -> /parse's answer (a small cache, newest last)
 
 /**
  * The variables of `expression`, from POST /api/v1/parse (nothing is evaluated, so no values
  * are needed): asking first means a name just typed never meets a 422 for a missing value.
  */
 export async function parseVariables(expression, signal) {
+  return (await parseInfo(expression, signal)).variables ?? [];
+}
+
+/** /parse's answer: variables, named intermediates, outputs (the names a target may take). */
+async function parseInfo(expression, signal) {
   if (parsed.has(expression)) return parsed.get(expression);
   const body = await postJson("/parse", { expression }, signal);
-  const names = body.variables ?? [];
-  parsed.set(expression, names);
+  parsed.set(expression, body);
   if (parsed.size > PARSED_MAX) parsed.delete(parsed.keys().next().value);
-  return names;
+  return body;
 }
 
 function postJson(path, payload, signal) {
@@ -72,15 +76,27 @@ function postJson(path, payload, signal) {
  * edit falls back to the first variable; names in `data` get no gradient (requires_grad).
  * Resolves to {graph, values} (the values used).
  */
-export async function fetchGraph(expression, values, { tangent = null, data = [], signal, fallback = () => 1 } = {}) {
-  const names = await parseVariables(expression, signal);
+export async function fetchGraph(expression, values, { tangent = null, target = null, data = [], signal, fallback = () => 1 } = {}) {
+  const info = await parseInfo(expression, signal);
+  const names = info.variables ?? [];
   const used = Object.fromEntries(names.map((n) => [n, n in values ? values[n] : fallback(n)]));
   const payload = { expression, values: used };
   // Variables marked as data get no gradient (PyTorch's requires_grad=False).
   if (data.some((n) => names.includes(n))) payload.requires_grad = names.filter((n) => !data.includes(n));
   if (tangent !== null && !names.includes(tangent)) tangent = names[0] ?? null;
   if (tangent) payload.tangent = tangent;
-  const graph = await postJson("/graph", payload, signal);
+  // A chosen target the edited program no longer has: its default output instead.
+  if (target && info.outputs && ![...names, ...(info.names ?? []), ...info.outputs].includes(target)) target = null;
+  if (target) payload.target = target;
+  let graph;
+  try {
+    graph = await postJson("/graph", payload, signal);
+  } catch (err) {
+    // (A server without /parse's outputs: it says so itself.)
+    if (!(target && err.detail?.field === "target")) throw err;
+    delete payload.target;
+    graph = await postJson("/graph", payload, signal);
+  }
   return { graph, values: used };
 }
 
@@ -104,6 +120,18 @@ export const fetchCheck = (expression, values, variable, derivative, signal) =>
 
 export const fetchSnippet = (expression, values, wrt, signal) =>
   postJson("/snippet", { expression, values, ...(wrt ? { wrt } : {}) }, signal);
+
+// --- many outputs (issue 15): the Jacobian both ways, its cost on a family, the derivative graph
+
+export const fetchJacobian = (expression, values, signal) =>
+  postJson("/jacobian", { expression, values }, signal);
+
+export const fetchFamily = (inputs, outputs, signal) =>
+  request(`/jacobian/family?inputs=${inputs}&outputs=${outputs}`, { signal });
+
+/** The backward pass of ∂f/∂`variable` as a graph of its own, with its layout and trace. */
+export const fetchDerivativeGraph = (expression, values, variable, signal) =>
+  postJson("/graph", { expression, values, derivative_of: variable }, signal);
 
 export function fetchExamples(signal) {
   return request("/examples", { signal });

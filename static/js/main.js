@@ -24,6 +24,9 @@ import { fromHash, initialState, toHash } from "./state.js";
 import { Table } from "./table.js";
 import { buildTimeline, eventFocus, snapshot } from "./timeline.js";
 import { Variables } from "./variables.js";
+import { DerivativePanel } from "./derivative-view.js";
+import { FamilyPanel, JacobianPanel } from "./jacobian-modes.js";
+import { TargetChoice, passReplayer } from "./target.js";
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
@@ -154,6 +157,16 @@ const sections = [
   new Section($("paths-panel"), (c) => paths.update(c)),
   new Section($("snippet-panel"), (c) => snippet.update(c)),
 ];
+// Issue 15: the node differentiated, the Jacobian both ways, its cost, the derivative graph.
+const replayPass = passReplayer({ app, player, graphPanel: $("graph-panel"),
+  request: (o) => requestGraph(app.state.expression, app.state.values, o) });
+const targetChoice = new TargetChoice($("target-field"), (name) => replayPass({ pass: app.state.pass, target: name }));
+const jacobianModes = new JacobianPanel($("jacobian-panel"), { fmt: () => f, replay: (o) => replayPass(o, true) });
+const family = new FamilyPanel($("family-panel"));
+const derivative = new DerivativePanel($("derivative-panel"), { fmt: () => f, full: fullText });
+panels.push(targetChoice, jacobianModes, family, derivative);
+sections.push(new Section($("jacobian-panel"), (c) => jacobianModes.update(c)),
+  new Section($("family-panel"), (c) => family.update(c)), new Section($("derivative-panel"), (c) => derivative.update(c)));
 
 /** What every panel works on: the graph on screen (never an expression still being typed). */
 function methodsContext() {
@@ -213,6 +226,7 @@ async function requestGraph(expression, values, opts = {}) {
   try {
     const { graph, values: used } = await fetchGraph(expression, values, {
       tangent, data: app.state.data ?? [], signal: controller.signal, fallback: () => 1,
+      target: app.state.target,
     });
     if (seq !== app.requestSeq) return;
     showGraph(graph, expression, used, opts);
@@ -265,6 +279,7 @@ function showGraph(graph, expression, values, opts) {
   body.dataset.pass = timeline.pass;
   table.draw(model, timeline.pass, currentTangent());
   refreshTangentChoice();
+  targetChoice.refresh(graph, model, s);
   refreshWarnings();
   renderVariables();
   refreshPassesNote();
@@ -475,10 +490,12 @@ function onHashChange() {
   const tangentChanged = next.tangent && next.tangent !== s.tangent;
   s.pass = next.pass;
   if (next.tangent) s.tangent = next.tangent;
+  const targetChanged = (next.target ?? null) !== (s.target ?? null);
+  s.target = next.target ?? null;
   const sameValues = JSON.stringify(next.values) === JSON.stringify(s.values)
     && JSON.stringify(next.data) === JSON.stringify(s.data ?? []);
   s.data = next.data;
-  if (next.expression !== s.expression || !sameValues || tangentChanged || !app.graph) {
+  if (next.expression !== s.expression || !sameValues || tangentChanged || targetChanged || !app.graph) {
     editor.value = next.expression;
     requestGraph(next.expression, next.values, { step: next.step, history: "none" });
   } else if (passChanged) {
