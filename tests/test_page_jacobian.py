@@ -97,6 +97,13 @@ def test_the_jacobian_fills_by_columns_forward_and_by_rows_in_reverse(page, serv
     assert "Forward mode: 2 passes, 5 local derivatives." in summary
     assert "Reverse mode: 3 passes, 5 local derivatives." in summary
     assert "Here both cost the same." in summary
+    # Every word of the panel in Korean too, the numbers kept.
+    page.p.click("#lang-ko")
+    assert page.p.inner_text("#jacobian-panel .jm-caption") == "야코비안 ∂(f1, f2, f3)/∂(x, y): 3 × 2"
+    assert "리버스 모드: 패스 3번, 국소 미분 5개." in page.p.inner_text("#jacobian-panel .jm-summary")
+    assert page.p.inner_text("#jacobian-panel .jm-count") == "3번 중 3번째 패스"
+    assert cell_texts(page) == expected
+    page.p.click("#lang-en")
     ARTIFACTS.mkdir(exist_ok=True)
     page.p.locator("#jacobian-panel").screenshot(path=str(ARTIFACTS / "page-jacobian-reverse.png"))
 
@@ -149,6 +156,8 @@ def test_the_family_shows_each_modes_cost_and_where_they_cross(page, server):
     assert f"forward mode is cheaper up to n = {a}" in page.p.inner_text("#family-panel .fam-cross")
     assert f"reverse mode from n = {b}" in page.p.inner_text("#family-panel .fam-cross") \
         or f"reverse mode is cheaper from n = {b}" in page.p.inner_text("#family-panel .fam-cross")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.p.locator("#family-panel").screenshot(path=str(ARTIFACTS / "page-jacobian-family.png"))
     # One output: reverse mode needs one pass, and wins for every n past 1.
     page.p.locator("#family-panel .fam-m").fill("1")
     page.wait_for("document.getElementById('family-panel').dataset.m === '1'", timeout=20)
@@ -214,6 +223,8 @@ def test_choosing_the_target_changes_the_gradient_and_the_link(page, server):
     options = page.p.eval_on_selector_all("#target-choice option", "els => els.map(e => e.value)")
     assert options == ["f1", "f2", "f3"]
     assert page.p.input_value("#target-choice") == "f1"  # the first output by default
+    tags = page.p.eval_on_selector_all("#graph .node .tag", "els => els.map(e => e.textContent)")
+    assert sorted(tags) == ["f1", "f2", "f3"]  # the outputs are called by their names
     assert page.pill("x") == "∂f1/∂x = 2"
     assert page.pill("y") == "∂f1/∂y = 1"
     before = page.renders()
@@ -223,6 +234,8 @@ def test_choosing_the_target_changes_the_gradient_and_the_link(page, server):
     assert page.output_label() == "f3 = 0.8415"
     assert "2.0" not in page.p.inner_text('#variables .var[data-name="x"] .vgrad')
     assert page.p.inner_text('#variables .var[data-name="x"] .vgrad') == "∂f3/∂x = 0.5403"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.p.locator("#graph-panel").screenshot(path=str(ARTIFACTS / "page-target-f3.png"))
     hash_ = page.p.evaluate("location.hash")
     assert urllib.parse.parse_qs(hash_[1:])["of"] == ["f3"]
     # The link opens on the same choice.

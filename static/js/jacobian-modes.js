@@ -131,7 +131,7 @@ export class JacobianPanel {
       const li = make("li", { class: "jm-pass", "data-pass": String(k + 1) }, this.passes);
       const name = forward ? a.inputs[k] : a.outputs[k];
       make("span", { class: "jm-pass-text", text: t(forward ? "jmPassForward" : "jmPassReverse", { k: k + 1, x: name, y: name }) }, li);
-      make("span", { class: "jm-pass-count", "data-count": String(count), text: t("jmLocals", { c: count }) }, li);
+      make("span", { class: "jm-pass-count", "data-count": String(count), text: t(count === 1 ? "jmLocalsOne" : "jmLocals", { c: count }) }, li);
       const b = make("button", { type: "button", class: "text-button jm-replay", text: t("jmReplay") }, li);
       b.setAttribute("aria-label", t("jmReplayLabel", { k: k + 1 }));
       b.addEventListener("click", () => {
