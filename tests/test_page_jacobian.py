@@ -242,8 +242,6 @@ def test_choosing_the_target_changes_the_gradient_and_the_link(page, server):
     page.open(hash_[1:])
     assert page.p.input_value("#target-choice") == "f3"
     assert page.pill("x") == "∂f3/∂x = 0.5403"
-    # Back in history: the first output again.
-    page.p.go_back()
     # Any named node, not only an output: a in a = x*y; b = a + y; f = sin(b).
     chain = "a = x*y; b = a + y; f = sin(b)"
     page.open(hash_for(chain, AT))
@@ -254,9 +252,17 @@ def test_choosing_the_target_changes_the_gradient_and_the_link(page, server):
     page.wait_render(before)
     assert page.pill("x") == "∂a/∂x = 2"
     assert page.pill("y") == "∂a/∂y = 1"
-    # An edit that removes a: the program's output is differentiated, and the link forgets a.
+    # "Differentiate this node": a double click on b on the graph.
     before = page.renders()
-    page.p.fill("#expr", "b = x + y; f = sin(b)")
+    page.p.dblclick('#graph .node[data-name="b"][data-copy="0"] .shape')
+    page.wait_render(before)
+    assert page.p.input_value("#target-choice") == "b"
+    assert page.pill("x") == "∂b/∂x = 2"  # b = xy + y
+    assert page.pill("y") == "∂b/∂y = 1 + 1 = 2"
+    page.p.keyboard.press("Escape")
+    # An edit that removes b: the program's output is differentiated, and the link forgets b.
+    before = page.renders()
+    page.p.fill("#expr", "c = x + y; f = sin(c)")
     page.wait_render(before)
     assert page.p.input_value("#target-choice") == "f"
     assert "of=" not in page.p.evaluate("location.hash")

@@ -335,7 +335,7 @@ const STRINGS = {
     dSummary: "min {min}, max {max}, mean {mean}, norm {norm}; first elements {preview}",
     // Many outputs (issue 15): the node differentiated, the Jacobian both ways, the derivative graph.
     targetLabel: "Differentiate",
-    targetTitle: "The node whose gradient is computed: an output, or any named node",
+    targetTitle: "The node whose gradient is computed: an output, or any named node (or double-click it on the graph)",
     targetOutputs: "outputs",
     targetNamed: "named nodes",
     jmTitle: "The Jacobian, both ways",
@@ -724,7 +724,7 @@ const STRINGS = {
     dShape: "모양",
     dSummary: "최솟값 {min}, 최댓값 {max}, 평균 {mean}, 노름 {norm}; 앞 원소 {preview}",
     targetLabel: "미분할 노드",
-    targetTitle: "그래디언트를 구할 노드: 출력 또는 이름 붙은 아무 노드",
+    targetTitle: "그래디언트를 구할 노드: 출력 또는 이름 붙은 아무 노드 (그래프에서 두 번 클릭해도 됩니다)",
     targetOutputs: "출력",
     targetNamed: "이름 붙은 노드",
     jmTitle: "야코비안, 두 가지 방법으로",

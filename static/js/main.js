@@ -160,7 +160,8 @@ const sections = [
 // Issue 15: the node differentiated, the Jacobian both ways, its cost, the derivative graph.
 const replayPass = passReplayer({ app, player, graphPanel: $("graph-panel"),
   request: (o) => requestGraph(app.state.expression, app.state.values, o) });
-const targetChoice = new TargetChoice($("target-field"), (name) => replayPass({ pass: app.state.pass, target: name }));
+const targetChoice = new TargetChoice($("target-field"), (name) => replayPass({ pass: app.state.pass, target: name }),
+  $("graph"));
 const jacobianModes = new JacobianPanel($("jacobian-panel"), { fmt: () => f, replay: (o) => replayPass(o, true) });
 const family = new FamilyPanel($("family-panel"));
 const derivative = new DerivativePanel($("derivative-panel"), { fmt: () => f, full: fullText });

@@ -8,13 +8,27 @@ export class TargetChoice {
   /**
    * @param field the label around the select (hidden when there is nothing to choose)
    * @param choose(name) called with the name chosen
+   * @param drawing the main graph's container: a node double-clicked there is chosen
    */
-  constructor(field, choose) {
+  constructor(field, choose, drawing = null) {
     this.field = field;
     this.select = field.querySelector("select");
     this.graph = null;
     this.model = null;
     this.select.addEventListener("change", () => choose(this.select.value));
+    // "Differentiate this node": a double click on a node that can be a target chooses it.
+    drawing?.addEventListener("dblclick", (e) => {
+      const id = e.target.closest?.(".node")?.dataset.id;
+      const name = id && this.model?.nodes.has(id) ? this.model.name(id) : null;
+      if (!name || !this.names.includes(name) || name === this.select.value) return;
+      e.preventDefault();
+      choose(name);
+    });
+  }
+
+  /** The names offered (outputs, then named nodes). */
+  get names() {
+    return [...this.select.options].map((o) => o.value);
   }
 
   /**
