@@ -149,8 +149,8 @@ def test_errors_name_the_field(client, path, extra, field):
 
 def test_parse_lists_variables_without_values(client):
     d = post(client, "parse", None, expression="a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d")
-    assert d == {"variables": ["x", "y"], "names": ["a", "b", "c", "d", "f"], "nodes": 8,
-                 "edges": 9, "warnings": []}
+    assert d == {"variables": ["x", "y"], "names": ["a", "b", "c", "d", "f"], "outputs": ["f"],
+                 "nodes": 8, "edges": 9, "warnings": []}
     err = post(client, "parse", None, 422, expression="a = x*")
     assert err["detail"]["column"] == 6 and err["detail"]["field"] == "expression"
 
