@@ -121,7 +121,7 @@ def paths_body(req: PathsRequest, settings: Settings, checkpoint: Checkpoint = _
     checkpoint()
     limit = min(req.limit, settings.max_paths)
     p = _field("variable", lambda: paths(ev.graph, ev.reverse, req.variable, limit,
-                                         max_edges=settings.max_path_edges))
+                                         max_edges=settings.max_path_edges, target=ev.target))
     # The bound that cut the list, by the name a client can change (the request's `limit`) or
     # read in the server's settings.
     by = {None: None, "max_edges": "max_path_edges",

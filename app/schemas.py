@@ -340,6 +340,9 @@ class ParseResponse(BaseModel):
 
     variables: list[str] = Field(description="in order of first appearance")
     names: list[str] = Field(description="names given to intermediates, in order")
+    outputs: list[str] = Field(description="the outputs' display names (a, b, sin(x) lists a, b "
+                               "and f3): with `names` and `variables`, what POST /graph's "
+                               "`target` accepts")
     nodes: int = Field(description="nodes in the graph")
     edges: int
     warnings: list[str]

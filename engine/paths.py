@@ -64,24 +64,31 @@ def approximate(n: int) -> float | None:
         return None
 
 
-def count_paths(graph: Graph, source: int, out_edges: list[list[int]] | None = None) -> int:
-    """Number of distinct paths from `source` to the output (exact integer).
+def count_paths(graph: Graph, source: int, out_edges: list[list[int]] | None = None,
+                target: int | None = None) -> int:
+    """Number of distinct paths from `source` to the output, or to node `target` (exact integer).
     `out_edges` is `graph.consumers()`, when the caller already has it."""
-    out_edges = graph.consumers() if out_edges is None else out_edges
+    return _ways(graph, source, graph.consumers() if out_edges is None else out_edges, target)[source]
+
+
+def _ways(graph: Graph, source: int, out_edges: list[list[int]], target: int | None) -> list[int]:
+    """For each node from `source` on, how many paths lead from it to `target` (the output)."""
+    end = graph.output if target is None else target
     edges = graph.edges
     ways = [0] * len(graph)
-    ways[graph.output] = 1
-    for i in range(graph.output - 1, source - 1, -1):
+    ways[end] = 1
+    for i in range(end - 1, source - 1, -1):
         ways[i] = sum(ways[edges[e].target] for e in out_edges[i])
-    return ways[source]
+    return ways
 
 
 def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT,
-          max_edges: int | None = None) -> Paths:
+          max_edges: int | None = None, target: int | None = None) -> Paths:
     """Paths from `variable` to the output with their products (needs a traced reverse pass
     for each edge's local derivative): the first `limit`, and only as many as hold at most
     `max_edges` edges in all (None: no such bound). The walk stops there, so its time is
-    bounded by the listing's size, not by the number of paths."""
+    bounded by the listing's size, not by the number of paths. `target`: the node the reverse
+    pass was seeded at, when not the output (one of several outputs, or a named node)."""
     if variable not in graph.variables:
         raise ExpressionError(f"'{variable}' is not a variable of this expression",
                               code="unknown_variable", text=variable)
@@ -93,8 +100,10 @@ def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT,
     out_edges = graph.consumers()
     edges = graph.edges
     local = rev.edge_local
-    # Reaching the output is guaranteed for every node (the graph is pruned to the output's
-    # ancestors), so a depth-first walk never dead-ends; the stack holds (node, next edge slot).
+    end = graph.output if target is None else target
+    ways = _ways(graph, source, out_edges, target)
+    # Only edges into nodes that reach the end are walked (with several outputs, or a target,
+    # some do not), so a depth-first walk never dead-ends; the stack holds (node, next edge slot).
     listed: list[Path] = []
     trail: list[int] = []
     stack = [(source, 0)]
@@ -102,7 +111,7 @@ def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT,
     cut_by_size = False
     while stack and len(listed) < limit:
         node, slot = stack.pop()
-        if node == graph.output:
+        if node == end:
             if room is not None:
                 if len(trail) > room:
                     cut_by_size = True
@@ -119,11 +128,13 @@ def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT,
         if slot < len(out_edges[node]):
             stack.append((node, slot + 1))
             e = out_edges[node][slot]
+            if not ways[edges[e].target]:
+                continue
             trail.append(e)
             stack.append((edges[e].target, 0))
         elif trail:
             trail.pop()
-    total = count_paths(graph, source, out_edges)
+    total = ways[source]
     truncated = len(listed) < total
     by = ("max_edges" if cut_by_size else "limit") if truncated else None
     return Paths(variable, total, listed, truncated, sum(p.product for p in listed),

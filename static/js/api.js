@@ -1,5 +1,5 @@
 // Talks to the server: /api/v1/parse and /graph, /examples and /functions, and the four ways
-// (/symbolic, /compare, /numeric, /paths, /check, /snippet).
+// (/symbolic, /compare, /numeric, /paths, /check, /snippet), /jacobian and /jacobian/family.
 // Nothing here knows about the page; errors come back as ApiError with the server's detail.
 
 const BASE = "/api/v1";
@@ -80,7 +80,7 @@ function postJson(path, payload, signal) {
  * `expand` lists composite nodes to draw as unit functions.
  * Resolves to {graph, values, parsed} (the values used, the /parse answer).
  */
-export async function fetchGraph(expression, values, { tangent = null, data = [], expand = [], signal, fallback = () => 1 } = {}) {
+export async function fetchGraph(expression, values, { tangent = null, target = null, data = [], expand = [], signal, fallback = () => 1 } = {}) {
   const parsedBody = await parseExpression(expression, signal);
   const names = parsedBody.variables ?? [];
   const used = Object.fromEntries(names.map((n) => [n, n in values ? values[n] : fallback(n)]));
@@ -90,6 +90,9 @@ export async function fetchGraph(expression, values, { tangent = null, data = []
   if (tangent !== null && !names.includes(tangent)) tangent = names[0] ?? null;
   if (tangent) payload.tangent = tangent;
   if (expand.length) payload.expand = expand; // composite nodes drawn as unit functions
+  // A chosen target the edited program no longer has: its default output instead.
+  const known = [...names, ...(parsedBody.names ?? []), ...(parsedBody.outputs ?? [])];
+  if (target && known.includes(target)) payload.target = target;
   const graph = await postJson("/graph", payload, signal);
   return { graph, values: used, parsed: parsedBody };
 }
@@ -114,6 +117,18 @@ export const fetchCheck = (expression, values, variable, derivative, signal) =>
 
 export const fetchSnippet = (expression, values, wrt, signal) =>
   postJson("/snippet", { expression, values, ...(wrt ? { wrt } : {}) }, signal);
+
+// --- many outputs (issue 15): the Jacobian both ways, its cost on a family, the derivative graph
+
+export const fetchJacobian = (expression, values, signal) =>
+  postJson("/jacobian", { expression, values }, signal);
+
+export const fetchFamily = (inputs, outputs, signal) =>
+  request(`/jacobian/family?inputs=${inputs}&outputs=${outputs}`, { signal });
+
+/** The backward pass of ∂f/∂`variable` as a graph of its own, with its layout and trace. */
+export const fetchDerivativeGraph = (expression, values, variable, signal) =>
+  postJson("/graph", { expression, values, derivative_of: variable }, signal);
 
 export function fetchExamples(signal) {
   return request("/examples", { signal });

@@ -30,6 +30,7 @@ export function graphLoader(session, player, { editor, variables, controls, url,
       const { graph, values: used, parsed } = await fetchGraph(expression, values, {
         tangent, data: session.state.data ?? [], signal: ctl.signal, fallback: () => 1,
         expand: composites.expandFor(expression),
+        target: session.state.target,
       });
       if (mine !== seq) return;
       show(graph, expression, used, opts);

@@ -18,6 +18,7 @@ import { apply as applyI18n, browserLanguage, language, setLanguage, t } from ".
 import { JacobianView } from "./jacobian.js";
 import { graphLoader } from "./loader.js";
 import { narrationView } from "./narration.js";
+import { manyOutputs } from "./outputs.js";
 import { Player } from "./player.js";
 import { Reading } from "./reading.js";
 import { createSession } from "./session.js";
@@ -85,6 +86,9 @@ variablesView(variables, player, session);
 const reading = new Reading($("expr-reading")); // how the text was read, under the field
 const composites = new Composites($("composites"), () => request(session.state.expression, session.state.values));
 const request = graphLoader(session, player, { editor, variables, controls, url, reading, composites });
+const outputs = manyOutputs(session, player, {
+  $, request: (opts) => request(session.state.expression, session.state.values, opts),
+});
 
 // --- what a new graph or pass changes outside the views -----------------------------------
 
@@ -317,5 +321,5 @@ async function start() {
 }
 
 // For tests and benchmarks: the page's parts (app: the session, as before the split).
-window.chainrule = { app: session, session, player, renderer, editor, jacobian, table, derivation, panels: ways.panels };
+window.chainrule = { app: session, session, player, renderer, editor, jacobian, table, derivation, outputs, panels: ways.panels };
 start();

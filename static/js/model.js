@@ -21,7 +21,8 @@ export function buildModel(graph) {
   }
   for (const list of inEdges.values()) list.sort((a, b) => a.index - b.index);
 
-  const outputId = graph.output ?? graph.nodes[graph.nodes.length - 1].id;
+  // The node differentiated: the target chosen, or the first of several outputs (the server's).
+  const outputId = graph.target ?? graph.output ?? graph.nodes[graph.nodes.length - 1].id;
   const display = new Map(graph.nodes.map((n) => [n.id, n.display ?? n.name ?? n.label ?? n.id]));
 
   // An unnamed operation the server calls by its id (its text is long): spelt out in full
@@ -104,5 +105,6 @@ function structureKey(graph) {
   const parts = graph.nodes.map((n) => `${n.id}:${n.kind}:${n.label}:${n.name ?? ""}:${(n.shape ?? []).join("x")}`
     + (n.value !== null && typeof n.value === "object" && !Array.isArray(n.value) ? ":summary" : ""));
   for (const e of graph.edges) parts.push(`${e.id}:${e.source}>${e.target}.${e.index}`);
+  if (graph.target) parts.push(`target:${graph.target}`); // the output drawn is the node differentiated
   return parts.join("|");
 }

@@ -156,7 +156,7 @@ export class Renderer {
         label.textContent = kind === "input" ? n.name : n.label;
         const heat = n.shape?.length ? this._tensorNode(g, label, n, b, kind) : null;
         let tag = null;
-        if (kind === "op" && (n.name || model.generated(n.id))) {
+        if (kind === "op" && (n.name || model.generated(n.id) || model.graph.outputs?.includes(n.id))) {
           tag = model.name(n.id);
           el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = tag;
         }

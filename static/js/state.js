@@ -1,6 +1,6 @@
 // The whole view as a declarative list of properties, written to the URL hash and read back,
-// so every view is a link: expression, values, step, pass, tangent input, language, digits,
-// and the finite differences' method, step h and precision.
+// so every view is a link: expression, values, step, pass, tangent input, the node differentiated
+// (of=), language, digits, and the finite differences' method, step h and precision.
 
 import { readHash, writeParams } from "./hash.js";
 
@@ -10,6 +10,7 @@ export const DEFAULTS = Object.freeze({
   step: null, // null: the end of the trace (everything computed)
   pass: "reverse", // "reverse" (backward pass) or "forward" (forward-mode pass)
   tangent: null, // the input of the forward-mode pass; null: the first variable
+  target: null, // the node differentiated (an output or a named node); null: the first output
   data: Object.freeze([]), // variables without a gradient (requires_grad off): data, as X and y
   lang: null, // null: from the browser's language
   digits: 4,
@@ -76,6 +77,7 @@ export const PROPS = [
   },
   { name: "pass", key: "pass", write: (v) => v, read: (s) => (PASSES.includes(s) ? s : undefined) },
   { name: "tangent", key: "wrt", write: (v) => v ?? "", read: (s) => s || undefined },
+  { name: "target", key: "of", write: (v) => v ?? "", read: (s) => (s && s.length <= 200 ? s : undefined) },
   {
     name: "data", key: "data",
     write: (v) => (v ?? []).join(";"),

@@ -54,10 +54,12 @@ export function urlSync(session, player, actions) {
     const tangentChanged = next.tangent && next.tangent !== s.tangent;
     s.pass = next.pass;
     if (next.tangent) s.tangent = next.tangent;
+    const targetChanged = (next.target ?? null) !== (s.target ?? null);
+    s.target = next.target ?? null;
     const sameValues = JSON.stringify(next.values) === JSON.stringify(s.values)
       && JSON.stringify(next.data) === JSON.stringify(s.data ?? []);
     s.data = next.data;
-    if (next.expression !== s.expression || !sameValues || tangentChanged || !session.graph) {
+    if (next.expression !== s.expression || !sameValues || tangentChanged || targetChanged || !session.graph) {
       actions.request(next.expression, next.values, { step: next.step, history: "none" });
     } else if (passChanged) {
       actions.pass(s.pass, next.step);

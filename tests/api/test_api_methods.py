@@ -103,6 +103,19 @@ def test_paths(client):
     assert cut["count"] == str(2**7) and cut["truncated"] and len(cut["paths"]) == 10
 
 
+def test_paths_of_several_outputs_end_at_the_one_differentiated(client):
+    """a, b, sin(x) differentiates its first output (as POST /graph does): paths from x end
+    there, none wanders into another output (it answered 500 on the edges no pass visited)."""
+    d = post(client, "paths", PathsResponse, expression="x*y, x + y, sin(x)", values={"x": 1, "y": 2},
+             variable="x")
+    assert d["count"] == "1" and d["paths"] == [
+        {"edges": ["e0"], "nodes": ["n0", "n2"], "locals": [2.0], "product": 2.0}]
+    assert d["gradient"] == 2.0 == d["listed_sum"]  # ∂(xy)/∂x = y
+    y = post(client, "paths", PathsResponse, expression="a = x*y; b = x + y; c = sin(x); a, b, c",
+             values={"x": 1, "y": 2}, variable="y")
+    assert y["count"] == "1" and y["gradient"] == 1.0  # ∂a/∂y = x
+
+
 def test_check_my_derivative(client):
     base = {"expression": "(x^2+2x)*ln(x)", "values": {"x": 1}, "variable": "x"}
     ok = post(client, "check", CheckResponse, **base, derivative="2*(x+1)*ln(x) + x + 2")
@@ -136,9 +149,9 @@ def test_errors_name_the_field(client, path, extra, field):
 
 def test_parse_lists_variables_without_values(client):
     d = post(client, "parse", None, expression="a = x*x; b = 2*x; c = a + b; d = ln(y); f = c*d")
-    assert d.pop("notices") == [] and d.pop("mathml").startswith("<math")  # tests/test_reading.py
-    assert d == {"variables": ["x", "y"], "names": ["a", "b", "c", "d", "f"], "nodes": 8,
-                 "edges": 9, "warnings": []}
+    assert d.pop("notices") == [] and d.pop("mathml").startswith("<math")  # tests/api/test_reading.py
+    assert d == {"variables": ["x", "y"], "names": ["a", "b", "c", "d", "f"], "outputs": ["f"],
+                 "nodes": 8, "edges": 9, "warnings": []}
     err = post(client, "parse", None, 422, expression="a = x*")
     assert err["detail"]["column"] == 6 and err["detail"]["field"] == "expression"
 

@@ -132,6 +132,30 @@ def test_target_in_the_api(server):
     assert r.status_code == 422 and r.json()["detail"]["field"] == "target"
 
 
+def test_parse_names_the_outputs_a_target_may_be(server):
+    """/parse lists the outputs by their display names (the page drops a chosen target an edit
+    removed before asking /graph), and each is a target /graph accepts, giving its gradient."""
+    import httpx
+
+    def graph(text: str, name: str) -> dict:
+        body = {"expression": text, "values": {"x": 1, "y": 2}, "target": name, "layout": False}
+        return httpx.post(f"{server}/api/v1/graph", json=body, timeout=60).json()
+
+    three = "x*y, x + y, sin(x)"
+    cases = [(three, ["f1", "f2", "f3"]), ("a = x*y; b = x + y; a, b, sin(x)", ["a", "b", "f3"]),
+             ("x*y", ["f"]), ("g = x*y", ["g"])]
+    for text, outputs in cases:
+        parsed = httpx.post(f"{server}/api/v1/parse", json={"expression": text}, timeout=60).json()
+        assert parsed["outputs"] == outputs, text
+        for name in outputs:
+            out = graph(text, name)
+            shown = {n["id"]: n["display"] for n in out["nodes"]}
+            assert shown[out.get("target") or out["output"]] == name
+    grads = {name: graph(three, name)["gradient"] for name in ("f1", "f2", "f3")}
+    assert grads == {"f1": {"x": 2.0, "y": 1.0}, "f2": {"x": 1.0, "y": 1.0},
+                     "f3": {"x": math.cos(1.0), "y": 0.0}}
+
+
 JACOBIAN_CASES = [
     ("a = x*y; b = x + y; c = sin(x); f = a*b*c", {"x": 2.0, "y": 3.0}, ["a", "b", "c", "f"], None),
     ("u = exp(x)*y; v = u / (1 + x^2); f = u + v", {"x": 0.5, "y": -1.5}, ["v", "u"], ["y"]),
