@@ -6,7 +6,7 @@ the same shapes (a training loop's steps), at the cost of numpy's array operatio
 The first call at given shapes (and `wrt`, limits) walks the plain tensor passes' steps once,
 recording them as a flat program; later calls replay it. What a step of the plain passes
 spends besides the arithmetic is decided once, in the recording: shapes, bounds and errors
-(`tensors._checked`, the plain pass's own checks), which nodes need a gradient, which edges
+(`tensors.checked_leaves`, the plain pass's own checks), which nodes need a gradient, which edges
 send what, where a contribution is summed over broadcast axes. An elementwise rule of the op
 table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs, with its shape
 and type: nothing of the data's size is computed), and each ufunc then writes into an array of
@@ -40,7 +40,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..ops import Op
 from ..values import leaf_values
 from ..xp import NUMPY
-from .tensors import _checked
+from .tensors import checked_leaves
 
 _PLANS_PER_GRAPH = 8
 _plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -555,7 +555,7 @@ def _program(graph: Graph, values: Mapping[str, object], key: tuple) -> Program:
     recipe = _RECIPES.get(whole)
     if recipe is None:
         env = leaf_values(graph, values, limits)
-        checked, _, _ = _checked(graph, env, limits)  # the plain pass's shape and bound errors
+        checked, _, _ = checked_leaves(graph, env, limits)  # the plain pass's shape and bound errors
         nodes = variable_nodes(graph, wanted)
         needs = needs_grad(graph, set(wanted))
         with np.errstate(all="ignore"):

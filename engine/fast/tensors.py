@@ -84,7 +84,7 @@ class _Shape:
         self.shape = shape
 
 
-def _checked(graph: Graph, env: Mapping, limits: Limits) -> tuple[list, list, int]:
+def checked_leaves(graph: Graph, env: Mapping, limits: Limits) -> tuple[list, list, int]:
     """The plain pass's shape checks and bounds, in its order and with its errors, before any
     work: the leaves' arrays, every node's shape, and the elements computed in all."""
     leaves: list = [None] * len(graph)
@@ -234,7 +234,7 @@ def tensor_forward(graph: Graph, env: Mapping, limits: Limits) -> Forward | None
     """`passes.forward(graph, values, trace=False)` in tensor mode, as fused kernels; None for
     a graph too small to gain (the plain pass then runs). Shapes and bounds are checked first,
     with the plain pass's errors."""
-    leaves, shapes, work = _checked(graph, env, limits)
+    leaves, shapes, work = checked_leaves(graph, env, limits)
     if work < FAST_WORK:
         return None
     plan = plan_of(graph, shapes)

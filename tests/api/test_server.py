@@ -114,7 +114,9 @@ def test_errors_over_http(http):
     r = http.post("/api/v1/graph", json={"expression": "x + sn(y)", "values": {"x": 1, "y": 2}})
     assert r.status_code == 422
     assert r.json()["detail"] | {} == {"code": "unknown_function", "message": r.json()["detail"]["message"],
-                                       "line": 1, "column": 4, "text": "sn", "field": "expression"}
+                                       "line": 1, "column": 4, "text": "sn", "field": "expression",
+                                       "reason": "did_you_mean",
+                                       "params": {"name": "sn", "suggestion": "sin"}}
     r = http.post("/api/v1/graph", json={"expression": "x", "values": {"x": "3"}})
     assert r.status_code == 422 and r.json()["detail"]["field"] == "values.x"
     r = http.get("/api/v1/nope")
