@@ -24,5 +24,6 @@ export function drawPassesNote(el, { cost, inputs, pass, tangentVar }) {
   el.replaceChildren(h("span", { class: "passes-title" }, t("passesNeeded")), reverse, forward);
   el.dataset.forwardPasses = String(forwardPasses);
   el.dataset.reversePasses = String(reversePasses);
+  el.dataset.cost = cost ? "server" : "inputs"; // the server's counts arrive with /compare
   el.hidden = n === 0;
 }

@@ -97,6 +97,9 @@ def test_hovering_a_term_lights_its_edge_and_the_edge_lights_its_term(page):
     page.p.click(f'.graph-svg .node[data-id="{x}"] .shape')
     page.wait_for(f"document.getElementById('derivation').dataset.node === '{x}'")
     edges = page.p.evaluate(LINES)[0]["edges"]
+    # The passes note above this panel gains the server's counts when /compare answers (late on
+    # a busy machine): wait for it, or the line would move from under the pointer mid-test.
+    page.wait_for("document.getElementById('passes-note').dataset.cost === 'server'", timeout=60)
     lit = "() => [...document.querySelectorAll('.graph-svg .edge.on-path')].map(e => e.dataset.id)"
     for k, edge in enumerate(edges):
         page.p.hover(f"#derivation .deriv-line[data-stage=formula] .term >> nth={k}")
