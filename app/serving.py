@@ -7,12 +7,18 @@ sends its head or body a byte at a time, would be held forever (and ~20,000 of t
 file descriptors). `TimedH11Protocol` is uvicorn's h11 protocol with three more rules, from
 Settings:
 
-- the request head must be complete within `header_timeout_s` of the connection opening (or of
-  the previous response): else `408` and close;
+- the request head must be complete within `header_timeout_s` of the connection opening (or,
+  on a kept-alive connection, of the next request's first byte): else `408` and close;
 - the body must be complete within `body_timeout_s` of the head: else close (the app sees the
   client disconnect and stops);
 - past `max_connections` open connections (bounded by the process's file-descriptor limit) a new
-  connection gets `503` with `Retry-After` and is closed at once.
+  connection takes the place of one kept alive idle, as nginx reuses them; with none idle it
+  gets `503` with `Retry-After` and is closed at once.
+
+Between requests a kept-alive connection is uvicorn's to time out (`keep_alive_s`), and nothing is
+written to it: a 408 sent there could cross the client's next request, which would read it as its
+answer. A server that closes idle connections early makes clients meet that race (a request sent
+as the server closes: "connection reset"), so `keep_alive_s` is long, as nginx's 75 s.
 """
 
 from __future__ import annotations
@@ -78,19 +84,34 @@ class TimedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > self.cap:
+        self.kept_idle = False  # between two requests of a kept-alive connection
+        if len(self.connections) > self.cap and not self._reclaim_one():
             transport.write(self.busy_answer)
             transport.close()
             return
         self._follow()
 
+    def _reclaim_one(self) -> bool:
+        """Close one connection kept alive idle, so a new one can have its place."""
+        for other in self.connections:
+            if other is not self and getattr(other, "kept_idle", False) \
+                    and not other.transport.is_closing():
+                other.kept_idle = False
+                other.transport.close()
+                return True
+        return False
+
     def data_received(self, data: bytes) -> None:
+        self.kept_idle = False
         super().data_received(data)
         self._follow()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._follow()  # the next request's head is awaited from now
+        # Idle now: uvicorn's keep-alive timer closes it; the next head's deadline starts with its
+        # first byte (data_received).
+        self._cancel()
+        self.kept_idle = not self.transport.is_closing()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel()

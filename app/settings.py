@@ -93,7 +93,8 @@ class Settings(BaseSettings):
     header_timeout_s: float = Field(10.0, gt=0, description="seconds for a request's head to arrive "
                                     "(from the connection's start, or the previous response)")
     body_timeout_s: float = Field(30.0, gt=0, description="seconds for a request's body to arrive")
-    keep_alive_s: int = Field(5, ge=1, description="an idle keep-alive connection is closed after it")
+    keep_alive_s: int = Field(75, ge=1, description="an idle keep-alive connection is closed after it "
+                              "(long, as nginx's: a client's next request then rarely meets the close)")
     max_connections: int = Field(1_000, ge=1, description="open connections per server process "
                                  "(also bounded by the file-descriptor limit)")
     max_header_bytes: int = Field(16 * 1024, ge=1024, description="largest request head, in bytes")

@@ -166,14 +166,23 @@ def free_port() -> int:
 
 
 def tree_rss_mib(pid: int) -> float:
+    return sum(tree_rss_by_process(pid).values())
+
+
+def tree_rss_by_process(pid: int) -> dict[str, float]:
+    """RSS in MiB of the server and each process under it, keyed by what it is and its pid."""
     import psutil
 
     root = psutil.Process(pid)
-    total = 0
+    found = {}
     for p in [root, *root.children(recursive=True)]:
         with contextlib.suppress(psutil.NoSuchProcess):
-            total += p.memory_info().rss
-    return total / 2**20
+            # With --workers the server's children are its web workers (uvicorn's), and theirs
+            # the SymPy pool's processes; with one worker the server is the web worker.
+            what = ("server" if p.pid == pid else "web worker" if p.ppid() == pid
+                    else "sympy/helper process")
+            found[f"{what} {p.pid}"] = p.memory_info().rss / 2**20
+    return found
 
 
 def start_server(port: int, workers: int, tree: Path) -> subprocess.Popen:
@@ -301,7 +310,8 @@ def main() -> None:
     out = ROOT / "test-artifacts" / f"load-{args.scenario}-w{workers}"
     out.parent.mkdir(exist_ok=True)
     try:
-        rss0 = tree_rss_mib(server.pid)
+        by0 = tree_rss_by_process(server.pid)
+        rss0 = sum(by0.values())
         cmd = [sys.executable, "-m", "locust", "-f", str(Path(__file__).resolve()), "--headless",
                "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
                "--host", f"http://127.0.0.1:{port}", "--csv", str(out), "--only-summary",
@@ -309,7 +319,8 @@ def main() -> None:
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rss_end = tree_rss_mib(server.pid)
         time.sleep(args.after)
-        rss_after = tree_rss_mib(server.pid)
+        by_after = tree_rss_by_process(server.pid)
+        rss_after = sum(by_after.values())
     finally:
         server.terminate()
         server.wait(30)
@@ -328,6 +339,8 @@ def main() -> None:
     print(f"other errors: {sum(int(f['Occurrences']) for f in other)}")
     print(f"server RSS: {rss0:.0f} MiB before, {rss_end:.0f} MiB at the end, {rss_after:.0f} MiB "
           f"{args.after} s after ({(rss_after / rss0 - 1) * 100:+.0f}%)")
+    for key in sorted(by0.keys() | by_after.keys()):
+        print(f"  {key:32s} {by0.get(key, 0):7.0f} MiB before, {by_after.get(key, 0):7.0f} MiB after")
 
 
 if __name__ == "__main__":

@@ -312,6 +312,42 @@ def test_an_idle_keep_alive_connection_is_closed(strict):
     assert data.startswith(b"HTTP/1.1 200 ") and b'"status":"ok"' in data
 
 
+def test_a_kept_alive_connection_gets_no_408_between_requests(tmp_path):
+    # The head's deadline (1 s) is for a request under way: an idle kept-alive connection is
+    # uvicorn's to close (60 s here), and a 408 written to it could cross the next request.
+    with started(tmp_path, header_timeout_s=1, keep_alive_s=60) as server, server.connect() as sock:
+        request = b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+        for _ in range(2):
+            sock.sendall(request)
+            head = b""
+            while b'"status":"ok"' not in head:
+                chunk = sock.recv(65536)
+                assert chunk, f"closed after {head[:200]!r}"
+                head += chunk
+            assert head.startswith(b"HTTP/1.1 200 ")
+            time.sleep(2.5)  # past the head's deadline, idle
+
+
+def test_past_the_cap_a_new_connection_takes_an_idle_kept_alive_ones_place(tmp_path):
+    with started(tmp_path, max_connections=2, header_timeout_s=600, keep_alive_s=600) as server:
+        kept = server.connect()
+        waiting = server.connect()  # opened, no request yet: not idle, it is owed a request
+        try:
+            kept.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            answer = b""
+            while b'"status":"ok"' not in answer:
+                answer += kept.recv(65536)
+            with server.connect() as new:  # the third: the kept-alive idle one makes room
+                new.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                data = closed_by_server(new)
+            assert data.startswith(b"HTTP/1.1 200 ")
+            assert closed_by_server(kept) == b""  # closed without a word: it was idle
+            # (With none idle, the cap refuses: test_connections_past_the_cap_are_refused_at_once.)
+        finally:
+            kept.close()
+            waiting.close()
+
+
 def test_connections_past_the_cap_are_refused_at_once(tmp_path):
     with started(tmp_path, max_connections=3, header_timeout_s=600, retry_after_s=3) as server:
         held = [server.connect() for _ in range(3)]
