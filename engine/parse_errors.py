@@ -2,7 +2,8 @@
 
 One function per case builds its ExpressionError from the reading it happened in (`engine.parser`:
 the tokens, their places and their text as typed) and the token at fault; the parser raises it.
-Codes, reasons and their params are listed in `engine.errors`.
+Codes, reasons and their params are listed in `engine.errors`. `at_node` puts an error the passes
+raise about a node (a shape mismatch) under the operator in the text that made that node.
 """
 
 from __future__ import annotations
