@@ -136,7 +136,7 @@ class Edge(BaseModel):
                                          "∇target z (eq. 6.46), what the edge sends, flattened")
 
 
-# Trace events, exactly as engine/trace.py records them.
+# Trace events, exactly as engine/views.py writes them.
 class EvaluateEvent(BaseModel):
     type: Literal["evaluate"]
     node: str

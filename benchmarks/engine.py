@@ -41,7 +41,7 @@ import numpy as np
 from engine import GraphBuilder, evaluate, forward, reverse
 from engine.fast.plan import plan_of
 from engine.parser import parse
-from engine.trace import forward_events, reverse_events
+from engine.views import forward_events, reverse_events
 
 try:  # optional baselines: never required
     import micrograd.engine as micrograd
@@ -470,7 +470,7 @@ def time_build(program: Program, reps: int) -> float:
 
 
 def time_json_trace(engine: Engine, reps: int) -> float:
-    """Forward + reverse with the trace, then the trace as JSON-ready dicts (engine.trace)."""
+    """Forward + reverse with the trace, then the trace as JSON-ready dicts (engine.views)."""
     g, values = engine.graph, engine.values
     gc.collect()
     times = []

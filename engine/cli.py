@@ -72,7 +72,7 @@ def _fmt(v: object, decimals: int | None) -> str:
     Arrays as nested lists of such numbers; a big one by its summary."""
     if v is None:
         return "-"
-    if isinstance(v, dict):  # engine.trace.data's summary of a big array
+    if isinstance(v, dict):  # engine.views.data's summary of a big array
         return (f"{'×'.join(map(str, v['shape']))} array (min {_fmt(v['min'], decimals)}, "
                 f"max {_fmt(v['max'], decimals)}, mean {_fmt(v['mean'], decimals)})")
     if not isinstance(v, float):

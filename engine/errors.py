@@ -150,6 +150,14 @@ def describe_char(ch: str) -> str:
     return f"invisible character {code}{' (' + name + ')' if name else ''}"
 
 
+def unexpected_character(ch: str, pos: int, loc: Locator) -> ExpressionError:
+    """The lexer's error for a character outside the grammar."""
+    what = describe_char(ch)
+    hint = ("delete it (pasted text often carries such characters)" if what.startswith("invisible")
+            else "expressions use numbers, names, + - * / ^, brackets and commas")
+    return loc.error(f"unexpected {what}: {hint}", pos, ch, code="invalid_character")
+
+
 class Locator:
     """Turns offsets into (1-based line, 0-based column) for error messages."""
 

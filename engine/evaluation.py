@@ -1,27 +1,23 @@
 """One call that runs what a viewer needs: forward values, reverse adjoints, optionally a
 forward-mode pass, with their traces (their nodes, edges and events as plain dicts come from
-engine.views and engine.trace)."""
+engine.views)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from . import views
-from .errors import ExpressionError, Locator
+from . import parse_errors, views
+from .errors import ExpressionError
 from .graph import Graph
-from .lexer import tokenize
 from .limits import DEFAULT_LIMITS, Limits
 from .names import display_names, output_nodes, variable_nodes
 from .parser import parse
 from .passes import forward, gradient, reverse, tangent
 from .results import Forward, Reverse, Tangents
-from .trace import forward_events, reverse_events, tangent_events
-from .views import SHOWN
 
 
 @dataclass
@@ -42,7 +38,7 @@ class Evaluation:
     tangent: Tangents | None = None
     warnings: list[str] = field(default_factory=list)
     requires_grad: list[str] | None = None
-    shown: int = SHOWN
+    shown: int = views.SHOWN
     target: int | None = None  # the node differentiated, when not the output
 
     @property
@@ -88,10 +84,10 @@ class Evaluation:
         return views.edges(self)
 
     def trace(self) -> dict[str, list[dict]]:
-        out = {"forward": forward_events(self.forward, self.shown),
-               "backward": reverse_events(self.reverse, self.shown)}
+        out = {"forward": views.forward_events(self.forward, self.shown),
+               "backward": views.reverse_events(self.reverse, self.shown)}
         if self.tangent is not None:
-            out["tangent"] = tangent_events(self.tangent, self.shown)
+            out["tangent"] = views.tangent_events(self.tangent, self.shown)
         return out
 
     def table(self) -> list[dict]:
@@ -103,7 +99,7 @@ class Evaluation:
 def evaluate(expression: str | Graph, values: Mapping[str, object], *,
              tangent_of: str | Mapping[str, float] | None = None, trace: bool = True,
              limits: Limits = DEFAULT_LIMITS, requires_grad: list[str] | None = None,
-             shown: int = SHOWN, target: str | None = None) -> Evaluation:
+             shown: int = views.SHOWN, target: str | None = None) -> Evaluation:
     """Parse (unless given a graph), then run the forward and reverse passes, and forward mode
     along `tangent_of` (a variable or a direction) when asked. `requires_grad` names the
     variables to differentiate with respect to (all by default): others are data, as a tensor
@@ -117,13 +113,9 @@ def evaluate(expression: str | Graph, values: Mapping[str, object], *,
     try:
         fwd = forward(graph, values, trace, limits)
     except ExpressionError as err:  # about a node: put the caret under the operator that made it
-        token = graph.where.get(err.node) if err.node is not None else None
-        if token is None or isinstance(expression, Graph):
+        if isinstance(expression, Graph):
             raise
-        loc = Locator(expression)
-        position = tokenize(expression, loc).pos(token)
-        line, column = loc.where(position)
-        raise dataclasses.replace(err, line=line, column=column, position=position) from None
+        raise parse_errors.at_node(err, graph, expression) from None
     tan = None if tangent_of is None else tangent(graph, fwd, tangent_of, trace)
     if requires_grad is not None:  # a name that is not a variable: an error that says so
         variable_nodes(graph, requires_grad, "requires_grad")

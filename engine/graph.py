@@ -100,13 +100,6 @@ class Graph:
         op = self.ops[i]
         return op.name if op is not None else self.kind(i)
 
-    def consumers(self) -> list[list[int]]:
-        """For each node, the edge ids that leave it (fan-out)."""
-        out: list[list[int]] = [[] for _ in self.ops]
-        for edge in self.edges:
-            out[edge.source].append(edge.id)
-        return out
-
 
 def needs_grad(graph: Graph, wrt: Iterable[str] | None = None) -> bytearray:
     """1 for the nodes that depend on a variable of `wrt` (all variables when None), which are

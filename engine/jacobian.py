@@ -5,7 +5,8 @@ Forward mode fills it a column at a time: one tangent pass per input, seeded wit
 unit direction, gives every output's derivative along it. Reverse mode fills it a row at a time:
 one reverse pass per output, seeded with 1 at that output, gives its derivative with respect to
 every input. Any named node (an intermediate) can be an output, so a program has as many
-outputs as it has names.
+outputs as it has names. And, on tensors, one edge's Jacobian (`edge_jacobian`, what eq. 6.46
+multiplies by), from the edge's own backward step.
 
     >>> j = jacobian_both_ways(compile("a = x*y; b = x + y; f = a*b"), {"x": 2, "y": 3}, ["a", "b"])
     >>> j.forward.matrix, j.forward.passes, j.reverse.passes
@@ -22,7 +23,9 @@ import numpy as np
 from .errors import ExpressionError, LimitExceeded
 from .graph import Graph
 from .names import display_names, output_nodes, variable_nodes
-from .passes import forward, reverse, tangent
+from .passes import forward, pull, reverse, tangent, unbroadcast
+from .results import Forward
+from .xp import NUMPY
 
 #: A Jacobian costs a pass per row or per column: at most this many of either.
 MAX_JACOBIAN_SIDE = 64
@@ -107,3 +110,20 @@ def family(inputs: int, outputs: int) -> str:
     lines += [f"o{i} = exp(s / {i})" for i in range(1, outputs + 1)]
     lines.append("f = " + " + ".join(f"o{i}" for i in range(1, outputs + 1)))
     return "\n".join(lines)
+
+
+def edge_jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:
+    """∂target/∂(its k-th input) at the point, both flattened: rows the target's elements,
+    columns the input's. Built from the edge's own backward step applied to each row's unit
+    vector, so that Jᵀ g is exactly what the reverse pass sends along the edge."""
+    op, vals = graph.ops[target], fwd.values
+    xs = [vals[s] for s in graph.inputs[target]]
+    out, shape = np.asarray(vals[target]), np.shape(xs[k])
+    rows = []
+    with np.errstate(all="ignore"):
+        for i in range(out.size):
+            unit = np.zeros(out.size)
+            unit[i] = 1.0
+            c = pull(NUMPY, op, k, unit.reshape(out.shape), out, xs)[1]  # type: ignore[arg-type]
+            rows.append(np.ravel(unbroadcast(np.asarray(c), shape)[0] if np.shape(c) != shape else c))
+    return np.array(rows).reshape(out.size, int(np.prod(shape)))

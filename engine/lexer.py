@@ -10,7 +10,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from .errors import ExpressionError, Locator, describe_char
+from .errors import Locator, unexpected_character
 
 NUM, NAME, OP, LPAREN, RPAREN, COMMA, ASSIGN, SEP, END = (
     "number", "name", "operator", "(", ")", ",", "=", "end of statement", "end of input",
@@ -119,7 +119,7 @@ def _tokens_one_by_one(text: str, loc: Locator) -> Tokens:
         if kind is None or (kind is NAME and not t.isascii()):
             kind = _named(t, i, loc)
         elif t == ".":
-            raise _unexpected(t, i, loc)
+            raise unexpected_character(t, i, loc)
         out.append((kind, _CANONICAL.get(t, t), "\n" if kind is SEP and t != ";" else t, i))
     out.append((END, "", "", len(text)))
     kinds, texts, typed, offsets = map(list, zip(*out))
@@ -131,12 +131,6 @@ def _named(t: str, i: int, loc: Locator) -> str:
     a letter, `_` nor a digit 0-9 (a numeral such as ½, or any character outside the grammar)."""
     for k, ch in enumerate(t):
         if not (ch.isalpha() or ch == "_" or "0" <= ch <= "9"):
-            raise _unexpected(ch, i + k, loc)
+            raise unexpected_character(ch, i + k, loc)
     return NAME
 
-
-def _unexpected(ch: str, pos: int, loc: Locator) -> ExpressionError:
-    what = describe_char(ch)
-    hint = ("delete it (pasted text often carries such characters)" if what.startswith("invisible")
-            else "expressions use numbers, names, + - * / ^, brackets and commas")
-    return loc.error(f"unexpected {what}: {hint}", pos, ch, code="invalid_character")

@@ -54,7 +54,7 @@ class Op:
     vjp_text: tuple[str, ...] = ()  # each VJP as a textbook writes it, in terms of g, a, b
     shape: Callable | None = None  # (*shapes, *static values) -> out's shape; None: broadcasting
     static: tuple[int, ...] = ()  # arguments that must be constants (an axis): no gradient
-    label: str  # drawn in the graph
+    label: str = ""  # drawn in the graph; its name when not given
     latex: str
     sympy: Callable  # (sympy module, *args) -> SymPy expression
     torch: str  # PyTorch spelling: a format string over the argument texts
@@ -63,7 +63,7 @@ class Op:
     domain: tuple[tuple[Interval, ...], ...]
     symbol: str | None = None  # infix or prefix symbol in text; None means call syntax
     precedence: int = 100  # for printing infix ops back to text
-    spelling: str = ""  # the name typed to call it, when called as a function
+    spelling: str = ""  # the name typed to call it; its name when it has no symbol
     subgradient: str = ""  # the choice made where the derivative does not exist
     # A composite's unit functions, in our own expression language over a and b (σ is
     # 1/(1 + exp(-a)), the lecture's logistic graph): engine/expand.py draws a node so on request.
@@ -78,6 +78,9 @@ class Op:
                 (self.vjp[k] is None or self.jvp[k] is None) != (k in self.static) for k in range(self.arity)):
             raise ValueError(f"op {self.name}: give partials, or a vjp and a jvp per argument "
                              "(None for a static one)")
+        object.__setattr__(self, "label", self.label or self.name)
+        if not self.spelling and self.symbol is None:
+            object.__setattr__(self, "spelling", self.name)
         consts = tuple(float(p) if isinstance(p, (int, float)) else None for p in self.partials)
         object.__setattr__(self, "constants", consts)
         object.__setattr__(self, "partials", tuple(
@@ -139,64 +142,57 @@ define(Op(name="pow", arity=2, forward=lambda xp, a, b: xp.power(a, b),
           symbol="^", precedence=40, spelling="pow",
           subgradient="d/da is 0 where b = 0; d/db is 0 where a = 0 and b >= 0 (as PyTorch)"))
 
-# Elementary functions.
+# Elementary functions (called by name, drawn by name unless a row says otherwise).
 define(Op(name="sin", arity=1, forward=lambda xp, a: xp.sin(a),
           derivatives=("cos(a)",),
-          partials=(lambda xp, out, a: xp.cos(a),), label="sin", latex=r"\sin",
-          sympy=lambda sp, a: sp.sin(a), torch="torch.sin({0})", description="sine",
-          domain=(ANY,), spelling="sin"))
+          partials=(lambda xp, out, a: xp.cos(a),), latex=r"\sin", sympy=lambda sp, a: sp.sin(a),
+          torch="torch.sin({0})", description="sine", domain=(ANY,)))
 define(Op(name="cos", arity=1, forward=lambda xp, a: xp.cos(a),
           derivatives=("-sin(a)",),
-          partials=(lambda xp, out, a: -xp.sin(a),), label="cos", latex=r"\cos",
-          sympy=lambda sp, a: sp.cos(a), torch="torch.cos({0})", description="cosine",
-          domain=(ANY,), spelling="cos"))
+          partials=(lambda xp, out, a: -xp.sin(a),), latex=r"\cos", sympy=lambda sp, a: sp.cos(a),
+          torch="torch.cos({0})", description="cosine", domain=(ANY,)))
 define(Op(name="tan", arity=1, forward=lambda xp, a: xp.tan(a),
           derivatives=("1 + tan(a)^2",),
-          partials=(lambda xp, out, a: 1.0 + out * out,), label="tan", latex=r"\tan",
-          sympy=lambda sp, a: sp.tan(a), torch="torch.tan({0})", description="tangent",
-          domain=(((-1.4, 1.4),),), spelling="tan"))
+          partials=(lambda xp, out, a: 1.0 + out * out,), latex=r"\tan", sympy=lambda sp, a: sp.tan(a),
+          torch="torch.tan({0})", description="tangent", domain=(((-1.4, 1.4),),)))
 # 1 - a² is written (1 - a)(1 + a): near |a| = 1 the product keeps the digits a * a loses.
 define(Op(name="asin", arity=1, forward=lambda xp, a: xp.arcsin(a),
           derivatives=("1/sqrt(1 - a^2)",),
-          partials=(lambda xp, out, a: 1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), label="asin",
-          latex=r"\arcsin", sympy=lambda sp, a: sp.asin(a), torch="torch.asin({0})",
-          description="inverse sine", domain=(OPEN_UNIT,), spelling="asin"))
+          partials=(lambda xp, out, a: 1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), latex=r"\arcsin",
+          sympy=lambda sp, a: sp.asin(a), torch="torch.asin({0})", description="inverse sine",
+          domain=(OPEN_UNIT,)))
 define(Op(name="acos", arity=1, forward=lambda xp, a: xp.arccos(a),
           derivatives=("-1/sqrt(1 - a^2)",),
-          partials=(lambda xp, out, a: -1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), label="acos",
-          latex=r"\arccos", sympy=lambda sp, a: sp.acos(a), torch="torch.acos({0})",
-          description="inverse cosine", domain=(OPEN_UNIT,), spelling="acos"))
+          partials=(lambda xp, out, a: -1.0 / xp.sqrt((1.0 - a) * (1.0 + a)),), latex=r"\arccos",
+          sympy=lambda sp, a: sp.acos(a), torch="torch.acos({0})", description="inverse cosine",
+          domain=(OPEN_UNIT,)))
 define(Op(name="atan", arity=1, forward=lambda xp, a: xp.arctan(a),
           derivatives=("1/(1 + a^2)",),
-          partials=(lambda xp, out, a: 1.0 / (1.0 + a * a),), label="atan", latex=r"\arctan",
-          sympy=lambda sp, a: sp.atan(a), torch="torch.atan({0})",
-          description="inverse tangent", domain=(WIDE,), spelling="atan"))
+          partials=(lambda xp, out, a: 1.0 / (1.0 + a * a),), latex=r"\arctan",
+          sympy=lambda sp, a: sp.atan(a), torch="torch.atan({0})", description="inverse tangent",
+          domain=(WIDE,)))
 define(Op(name="sinh", arity=1, forward=lambda xp, a: xp.sinh(a),
           derivatives=("cosh(a)",),
-          partials=(lambda xp, out, a: xp.cosh(a),), label="sinh", latex=r"\sinh",
-          sympy=lambda sp, a: sp.sinh(a), torch="torch.sinh({0})",
-          description="hyperbolic sine", domain=(ANY,), spelling="sinh"))
+          partials=(lambda xp, out, a: xp.cosh(a),), latex=r"\sinh", sympy=lambda sp, a: sp.sinh(a),
+          torch="torch.sinh({0})", description="hyperbolic sine", domain=(ANY,)))
 define(Op(name="cosh", arity=1, forward=lambda xp, a: xp.cosh(a),
           derivatives=("sinh(a)",),
-          partials=(lambda xp, out, a: xp.sinh(a),), label="cosh", latex=r"\cosh",
-          sympy=lambda sp, a: sp.cosh(a), torch="torch.cosh({0})",
-          description="hyperbolic cosine", domain=(ANY,), spelling="cosh"))
+          partials=(lambda xp, out, a: xp.sinh(a),), latex=r"\cosh", sympy=lambda sp, a: sp.cosh(a),
+          torch="torch.cosh({0})", description="hyperbolic cosine", domain=(ANY,)))
 # The textbook 1 - out² loses every digit once tanh(a) rounds to 1 (a > 19); 1/cosh² keeps them.
 define(Op(name="tanh", arity=1, forward=lambda xp, a: xp.tanh(a),
           derivatives=("1 - tanh(a)^2",),
-          partials=(lambda xp, out, a: 1.0 / (xp.cosh(a) * xp.cosh(a)),), label="tanh",
-          latex=r"\tanh", sympy=lambda sp, a: sp.tanh(a), torch="torch.tanh({0})",
-          description="hyperbolic tangent", domain=(WIDE,), spelling="tanh"))
+          partials=(lambda xp, out, a: 1.0 / (xp.cosh(a) * xp.cosh(a)),), latex=r"\tanh",
+          sympy=lambda sp, a: sp.tanh(a), torch="torch.tanh({0})", description="hyperbolic tangent",
+          domain=(WIDE,)))
 define(Op(name="exp", arity=1, forward=lambda xp, a: xp.exp(a),
           derivatives=("exp(a)",),
-          partials=(lambda xp, out, a: out,), label="exp", latex=r"\exp",
-          sympy=lambda sp, a: sp.exp(a), torch="torch.exp({0})",
-          description="exponential e^a", domain=(ANY,), spelling="exp"))
+          partials=(lambda xp, out, a: out,), latex=r"\exp", sympy=lambda sp, a: sp.exp(a),
+          torch="torch.exp({0})", description="exponential e^a", domain=(ANY,)))
 define(Op(name="ln", arity=1, forward=lambda xp, a: xp.log(a),
           derivatives=("1/a",),
-          partials=(lambda xp, out, a: 1.0 / a,), label="ln", latex=r"\ln",
-          sympy=lambda sp, a: sp.log(a), torch="torch.log({0})",
-          description="natural logarithm (also log(a))", domain=(POSITIVE,), spelling="ln"))
+          partials=(lambda xp, out, a: 1.0 / a,), latex=r"\ln", sympy=lambda sp, a: sp.log(a),
+          torch="torch.log({0})", description="natural logarithm (also log(a))", domain=(POSITIVE,)))
 define(Op(name="logb", arity=2, forward=lambda xp, a, b: xp.log(a) / xp.log(b),
           derivatives=("1/(a*ln(b))", "-ln(a)/(b*ln(b)^2)"),
           partials=(lambda xp, out, a, b: 1.0 / (a * xp.log(b)),
@@ -209,70 +205,66 @@ define(Op(name="log2", arity=1, forward=lambda xp, a: xp.log2(a),
           derivatives=("1/(a*ln(2))",),
           partials=(lambda xp, out, a: 1.0 / (a * math.log(2.0)),), label="log₂",
           latex=r"\log_2", sympy=lambda sp, a: sp.log(a, 2), torch="torch.log2({0})",
-          description="logarithm to base 2", domain=(POSITIVE,), spelling="log2"))
+          description="logarithm to base 2", domain=(POSITIVE,)))
 define(Op(name="log10", arity=1, forward=lambda xp, a: xp.log10(a),
           derivatives=("1/(a*ln(10))",),
           partials=(lambda xp, out, a: 1.0 / (a * math.log(10.0)),), label="log₁₀",
           latex=r"\log_{10}", sympy=lambda sp, a: sp.log(a, 10), torch="torch.log10({0})",
-          description="logarithm to base 10", domain=(POSITIVE,), spelling="log10"))
+          description="logarithm to base 10", domain=(POSITIVE,)))
 define(Op(name="sqrt", arity=1, forward=lambda xp, a: xp.sqrt(a),
           derivatives=("1/(2*sqrt(a))",),
           partials=(lambda xp, out, a: 0.5 / out,), label="√", latex=r"\sqrt{}",
           sympy=lambda sp, a: sp.sqrt(a), torch="torch.sqrt({0})",
-          description="square root", domain=(POSITIVE,), spelling="sqrt"))
+          description="square root", domain=(POSITIVE,)))
 define(Op(name="abs", arity=1, forward=lambda xp, a: xp.abs(a),
           derivatives=("sign(a)",),
-          partials=(lambda xp, out, a: xp.sign(a),), label="abs", latex=r"\lvert\cdot\rvert",
-          sympy=lambda sp, a: sp.Abs(a), torch="torch.abs({0})",
-          description="absolute value |a|", domain=(NONZERO,), spelling="abs",
-          subgradient="0 at a = 0 (as PyTorch)"))
+          partials=(lambda xp, out, a: xp.sign(a),), latex=r"\lvert\cdot\rvert",
+          sympy=lambda sp, a: sp.Abs(a), torch="torch.abs({0})", description="absolute value |a|",
+          domain=(NONZERO,), subgradient="0 at a = 0 (as PyTorch)"))
 define(Op(name="sign", arity=1, forward=lambda xp, a: xp.sign(a), derivatives=("0",),
-          partials=(0.0,), label="sign", latex=r"\operatorname{sign}", sympy=lambda sp, a: sp.sign(a),
+          partials=(0.0,), latex=r"\operatorname{sign}", sympy=lambda sp, a: sp.sign(a),
           torch="torch.sign({0})", description="sign of a: −1, 0 or 1", domain=(NONZERO,),
-          spelling="sign", subgradient="0 everywhere, at 0 too (as PyTorch)"))
+          subgradient="0 everywhere, at 0 too (as PyTorch)"))
 # σ' = σ(a)·σ(−a) = out / (1 + e^a): the textbook out(1 − out) cancels to 0 once σ rounds to 1.
 define(Op(name="sigmoid", arity=1, forward=lambda xp, a: 1.0 / (1.0 + xp.exp(-a)),
           derivatives=("out*(1 - out)",),
           partials=(lambda xp, out, a: out / (1.0 + xp.exp(a)),), label="σ", latex=r"\sigma",
           sympy=lambda sp, a: 1 / (1 + sp.exp(-a)), torch="torch.sigmoid({0})",
-          description="logistic sigmoid 1 / (1 + e^−a)", domain=(WIDE,), spelling="sigmoid",
-          expansion="1/(1 + exp(-a))"))
+          description="logistic sigmoid 1 / (1 + e^−a)", domain=(WIDE,), expansion="1/(1 + exp(-a))"))
 define(Op(name="relu", arity=1, forward=lambda xp, a: xp.maximum(a, 0.0),
           derivatives=("sign(relu(a))",),
-          partials=(lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),), label="relu",
-          latex=r"\operatorname{relu}", sympy=lambda sp, a: sp.Max(0, a), torch="torch.relu({0})",
-          description="rectifier max(a, 0)", domain=(NONZERO,), spelling="relu",
-          subgradient="0 at a = 0 (as PyTorch)"))
+          partials=(lambda xp, out, a: xp.where(a > 0, 1.0, 0.0),), latex=r"\operatorname{relu}",
+          sympy=lambda sp, a: sp.Max(0, a), torch="torch.relu({0})", description="rectifier max(a, 0)",
+          domain=(NONZERO,), subgradient="0 at a = 0 (as PyTorch)"))
 # log(1 + e^a) written so that large a neither overflows nor loses precision.
 define(Op(name="softplus", arity=1,
           forward=lambda xp, a: xp.maximum(a, 0.0) + xp.log1p(xp.exp(-xp.abs(a))),
           derivatives=("sigmoid(a)",),
-          partials=(lambda xp, out, a: 1.0 / (1.0 + xp.exp(-a)),), label="softplus",
-          latex=r"\operatorname{softplus}", sympy=lambda sp, a: sp.log(1 + sp.exp(a)),
-          torch="torch.nn.functional.softplus({0})", description="softplus ln(1 + e^a)",
-          domain=(WIDE,), spelling="softplus", expansion="ln(1 + exp(a))"))
+          partials=(lambda xp, out, a: 1.0 / (1.0 + xp.exp(-a)),), latex=r"\operatorname{softplus}",
+          sympy=lambda sp, a: sp.log(1 + sp.exp(a)), torch="torch.nn.functional.softplus({0})",
+          description="softplus ln(1 + e^a)", domain=(WIDE,), expansion="ln(1 + exp(a))"))
 define(Op(name="max", arity=2, forward=lambda xp, a, b: xp.maximum(a, b),
           derivatives=("(1 + sign(a - b))/2", "(1 + sign(b - a))/2"),
           partials=(lambda xp, out, a, b: xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)),
                     lambda xp, out, a, b: xp.where(b > a, 1.0, xp.where(a == b, 0.5, 0.0))),
-          label="max", latex=r"\max", sympy=lambda sp, a, b: sp.Max(a, b),
-          torch="torch.maximum({0}, {1})", description="larger of a and b", domain=(ANY, ANY),
-          spelling="max", subgradient="at a tie each argument gets half (as PyTorch's maximum)"))
+          latex=r"\max", sympy=lambda sp, a, b: sp.Max(a, b), torch="torch.maximum({0}, {1})",
+          description="larger of a and b", domain=(ANY, ANY),
+          subgradient="at a tie each argument gets half (as PyTorch's maximum)"))
 define(Op(name="min", arity=2, forward=lambda xp, a, b: xp.minimum(a, b),
           derivatives=("(1 + sign(b - a))/2", "(1 + sign(a - b))/2"),
           partials=(lambda xp, out, a, b: xp.where(a < b, 1.0, xp.where(a == b, 0.5, 0.0)),
                     lambda xp, out, a, b: xp.where(b < a, 1.0, xp.where(a == b, 0.5, 0.0))),
-          label="min", latex=r"\min", sympy=lambda sp, a, b: sp.Min(a, b),
-          torch="torch.minimum({0}, {1})", description="smaller of a and b", domain=(ANY, ANY),
-          spelling="min", subgradient="at a tie each argument gets half (as PyTorch's minimum)"))
+          latex=r"\min", sympy=lambda sp, a, b: sp.Min(a, b), torch="torch.minimum({0}, {1})",
+          description="smaller of a and b", domain=(ANY, ANY),
+          subgradient="at a tie each argument gets half (as PyTorch's minimum)"))
 
 # numpy has no erf: libm's, element by element.
 provide("erf", scalar=math.erf, array=np.vectorize(math.erf, otypes=[float]))
 define(Op(name="erf", arity=1, forward=lambda xp, a: xp.erf(a),
           derivatives=("2/sqrt(pi)*exp(-a^2)",),
-          partials=(lambda xp, out, a: 2.0 / math.sqrt(math.pi) * xp.exp(-a * a),), label="erf",
+          partials=(lambda xp, out, a: 2.0 / math.sqrt(math.pi) * xp.exp(-a * a),),
           latex=r"\operatorname{erf}", sympy=lambda sp, a: sp.erf(a), torch="torch.erf({0})",
-          description="error function", domain=(ANY,), spelling="erf"))
+          description="error function", domain=(ANY,)))
 
 # Tensor ops: not elementwise, so each declares its VJP and JVP (a matrix product's are g bᵀ
 # and aᵀ g; a sum's pulls g back by broadcasting it). Vectors and matrices for @, as numpy's
@@ -298,8 +290,7 @@ define(Op(name="sum", arity=1, forward=lambda xp, a: xp.sum(a),
           vjp=(lambda xp, g, out, a: _unreduce(xp, g, a, None),),
           jvp=(lambda xp, t, out, a: xp.sum(t),), vjp_text=("g spread over a's shape",),
           shape=lambda a: (), label="Σ", latex=r"\sum", sympy=lambda sp, a: a,
-          torch="torch.sum({0})", description="sum of all elements", domain=(ANY,),
-          spelling="sum"))
+          torch="torch.sum({0})", description="sum of all elements", domain=(ANY,)))
 define(Op(name="sum_axis", arity=2, forward=lambda xp, a, axis: xp.sum(a, axis=int(axis)),
           vjp=(lambda xp, g, out, a, axis: _unreduce(xp, g, a, axis), None),
           jvp=(lambda xp, t, out, a, axis: xp.sum(t, axis=int(axis)), None),
@@ -310,9 +301,8 @@ define(Op(name="sum_axis", arity=2, forward=lambda xp, a, axis: xp.sum(a, axis=i
 define(Op(name="mean", arity=1, forward=lambda xp, a: xp.mean(a),
           vjp=(lambda xp, g, out, a: _unreduce(xp, g / xp.size(a), a, None),),
           jvp=(lambda xp, t, out, a: xp.mean(t),), vjp_text=("g / n spread over a's shape",),
-          shape=lambda a: (), label="mean", latex=r"\operatorname{mean}", sympy=lambda sp, a: a,
-          torch="torch.mean({0})", description="mean of all elements", domain=(ANY,),
-          spelling="mean"))
+          shape=lambda a: (), latex=r"\operatorname{mean}", sympy=lambda sp, a: a,
+          torch="torch.mean({0})", description="mean of all elements", domain=(ANY,)))
 define(Op(name="mean_axis", arity=2, forward=lambda xp, a, axis: xp.mean(a, axis=int(axis)),
           vjp=(lambda xp, g, out, a, axis: _unreduce(xp, g / xp.shape(a)[int(axis)], a, axis), None),
           jvp=(lambda xp, t, out, a, axis: xp.mean(t, axis=int(axis)), None),
@@ -323,8 +313,7 @@ define(Op(name="mean_axis", arity=2, forward=lambda xp, a, axis: xp.mean(a, axis
 define(Op(name="transpose", arity=1, forward=lambda xp, a: xp.transpose(a),
           vjp=(lambda xp, g, out, a: xp.transpose(g),), jvp=(lambda xp, t, out, a: xp.transpose(t),),
           vjp_text=("gᵀ",), shape=lambda a: a[::-1], label="ᵀ", latex=r"^\top",
-          sympy=lambda sp, a: a, torch="{0}.T", description="transpose (also aᵀ)", domain=(ANY,),
-          spelling="transpose"))
+          sympy=lambda sp, a: a, torch="{0}.T", description="transpose (also aᵀ)", domain=(ANY,)))
 
 # `log(a)` is the natural logarithm, as in numpy and PyTorch.
 FUNCTIONS.setdefault("log", {})[1] = "ln"

@@ -5,7 +5,8 @@ Names given to intermediates become node names; the last statement is the output
 loop reads an operand (`_operand`: signs, opening brackets, then a name or a number), then what
 follows it (`_operator`: closing brackets, then an operator, a comma or the statement's end), in
 turn. Open brackets are `_Frame` records on a stack, so a 10,000-deep `((((x))))` meets the depth
-limit, not Python's recursion limit. Nothing typed reaches eval, exec or SymPy's parser.
+limit, not Python's recursion limit. Nothing typed reaches eval, exec or SymPy's parser. What
+goes wrong is phrased in `engine.parse_errors`.
 
 Precedence, loosest first: `+ -`; `* /` and implicit multiplication (`2x`, `x y`, `2(x+1)`);
 unary `- +`; `^` (also `**`), right-associative, so `-x^2` is `-(x^2)` and `2^-3` is 2^(-3).
@@ -13,13 +14,13 @@ unary `- +`; `^` (also `**`), right-associative, so `-x^2` is `-(x^2)` and `2^-3
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from dataclasses import dataclass, field
 from itertools import chain
 
-from .errors import ExpressionError, LimitExceeded, Locator
+from . import parse_errors
+from .errors import ExpressionError, Locator
 from .graph import Graph, GraphBuilder
 from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Tokens, tokenize
 from .limits import DEFAULT_LIMITS, Limits
@@ -55,44 +56,20 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     brackets, an error) is read again without the new lines inside brackets, which also puts
     the errors in the language's order: a `;` inside brackets first, then statement by statement."""
     if not isinstance(source, str):
-        raise ExpressionError("the expression must be text", code="invalid_expression", reason="not_text",
-                              params={})
+        raise parse_errors.not_text()
     if limits.max_length is not None and len(source) > limits.max_length:
-        raise LimitExceeded(
-            f"the expression is {len(source)} characters long; at most {limits.max_length} are allowed",
-            code="limit_exceeded", limit="max_length", maximum=limits.max_length, actual=len(source))
+        raise parse_errors.too_long(source, limits.max_length)
     loc = Locator(source)
     toks = tokenize(source, loc)
     try:
-        return _Parser(source, limits, loc, toks, careful=False).run()
+        return Reading(source, limits, loc, toks, careful=False).run()
     except (ExpressionError, _ReadAgain):
-        return _Parser(source, limits, loc, toks, careful=True).run()
+        return Reading(source, limits, loc, toks, careful=True).run()
 
 
 def compile(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
     """Parse `source` and return just its graph."""
     return parse(source, limits).graph
-
-
-def _clip(text: str, limit: int = 24) -> str:
-    """Long typed text shortened for a message (the error's `text` keeps all of it)."""
-    return text if len(text) <= limit else f"{text[:limit - 4]}… ({len(text)} characters)"
-
-
-def _q(text: str) -> str:
-    return f"'{_clip(text)}'"
-
-
-def nearest(name: str, known: list[str]) -> str | None:
-    """The nearest known name (SIN and ReLU find theirs too), or None."""
-    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def suggest(name: str, known: list[str]) -> str:
-    """" — did you mean 'sin'?" for the nearest known name."""
-    close = nearest(name, known)
-    return f" — did you mean '{close}'?" if close else ""
 
 
 class _ReadAgain(Exception):
@@ -109,10 +86,10 @@ class _Frame:
     n_args: int = 1  # arguments begun so far
 
 
-class _Parser:
-    """One reading. `kinds` and `texts` are the tokens read, `index` their places among all the
-    tokens (all of them, or all but the new lines inside brackets); `i` is always a place in
-    `kinds`."""
+class Reading:
+    """One reading of the tokens. `kinds` and `texts` are the tokens read, `index` their places
+    among all the tokens (all of them, or all but the new lines inside brackets); `i` is always a
+    place in `kinds`. Its messages (engine.parse_errors) read its places and text as typed."""
 
     def __init__(self, source: str, limits: Limits, loc: Locator, toks: Tokens, careful: bool) -> None:
         self.source, self.limits, self.loc, self.toks = source, limits, loc, toks
@@ -152,8 +129,7 @@ class _Parser:
                 depth = max(depth - 1, 0)
             elif kind is SEP and depth > 0:
                 if self.texts[i] == ";":
-                    raise self.error("';' inside brackets: close the bracket first", i,
-                                     reason="semicolon_in_brackets")
+                    raise parse_errors.semicolon_in_brackets(self, i)
                 continue
             index.append(i)
         self.kinds, self.texts = [self.kinds[i] for i in index], [self.texts[i] for i in index]
@@ -169,8 +145,7 @@ class _Parser:
                 break
             output, i = self._statement(i)
         if output is None:
-            raise ExpressionError("the expression is empty: type a function such as (x^2 + 2x) * ln(y)",
-                                  code="empty_expression", line=1, column=0, text="", position=0)
+            raise parse_errors.empty()
         # Only an assignment can leave a node the output does not use: prune only then. A name
         # so dropped gets a warning (also when it merely names a variable, as in `a = x`).
         outputs: tuple[int, ...] = ()
@@ -179,8 +154,7 @@ class _Parser:
             output = max(outputs)
         graph = self.builder.build(output, prune=bool(self.assigned), outputs=outputs)
         kept = {*graph.names, *chain.from_iterable(graph.aliases.values())}
-        warnings = [f"{_q(name)} is assigned but the output does not use it"
-                    for name in self.assigned if name not in kept]
+        warnings = [parse_errors.unused_assignment(name) for name in self.assigned if name not in kept]
         return Parsed(graph, self.source, warnings)
 
     def _statement(self, i: int) -> tuple[int, int]:
@@ -190,44 +164,22 @@ class _Parser:
         if kinds[i] is not NAME or kinds[i + 1] is not ASSIGN:
             rest = kinds[i:]
             if SEP in rest and set(rest[rest.index(SEP):]) != {SEP, END}:
-                raise self.error(f"line {self.where(i)[0]} is an expression whose value is never used: "
-                                 "only the last statement may be a bare expression (give it a name, as "
-                                 "in a = ..., or join the lines)", i, reason="unused_statement",
-                                 line=self.where(i)[0])
+                raise parse_errors.unused_statement(self, i)
             return self._expression(i)
         if name in self.bound or name in FUNCTIONS or name in CONSTANTS:
-            raise self._taken(name, i)
+            raise parse_errors.taken(self, i, name)
         if kinds[i + 2] is END or kinds[i + 2] is SEP:
-            raise self.error(f"nothing after '=': give {_q(name)} a value, as in {_clip(name)} = x + 1",
-                             i + 1, reason="nothing_after_assign", name=name)
+            raise parse_errors.nothing_after_assign(self, i + 1, name)
         node, end = self._expression(i + 2)
         if self.listed:
-            raise self.error(f"{_q(name)} takes one value: several outputs are listed as the last "
-                             "statement, as in a, b, sin(x)", self.listed_at, reason="assign_with_outputs",
-                             name=name)
+            raise parse_errors.assign_with_outputs(self, name)
         if name in self.variables_seen:
-            raise self.error(f"{_q(name)} is used in its own definition: a name stands for one value, "
-                             f"so give the result another name, as in {_clip(name)}2 = ...", i,
-                             reason="self_reference", name=name)
+            raise parse_errors.self_reference(self, i, name)
         # A copy: a token kept by the graph would keep the memory of the tokens around it.
         self.builder.name(node, name.encode().decode())
         self.assigned[name] = i
         self.bound[name] = node
         return node, end
-
-    def _taken(self, name: str, i: int) -> ExpressionError:
-        """The error for assigning to a name that stands for something already."""
-        if name in CONSTANTS or name in FUNCTIONS:
-            what = "constant" if name in CONSTANTS else "function"
-            return self.error(f"cannot assign to '{name}': it is a {what}", i, reason=f"assign_to_{what}",
-                              name=name)
-        if name in self.assigned:
-            line = self.where(self.assigned[name])[0]
-            return self.error(f"{_q(name)} is already assigned on line {line}; choose another name", i,
-                              reason="already_assigned", name=name, line=line)
-        line = self.where(self.variables_seen[name])[0]
-        return self.error(f"{_q(name)} is already used as a variable on line {line}; choose another name",
-                          i, reason="already_a_variable", name=name, line=line)
 
     def bare_names(self) -> set[str]:
         """Names used anywhere without brackets after them: whether `w0(x+1)` multiplies must
@@ -261,8 +213,7 @@ class _Parser:
             elif kind is NUM:
                 value = float(text)
                 if value == math.inf:
-                    raise self.error(f"the number {_clip(text)} is too large for a float64 "
-                                     "(at most about 1.8e308)", i, reason="number_too_large", number=text)
+                    raise parse_errors.number_too_large(self, i, text)
                 if self.operators[-1] is _NEG and texts[i + 1] != "^":
                     # A minus right before a number is its sign: -2 is the constant -2, not
                     # neg(2) (but -2^2 is -(2^2)).
@@ -274,8 +225,10 @@ class _Parser:
                 self._open(i)
             elif kind is OP and (text == "-" or text == "+"):
                 self.operators.append(_NEG if text == "-" else _PLUS)
+            elif kind is SEP and self.frames:
+                raise _ReadAgain  # a new line inside brackets: the careful reading drops those
             else:
-                raise self._not_an_operand(i)
+                raise parse_errors.not_an_operand(self, i)
             i += 1
 
     def _operator(self, i: int) -> int:
@@ -297,11 +250,7 @@ class _Parser:
             self.operators.append((prec, op, i))
             return i + 1 if kind is OP else i
         if kind is not SEP and kind is not END and kind is not COMMA:
-            if kind is ASSIGN and self.listed:
-                raise self.error("several outputs are listed, not assigned: give each its own "
-                                 "statement (f = ...; g = ...) and list them last, as in f, g", i,
-                                 reason="assign_after_outputs")
-            raise self._not_an_operator(i)
+            raise parse_errors.not_an_operator(self, i)
         self._reduce(0)
         frame = self.frames[-1] if self.frames else None
         if kind is COMMA:
@@ -311,16 +260,13 @@ class _Parser:
                     self.listed_at = i
                 return i + 1
             if frame.function is None:
-                raise self.error("',' inside brackets that are not a function's: several outputs "
-                                 "are listed without brackets, as in a, b, sin(x)", i,
-                                 reason="comma_in_brackets")
+                raise parse_errors.comma_in_brackets(self, i)
             frame.n_args += 1
             return i + 1
         if frame is not None:  # the statement ends inside brackets
             if kind is SEP:
                 raise _ReadAgain  # a new line there: the careful reading drops those
-            raise self.error(f"the '{self.typed(frame.opened_at)}' opened here is never closed",
-                             frame.opened_at, reason="unclosed_bracket", bracket=self.typed(frame.opened_at))
+            raise parse_errors.unclosed_bracket(self, frame.opened_at)
         return ~i
 
     def _reduce(self, floor: int) -> None:
@@ -338,45 +284,29 @@ class _Parser:
         """The opening bracket at i, of a call when `function` (at `function_at`) is given."""
         kinds = self.kinds
         if function is not None and kinds[i] is not LPAREN:
-            raise self.error(f"'{function}' is a function: write {function}(...) with its "
-                             "argument in brackets", function_at, reason="function_without_brackets",
-                             function=function)
+            raise parse_errors.function_without_brackets(self, function_at, function)
         if len(self.frames) >= self.max_depth:
-            line, column = self.where(i)
-            raise LimitExceeded(
-                f"brackets are nested {len(self.frames) + 1} deep here; at most {self.max_depth} are "
-                "allowed", code="limit_exceeded", line=line, column=column, text=self.typed(i),
-                position=self.toks.pos(self.index[i]), limit="max_depth", maximum=self.max_depth,
-                actual=len(self.frames) + 1)
+            raise parse_errors.too_deep(self, i)
         self.frames.append(_Frame(i, function, function_at))
         self.operators.append(_WALL)
         if function is not None and kinds[i + 1] is RPAREN:
-            raise self.error(f"'{function}' needs an argument: {function}(x)", i + 1,
-                             reason="missing_argument", function=function)
+            raise parse_errors.missing_argument(self, i + 1, function)
 
     def _close(self, i: int) -> None:
         """The closing bracket at i: what is inside reduced, then the call if it is one."""
         if self.operators[-1][0] >= 0:
             self._reduce(0)
         if not self.frames:
-            raise self.error(f"'{self.typed(i)}' without a matching opening bracket", i,
-                             reason="unmatched_closer", bracket=self.typed(i))
+            raise parse_errors.unmatched_closer(self, i)
         frame = self.frames.pop()
         self.operators.pop()  # the frame's wall
         # Only text typed other than canonically ([ ] { } among it) can mismatch.
-        opener = self.typed(frame.opened_at)
-        if self.toks.typed is not self.toks.texts and CLOSERS[opener] != self.typed(i):
-            column = self.where(frame.opened_at)[1]
-            raise self.error(f"'{self.typed(i)}' closes the '{opener}' opened at column {column}", i,
-                             reason="mismatched_bracket", closer=self.typed(i), opener=opener, column=column)
+        if self.toks.typed is not self.toks.texts and CLOSERS[self.typed(frame.opened_at)] != self.typed(i):
+            raise parse_errors.mismatched_bracket(self, i, frame.opened_at)
         if frame.function is not None:
             by_arity, n, operands = FUNCTIONS[frame.function], frame.n_args, self.operands
             if n not in by_arity:
-                wanted = " or ".join(str(k) for k in sorted(by_arity))
-                raise self.error(f"'{frame.function}' takes {wanted} argument"
-                                 f"{'s' if wanted != '1' else ''}, not {n}", frame.function_at,
-                                 reason="argument_count", function=frame.function,
-                                 expected=sorted(by_arity), given=n)
+                raise parse_errors.argument_count(self, frame.function_at, frame.function, n)
             node = self.builder.node(OPS[by_arity[n]], tuple(operands[-n:]), self.index[frame.function_at])
             operands[-n:] = [node]
 
@@ -388,43 +318,8 @@ class _Parser:
         else:
             if self.kinds[i + 1] is LPAREN and len(name) > 1 and name not in self.bare_names():
                 # `x(y+1)` multiplies, but `sn(x)` is more likely a misspelt function.
-                hint = f" (to multiply, write {name}*(...))" if len(name) <= 24 else ""
-                near = nearest(name, sorted(FUNCTIONS))
-                raise self.error(f"unknown function {_q(name)}{suggest(name, sorted(FUNCTIONS))}{hint}", i,
-                                 code="unknown_function", **({"reason": "did_you_mean", "name": name,
-                                                              "suggestion": near} if near else {}))
+                raise parse_errors.unknown_function(self, i, name)
             self.variables_seen[name] = i
             node = self.builder.var(name)
         self.bound[name] = node
         return node
-
-    # --- the messages for a token out of place ------------------------------------------------
-    def _not_an_operator(self, i: int) -> ExpressionError:
-        """The error for token i where an operator or a closer should come."""
-        kinds = self.kinds
-        if kinds[i] is NUM and kinds[i - 1] is NUM:
-            return self.error(f"missing operator between {_q(self.typed(i - 1))} and {_q(self.typed(i))}",
-                              i, reason="missing_operator", left=self.typed(i - 1), right=self.typed(i))
-        if kinds[i] is NUM:
-            return self.error(f"missing operator before the number {_q(self.typed(i))} (write * to "
-                              "multiply)", i, reason="number_needs_operator", number=self.typed(i))
-        if kinds[i] is ASSIGN:
-            return self.error("'=' can only follow a name at the start of a statement", i,
-                              reason="misplaced_assign")
-        return self.error(f"unexpected {kinds[i]} '{self.typed(i)}'", i, reason="unexpected_token",
-                          token=self.typed(i))
-
-    def _not_an_operand(self, i: int) -> ExpressionError:
-        """The error for token i where an operand should come."""
-        kind = self.kinds[i]
-        if kind is SEP and self.frames:
-            raise _ReadAgain
-        if kind is END or kind is SEP:  # at the statement's end, which the message does not show
-            return self.loc.error(f"the expression ends too early after {_q(self.typed(i - 1))}: a "
-                                  "number, a name or '(' should follow", self.toks.pos(self.index[i]),
-                                  reason="ends_early", after=self.typed(i - 1))
-        if kind is ASSIGN:
-            return self.error("'=' can only follow a name at the start of a statement", i,
-                              reason="misplaced_assign")
-        return self.error(f"expected a number, a name or '(' but found {_q(self.typed(i))}", i,
-                          reason="expected_operand", found=self.typed(i))

@@ -47,7 +47,7 @@ from .results import (
     Reverse,
     Tangents,
 )
-from .shapes import check_shapes, too_big
+from .shapes import check_shapes, check_size
 from .values import direction_of, leaf_values
 from .xp import NUMPY, SCALAR, SCALAR_ERRORS, numpy_rule
 
@@ -57,18 +57,7 @@ from .xp import NUMPY, SCALAR, SCALAR_ERRORS, numpy_rule
 FAST_EDGES = 1000
 
 
-def _call(xp, rule, *args):
-    """A rule on floats (at a domain edge such as log 0 numpy gives the IEEE inf or nan), or
-    on arrays."""
-    if xp is NUMPY:
-        return rule(NUMPY, *args)
-    try:
-        return rule(SCALAR, *args)
-    except SCALAR_ERRORS:
-        return numpy_rule(rule, *args)
-
-
-def _summed(c, shape: tuple) -> tuple:
+def unbroadcast(c, shape: tuple) -> tuple:
     """c summed over the axes where an input of `shape` was broadcast, and those axes."""
     lead = np.ndim(c) - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
@@ -76,22 +65,26 @@ def _summed(c, shape: tuple) -> tuple:
     return (np.sum(c, axis=axes).reshape(shape) if axes else c), axes
 
 
-def _pull(xp, op: Op, k: int, g, out, xs: list):
+def _local(xp, op: Op, k: int, out, xs: list):
+    """d out / d xs[k] by the op's partial, on floats (or duals) or on arrays."""
+    if xp is NUMPY:
+        return op.partials[k](NUMPY, out, *xs)
+    try:
+        return op.partials[k](xp, out, *xs)
+    except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
+        return numpy_rule(op.partials[k], out, *xs)
+
+
+def pull(xp, op: Op, k: int, g, out, xs: list):
     """One edge's backward step: d out / d xs[k] (None for an op that declares a VJP) and what
     it sends back (local × g, or the VJP of g; on tensors, before any sum over broadcast axes)."""
-    if xp is not NUMPY:  # floats (or duals): every op is elementwise here
-        rule = op.partials[k]
-        try:
-            loc = rule(xp, out, *xs)
-        except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
-            loc = numpy_rule(rule, out, *xs)
-        return loc, loc * g
-    if not op.partials:
-        return None, op.vjp[k](NUMPY, g, out, *xs)  # type: ignore[misc]
-    loc = op.constants[k]
-    if loc is not None:  # ±1 sends g itself: no array made
-        return loc, g if loc == 1.0 else -g if loc == -1.0 else loc * g
-    loc = op.partials[k](NUMPY, out, *xs)
+    if xp is NUMPY:  # arrays: an op may declare a VJP; a constant partial needs no array made
+        if not op.partials:
+            return None, op.vjp[k](NUMPY, g, out, *xs)  # type: ignore[misc]
+        loc = op.constants[k]
+        if loc is not None:  # ±1 sends g itself
+            return loc, g if loc == 1.0 else -g if loc == -1.0 else loc * g
+    loc = _local(xp, op, k, out, xs)
     return loc, loc * g
 
 
@@ -133,10 +126,7 @@ def _forward_tensors(graph: Graph, env: Mapping, trace: bool, limits: Limits) ->
             xs = [vals[s] for s in args]
             size = int(np.prod(check_shapes(graph, i, op, xs)))
             work += size
-            for what, n, bound in (("max_elements", size, limits.max_elements),
-                                   ("max_work", work, limits.max_work)):
-                if bound is not None and n > bound:
-                    raise too_big(graph, i, what, n, bound)
+            check_size(graph, i, size, work, limits)
             vals.append(np.asarray(op.forward(NUMPY, *xs), dtype=float))
     return Forward(vals, [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None)
 
@@ -179,7 +169,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
             for k, s in enumerate(inputs[t]):
                 if not needs[s]:
                     continue
-                loc, c = _pull(xp, op, k, g, vals[t], xs)
+                loc, c = pull(xp, op, k, g, vals[t], xs)
                 if trace:
                     e = first_edge[t] + k
                     if not visited:
@@ -187,7 +177,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
                         visited = True
                     events += [(LOCAL, e, s, t, k, loc), (CONTRIBUTE, e, s, t, c)]
                 if tensors and np.shape(c) != np.shape(xs[k]):  # broadcast: summed back, a step
-                    c, axes = _summed(c, np.shape(xs[k]))
+                    c, axes = unbroadcast(c, np.shape(xs[k]))
                     if trace:
                         events.append((REDUCE, e, s, axes, c))
                 before = grads[s]
@@ -199,23 +189,6 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
         grads = [np.asarray(g) if g is not None else np.zeros_like(vals[i]) if needs[i] else None
                  for i, g in enumerate(grads)]
     return Reverse(grads, local_of, sent, events)
-
-
-def jacobian(graph: Graph, fwd: Forward, target: int, k: int) -> np.ndarray:
-    """∂target/∂(its k-th input) at the point, both flattened: rows the target's elements,
-    columns the input's. Built from the edge's own backward step applied to each row's unit
-    vector, so that Jᵀ g is exactly what the reverse pass sends along the edge."""
-    op, vals = graph.ops[target], fwd.values
-    xs = [vals[s] for s in graph.inputs[target]]
-    out, shape = np.asarray(vals[target]), np.shape(xs[k])
-    rows = []
-    with np.errstate(all="ignore"):
-        for i in range(out.size):
-            unit = np.zeros(out.size)
-            unit[i] = 1.0
-            c = _pull(NUMPY, op, k, unit.reshape(out.shape), out, xs)[1]  # type: ignore[arg-type]
-            rows.append(np.ravel(_summed(np.asarray(c), shape)[0] if np.shape(c) != shape else c))
-    return np.array(rows).reshape(out.size, int(np.prod(shape)))
 
 
 def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
@@ -252,7 +225,7 @@ def tangent(graph: Graph, fwd: Forward, direction: str | Mapping[str, float],
                     dep[i] = 1
                     e = first_edge[i] + k
                     if op.partials:
-                        loc = local_of[e] = _call(xp, op.partials[k], vals[i], *xs)
+                        loc = local_of[e] = _local(xp, op, k, vals[i], xs)
                         term = terms[e] = loc * tans[s]
                     else:
                         loc, term = None, op.jvp[k](xp, tans[s], vals[i], *xs)  # type: ignore[misc]

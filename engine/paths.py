@@ -64,11 +64,19 @@ def approximate(n: int) -> float | None:
         return None
 
 
+def consumers(graph: Graph) -> list[list[int]]:
+    """For each node, the edge ids that leave it (fan-out)."""
+    out: list[list[int]] = [[] for _ in graph.ops]
+    for edge in graph.edges:
+        out[edge.source].append(edge.id)
+    return out
+
+
 def count_paths(graph: Graph, source: int, out_edges: list[list[int]] | None = None,
                 target: int | None = None) -> int:
     """Number of distinct paths from `source` to the output, or to node `target` (exact integer).
-    `out_edges` is `graph.consumers()`, when the caller already has it."""
-    return _ways(graph, source, graph.consumers() if out_edges is None else out_edges, target)[source]
+    `out_edges` is `consumers(graph)`, when the caller already has it."""
+    return _ways(graph, source, consumers(graph) if out_edges is None else out_edges, target)[source]
 
 
 def _ways(graph: Graph, source: int, out_edges: list[list[int]], target: int | None) -> list[int]:
@@ -97,7 +105,7 @@ def paths(graph: Graph, rev: Reverse, variable: str, limit: int = DEFAULT_LIMIT,
     if limit < 0 or (max_edges is not None and max_edges < 0):
         raise ValueError("limit and max_edges must be >= 0")
     source = graph.var_nodes[graph.variables.index(variable)]
-    out_edges = graph.consumers()
+    out_edges = consumers(graph)
     edges = graph.edges
     local = rev.edge_local
     end = graph.output if target is None else target

@@ -2,7 +2,7 @@
 
 With `trace=True` a pass also keeps each edge's local derivative and what it sent along the
 edge, and its `events`: tuples tagged as below, in the order the pass took its steps
-(`engine.trace` gives their meaning and JSON form).
+(`engine.views` gives their meaning and JSON form).
 """
 
 from __future__ import annotations

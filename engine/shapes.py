@@ -12,6 +12,7 @@ from .errors import ExpressionError, LimitExceeded
 
 if TYPE_CHECKING:  # the op table reads its shape rules from here
     from .graph import Graph
+    from .limits import Limits
     from .ops import Op
 
 
@@ -47,6 +48,14 @@ def check_shapes(graph: Graph, i: int, op: Op, xs: list) -> tuple:
         raise ExpressionError(f"{_call_text(graph, i)}: {e}", code="shape_mismatch",
                               node=i, field="expression",
                               text=op.symbol or op.spelling) from None
+
+
+def check_size(graph: Graph, i: int, size: int, work: int, limits: Limits) -> None:
+    """Node i's `size` elements, and the `work` of its pass so far (elements made, its own among
+    them), within the limits; else the error that names the bound."""
+    for limit, n, bound in (("max_elements", size, limits.max_elements), ("max_work", work, limits.max_work)):
+        if bound is not None and n > bound:
+            raise too_big(graph, i, limit, n, bound)
 
 
 def too_big(graph: Graph, i: int, limit: str, n: int, bound: int) -> LimitExceeded:

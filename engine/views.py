@@ -1,9 +1,26 @@
 """An evaluation as JSON-ready data, for whoever shows it (the API, the command line): each value
 as a float, nested lists or a big array's summary; the nodes; the edges with their backward
-steps and a small edge's Jacobian (eq. 6.46); where inf or nan first appeared; the lecture's
+steps and a small edge's Jacobian (eq. 6.46); where inf or nan first appeared; the trace, each
+pass's recorded steps as dicts from which a viewer replays the passes; and the lecture's
 forward/backward table, rebuilt from the trace's events alone (as a viewer must be able to).
 
-Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index).
+Node ids are "n<i>", edge ids "e<k>" (edges numbered by target, then argument index). A number
+is a float; an array is nested lists up to `shown` elements, and beyond that a summary
+{"shape", "min", "max", "mean", "norm", "preview"} (see `data`). The trace's events:
+
+Forward pass:  {"type": "evaluate", "node", "value"}
+Reverse pass:  {"type": "seed", "node", "grad": 1}; then for each node, latest first,
+               {"type": "visit", "node", "grad"} and for each incoming edge whose source
+               needs a gradient: {"type": "local", "edge", "source", "target", "index", "local"}
+               (d target / d source; null for an op that sends its vector-Jacobian product),
+               {"type": "contribute", ..., "contribution"} (local × grad[target], or the VJP),
+               on tensors {"type": "reduce", "edge", "node", "axes", "contribution"} where the
+               source was broadcast (the contribution summed over those axes), and
+               {"type": "accumulate", "edge", "node", "before", "grad"} (the source's running
+               sum before and after adding it; `before` 0 or null for the first).
+Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per dependent node
+               "local" and {"type": "term", ..., "term"} (local × tangent[source]) per edge,
+               and {"type": "tangent", "node", "tangent"}.
 """
 
 from __future__ import annotations
@@ -13,8 +30,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .graph import Edge, Graph, ancestors, needs_grad
+from .jacobian import edge_jacobian
 from .names import label
-from .passes import jacobian
+from .results import ACCUMULATE, EVALUATE, LOCAL, REDUCE, Forward, Reverse, Tangents
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -105,7 +123,7 @@ def _jacobian(ev: Evaluation, e: Edge) -> dict:
     vals, grads = ev.forward.values, ev.reverse.grads
     if np.size(vals[e.target]) * np.size(vals[e.source]) > JACOBIAN_ENTRIES:
         return {}
-    jac = jacobian(ev.graph, ev.forward, e.target, e.index)
+    jac = edge_jacobian(ev.graph, ev.forward, e.target, e.index)
     g = np.ravel(grads[e.target])
     with np.errstate(all="ignore"):
         return {"jacobian": jac.tolist(), "grad_in": g.tolist(), "product": (jac.T @ g).tolist()}
@@ -158,6 +176,56 @@ def _first_bad(v: float | np.ndarray) -> float:
     a = np.asarray(v)
     bad = np.flatnonzero(~np.isfinite(a))
     return float(a.flat[int(bad[0]) if len(bad) else 0])
+
+
+# --- the trace: each pass's recorded steps as dicts (their form: the module's docstring) --------
+
+def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple]:
+    """The events with arrays as data(); as they are when every number of the pass (its lists
+    `numbers`) is a float or None, the hot path of a web response: no call per number."""
+    if events is None:
+        raise ValueError("run the pass with trace=True to record its events")
+    if all(set(map(type, xs)) <= {float, type(None)} for xs in numbers):
+        return events
+    return [tuple(x if x.__class__ in (str, int, tuple) else data(x, shown) for x in ev) for ev in events]
+
+
+def forward_events(fwd: Forward, shown: int = SHOWN) -> list[dict]:
+    n = [f"n{i}" for i in range(len(fwd.values))]
+    return [{"type": EVALUATE, "node": n[i], "value": v}
+            for _, i, v in _plain(fwd.events, (fwd.values,), shown)]
+
+
+def reverse_events(rev: Reverse, shown: int = SHOWN) -> list[dict]:
+    events = _plain(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)
+    return _dicts(events, len(rev.grads), len(rev.edge_local), "grad", "contribution")
+
+
+def tangent_events(tan: Tangents, shown: int = SHOWN) -> list[dict]:
+    events = _plain(tan.events, (tan.tangents, tan.edge_local, tan.edge_term), shown)
+    return _dicts(events, len(tan.tangents), len(tan.edge_local), "tangent", "term")
+
+
+def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str) -> list[dict]:
+    """Events as dicts: `key` names a node's number (grad, tangent), `sent` what an edge sends
+    (contribution, term)."""
+    n, e = [f"n{i}" for i in range(nodes)], [f"e{k}" for k in range(edges)]
+    out = []
+    add = out.append
+    for ev in events:  # a dict display per tag: this loop is most of a big graph's response
+        tag = ev[0]
+        if tag is LOCAL:
+            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], "index": ev[4],
+                 "local": ev[5]})
+        elif tag is ACCUMULATE:
+            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "before": ev[3], "grad": ev[4]})
+        elif len(ev) == 3:  # SEED, VISIT, TANGENT
+            add({"type": tag, "node": n[ev[1]], key: ev[2]})
+        elif tag is REDUCE:
+            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]), "contribution": ev[4]})
+        else:  # CONTRIBUTE, TERM
+            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
+    return out
 
 
 def table(graph: Graph, forward: list[dict], backward: list[dict]) -> list[dict]:

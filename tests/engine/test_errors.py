@@ -7,8 +7,7 @@ import pickle
 import pytest
 
 from engine import ExpressionError, LimitExceeded, Limits, parse
-from engine.errors import caret_excerpt, source_lines
-from engine.lexer import describe_char
+from engine.errors import caret_excerpt, describe_char, source_lines
 
 
 def raised(text: str, limits: Limits | None = None) -> ExpressionError:
@@ -104,7 +103,7 @@ def test_describe_char():
 
 CORE = ["engine", "engine.errors", "engine.lexer", "engine.parser", "engine.graph", "engine.ops",
         "engine.passes", "engine.fast", "engine.fast.plan", "engine.xp", "engine.results",
-        "engine.trace", "engine.evaluation",
+        "engine.views", "engine.evaluation",
         "engine.printer", "engine.symbolic", "engine.cli", "engine.limits"]
 
 

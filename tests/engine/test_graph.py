@@ -24,6 +24,7 @@ from engine import (
     reverse,
     tangent,
 )
+from engine.paths import consumers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +44,7 @@ def test_x_in_x_times_x_plus_2x_is_one_node_with_three_edges_out():
     assert len(out_edges) == 3
     mul_x_x = [e for e in out_edges if e.target == out_edges[0].target]
     assert [e.index for e in mul_x_x] == [0, 1]  # x*x: two edges into one node, args 0 and 1
-    assert g.consumers()[x] == [e.id for e in out_edges]
+    assert consumers(g)[x] == [e.id for e in out_edges]
     # The three contributions add up at x: 3 + 3 + 2 = 8 = d/dx (x² + 2x) at 3.
     contributions = [e["contribution"] for e in ev.edges() if e["source"] == "n0"]
     assert contributions == [3.0, 3.0, 2.0]
