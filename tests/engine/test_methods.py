@@ -20,6 +20,10 @@ from engine.snippet import torch_hessian_snippet, torch_snippet
 from symbolic_pool import symbolic_derivatives
 from symbolic_pool.compare import check_derivative, compare, mode_cost
 
+#: The budget of a test about what SymPy answers, not how fast (a busy CI machine, a worker
+#: started anew): the 2 s default is the server's, tested by the budget tests.
+LONG_S = 60.0
+
 LECTURE = "(x^2 + 2x) * ln(y)"
 AT = {"x": 1, "y": 2}
 
@@ -84,7 +88,7 @@ def test_bad_numeric_arguments_are_clear():
 def test_symbolic_derivatives_of_the_lecture():
     g = engine.compile(LECTURE)
     fwd = engine.forward(g, AT)
-    res = symbolic_derivatives(g, AT, fwd.values)
+    res = symbolic_derivatives(g, AT, fwd.values, budget_s=LONG_S)
     assert res.status == "ok", res.notes
     assert res.derivatives["x"].value == pytest.approx(4 * math.log(2), rel=1e-15)
     assert res.derivatives["y"].value == 1.5
@@ -109,7 +113,7 @@ def test_time_budget_holds_on_a_slow_simplify():
     point = {"x": 0.3, "y": 0.7}
     # Its simplify takes minutes; the derivatives themselves a fraction of a second, so a budget of
     # a few seconds gets them even on a busy machine, and never the simplified form.
-    res = symbolic_derivatives(g, point, engine.forward(g, point).values, budget_s=4.0)
+    res = symbolic_derivatives(g, point, engine.forward(g, point).values, budget_s=8.0)
     assert res.status == "partial" and res.reason == "timeout"
     assert any("simplify did not finish" in n for n in res.notes)
     # the derivatives themselves arrived, unsimplified, and are right
@@ -119,12 +123,13 @@ def test_time_budget_holds_on_a_slow_simplify():
         assert res.derivatives[v].value == pytest.approx(grads[v], rel=1e-12)
     # the killed worker was replaced: the next job works
     g2 = engine.compile("x*y")
-    again = symbolic_derivatives(g2, {"x": 3, "y": 4}, engine.forward(g2, {"x": 3, "y": 4}).values)
+    again = symbolic_derivatives(g2, {"x": 3, "y": 4}, engine.forward(g2, {"x": 3, "y": 4}).values,
+                                 budget_s=LONG_S)
     assert again.status == "ok" and again.derivatives["x"].value == 4.0
 
 
 def test_comparison_table_of_the_lecture():
-    c = compare(engine.compile(LECTURE), AT)
+    c = compare(engine.compile(LECTURE), AT, budget_s=LONG_S)
     rows = {r["variable"]: r for r in c.rows}
     for v, exact in (("x", 2.7726), ("y", 1.5)):
         r = rows[v]
@@ -139,7 +144,7 @@ def test_comparison_table_of_the_lecture():
 def test_comparison_skips_simplify_so_a_slow_one_does_not_matter():
     text = "(sin(x)+cos(y))^12 * (tanh(x*y) + exp(x-y))^9 / (1 + x^2 + y^2)^7"
     point = {"x": 0.3, "y": 0.7}
-    c = compare(engine.compile(text), point, budget_s=5.0)
+    c = compare(engine.compile(text), point, budget_s=LONG_S)
     assert c.symbolic.status == "ok" and c.symbolic.reason is None
     assert all(r["reverse_mode_error"] < 1e-12 * max(1.0, abs(r["symbolic"])) for r in c.rows)
 
@@ -153,10 +158,10 @@ def test_mode_cost_counts_edges():
 
 def test_check_my_derivative():
     g = engine.compile("(x^2+2x)*ln(x)")
-    ok = check_derivative(g, {"x": 1}, "x", "2*(x+1)*ln(x) + x + 2")
+    ok = check_derivative(g, {"x": 1}, "x", "2*(x+1)*ln(x) + x + 2", budget_s=LONG_S)
     assert ok.agrees is True and ok.symbolic_equal is True and len(ok.points) == 5
     assert all(p["agrees"] for p in ok.points)
-    bad = check_derivative(g, {"x": 1}, "x", "2*x*ln(x)")
+    bad = check_derivative(g, {"x": 1}, "x", "2*x*ln(x)", budget_s=LONG_S)
     assert bad.agrees is False and bad.symbolic_equal is False
     assert bad.points[0] == {"point": {"x": 1.0}, "expected": 3.0, "yours": 0.0, "agrees": False}
     assert bad.symbolic_difference == "-x - 2*log(x) - 2"  # yours − true
@@ -293,7 +298,7 @@ def test_torch_snippet_runs_under_pytorch_with_our_numbers(text, point, wrt, req
 def test_symbolic_value_at_a_pole_keeps_the_other_derivatives():
     g = engine.compile("x^-1 + y")
     point = {"x": 0, "y": 1}
-    res = symbolic_derivatives(g, point, engine.forward(g, point).values)
+    res = symbolic_derivatives(g, point, engine.forward(g, point).values, budget_s=LONG_S)
     assert res.status == "ok"
     assert res.derivatives["x"].value == "nan" and res.derivatives["y"].value == 1.0
 
@@ -344,7 +349,7 @@ def test_torch_hessian_snippet_runs_under_pytorch_with_our_numbers(text, point, 
 ])
 def test_compare_has_a_pytorch_column_with_pytorch(text, point):
     graph = engine.compile(text)
-    table = compare(graph, point)
+    table = compare(graph, point, budget_s=LONG_S)
     ours = engine.evaluate(graph, point).gradient
     for row in table.rows:  # PyTorch's autograd, its subgradients at kinks included, agrees with ours
         assert row["pytorch"] == pytest.approx(ours[row["variable"]], rel=1e-12, abs=1e-15), row
