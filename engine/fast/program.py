@@ -64,25 +64,30 @@ def _sum_all(a):
 
 
 class _Rec:
-    """An array while a rule is recorded: its slot in the program and its value at recording."""
+    """An array while a rule is recorded: its slot in the program. Its shape and type are the
+    recorder's (`shapes`, `types`); its value (`value`) is made only when something reads it."""
 
-    __slots__ = ("program", "slot", "value")
+    __slots__ = ("program", "slot")
     __array_ufunc__ = None  # numpy's scalars defer to _Rec's operators
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, program: _Recorder, slot: int, value: np.ndarray) -> None:
-        self.program, self.slot, self.value = program, slot, value
+    def __init__(self, program: _Recorder, slot: int) -> None:
+        self.program, self.slot = program, slot
 
     def __bool__(self) -> bool:
         raise _Unrecordable("a rule that branches on a value")
 
     @property
+    def value(self):  # the real value of a leaf, constant or call; a stand-in of a ufunc's
+        return self.program.value(self.slot)
+
+    @property
     def shape(self) -> tuple:  # fixed at the program's shapes, as ndim
-        return self.value.shape
+        return self.program.shapes[self.slot]
 
     @property
     def ndim(self) -> int:
-        return self.value.ndim
+        return len(self.program.shapes[self.slot])
 
     @property
     def T(self) -> _Rec:  # numpy's name
@@ -115,8 +120,8 @@ class _Rec:
 
 class _Namespace:
     """The rules' `xp` while they are recorded: numpy's ufuncs (and `where`) by their numpy
-    names, recorded as steps; any other name (erf, size, ...) is AttributeError, which sends
-    the op to its numpy rule."""
+    names, recorded as steps; any other name (erf, ...) is AttributeError, which sends the op to
+    its numpy rule."""
 
     def __init__(self, program: _Recorder) -> None:
         self._program = program
@@ -127,8 +132,12 @@ class _Namespace:
         p = self._program
         if name == "sum":  # the sum of all elements; with an axis, the numpy rule
             def found(a): return p.call(_sum_all, a)
-        elif name in ("shape", "ndim", "size"):  # fixed at the program's shapes
-            def found(a): return getattr(np.asarray(a.value if isinstance(a, _Rec) else a), name)
+        elif name == "shape":  # fixed at the program's shapes
+            def found(a): return a.shape if isinstance(a, _Rec) else np.shape(a)
+        elif name == "ndim":
+            def found(a): return a.ndim if isinstance(a, _Rec) else np.ndim(a)
+        elif name == "size":
+            def found(a): return math.prod(a.shape) if isinstance(a, _Rec) else np.size(a)
         else:
             fn = _CALLS.get(name) or getattr(NUMPY, name)
             if isinstance(fn, np.ufunc):
@@ -147,23 +156,43 @@ Step = tuple
 
 
 class _Recorder:
-    """Runs the plain passes' steps once on real arrays, recording each as a step of a flat
-    program over slots (leaves, constants, results)."""
+    """Runs the plain passes' steps once, recording each as a step of a flat program over slots
+    (leaves, constants, results). A ufunc's result is known by its shape and type alone: its
+    value is a stand-in (zeros, every stride 0), made only if a call or a rule reads it."""
 
     def __init__(self) -> None:
-        self.values: list = []  # each slot's value at recording
+        self.values: list = []  # each slot's value: real, or None for a stand-in not yet made
+        self.shapes: list[tuple] = []
+        self.types: list = []  # numpy's type character, or a Python number's class
         self.kind: list[str] = []  # "leaf", "const", "ufunc" (an array of the program's), "call"
         self.steps: list[Step] = []
         self.made: dict[tuple, _Rec] = {}  # (function, input slots) -> its result: made once
         self.consts: dict[tuple, int] = {}
         self.negated: dict[int, int] = {}  # slot of −x -> slot of x
         self.source: dict[int, tuple] = {}  # slot -> the (ufunc, input slots) that made it
+        self.units: dict[int, float | None] = {}  # const slot -> 1.0, −1.0 or None (`unit`)
         self.ns = _Namespace(self)
 
     def slot(self, value, kind: str) -> int:
+        """A new slot holding a real value (a leaf, a constant, a call's result)."""
+        if isinstance(value, (np.ndarray, np.generic)):
+            self.shapes.append(value.shape)
+            self.types.append(value.dtype.char)
+        else:  # a Python number
+            self.shapes.append(())
+            self.types.append(value.__class__)
         self.values.append(value)
         self.kind.append(kind)
         return len(self.values) - 1
+
+    def value(self, slot: int):
+        """The slot's value; for a ufunc's result, its stand-in (made once)."""
+        v = self.values[slot]
+        if v is None:
+            shape, dtype = self.shapes[slot], np.dtype(self.types[slot])
+            v = self.values[slot] = np.broadcast_to(np.zeros((), dtype), shape) if \
+                dtype.hasobject else np.ndarray(shape, dtype, _ZERO_BYTES, 0, (0,) * len(shape))
+        return v
 
     def const(self, x) -> int:
         """The slot of a number or array that is the same on every call (kept by the program)."""
@@ -176,10 +205,21 @@ class _Recorder:
 
     def array(self, x: np.ndarray) -> _Rec:
         """An array the same on every call (a seed, zeros), kept by the program."""
-        return _Rec(self, self.const(x), x)
+        return _Rec(self, self.const(x))
 
-    def at(self, slot: int) -> _Rec:
-        return _Rec(self, slot, self.values[slot])
+    def is_float64(self, slot: int) -> bool:
+        return self.types[slot] == "d" or self.types[slot] is float
+
+    def unit(self, slot: int) -> float | None:
+        """1.0 or −1.0 if the float64 constant in `slot` is that everywhere, else None (judged
+        once a slot; a broadcast constant, every stride 0, by its one element)."""
+        if slot not in self.units:
+            c = np.asarray(self.values[slot])
+            if c.size and not any(c.strides):
+                c = c[(0,) * c.ndim]
+            self.units[slot] = None if c.dtype != _FLOAT else \
+                1.0 if (c == 1.0).all() else -1.0 if (c == -1.0).all() else None
+        return self.units[slot]
 
     def unnegated_product(self, slot: int) -> tuple[_Rec, _Rec] | None:
         """For a slot made as a × −b (or −a × b), a and b (in their order): the product without
@@ -189,9 +229,9 @@ class _Recorder:
             return None
         a, b = made[1]
         if b in self.negated:
-            return self.at(a), self.at(self.negated[b])
+            return _Rec(self, a), _Rec(self, self.negated[b])
         if a in self.negated:
-            return self.at(self.negated[a]), self.at(b)
+            return _Rec(self, self.negated[a]), _Rec(self, b)
         return None
 
     def rec(self, x) -> _Rec:
@@ -199,8 +239,7 @@ class _Recorder:
             return x
         if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.number)):
             raise _Unrecordable(f"{x!r} in a rule")
-        s = self.const(x)
-        return _Rec(self, s, self.values[s])
+        return _Rec(self, self.const(x))
 
     def ufunc(self, fn: np.ufunc, *args) -> _Rec:
         recs = [a if a.__class__ is _Rec else self.rec(a) for a in args]
@@ -217,31 +256,57 @@ class _Recorder:
                 ab = self.unnegated_product(r.slot)
                 if ab is not None:
                     return self.ufunc(np.subtract, x, self.ufunc(np.multiply, *ab))
-        key = (fn, tuple([r.slot for r in recs]))
+        ins = tuple([r.slot for r in recs])
+        key = (fn, ins)
         made = self.made.get(key)
         if made is not None:
             return made
-        consts = [self.kind[s] == "const" for s in key[1]]
+        kind = self.kind
+        consts = [kind[s] == "const" for s in ins]
         if all(consts):  # folded: made once, kept
-            r = self.made[key] = self.array(np.asarray(fn(*[r.value for r in recs])))
+            r = self.made[key] = self.array(np.asarray(fn(*[self.values[s] for s in ins])))
             return r
-        value = _stand_in(fn, [r.value for r in recs])
+        shape, type_ = self.result(fn, ins)
         if fn is np.multiply and any(consts):  # × ones or minus ones of no larger shape: x or −x
-            for a, b in (recs, recs[::-1]):
-                c = np.asarray(b.value)
-                if self.kind[b.slot] == "const" and value.shape == np.shape(a.value) \
-                        and value.dtype == np.asarray(a.value).dtype == c.dtype == np.float64:
-                    if (c == 1.0).all():
-                        return a
-                    if (c == -1.0).all():
-                        return self.ufunc(np.negative, a)
-        out = self.slot(value, "ufunc")
+            for a, b in (ins, ins[::-1]):
+                if kind[b] == "const" and type_ == "d" and self.shapes[a] == shape \
+                        and self.is_float64(a):
+                    unit = self.unit(b)
+                    if unit == 1.0:
+                        return _Rec(self, a)
+                    if unit == -1.0:
+                        return self.ufunc(np.negative, _Rec(self, a))
+        self.values.append(None)
+        self.shapes.append(shape)
+        self.types.append(type_)
+        kind.append("ufunc")
+        out = len(kind) - 1
         self.source[out] = key
-        self.steps.append((fn, key[1], out, None))
+        self.steps.append((fn, ins, out, None))
         if fn is np.negative:
-            self.negated[out] = key[1][0]
-        r = self.made[key] = _Rec(self, out, value)
+            self.negated[out] = ins[0]
+        r = self.made[key] = _Rec(self, out)
         return r
+
+    def result(self, fn: np.ufunc, ins: tuple) -> tuple:
+        """The shape and type of what `fn` makes of these slots, without computing it: numpy's
+        broadcasting rule only for unequal shapes, its type rule once per ufunc and argument
+        types (`_result_type`). A matrix product of vectors and matrices that fit by its shape
+        rule; any other gufunc is computed on the stand-ins."""
+        shapes = self.shapes
+        if fn.signature is not None:
+            a, b = (shapes[s] for s in ins)
+            if fn is not np.matmul or not (1 <= len(a) <= 2 and 1 <= len(b) <= 2 and a[-1] == b[0]):
+                made = np.asarray(fn(*[self.value(s) for s in ins]))
+                return made.shape, made.dtype.char
+            shape = a[:-1] + b[1:]
+        else:
+            shape = ()
+            for s in ins:
+                if shapes[s] != shape:
+                    shape = shapes[s] if not shape else np.broadcast_shapes(shape, shapes[s])
+        return shape, _result_type(fn, [self.types[s] for s in ins],
+                                   lambda: [self.values[s] for s in ins])
 
     def one_plus_reciprocal(self, recs: list[_Rec]) -> _Rec | None:
         """1 + e^x as 1 + 1/e^−x when e^−x is made already (σ's partial after its forward). Equal
@@ -252,7 +317,7 @@ class _Recorder:
             fn, ins = self.source.get(r.slot, (None, ()))
             if fn is not np.exp or self.kind[c.slot] != "const":
                 continue
-            one = c.value
+            one = self.values[c.slot]
             if not ((one.__class__ is float or getattr(one, "shape", None) == ()) and one == 1.0):
                 continue
             x = ins[0]
@@ -269,12 +334,12 @@ class _Recorder:
     def call(self, fn: Callable, *args) -> _Rec:
         """A step that makes a fresh array each call (no out=): an op's numpy rule, a sum."""
         ins = tuple(a.slot if isinstance(a, _Rec) else self.const(a) for a in args)
-        value = fn(*(self.values[s] for s in ins))
+        value = fn(*[self.value(s) for s in ins])
         if all(self.kind[s] == "const" for s in ins):  # folded: made once, kept
-            return _Rec(self, self.slot(value, "const"), value)
+            return _Rec(self, self.slot(value, "const"))
         out = self.slot(value, "call")
         self.steps.append((fn, ins, out, None))
-        return _Rec(self, out, value)
+        return _Rec(self, out)
 
     def rule(self, rule: Callable, args: Sequence[_Rec], numpy_rule: Callable) -> _Rec:
         """A rule of the op table recorded ufunc by ufunc; if it cannot be, its numpy version
@@ -286,30 +351,22 @@ class _Recorder:
         return out if isinstance(out, _Rec) else self.rec(out)
 
 
-def _stand_in(fn: np.ufunc, args: list) -> np.ndarray:
-    """What an elementwise ufunc makes of these arguments, its shape and type, without computing
-    it: a read-only view of one zero (the recording computes nothing of the data's size, whose
-    fresh memory would cost a page fault per 4 KiB). A gufunc (matmul) is computed."""
-    gufunc = _GUFUNC.get(fn)
-    if gufunc is None:
-        gufunc = _GUFUNC[fn] = fn.signature is not None
-    if gufunc:
-        return np.asarray(fn(*args))
-    # Keyed by shapes and type codes (comparing dtype objects is slow, and this runs per step).
-    key = (fn, *[(a.shape, a.dtype.char) if a.__class__ is np.ndarray else a.__class__
-                 for a in args])
-    made = _STAND_INS.get(key)
-    if made is None:  # numpy's shape and type rules, on one element
-        if len(_STAND_INS) >= 4096:
-            _STAND_INS.clear()
-        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
-        one = fn(*(np.zeros((), a.dtype) if isinstance(a, np.ndarray) else a for a in args))
-        made = _STAND_INS[key] = np.broadcast_to(np.zeros((), np.asarray(one).dtype), shape)
+def _result_type(fn: np.ufunc, types: list, values: Callable) -> str:
+    """The type `fn` gives arguments of these types: numpy's rules run on one element of each
+    (a Python number as itself: `values()`), once per ufunc and argument types, a few dozen
+    entries whatever the graphs and shapes."""
+    key = (fn, *types)
+    made = _TYPES.get(key)
+    if made is None:
+        one = [np.zeros((1,) if fn.signature else (), t) if t.__class__ is str else x
+               for t, x in zip(types, values())]
+        made = _TYPES[key] = np.asarray(fn(*one)).dtype.char
     return made
 
 
-_STAND_INS: dict[tuple, np.ndarray] = {}  # (ufunc, argument shapes and types) -> its stand-in
-_GUFUNC: dict[np.ufunc, bool] = {}  # matmul and its kin are computed, not stood in for
+_FLOAT = np.dtype(np.float64)
+_ZERO_BYTES = bytes(16)  # the memory of every stand-in (16: the widest numpy scalar)
+_TYPES: dict[tuple, str] = {}  # (ufunc, argument types) -> its result's type
 
 
 def _as_float(v):
@@ -343,11 +400,12 @@ def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> 
             s = p.slot(leaves[len(vals)], kind)
             if kind == "leaf":
                 variables[leaf] = s  # type: ignore[index]
-            vals.append(_Rec(p, s, p.values[s]))
+            vals.append(_Rec(p, s))
             continue
         xs = [vals[s] for s in args]
         r = p.rule(op.forward, xs, _numpy(op.forward))
-        if not isinstance(r.value, np.ndarray) or r.value.dtype != np.float64:
+        v = p.values[r.slot]  # None: a ufunc's stand-in, an array
+        if p.types[r.slot] != "d" or not (v is None or isinstance(v, np.ndarray)):
             r = p.call(_as_float, r)  # the plain pass's np.asarray(..., dtype=float)
         vals.append(r)
     out = graph.output
@@ -365,8 +423,8 @@ def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> 
             if not needs[s]:
                 continue
             c = _pull(p, op, k, g, vals[t], xs)
-            shape = np.shape(xs[k].value)
-            if np.shape(c.value) != shape:  # broadcast: summed back over its axes
+            shape = p.shapes[xs[k].slot]
+            if p.shapes[c.slot] != shape:  # broadcast: summed back over its axes
                 c = p.call(_summed_to(shape), c)
             before = grads[s]
             grads[s] = c if before is None else p.ufunc(np.add, before, c)
@@ -429,21 +487,21 @@ class Recipe:
         self.buffers: list[tuple] = []  # (shape, dtype) of each
         buffer_of: dict[int, int] = {}  # slot -> its buffer
         self.steps: list[tuple] = []  # (function, input slots, output slot, buffer or None)
+        shapes, types = p.shapes, p.types
         for j, (fn, ins, o, _) in enumerate(steps):
             buf = None
             if kind[o] == "ufunc":
-                v = p.values[o]
-                pool = free.get((v.shape, v.dtype.str))
+                pool = free.get((shapes[o], types[o]))
                 if pool:
                     buf = pool.pop()
                 else:
                     buf = len(self.buffers)
-                    self.buffers.append((v.shape, v.dtype))
+                    self.buffers.append((shapes[o], np.dtype(types[o])))
                 buffer_of[o] = buf
             self.steps.append((fn, ins, o, buf))
             for s in set(ins):
                 if last.get(s) == j and s in buffer_of:
-                    free.setdefault((p.values[s].shape, p.values[s].dtype.str), []).append(buffer_of[s])
+                    free.setdefault((shapes[s], types[s]), []).append(buffer_of[s])
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
         self.spare: list[list[np.ndarray]] = []  # a dead program's arrays, for the next one
@@ -508,6 +566,13 @@ def _give_back(recipe: Recipe, buffers: list[np.ndarray]) -> None:
 #: graph of the same text (a training run compiles its own) replays without recording again.
 _RECIPES: dict[tuple, Recipe] = {}
 _RECIPES_KEPT = 32
+
+
+def forget() -> None:
+    """Drop every kept recipe and type (a benchmark's cold start: the next call records anew,
+    as a process's first call at its shapes does)."""
+    _RECIPES.clear()
+    _TYPES.clear()
 
 
 def structure(graph: Graph) -> tuple:
