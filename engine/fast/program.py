@@ -225,7 +225,7 @@ class _Recorder:
         """For a slot made as a × −b (or −a × b), a and b (in their order): the product without
         its negation, which a caller negates or subtracts instead, exactly."""
         made = self.source.get(slot)
-        if made is None or made[0] is not np.multiply:
+        if made is None or made[0] is not _MULTIPLY:
             return None
         a, b = made[1]
         if b in self.negated:
@@ -242,21 +242,15 @@ class _Recorder:
         return _Rec(self, self.const(x))
 
     def ufunc(self, fn: np.ufunc, *args) -> _Rec:
-        recs = [a if a.__class__ is _Rec else self.rec(a) for a in args]
-        if fn is np.add:  # 1 + e^x where e^−x is made: 1 + 1/e^−x (no second exponential)
-            flipped = self.one_plus_reciprocal(recs)
-            if flipped is not None:
-                return flipped
-        if fn is np.negative:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
-            ab = self.unnegated_product(recs[0].slot)
+        ins = tuple([a.slot if a.__class__ is _Rec else self.rec(a).slot for a in args])
+        if fn is _ADD:
+            done = self.rewritten_sum(ins)
+            if done is not None:
+                return done
+        elif fn is _NEGATIVE:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
+            ab = self.unnegated_product(ins[0])
             if ab is not None:
-                return self.ufunc(np.multiply, *ab)
-        if fn is np.add:  # x + a × −b is x − a × b, exactly
-            for x, r in (recs, recs[::-1]):
-                ab = self.unnegated_product(r.slot)
-                if ab is not None:
-                    return self.ufunc(np.subtract, x, self.ufunc(np.multiply, *ab))
-        ins = tuple([r.slot for r in recs])
+                return self.ufunc(_MULTIPLY, *ab)
         key = (fn, ins)
         made = self.made.get(key)
         if made is not None:
@@ -267,7 +261,7 @@ class _Recorder:
             r = self.made[key] = self.array(np.asarray(fn(*[self.values[s] for s in ins])))
             return r
         shape, type_ = self.result(fn, ins)
-        if fn is np.multiply and any(consts):  # × ones or minus ones of no larger shape: x or −x
+        if fn is _MULTIPLY and any(consts):  # × ones or minus ones of no larger shape: x or −x
             for a, b in (ins, ins[::-1]):
                 if kind[b] == "const" and type_ == "d" and self.shapes[a] == shape \
                         and self.is_float64(a):
@@ -275,7 +269,7 @@ class _Recorder:
                     if unit == 1.0:
                         return _Rec(self, a)
                     if unit == -1.0:
-                        return self.ufunc(np.negative, _Rec(self, a))
+                        return self.ufunc(_NEGATIVE, _Rec(self, a))
         self.values.append(None)
         self.shapes.append(shape)
         self.types.append(type_)
@@ -283,7 +277,7 @@ class _Recorder:
         out = len(kind) - 1
         self.source[out] = key
         self.steps.append((fn, ins, out, None))
-        if fn is np.negative:
+        if fn is _NEGATIVE:
             self.negated[out] = ins[0]
         r = self.made[key] = _Rec(self, out)
         return r
@@ -291,44 +285,56 @@ class _Recorder:
     def result(self, fn: np.ufunc, ins: tuple) -> tuple:
         """The shape and type of what `fn` makes of these slots, without computing it: numpy's
         broadcasting rule only for unequal shapes, its type rule once per ufunc and argument
-        types (`_result_type`). A matrix product of vectors and matrices that fit by its shape
-        rule; any other gufunc is computed on the stand-ins."""
-        shapes = self.shapes
-        if fn.signature is not None:
+        types (`_TYPES`). A matrix product of vectors and matrices that fit by its shape rule;
+        any other gufunc is computed on the stand-ins."""
+        shapes, types = self.shapes, self.types
+        if fn.signature is None:
+            shape = ()
+            for s in ins:
+                if shapes[s] != shape:
+                    shape = shapes[s] if not shape else np.broadcast_shapes(shape, shapes[s])
+        else:
             a, b = (shapes[s] for s in ins)
             if fn is not np.matmul or not (1 <= len(a) <= 2 and 1 <= len(b) <= 2 and a[-1] == b[0]):
                 made = np.asarray(fn(*[self.value(s) for s in ins]))
                 return made.shape, made.dtype.char
             shape = a[:-1] + b[1:]
-        else:
-            shape = ()
-            for s in ins:
-                if shapes[s] != shape:
-                    shape = shapes[s] if not shape else np.broadcast_shapes(shape, shapes[s])
-        return shape, _result_type(fn, [self.types[s] for s in ins],
-                                   lambda: [self.values[s] for s in ins])
+        key = (fn, *[types[s] for s in ins])
+        type_ = _TYPES.get(key)
+        if type_ is None:  # numpy's rules on one element of each (a Python number as itself)
+            one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
+                   else self.values[s] for s in ins]
+            type_ = _TYPES[key] = np.asarray(fn(*one)).dtype.char
+        return shape, type_
 
-    def one_plus_reciprocal(self, recs: list[_Rec]) -> _Rec | None:
-        """1 + e^x as 1 + 1/e^−x when e^−x is made already (σ's partial after its forward). Equal
-        to about an ulp, and exactly where e^−x is inf: 1/inf is 0 where e^x is a subnormal
-        number, which 1 + absorbs (hence only in this sum, never for e^x alone); where e^x
-        overflows, 1/e^−x does too (checked ulp by ulp around log of the largest float)."""
-        for k, (c, r) in enumerate((recs, recs[::-1])):
-            fn, ins = self.source.get(r.slot, (None, ()))
-            if fn is not np.exp or self.kind[c.slot] != "const":
+    def rewritten_sum(self, ins: tuple) -> _Rec | None:
+        """A sum that is better made otherwise, exactly or to about an ulp: x + a × −b as
+        x − a × b; 1 + e^x as 1 + 1/e^−x where e^−x is made (σ's partial after its forward).
+        The latter is equal to about an ulp, and exactly where e^−x is inf: 1/inf is 0 where
+        e^x is a subnormal number, which 1 + absorbs (hence only in this sum, never for e^x
+        alone); where e^x overflows, 1/e^−x does too (checked ulp by ulp around log of the
+        largest float)."""
+        for k, (c, r) in enumerate((ins, ins[::-1])):
+            fn, made_of = self.source.get(r, (None, ()))
+            if fn is not _EXP or self.kind[c] != "const":
                 continue
-            one = self.values[c.slot]
+            one = self.values[c]
             if not ((one.__class__ is float or getattr(one, "shape", None) == ()) and one == 1.0):
                 continue
-            x = ins[0]
+            x = made_of[0]
             minus = self.negated.get(x)
             if minus is None:
-                neg = self.made.get((np.negative, (x,)))
+                neg = self.made.get((_NEGATIVE, (x,)))
                 minus = neg.slot if neg is not None else None
-            e = self.made.get((np.exp, (minus,))) if minus is not None else None
+            e = self.made.get((_EXP, (minus,))) if minus is not None else None
             if e is not None:
                 inverse = self.ufunc(np.true_divide, 1.0, e)
-                return self.ufunc(np.add, c, inverse) if k == 0 else self.ufunc(np.add, inverse, c)
+                c_ = _Rec(self, c)
+                return self.ufunc(_ADD, c_, inverse) if k == 0 else self.ufunc(_ADD, inverse, c_)
+        for x, r in (ins, ins[::-1]):
+            ab = self.unnegated_product(r)
+            if ab is not None:
+                return self.ufunc(np.subtract, _Rec(self, x), self.ufunc(_MULTIPLY, *ab))
         return None
 
     def call(self, fn: Callable, *args) -> _Rec:
@@ -351,22 +357,10 @@ class _Recorder:
         return out if isinstance(out, _Rec) else self.rec(out)
 
 
-def _result_type(fn: np.ufunc, types: list, values: Callable) -> str:
-    """The type `fn` gives arguments of these types: numpy's rules run on one element of each
-    (a Python number as itself: `values()`), once per ufunc and argument types, a few dozen
-    entries whatever the graphs and shapes."""
-    key = (fn, *types)
-    made = _TYPES.get(key)
-    if made is None:
-        one = [np.zeros((1,) if fn.signature else (), t) if t.__class__ is str else x
-               for t, x in zip(types, values())]
-        made = _TYPES[key] = np.asarray(fn(*one)).dtype.char
-    return made
-
-
+_ADD, _MULTIPLY, _NEGATIVE, _EXP = np.add, np.multiply, np.negative, np.exp
 _FLOAT = np.dtype(np.float64)
 _ZERO_BYTES = bytes(16)  # the memory of every stand-in (16: the widest numpy scalar)
-_TYPES: dict[tuple, str] = {}  # (ufunc, argument types) -> its result's type
+_TYPES: dict[tuple, str] = {}  # (ufunc, argument types) -> its result's type: a few dozen
 
 
 def _as_float(v):
@@ -461,36 +455,32 @@ class Recipe:
         self.value_slot = value.slot
         self.grad_slots = [g.slot for g in grads]
         self.leaf_slots = [variables[n] for n in names]
-        self.consts = [(s, v) for s, (v, kind) in enumerate(zip(p.values, p.kind)) if kind == "const"]
-        keep = {self.value_slot, *self.grad_slots}
-        # Dead steps (a rule whose recording failed half-way) dropped, from the end.
-        live = set(keep)
-        steps = []
-        for step in reversed(p.steps):
-            if step[2] in live:
-                steps.append(step)
-                live.update(step[1])
-        steps.reverse()
-        kind = list(p.kind)
-        for _, ins, o, _ in steps:
-            if kind[o] == "ufunc" and len(ins) > 2:  # three inputs: a call (the loop takes two)
-                kind[o] = "call"
-        # Each slot's last reader; a call's result may be a view of its inputs (broadcast_to,
-        # transpose), so they stay alive as long as it does.
-        last = {s: len(steps) for s in keep}
-        for j in range(len(steps) - 1, -1, -1):
-            _, ins, o, _ = steps[j]
-            until = max(j, last.get(o, j)) if kind[o] == "call" else j
+        kind, shapes, types = p.kind, p.shapes, p.types
+        self.consts = [(s, p.values[s]) for s, k in enumerate(kind) if k == "const"]
+        # From the end: dead steps dropped (a rule whose recording failed half-way: nothing reads
+        # its results), and each slot's last reader. A call's result may be a view of its inputs
+        # (broadcast_to, transpose), so they stay alive as long as it does.
+        last = dict.fromkeys((self.value_slot, *self.grad_slots), len(p.steps))
+        live = []
+        for j in range(len(p.steps) - 1, -1, -1):
+            fn, ins, o, _ = p.steps[j]
+            if o not in last:
+                continue
+            buffered = kind[o] == "ufunc" and len(ins) <= 2  # three inputs: a call (the loop takes two)
+            until = j if buffered else max(j, last[o])
             for s in ins:
-                last[s] = max(last.get(s, -1), until)
+                if last.get(s, -1) < until:
+                    last[s] = until
+            live.append((j, fn, ins, o, buffered))
+        # Forward: each ufunc's result into a free buffer of its shape and type, freed after
+        # its last reader.
         free: dict[tuple, list[int]] = {}
         self.buffers: list[tuple] = []  # (shape, dtype) of each
         buffer_of: dict[int, int] = {}  # slot -> its buffer
         self.steps: list[tuple] = []  # (function, input slots, output slot, buffer or None)
-        shapes, types = p.shapes, p.types
-        for j, (fn, ins, o, _) in enumerate(steps):
+        for j, fn, ins, o, buffered in reversed(live):
             buf = None
-            if kind[o] == "ufunc":
+            if buffered:
                 pool = free.get((shapes[o], types[o]))
                 if pool:
                     buf = pool.pop()
@@ -500,7 +490,7 @@ class Recipe:
                 buffer_of[o] = buf
             self.steps.append((fn, ins, o, buf))
             for s in set(ins):
-                if last.get(s) == j and s in buffer_of:
+                if last[s] == j and s in buffer_of:
                     free.setdefault((shapes[s], types[s]), []).append(buffer_of[s])
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
