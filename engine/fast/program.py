@@ -347,13 +347,13 @@ class _Recorder:
         self.steps.append((fn, ins, out, None))
         return _Rec(self, out)
 
-    def rule(self, rule: Callable, args: Sequence[_Rec], numpy_rule: Callable) -> _Rec:
+    def rule(self, rule: Callable, args: Sequence[_Rec]) -> _Rec:
         """A rule of the op table recorded ufunc by ufunc; if it cannot be, its numpy version
         as one call (the steps recorded before it failed are dead and dropped later)."""
         try:
             out = rule(self.ns, *args)
         except _UNRECORDABLE:
-            return self.call(numpy_rule, *args)
+            return self.call(_numpy(rule), *args)
         return out if isinstance(out, _Rec) else self.rec(out)
 
 
@@ -397,7 +397,7 @@ def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> 
             vals.append(_Rec(p, s))
             continue
         xs = [vals[s] for s in args]
-        r = p.rule(op.forward, xs, _numpy(op.forward))
+        r = p.rule(op.forward, xs)
         v = p.values[r.slot]  # None: a ufunc's stand-in, an array
         if p.types[r.slot] != "d" or not (v is None or isinstance(v, np.ndarray)):
             r = p.call(_as_float, r)  # the plain pass's np.asarray(..., dtype=float)
@@ -434,12 +434,12 @@ def _pull(p: _Recorder, op: Op, k: int, g: _Rec, out: _Rec, xs: list) -> _Rec:
     partial of 1, −g for −1), as `passes._pull` forms it."""
     if not op.partials:
         vjp = op.vjp[k]
-        return p.rule(vjp, [g, out, *xs], lambda *args: vjp(NUMPY, *args))  # type: ignore[misc]
+        return p.rule(vjp, [g, out, *xs])  # type: ignore[arg-type]
     loc = op.constants[k]
     if loc is not None:
         return g if loc == 1.0 else p.ufunc(np.negative, g) if loc == -1.0 else \
             p.ufunc(np.multiply, loc, g)
-    local = p.rule(op.partials[k], [out, *xs], _numpy(op.partials[k]))
+    local = p.rule(op.partials[k], [out, *xs])
     return p.ufunc(np.multiply, local, g)
 
 
