@@ -404,14 +404,14 @@ def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> 
         vals.append(r)
     out = graph.output
     grads: list = [None] * len(graph)
-    grads[out] = p.array(np.ones_like(vals[out].value))  # the seed
+    grads[out] = p.array(np.ones(p.shapes[vals[out].slot]))  # the seed (every value is float64)
     for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
         op = graph.ops[t]
         if op is None or not needs[t]:
             continue
         g = grads[t]
         if g is None:  # nothing arrived: zeros, as the plain pass (local × 0 may be nan)
-            g = p.array(np.zeros_like(vals[t].value))
+            g = p.array(np.zeros(p.shapes[vals[t].slot]))
         xs = [vals[s] for s in graph.inputs[t]]
         for k, s in enumerate(graph.inputs[t]):
             if not needs[s]:
@@ -425,7 +425,7 @@ def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> 
     result = []
     for i in wanted:
         g = grads[i]
-        result.append(g if g is not None else p.array(np.zeros_like(vals[i].value)))
+        result.append(g if g is not None else p.array(np.zeros(p.shapes[vals[i].slot])))
     return p, vals[out], result, variables
 
 
