@@ -8,17 +8,20 @@ recording them as a flat program; later calls replay it. What a step of the plai
 spends besides the arithmetic is decided once, in the recording: shapes, bounds and errors
 (`tensors.checked_leaves`, the plain pass's own checks), which nodes need a gradient, which edges
 send what, where a contribution is summed over broadcast axes. An elementwise rule of the op
-table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs, with its shape
-and type: nothing of the data's size is computed), and each ufunc then writes into an array of
-the program's, reused on every call (two steps share one when the first's result is dead before
-the second's is made): no per-step allocation, so glibc's heap neither grows nor shrinks between
-calls. Identical steps are made once, steps on constants folded, negations moved into a
-subtraction or cancelled (exact), and 1 + e^x where e^−x is made is 1 + 1/e^−x, which gives σ's
-partial out / (1 + e^a) from the forward's e^−a without a second exponential. Ops that are not
-elementwise (@, sum, transpose...) and rules a ufunc cannot express (erf, a branch on a value)
-run as the plain pass runs them, by their numpy rule, into fresh arrays (matmul, a ufunc, into
-the program's). The recording is kept by the graph's structure (`Recipe`): a new graph of the
-same text, as each training run compiles, replays it with arrays of its own (`Program`).
+table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs: a ufunc's result
+is known by its shape, by numpy's broadcasting rule, and its type, by numpy's type rule kept per
+ufunc and argument types; nothing of the data's size is computed, and a stand-in array of zeros
+with every stride 0 is made only for the few rules and calls that read one), and each ufunc then
+writes into an array of the program's, reused on every call (two steps share one when the
+first's result is dead before the second's is made): no per-step allocation, so glibc's heap
+neither grows nor shrinks between calls. Identical steps are made once, steps on constants
+folded, negations moved into a subtraction or cancelled (exact), and 1 + e^x where e^−x is made
+is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the forward's e^−a without a second
+exponential. Ops that are not elementwise (@, sum, transpose...) and rules a ufunc cannot
+express (erf, a branch on a value) run as the plain pass runs them, by their numpy rule, into
+fresh arrays (matmul, a ufunc, into the program's). The recording is kept by the graph's
+structure (`Recipe`): a new graph of the same text, as each training run compiles, replays it
+with arrays of its own (`Program`).
 
 Contract (tests/test_fast_tensors.py): the value and the gradients equal those of the plain
 tensor passes to 1e-12 relative, inf and nan in the same places, with their errors; the same
