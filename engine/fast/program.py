@@ -305,6 +305,8 @@ class _Recorder:
         key = (fn, *[types[s] for s in ins])
         type_ = _TYPES.get(key)
         if type_ is None:  # numpy's rules on one element of each (a Python number as itself)
+            if len(_TYPES) >= 4096:  # bounded whatever the rules pass
+                _TYPES.clear()
             one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
                    else self.values[s] for s in ins]
             type_ = _TYPES[key] = np.asarray(fn(*one)).dtype.char
