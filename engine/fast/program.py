@@ -8,17 +8,20 @@ recording them as a flat program; later calls replay it. What a step of the plai
 spends besides the arithmetic is decided once, in the recording: shapes, bounds and errors
 (`tensors.checked_leaves`, the plain pass's own checks), which nodes need a gradient, which edges
 send what, where a contribution is summed over broadcast axes. An elementwise rule of the op
-table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs, with its shape
-and type: nothing of the data's size is computed), and each ufunc then writes into an array of
-the program's, reused on every call (two steps share one when the first's result is dead before
-the second's is made): no per-step allocation, so glibc's heap neither grows nor shrinks between
-calls. Identical steps are made once, steps on constants folded, negations moved into a
-subtraction or cancelled (exact), and 1 + e^x where e^−x is made is 1 + 1/e^−x, which gives σ's
-partial out / (1 + e^a) from the forward's e^−a without a second exponential. Ops that are not
-elementwise (@, sum, transpose...) and rules a ufunc cannot express (erf, a branch on a value)
-run as the plain pass runs them, by their numpy rule, into fresh arrays (matmul, a ufunc, into
-the program's). The recording is kept by the graph's structure (`Recipe`): a new graph of the
-same text, as each training run compiles, replays it with arrays of its own (`Program`).
+table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs: a ufunc's result
+is known by its shape, by numpy's broadcasting rule, and its type, by numpy's type rule kept per
+ufunc and argument types; nothing of the data's size is computed, and a stand-in array of zeros
+with every stride 0 is made only for the few rules and calls that read one), and each ufunc then
+writes into an array of the program's, reused on every call (two steps share one when the
+first's result is dead before the second's is made): no per-step allocation, so glibc's heap
+neither grows nor shrinks between calls. Identical steps are made once, steps on constants
+folded, negations moved into a subtraction or cancelled (exact), and 1 + e^x where e^−x is made
+is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the forward's e^−a without a second
+exponential. Ops that are not elementwise (@, sum, transpose...) and rules a ufunc cannot
+express (erf, a branch on a value) run as the plain pass runs them, by their numpy rule, into
+fresh arrays (matmul, a ufunc, into the program's). The recording is kept by the graph's
+structure (`Recipe`): a new graph of the same text, as each training run compiles, replays it
+with arrays of its own (`Program`).
 
 Contract (tests/test_fast_tensors.py): the value and the gradients equal those of the plain
 tensor passes to 1e-12 relative, inf and nan in the same places, with their errors; the same
@@ -64,25 +67,30 @@ def _sum_all(a):
 
 
 class _Rec:
-    """An array while a rule is recorded: its slot in the program and its value at recording."""
+    """An array while a rule is recorded: its slot in the program. Its shape and type are the
+    recorder's (`shapes`, `types`); its value (`value`) is made only when something reads it."""
 
-    __slots__ = ("program", "slot", "value")
+    __slots__ = ("program", "slot")
     __array_ufunc__ = None  # numpy's scalars defer to _Rec's operators
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, program: _Recorder, slot: int, value: np.ndarray) -> None:
-        self.program, self.slot, self.value = program, slot, value
+    def __init__(self, program: _Recorder, slot: int) -> None:
+        self.program, self.slot = program, slot
 
     def __bool__(self) -> bool:
         raise _Unrecordable("a rule that branches on a value")
 
     @property
+    def value(self):  # the real value of a leaf, constant or call; a stand-in of a ufunc's
+        return self.program.value(self.slot)
+
+    @property
     def shape(self) -> tuple:  # fixed at the program's shapes, as ndim
-        return self.value.shape
+        return self.program.shapes[self.slot]
 
     @property
     def ndim(self) -> int:
-        return self.value.ndim
+        return len(self.program.shapes[self.slot])
 
     @property
     def T(self) -> _Rec:  # numpy's name
@@ -115,8 +123,8 @@ class _Rec:
 
 class _Namespace:
     """The rules' `xp` while they are recorded: numpy's ufuncs (and `where`) by their numpy
-    names, recorded as steps; any other name (erf, size, ...) is AttributeError, which sends
-    the op to its numpy rule."""
+    names, recorded as steps; any other name (erf, ...) is AttributeError, which sends the op to
+    its numpy rule."""
 
     def __init__(self, program: _Recorder) -> None:
         self._program = program
@@ -127,8 +135,12 @@ class _Namespace:
         p = self._program
         if name == "sum":  # the sum of all elements; with an axis, the numpy rule
             def found(a): return p.call(_sum_all, a)
-        elif name in ("shape", "ndim", "size"):  # fixed at the program's shapes
-            def found(a): return getattr(np.asarray(a.value if isinstance(a, _Rec) else a), name)
+        elif name == "shape":  # fixed at the program's shapes
+            def found(a): return a.shape if isinstance(a, _Rec) else np.shape(a)
+        elif name == "ndim":
+            def found(a): return a.ndim if isinstance(a, _Rec) else np.ndim(a)
+        elif name == "size":
+            def found(a): return math.prod(a.shape) if isinstance(a, _Rec) else np.size(a)
         else:
             fn = _CALLS.get(name) or getattr(NUMPY, name)
             if isinstance(fn, np.ufunc):
@@ -147,23 +159,43 @@ Step = tuple
 
 
 class _Recorder:
-    """Runs the plain passes' steps once on real arrays, recording each as a step of a flat
-    program over slots (leaves, constants, results)."""
+    """Runs the plain passes' steps once, recording each as a step of a flat program over slots
+    (leaves, constants, results). A ufunc's result is known by its shape and type alone: its
+    value is a stand-in (zeros, every stride 0), made only if a call or a rule reads it."""
 
     def __init__(self) -> None:
-        self.values: list = []  # each slot's value at recording
+        self.values: list = []  # each slot's value: real, or None for a stand-in not yet made
+        self.shapes: list[tuple] = []
+        self.types: list = []  # numpy's type character, or a Python number's class
         self.kind: list[str] = []  # "leaf", "const", "ufunc" (an array of the program's), "call"
         self.steps: list[Step] = []
         self.made: dict[tuple, _Rec] = {}  # (function, input slots) -> its result: made once
         self.consts: dict[tuple, int] = {}
         self.negated: dict[int, int] = {}  # slot of −x -> slot of x
         self.source: dict[int, tuple] = {}  # slot -> the (ufunc, input slots) that made it
+        self.units: dict[int, float | None] = {}  # const slot -> 1.0, −1.0 or None (`unit`)
         self.ns = _Namespace(self)
 
     def slot(self, value, kind: str) -> int:
+        """A new slot holding a real value (a leaf, a constant, a call's result)."""
+        if isinstance(value, (np.ndarray, np.generic)):
+            self.shapes.append(value.shape)
+            self.types.append(value.dtype.char)
+        else:  # a Python number
+            self.shapes.append(())
+            self.types.append(value.__class__)
         self.values.append(value)
         self.kind.append(kind)
         return len(self.values) - 1
+
+    def value(self, slot: int):
+        """The slot's value; for a ufunc's result, its stand-in (made once)."""
+        v = self.values[slot]
+        if v is None:
+            shape, dtype = self.shapes[slot], np.dtype(self.types[slot])
+            v = self.values[slot] = np.broadcast_to(np.zeros((), dtype), shape) if \
+                dtype.hasobject else np.ndarray(shape, dtype, _ZERO_BYTES, 0, (0,) * len(shape))
+        return v
 
     def const(self, x) -> int:
         """The slot of a number or array that is the same on every call (kept by the program)."""
@@ -176,22 +208,33 @@ class _Recorder:
 
     def array(self, x: np.ndarray) -> _Rec:
         """An array the same on every call (a seed, zeros), kept by the program."""
-        return _Rec(self, self.const(x), x)
+        return _Rec(self, self.const(x))
 
-    def at(self, slot: int) -> _Rec:
-        return _Rec(self, slot, self.values[slot])
+    def is_float64(self, slot: int) -> bool:
+        return self.types[slot] == "d" or self.types[slot] is float
+
+    def unit(self, slot: int) -> float | None:
+        """1.0 or −1.0 if the float64 constant in `slot` is that everywhere, else None (judged
+        once a slot; a broadcast constant, every stride 0, by its one element)."""
+        if slot not in self.units:
+            c = np.asarray(self.values[slot])
+            if c.size and not any(c.strides):
+                c = c[(0,) * c.ndim]
+            self.units[slot] = None if c.dtype != _FLOAT else \
+                1.0 if (c == 1.0).all() else -1.0 if (c == -1.0).all() else None
+        return self.units[slot]
 
     def unnegated_product(self, slot: int) -> tuple[_Rec, _Rec] | None:
         """For a slot made as a × −b (or −a × b), a and b (in their order): the product without
         its negation, which a caller negates or subtracts instead, exactly."""
         made = self.source.get(slot)
-        if made is None or made[0] is not np.multiply:
+        if made is None or made[0] is not _MULTIPLY:
             return None
         a, b = made[1]
         if b in self.negated:
-            return self.at(a), self.at(self.negated[b])
+            return _Rec(self, a), _Rec(self, self.negated[b])
         if a in self.negated:
-            return self.at(self.negated[a]), self.at(b)
+            return _Rec(self, self.negated[a]), _Rec(self, b)
         return None
 
     def rec(self, x) -> _Rec:
@@ -199,117 +242,130 @@ class _Recorder:
             return x
         if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.number)):
             raise _Unrecordable(f"{x!r} in a rule")
-        s = self.const(x)
-        return _Rec(self, s, self.values[s])
+        return _Rec(self, self.const(x))
 
     def ufunc(self, fn: np.ufunc, *args) -> _Rec:
-        recs = [a if a.__class__ is _Rec else self.rec(a) for a in args]
-        if fn is np.add:  # 1 + e^x where e^−x is made: 1 + 1/e^−x (no second exponential)
-            flipped = self.one_plus_reciprocal(recs)
-            if flipped is not None:
-                return flipped
-        if fn is np.negative:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
-            ab = self.unnegated_product(recs[0].slot)
+        ins = tuple([a.slot if a.__class__ is _Rec else self.rec(a).slot for a in args])
+        if fn is _ADD:
+            done = self.rewritten_sum(ins)
+            if done is not None:
+                return done
+        elif fn is _NEGATIVE:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
+            ab = self.unnegated_product(ins[0])
             if ab is not None:
-                return self.ufunc(np.multiply, *ab)
-        if fn is np.add:  # x + a × −b is x − a × b, exactly
-            for x, r in (recs, recs[::-1]):
-                ab = self.unnegated_product(r.slot)
-                if ab is not None:
-                    return self.ufunc(np.subtract, x, self.ufunc(np.multiply, *ab))
-        key = (fn, tuple([r.slot for r in recs]))
+                return self.ufunc(_MULTIPLY, *ab)
+        key = (fn, ins)
         made = self.made.get(key)
         if made is not None:
             return made
-        consts = [self.kind[s] == "const" for s in key[1]]
+        kind = self.kind
+        consts = [kind[s] == "const" for s in ins]
         if all(consts):  # folded: made once, kept
-            r = self.made[key] = self.array(np.asarray(fn(*[r.value for r in recs])))
+            r = self.made[key] = self.array(np.asarray(fn(*[self.values[s] for s in ins])))
             return r
-        value = _stand_in(fn, [r.value for r in recs])
-        if fn is np.multiply and any(consts):  # × ones or minus ones of no larger shape: x or −x
-            for a, b in (recs, recs[::-1]):
-                c = np.asarray(b.value)
-                if self.kind[b.slot] == "const" and value.shape == np.shape(a.value) \
-                        and value.dtype == np.asarray(a.value).dtype == c.dtype == np.float64:
-                    if (c == 1.0).all():
-                        return a
-                    if (c == -1.0).all():
-                        return self.ufunc(np.negative, a)
-        out = self.slot(value, "ufunc")
+        shape, type_ = self.result(fn, ins)
+        if fn is _MULTIPLY and any(consts):  # × ones or minus ones of no larger shape: x or −x
+            for a, b in (ins, ins[::-1]):
+                if kind[b] == "const" and type_ == "d" and self.shapes[a] == shape \
+                        and self.is_float64(a):
+                    unit = self.unit(b)
+                    if unit == 1.0:
+                        return _Rec(self, a)
+                    if unit == -1.0:
+                        return self.ufunc(_NEGATIVE, _Rec(self, a))
+        self.values.append(None)
+        self.shapes.append(shape)
+        self.types.append(type_)
+        kind.append("ufunc")
+        out = len(kind) - 1
         self.source[out] = key
-        self.steps.append((fn, key[1], out, None))
-        if fn is np.negative:
-            self.negated[out] = key[1][0]
-        r = self.made[key] = _Rec(self, out, value)
+        self.steps.append((fn, ins, out, None))
+        if fn is _NEGATIVE:
+            self.negated[out] = ins[0]
+        r = self.made[key] = _Rec(self, out)
         return r
 
-    def one_plus_reciprocal(self, recs: list[_Rec]) -> _Rec | None:
-        """1 + e^x as 1 + 1/e^−x when e^−x is made already (σ's partial after its forward). Equal
-        to about an ulp, and exactly where e^−x is inf: 1/inf is 0 where e^x is a subnormal
-        number, which 1 + absorbs (hence only in this sum, never for e^x alone); where e^x
-        overflows, 1/e^−x does too (checked ulp by ulp around log of the largest float)."""
-        for k, (c, r) in enumerate((recs, recs[::-1])):
-            fn, ins = self.source.get(r.slot, (None, ()))
-            if fn is not np.exp or self.kind[c.slot] != "const":
+    def result(self, fn: np.ufunc, ins: tuple) -> tuple:
+        """The shape and type of what `fn` makes of these slots, without computing it: numpy's
+        broadcasting rule only for unequal shapes, its type rule once per ufunc and argument
+        types (`_TYPES`). A matrix product of vectors and matrices that fit by its shape rule;
+        any other gufunc is computed on the stand-ins."""
+        shapes, types = self.shapes, self.types
+        if fn.signature is None:
+            shape = ()
+            for s in ins:
+                if shapes[s] != shape:
+                    shape = shapes[s] if not shape else np.broadcast_shapes(shape, shapes[s])
+        else:
+            a, b = (shapes[s] for s in ins)
+            if fn is not np.matmul or not (1 <= len(a) <= 2 and 1 <= len(b) <= 2 and a[-1] == b[0]):
+                made = np.asarray(fn(*[self.value(s) for s in ins]))
+                return made.shape, made.dtype.char
+            shape = a[:-1] + b[1:]
+        key = (fn, *[types[s] for s in ins])
+        type_ = _TYPES.get(key)
+        if type_ is None:  # numpy's rules on one element of each (a Python number as itself)
+            if len(_TYPES) >= 4096:  # bounded whatever the rules pass
+                _TYPES.clear()
+            one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
+                   else self.values[s] for s in ins]
+            type_ = _TYPES[key] = np.asarray(fn(*one)).dtype.char
+        return shape, type_
+
+    def rewritten_sum(self, ins: tuple) -> _Rec | None:
+        """A sum that is better made otherwise, exactly or to about an ulp: x + a × −b as
+        x − a × b; 1 + e^x as 1 + 1/e^−x where e^−x is made (σ's partial after its forward).
+        The latter is equal to about an ulp, and exactly where e^−x is inf: 1/inf is 0 where
+        e^x is a subnormal number, which 1 + absorbs (hence only in this sum, never for e^x
+        alone); where e^x overflows, 1/e^−x does too (checked ulp by ulp around log of the
+        largest float)."""
+        for k, (c, r) in enumerate((ins, ins[::-1])):
+            fn, made_of = self.source.get(r, (None, ()))
+            if fn is not _EXP or self.kind[c] != "const":
                 continue
-            one = c.value
+            one = self.values[c]
             if not ((one.__class__ is float or getattr(one, "shape", None) == ()) and one == 1.0):
                 continue
-            x = ins[0]
+            x = made_of[0]
             minus = self.negated.get(x)
             if minus is None:
-                neg = self.made.get((np.negative, (x,)))
+                neg = self.made.get((_NEGATIVE, (x,)))
                 minus = neg.slot if neg is not None else None
-            e = self.made.get((np.exp, (minus,))) if minus is not None else None
+            e = self.made.get((_EXP, (minus,))) if minus is not None else None
             if e is not None:
                 inverse = self.ufunc(np.true_divide, 1.0, e)
-                return self.ufunc(np.add, c, inverse) if k == 0 else self.ufunc(np.add, inverse, c)
+                c_ = _Rec(self, c)
+                return self.ufunc(_ADD, c_, inverse) if k == 0 else self.ufunc(_ADD, inverse, c_)
+        for x, r in (ins, ins[::-1]):
+            ab = self.unnegated_product(r)
+            if ab is not None:
+                return self.ufunc(np.subtract, _Rec(self, x), self.ufunc(_MULTIPLY, *ab))
         return None
 
     def call(self, fn: Callable, *args) -> _Rec:
         """A step that makes a fresh array each call (no out=): an op's numpy rule, a sum."""
         ins = tuple(a.slot if isinstance(a, _Rec) else self.const(a) for a in args)
-        value = fn(*(self.values[s] for s in ins))
+        value = fn(*[self.value(s) for s in ins])
         if all(self.kind[s] == "const" for s in ins):  # folded: made once, kept
-            return _Rec(self, self.slot(value, "const"), value)
+            return _Rec(self, self.slot(value, "const"))
         out = self.slot(value, "call")
         self.steps.append((fn, ins, out, None))
-        return _Rec(self, out, value)
+        return _Rec(self, out)
 
-    def rule(self, rule: Callable, args: Sequence[_Rec], numpy_rule: Callable) -> _Rec:
+    def rule(self, rule: Callable, args: Sequence[_Rec]) -> _Rec:
         """A rule of the op table recorded ufunc by ufunc; if it cannot be, its numpy version
         as one call (the steps recorded before it failed are dead and dropped later)."""
         try:
             out = rule(self.ns, *args)
         except _UNRECORDABLE:
-            return self.call(numpy_rule, *args)
+            return self.call(_numpy(rule), *args)
         return out if isinstance(out, _Rec) else self.rec(out)
 
 
-def _stand_in(fn: np.ufunc, args: list) -> np.ndarray:
-    """What an elementwise ufunc makes of these arguments, its shape and type, without computing
-    it: a read-only view of one zero (the recording computes nothing of the data's size, whose
-    fresh memory would cost a page fault per 4 KiB). A gufunc (matmul) is computed."""
-    gufunc = _GUFUNC.get(fn)
-    if gufunc is None:
-        gufunc = _GUFUNC[fn] = fn.signature is not None
-    if gufunc:
-        return np.asarray(fn(*args))
-    # Keyed by shapes and type codes (comparing dtype objects is slow, and this runs per step).
-    key = (fn, *[(a.shape, a.dtype.char) if a.__class__ is np.ndarray else a.__class__
-                 for a in args])
-    made = _STAND_INS.get(key)
-    if made is None:  # numpy's shape and type rules, on one element
-        if len(_STAND_INS) >= 4096:
-            _STAND_INS.clear()
-        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
-        one = fn(*(np.zeros((), a.dtype) if isinstance(a, np.ndarray) else a for a in args))
-        made = _STAND_INS[key] = np.broadcast_to(np.zeros((), np.asarray(one).dtype), shape)
-    return made
-
-
-_STAND_INS: dict[tuple, np.ndarray] = {}  # (ufunc, argument shapes and types) -> its stand-in
-_GUFUNC: dict[np.ufunc, bool] = {}  # matmul and its kin are computed, not stood in for
+_ADD, _MULTIPLY, _NEGATIVE, _EXP = np.add, np.multiply, np.negative, np.exp
+_FLOAT = np.dtype(np.float64)
+_ZERO_BYTES = bytes(16)  # the memory of every stand-in (16: the widest numpy scalar)
+_TYPES: dict[tuple, str] = {}  # (ufunc, argument types) -> its result's type: a few dozen
 
 
 def _as_float(v):
@@ -343,37 +399,38 @@ def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> 
             s = p.slot(leaves[len(vals)], kind)
             if kind == "leaf":
                 variables[leaf] = s  # type: ignore[index]
-            vals.append(_Rec(p, s, p.values[s]))
+            vals.append(_Rec(p, s))
             continue
         xs = [vals[s] for s in args]
-        r = p.rule(op.forward, xs, _numpy(op.forward))
-        if not isinstance(r.value, np.ndarray) or r.value.dtype != np.float64:
+        r = p.rule(op.forward, xs)
+        v = p.values[r.slot]  # None: a ufunc's stand-in, an array
+        if p.types[r.slot] != "d" or not (v is None or isinstance(v, np.ndarray)):
             r = p.call(_as_float, r)  # the plain pass's np.asarray(..., dtype=float)
         vals.append(r)
     out = graph.output
     grads: list = [None] * len(graph)
-    grads[out] = p.array(np.ones_like(vals[out].value))  # the seed
+    grads[out] = p.array(np.ones(p.shapes[vals[out].slot]))  # the seed (every value is float64)
     for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
         op = graph.ops[t]
         if op is None or not needs[t]:
             continue
         g = grads[t]
         if g is None:  # nothing arrived: zeros, as the plain pass (local × 0 may be nan)
-            g = p.array(np.zeros_like(vals[t].value))
+            g = p.array(np.zeros(p.shapes[vals[t].slot]))
         xs = [vals[s] for s in graph.inputs[t]]
         for k, s in enumerate(graph.inputs[t]):
             if not needs[s]:
                 continue
             c = _pull(p, op, k, g, vals[t], xs)
-            shape = np.shape(xs[k].value)
-            if np.shape(c.value) != shape:  # broadcast: summed back over its axes
+            shape = p.shapes[xs[k].slot]
+            if p.shapes[c.slot] != shape:  # broadcast: summed back over its axes
                 c = p.call(_summed_to(shape), c)
             before = grads[s]
             grads[s] = c if before is None else p.ufunc(np.add, before, c)
     result = []
     for i in wanted:
         g = grads[i]
-        result.append(g if g is not None else p.array(np.zeros_like(vals[i].value)))
+        result.append(g if g is not None else p.array(np.zeros(p.shapes[vals[i].slot])))
     return p, vals[out], result, variables
 
 
@@ -382,12 +439,12 @@ def _pull(p: _Recorder, op: Op, k: int, g: _Rec, out: _Rec, xs: list) -> _Rec:
     partial of 1, −g for −1), as `passes._pull` forms it."""
     if not op.partials:
         vjp = op.vjp[k]
-        return p.rule(vjp, [g, out, *xs], lambda *args: vjp(NUMPY, *args))  # type: ignore[misc]
+        return p.rule(vjp, [g, out, *xs])  # type: ignore[arg-type]
     loc = op.constants[k]
     if loc is not None:
         return g if loc == 1.0 else p.ufunc(np.negative, g) if loc == -1.0 else \
             p.ufunc(np.multiply, loc, g)
-    local = p.rule(op.partials[k], [out, *xs], _numpy(op.partials[k]))
+    local = p.rule(op.partials[k], [out, *xs])
     return p.ufunc(np.multiply, local, g)
 
 
@@ -403,47 +460,43 @@ class Recipe:
         self.value_slot = value.slot
         self.grad_slots = [g.slot for g in grads]
         self.leaf_slots = [variables[n] for n in names]
-        self.consts = [(s, v) for s, (v, kind) in enumerate(zip(p.values, p.kind)) if kind == "const"]
-        keep = {self.value_slot, *self.grad_slots}
-        # Dead steps (a rule whose recording failed half-way) dropped, from the end.
-        live = set(keep)
-        steps = []
-        for step in reversed(p.steps):
-            if step[2] in live:
-                steps.append(step)
-                live.update(step[1])
-        steps.reverse()
-        kind = list(p.kind)
-        for _, ins, o, _ in steps:
-            if kind[o] == "ufunc" and len(ins) > 2:  # three inputs: a call (the loop takes two)
-                kind[o] = "call"
-        # Each slot's last reader; a call's result may be a view of its inputs (broadcast_to,
-        # transpose), so they stay alive as long as it does.
-        last = {s: len(steps) for s in keep}
-        for j in range(len(steps) - 1, -1, -1):
-            _, ins, o, _ = steps[j]
-            until = max(j, last.get(o, j)) if kind[o] == "call" else j
+        kind, shapes, types = p.kind, p.shapes, p.types
+        self.consts = [(s, p.values[s]) for s, k in enumerate(kind) if k == "const"]
+        # From the end: dead steps dropped (a rule whose recording failed half-way: nothing reads
+        # its results), and each slot's last reader. A call's result may be a view of its inputs
+        # (broadcast_to, transpose), so they stay alive as long as it does.
+        last = dict.fromkeys((self.value_slot, *self.grad_slots), len(p.steps))
+        live = []
+        for j in range(len(p.steps) - 1, -1, -1):
+            fn, ins, o, _ = p.steps[j]
+            if o not in last:
+                continue
+            buffered = kind[o] == "ufunc" and len(ins) <= 2  # three inputs: a call (the loop takes two)
+            until = j if buffered else max(j, last[o])
             for s in ins:
-                last[s] = max(last.get(s, -1), until)
+                if last.get(s, -1) < until:
+                    last[s] = until
+            live.append((j, fn, ins, o, buffered))
+        # Forward: each ufunc's result into a free buffer of its shape and type, freed after
+        # its last reader.
         free: dict[tuple, list[int]] = {}
         self.buffers: list[tuple] = []  # (shape, dtype) of each
         buffer_of: dict[int, int] = {}  # slot -> its buffer
         self.steps: list[tuple] = []  # (function, input slots, output slot, buffer or None)
-        for j, (fn, ins, o, _) in enumerate(steps):
+        for j, fn, ins, o, buffered in reversed(live):
             buf = None
-            if kind[o] == "ufunc":
-                v = p.values[o]
-                pool = free.get((v.shape, v.dtype.str))
+            if buffered:
+                pool = free.get((shapes[o], types[o]))
                 if pool:
                     buf = pool.pop()
                 else:
                     buf = len(self.buffers)
-                    self.buffers.append((v.shape, v.dtype))
+                    self.buffers.append((shapes[o], np.dtype(types[o])))
                 buffer_of[o] = buf
             self.steps.append((fn, ins, o, buf))
             for s in set(ins):
-                if last.get(s) == j and s in buffer_of:
-                    free.setdefault((p.values[s].shape, p.values[s].dtype.str), []).append(buffer_of[s])
+                if last[s] == j and s in buffer_of:
+                    free.setdefault((shapes[s], types[s]), []).append(buffer_of[s])
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
         self.spare: list[list[np.ndarray]] = []  # a dead program's arrays, for the next one
@@ -508,6 +561,13 @@ def _give_back(recipe: Recipe, buffers: list[np.ndarray]) -> None:
 #: graph of the same text (a training run compiles its own) replays without recording again.
 _RECIPES: dict[tuple, Recipe] = {}
 _RECIPES_KEPT = 32
+
+
+def forget() -> None:
+    """Drop every kept recipe and type (a benchmark's cold start: the next call records anew,
+    as a process's first call at its shapes does)."""
+    _RECIPES.clear()
+    _TYPES.clear()
 
 
 def structure(graph: Graph) -> tuple:

@@ -97,10 +97,8 @@ def checked_leaves(graph: Graph, env: Mapping, limits: Limits) -> tuple[list, li
             shapes.append(v.shape)
             stand.append(v)
             continue
-        first = shapes[args[0]]
-        if op.shape is None and all(shapes[s] == first for s in args):
-            shape = first  # broadcasting equal shapes: nothing to check (numpy's rules are slow)
-        else:
+        shape = _same_shape([shapes[s] for s in args]) if op.shape is None else None
+        if shape is None:  # numpy's broadcasting rules (slow), or the op's shape rule
             shape = tuple(check_shapes(graph, i, op, [stand[s] for s in args]))
         size = math.prod(shape)  # np.prod of a tuple costs 5 µs a node
         work += size
@@ -111,6 +109,18 @@ def checked_leaves(graph: Graph, env: Mapping, limits: Limits) -> tuple[list, li
         shapes.append(shape)
         stand.append(_Shape(shape))
     return leaves, shapes, work
+
+
+def _same_shape(shapes: list) -> tuple | None:
+    """What broadcasting makes of arguments of one shape and numbers (shape ()), nothing to
+    check; None for any other mix."""
+    shape = ()
+    for s in shapes:
+        if s != shape and s != ():
+            if shape != ():
+                return None
+            shape = s
+    return shape
 
 
 def _buffer(pool: dict, key: str, shape: tuple) -> np.ndarray:

@@ -439,3 +439,20 @@ def test_a_dead_programs_arrays_serve_the_next_graph_of_its_recipe():
     (p3,) = rerun_module._plans[third].values()
     assert not arrays & {id(s[3]) for s in p3.steps if s[3] is not None}
     check_rerun(third, point, ["w"])
+
+
+def test_forget_records_anew_with_the_same_answers():
+    """A cold start (benchmarks/train.py): after `forget`, a graph of a kept structure is recorded
+    again, result types and all, and answers as the plain passes do."""
+    rng = np.random.default_rng(10)
+    point = {"X": rng.normal(size=(25, 3)), "y": rng.random(25), "w": rng.normal(size=3)}
+    first = compile(LOGISTIC, UNLIMITED)
+    rerun(first, point, ["w"])
+    (p1,) = rerun_module._plans[first].values()
+    rerun_module.forget()
+    assert not rerun_module._TYPES
+    second = compile(LOGISTIC, UNLIMITED)
+    check_rerun(second, point, ["w"])
+    (p2,) = rerun_module._plans[second].values()
+    assert p2.recipe is not p1.recipe and rerun_module._TYPES
+    assert [s[0] for s in p2.recipe.steps] == [s[0] for s in p1.recipe.steps]
