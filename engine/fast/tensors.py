@@ -38,7 +38,7 @@ from ..graph import Graph, needs_grad
 from ..limits import Limits
 from ..ops import Op
 from ..results import Forward, Reverse
-from ..shapes import check_shapes, too_big
+from ..shapes import check_shapes, check_size
 from ..xp import NUMPY
 from .kernels import RECORD, UNFUSABLE, Kernel, Sym, name
 
@@ -102,10 +102,7 @@ def checked_leaves(graph: Graph, env: Mapping, limits: Limits) -> tuple[list, li
             shape = tuple(check_shapes(graph, i, op, [stand[s] for s in args]))
         size = math.prod(shape)  # np.prod of a tuple costs 5 µs a node
         work += size
-        for what, n, bound in (("max_elements", size, limits.max_elements),
-                               ("max_work", work, limits.max_work)):
-            if bound is not None and n > bound:
-                raise too_big(graph, i, what, n, bound)
+        check_size(graph, i, size, work, limits)
         shapes.append(shape)
         stand.append(_Shape(shape))
     return leaves, shapes, work
