@@ -109,7 +109,7 @@ def numeric_body(req: NumericRequest, settings: Settings, checkpoint: Checkpoint
 def compare_body(req: CompareRequest, settings: Settings, checkpoint: Checkpoint = _nothing) -> dict:
     graph = _evaluated(req.expression, req.values, settings, numbers_only=True).graph
     c = compare(graph, req.values, req.method, req.h, _budget(req.budget_s, settings),
-                checkpoint=checkpoint)
+                checkpoint=checkpoint, pytorch=settings.pytorch_column)
     return {"method": c.method, "h": c.h, "rows": c.rows, "cost": asdict(c.cost),
             "symbolic_status": c.symbolic.status, "symbolic_reason": c.symbolic.reason,
             "symbolic": _derivatives(c.symbolic, simplified=False),

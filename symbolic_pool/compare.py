@@ -78,10 +78,10 @@ class Comparison:
 
 def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h: float = 1e-3,
             budget_s: float = DEFAULT_BUDGET_S, symbolic: SymbolicResult | None = None,
-            checkpoint: Callable[[], None] = _nothing) -> Comparison:
+            checkpoint: Callable[[], None] = _nothing, pytorch: bool = True) -> Comparison:
     """One row per variable: symbolic value, then numeric / forward-mode / reverse-mode values
     with their absolute errors against the symbolic one (None when SymPy gave no finite value),
-    and PyTorch's autograd when PyTorch is installed.
+    and PyTorch's autograd when PyTorch is installed and `pytorch` is true.
     `checkpoint` is called between variables (it may raise to stop the work)."""
     fwd = forward(graph, point)
     rev = reverse(graph, fwd)
@@ -90,7 +90,8 @@ def compare(graph: Graph, point: Mapping[str, float], method: str = "central", h
         symbolic = symbolic_derivatives(graph, point, fwd.values, budget_s, simplify=False,
                                         checkpoint=checkpoint)
     rows = []
-    by_torch = torch_gradient(graph, point)  # None without PyTorch: the column is left out
+    # None without PyTorch (or when asked not to): the column is left out.
+    by_torch = torch_gradient(graph, point) if pytorch else None
     for name, node in zip(graph.variables, graph.var_nodes):
         checkpoint()
         sym = symbolic.derivatives.get(name)

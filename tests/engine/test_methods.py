@@ -7,6 +7,7 @@ import importlib.util
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,7 @@ from symbolic_pool.compare import check_derivative, compare, mode_cost
 #: started anew): the 2 s default is the server's, tested by the budget tests.
 LONG_S = 60.0
 
+ROOT = Path(__file__).resolve().parents[2]
 LECTURE = "(x^2 + 2x) * ln(y)"
 AT = {"x": 1, "y": 2}
 
@@ -361,3 +363,26 @@ def test_compare_has_a_pytorch_column_with_pytorch(text, point):
 def test_compare_has_no_pytorch_column_without_it():
     table = compare(engine.compile("x*y"), {"x": 1.0, "y": 2.0})
     assert all("pytorch" not in row for row in table.rows)
+
+
+def test_compare_imports_no_pytorch_when_its_column_is_off(tmp_path):
+    # A `torch` that cannot be imported quietly: the switch, not PyTorch's absence, keeps it
+    # out of the process (each server process would carry ~460 MB of it).
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text("raise RuntimeError('torch was imported')\n")
+    code = (
+        "import sys, engine\n"
+        "from symbolic_pool.compare import compare\n"
+        "g = engine.compile('x*y')\n"
+        "t = compare(g, {'x': 1.0, 'y': 2.0}, budget_s=60, pytorch=False)\n"
+        "assert 'torch' not in sys.modules and all('pytorch' not in r for r in t.rows)\n"
+        "assert t.rows[0]['reverse_mode'] == 2.0\n"
+        "try:\n"
+        "    compare(g, {'x': 1.0, 'y': 2.0}, budget_s=60)\n"
+        "except RuntimeError as e:\n"
+        "    print(e)\n")
+    env = {"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "torch was imported"
