@@ -550,20 +550,23 @@ class Recipe:
         self.grad_slots = [g.slot for g in grads]
         self.leaf_slots = [variables[n] for n in names]
         kind, shapes, types = p.kind, p.shapes, p.types
-        self.consts = [(s, p.values[s]) for s, k in enumerate(kind) if k == "const"]
+        self.consts = [(s, p.values[s]) for s, k in enumerate(kind) if k == _CONST]
         # From the end: dead steps dropped (a rule whose recording failed half-way: nothing reads
-        # its results), and each slot's last reader. A call's result may be a view of its inputs
-        # (broadcast_to, transpose), so they stay alive as long as it does.
-        last = dict.fromkeys((self.value_slot, *self.grad_slots), len(p.steps))
+        # its results), and each slot's last reader (-1: none). A call's result may be a view of
+        # its inputs (broadcast_to, transpose), so they stay alive as long as it does.
+        steps = p.steps
+        last = [-1] * self.n_slots
+        for s in (self.value_slot, *self.grad_slots):
+            last[s] = len(steps)
         live = []
-        for j in range(len(p.steps) - 1, -1, -1):
-            fn, ins, o, _ = p.steps[j]
-            if o not in last:
+        for j in range(len(steps) - 1, -1, -1):
+            fn, ins, o, _ = steps[j]
+            if last[o] < 0:
                 continue
-            buffered = kind[o] == "ufunc" and len(ins) <= 2  # three inputs: a call (the loop takes two)
+            buffered = kind[o] == _UFUNC and len(ins) <= 2  # three inputs: a call (the loop takes two)
             until = j if buffered else max(j, last[o])
             for s in ins:
-                if last.get(s, -1) < until:
+                if last[s] < until:
                     last[s] = until
             live.append((j, fn, ins, o, buffered))
         # Forward: each ufunc's result into a free buffer of its shape and type, freed after
@@ -583,13 +586,13 @@ class Recipe:
                     self.buffers.append((shapes[o], np.dtype(types[o])))
                 buffer_of[o] = buf
             self.steps.append((fn, ins, o, buf))
-            for s in set(ins):
-                if last[s] == j and s in buffer_of:
+            for k, s in enumerate(ins):
+                if last[s] == j and s in buffer_of and s not in ins[:k]:  # a slot read twice: once
                     free.setdefault((shapes[s], types[s]), []).append(buffer_of[s])
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
         self.spare: list[list[np.ndarray]] = []  # a dead program's arrays, for the next one
-        self.nbytes = sum(math.prod(shape) * np.dtype(dtype).itemsize for shape, dtype in self.buffers)
+        self.nbytes = sum(math.prod(shape) * dtype.itemsize for shape, dtype in self.buffers)
 
 
 class Program:
