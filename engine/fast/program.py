@@ -300,8 +300,9 @@ class _Recorder:
             done = self.rewritten_sum(ins)
             if done is not None:
                 return done
-        made = self.made.get((fn, ins))
-        return made if made is not None else self.make(fn, ins)
+        key = (fn, ins)
+        made = self.made.get(key)
+        return made if made is not None else self.make(key)
 
     def unary(self, fn: np.ufunc, a) -> _Rec:
         ins = (a.slot if a.__class__ is _Rec else self.operand(a),)
@@ -309,8 +310,9 @@ class _Recorder:
             ab = self.unnegated_product(ins[0])
             if ab is not None:
                 return self.binary(_MULTIPLY, *ab)
-        made = self.made.get((fn, ins))
-        return made if made is not None else self.make(fn, ins)
+        key = (fn, ins)
+        made = self.made.get(key)
+        return made if made is not None else self.make(key)
 
     def ufunc(self, fn: np.ufunc, args: Sequence) -> _Rec:
         """fn(*args) recorded, for any number of arguments."""
@@ -318,31 +320,51 @@ class _Recorder:
             return self.binary(fn, *args)
         if len(args) == 1:
             return self.unary(fn, *args)
-        ins = tuple([self.operand(a) for a in args])
-        made = self.made.get((fn, ins))
-        return made if made is not None else self.make(fn, ins)
+        key = (fn, tuple([self.operand(a) for a in args]))
+        made = self.made.get(key)
+        return made if made is not None else self.make(key)
 
-    def make(self, fn: np.ufunc, ins: tuple) -> _Rec:
+    def make(self, key: tuple) -> _Rec:
         """A new step fn(ins), once its rewrites are ruled out: folded on constants, × ±1 as the
-        other argument or its negation, else a ufunc writing an array of the program's."""
-        kind = self.kind
-        key = (fn, ins)
-        if [kind[s] for s in ins].count(_CONST) == len(ins):  # folded: made once, kept
-            r = self.made[key] = self.array(np.asarray(fn(*[self.values[s] for s in ins])))
-            return r
-        shape, type_ = self.result(fn, ins)
-        if fn is _MULTIPLY and type_ == "d":  # × ones or minus ones of no larger shape: x or −x
-            for a, b in (ins, ins[::-1]):
-                if kind[b] is _CONST and self.shapes[a] == shape and self.is_float64(a):
-                    unit = self.unit(b)
-                    if unit == 1.0:
-                        return _Rec(self, a)
-                    if unit == -1.0:
-                        return self.unary(_NEGATIVE, _Rec(self, a))
+        other argument or its negation, else a ufunc writing an array of the program's. Its
+        shape and type without computing it: numpy's broadcasting rule only for unequal shapes,
+        its type rule once per ufunc and argument types (`_TYPES`)."""
+        fn, ins = key
+        kind, shapes, types = self.kind, self.shapes, self.types
+        if len(ins) == 2 and fn.signature is None:  # the usual step
+            a, b = ins
+            ka, kb = kind[a], kind[b]
+            if ka == _CONST and kb == _CONST:
+                return self.folded(key)
+            sa, sb = shapes[a], shapes[b]
+            shape = sa if sa == sb or not sb else sb if not sa else np.broadcast_shapes(sa, sb)
+            type_ = _TYPES.get((fn, types[a], types[b]))
+            if type_ is None:
+                type_ = self.new_type(fn, ins)
+            if fn is _MULTIPLY and type_ == "d" and (ka == _CONST or kb == _CONST):
+                # × ones or minus ones of no larger shape: x or −x
+                for x, c in (ins, ins[::-1]):
+                    if kind[c] == _CONST and shapes[x] == shape and self.is_float64(x):
+                        unit = self.unit(c)
+                        if unit == 1.0:
+                            return _Rec(self, x)
+                        if unit == -1.0:
+                            return self.unary(_NEGATIVE, _Rec(self, x))
+        elif len(ins) == 1:
+            if kind[ins[0]] == _CONST:
+                return self.folded(key)
+            shape = shapes[ins[0]]
+            type_ = _TYPES.get((fn, types[ins[0]]))
+            if type_ is None:
+                type_ = self.new_type(fn, ins)
+        else:
+            if [kind[s] for s in ins].count(_CONST) == len(ins):
+                return self.folded(key)
+            shape, type_ = self.result(fn, ins)
         out = len(kind)
         self.values.append(None)
-        self.shapes.append(shape)
-        self.types.append(type_)
+        shapes.append(shape)
+        types.append(type_)
         kind.append(_UFUNC)
         self.source[out] = key
         self.steps.append((fn, ins, out, None))
@@ -351,33 +373,41 @@ class _Recorder:
         r = self.made[key] = _Rec(self, out)
         return r
 
+    def folded(self, key: tuple) -> _Rec:
+        """A step on constants: computed now, a constant (made once, kept)."""
+        fn, ins = key
+        r = self.made[key] = self.array(np.asarray(fn(*[self.values[s] for s in ins])))
+        return r
+
     def result(self, fn: np.ufunc, ins: tuple) -> tuple:
-        """The shape and type of what `fn` makes of these slots, without computing it: numpy's
-        broadcasting rule only for unequal shapes, its type rule once per ufunc and argument
-        types (`_TYPES`). A matrix product of vectors and matrices that fit by its shape rule;
-        any other gufunc is computed on the stand-ins."""
+        """The shape and type of what `fn` makes of these slots, as `make`'s: for a matrix
+        product of vectors and matrices that fit by its shape rule; any other gufunc is
+        computed on the stand-ins."""
         shapes, types = self.shapes, self.types
         if fn.signature is None:
-            shape = shapes[ins[0]]
-            for s in ins[1:]:
+            shape = ()
+            for s in ins:
                 if shapes[s] != shape:
-                    shape = shapes[s] if not shape else np.broadcast_shapes(shape, shapes[s]) \
-                        if shapes[s] else shape
+                    shape = shapes[s] if not shape else np.broadcast_shapes(shape, shapes[s])
         else:
             a, b = (shapes[s] for s in ins)
             if fn is not np.matmul or not (1 <= len(a) <= 2 and 1 <= len(b) <= 2 and a[-1] == b[0]):
                 made = np.asarray(fn(*[self.value(s) for s in ins]))
                 return made.shape, made.dtype.char
             shape = a[:-1] + b[1:]
-        key = (fn, *[types[s] for s in ins])
-        type_ = _TYPES.get(key)
-        if type_ is None:  # numpy's rules on one element of each (a Python number as itself)
-            if len(_TYPES) >= 4096:  # bounded whatever the rules pass
-                _TYPES.clear()
-            one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
-                   else self.values[s] for s in ins]
-            type_ = _TYPES[key] = np.asarray(fn(*one)).dtype.char
-        return shape, type_
+        type_ = _TYPES.get((fn, *[types[s] for s in ins]))
+        return shape, type_ if type_ is not None else self.new_type(fn, ins)
+
+    def new_type(self, fn: np.ufunc, ins: tuple) -> str:
+        """numpy's type rule for fn on these slots' types, by its own call on one element of
+        each (a Python number as itself); kept in `_TYPES`."""
+        types = self.types
+        if len(_TYPES) >= 4096:  # bounded whatever the rules pass
+            _TYPES.clear()
+        one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
+               else self.values[s] for s in ins]
+        type_ = _TYPES[(fn, *[types[s] for s in ins])] = np.asarray(fn(*one)).dtype.char
+        return type_
 
     def rewritten_sum(self, ins: tuple) -> _Rec | None:
         """A sum that is better made otherwise, exactly or to about an ulp: x + a × −b as
