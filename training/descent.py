@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import UNLIMITED, Graph, compile, forward
+from engine import UNLIMITED, Graph, GraphBuilder, forward
 from engine.fast import rerun
 
 _BODY = "y * ln(sigmoid(X @ w)) + (1 - y) * ln(1 - sigmoid(X @ w))"
@@ -31,6 +31,23 @@ def cost_expression(form: str) -> str:
     if form not in COSTS:
         raise ValueError(f"the cost form is 'sum' or 'mean', not {form!r}")
     return COSTS[form]
+
+
+def cost_graph(form: str) -> Graph:
+    """The graph of `cost_expression(form)`, node for node as the parser makes it from that
+    text (the same ops, inputs, leaves, names and literals: tests/engine/test_train.py), built
+    from the op table directly: a training run's first step then pays for its graph, not for
+    reading a text that never changes (a fifth of that step, parsing and its checks)."""
+    text = cost_expression(form)  # its error for another form
+    b = GraphBuilder()
+    y, X, w = b.var("y"), b.var("X"), b.var("w")
+    p = b.op("sigmoid", b.op("matmul", X, w))  # σ(xᵢ·w), once for both terms
+    first = b.op("mul", y, b.op("ln", p))
+    one = b.const(1.0, "1")
+    second = b.op("mul", b.op("sub", one, y), b.op("ln", b.op("sub", one, p)))
+    cost = b.op("neg", b.op(form, b.op("add", first, second)))
+    b.name(cost, text.split("=")[0].strip())
+    return b.build(cost)
 
 
 @dataclass(frozen=True)
@@ -101,9 +118,9 @@ def check_gradient(graph: Graph, X: np.ndarray, y: np.ndarray, w: np.ndarray,
 def descend(X: np.ndarray, y: np.ndarray, lr: float, steps: int, form: str = "sum",
             w0: np.ndarray | None = None, graph: Graph | None = None) -> Iterator[Step]:
     """Steps 0 … `steps` of gradient descent, one at a time (a caller may stop early: the loop
-    ends with the iteration). The graph of C(w) is compiled once; each step re-runs it. A step
+    ends with the iteration). The graph of C(w) is built once (`cost_graph`); each step re-runs it. A step
     whose loss or gradient is not finite is yielded and ends the run."""
-    graph = graph or compile(cost_expression(form), UNLIMITED)
+    graph = graph or cost_graph(form)
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
     for k in range(steps + 1):
         loss, g = _evaluate(graph, X, y, w)
@@ -136,7 +153,7 @@ def finish(steps: list[Step], check: GradientCheck, X: np.ndarray, y: np.ndarray
 def train(X: np.ndarray, y: np.ndarray, lr: float, steps: int, form: str = "sum",
           on_step: Callable[[Step], None] | None = None) -> Run:
     """The whole run: the gradient check at w₀ = 0, then `descend`, then the accuracy."""
-    graph = compile(cost_expression(form), UNLIMITED)
+    graph = cost_graph(form)
     check = check_gradient(graph, X, y, np.zeros(X.shape[1]))
     out: list[Step] = []
     for step in descend(X, y, lr, steps, form, graph=graph):
