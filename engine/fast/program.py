@@ -399,14 +399,23 @@ class _Recorder:
         return shape, type_ if type_ is not None else self.new_type(fn, ins)
 
     def new_type(self, fn: np.ufunc, ins: tuple) -> str:
-        """numpy's type rule for fn on these slots' types, by its own call on one element of
-        each (a Python number as itself); kept in `_TYPES`."""
+        """numpy's type rule for fn on these slots' types (a Python number's as a weak scalar),
+        by numpy's own resolver (`resolve_dtypes`, no array made), else by its call on one
+        element of each; kept in `_TYPES`."""
         types = self.types
         if len(_TYPES) >= 4096:  # bounded whatever the rules pass
             _TYPES.clear()
-        one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
-               else self.values[s] for s in ins]
-        type_ = _TYPES[(fn, *[types[s] for s in ins])] = np.asarray(fn(*one)).dtype.char
+        key = (fn, *[types[s] for s in ins])
+        try:
+            if fn.nout != 1:
+                raise TypeError("a ufunc of several results")
+            type_ = fn.resolve_dtypes((*[np.dtype(t) if t.__class__ is str else t for t in key[1:]],
+                                       None))[-1].char
+        except (TypeError, ValueError):
+            one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
+                   else self.values[s] for s in ins]
+            type_ = np.asarray(fn(*one)).dtype.char
+        _TYPES[key] = type_
         return type_
 
     def rewritten_sum(self, ins: tuple) -> _Rec | None:
