@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import UNLIMITED, Graph, GraphBuilder, forward
+from engine import OPS, UNLIMITED, Graph, forward
 from engine.fast import rerun
 
 _BODY = "y * ln(sigmoid(X @ w)) + (1 - y) * ln(1 - sigmoid(X @ w))"
@@ -33,21 +33,34 @@ def cost_expression(form: str) -> str:
     return COSTS[form]
 
 
+#: The nodes of C(w) in the order the parser makes them from `COSTS`: a variable's name, a
+#: number, or (op, its arguments' nodes), the form's reduction ("sum" or "mean") as None.
+_COST_NODES = ("y", "X", "w", ("matmul", 1, 2), ("sigmoid", 3), ("ln", 4), ("mul", 0, 5),  # y ln σ(Xw)
+               1.0, ("sub", 7, 0), ("sub", 7, 4), ("ln", 9), ("mul", 8, 10),  # (1 − y) ln(1 − σ(Xw))
+               ("add", 6, 11), (None, 12), ("neg", 13))  # −Σ (or −mean) of their sum
+
+
 def cost_graph(form: str) -> Graph:
-    """The graph of `cost_expression(form)`, node for node as the parser makes it from that
-    text (the same ops, inputs, leaves, names and literals: tests/engine/test_train.py), built
-    from the op table directly: a training run's first step then pays for its graph, not for
-    reading a text that never changes (a fifth of that step, parsing and its checks)."""
-    text = cost_expression(form)  # its error for another form
-    b = GraphBuilder()
-    y, X, w = b.var("y"), b.var("X"), b.var("w")
-    p = b.op("sigmoid", b.op("matmul", X, w))  # σ(xᵢ·w), once for both terms
-    first = b.op("mul", y, b.op("ln", p))
-    one = b.const(1.0, "1")
-    second = b.op("mul", b.op("sub", one, y), b.op("ln", b.op("sub", one, p)))
-    cost = b.op("neg", b.op(form, b.op("add", first, second)))
-    b.name(cost, text.split("=")[0].strip())
-    return b.build(cost)
+    """The graph of `cost_expression(form)`, node for node the one the parser makes of that text
+    (the same ops, inputs, leaves, names and literals: tests/engine/test_train.py), made from
+    `_COST_NODES` without reading the text: a training run's first step then pays for its graph,
+    not for parsing a text that never changes (about a fifth of that step)."""
+    cost_expression(form)  # its error for another form
+    ops: list = []
+    inputs: list = []
+    leaf: list = []
+    for node in _COST_NODES:
+        if node.__class__ is tuple:
+            ops.append(OPS[node[0] or form])
+            inputs.append(node[1:])
+            leaf.append(None)
+        else:
+            ops.append(None)
+            inputs.append(())
+            leaf.append(node)
+    names: list = [None] * len(ops)
+    names[-1] = "C"
+    return Graph(ops, inputs, leaf, names, len(ops) - 1, literals={7: "1"})
 
 
 @dataclass(frozen=True)

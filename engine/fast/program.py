@@ -599,35 +599,40 @@ class Recipe:
             last[s] = len(steps)
         live = []
         for j in range(len(steps) - 1, -1, -1):
-            fn, ins, o, _ = steps[j]
+            step = steps[j]
+            o = step[2]
             if last[o] < 0:
                 continue
-            buffered = kind[o] == _UFUNC and len(ins) <= 2  # three inputs: a call (the loop takes two)
+            ins = step[1]
+            # a ufunc's result goes into a buffer; a call's (three inputs: a call, the loop takes
+            # two) may be a view of its inputs
+            buffered = kind[o] == _UFUNC and len(ins) <= 2
             until = j if buffered else max(j, last[o])
             for s in ins:
                 if last[s] < until:
                     last[s] = until
-            live.append((j, fn, ins, o, buffered))
+            live.append((j, step, buffered))
         # Forward: each ufunc's result into a free buffer of its shape and type, freed after
         # its last reader.
         free: dict[tuple, list[int]] = {}
-        self.buffers: list[tuple] = []  # (shape, dtype) of each
+        buffers: list[tuple] = []  # (shape, dtype) of each
         buffer_of: dict[int, int] = {}  # slot -> its buffer
-        self.steps: list[tuple] = []  # (function, input slots, output slot, buffer or None)
-        for j, fn, ins, o, buffered in reversed(live):
+        out: list[tuple] = []  # (function, input slots, output slot, buffer or None)
+        for j, (fn, ins, o, _), buffered in reversed(live):
             buf = None
             if buffered:
                 pool = free.get((shapes[o], types[o]))
                 if pool:
                     buf = pool.pop()
                 else:
-                    buf = len(self.buffers)
-                    self.buffers.append((shapes[o], np.dtype(types[o])))
+                    buf = len(buffers)
+                    buffers.append((shapes[o], np.dtype(types[o])))
                 buffer_of[o] = buf
-            self.steps.append((fn, ins, o, buf))
+            out.append((fn, ins, o, buf))
             for k, s in enumerate(ins):
-                if last[s] == j and s in buffer_of and s not in ins[:k]:  # a slot read twice: once
+                if last[s] == j and s in buffer_of and (k == 0 or s not in ins[:k]):  # read twice: once
                     free.setdefault((shapes[s], types[s]), []).append(buffer_of[s])
+        self.buffers, self.steps = buffers, out
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
         self.spare: list[list[np.ndarray]] = []  # a dead program's arrays, for the next one
