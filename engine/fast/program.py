@@ -614,24 +614,32 @@ class Recipe:
             live.append((j, step, buffered))
         # Forward: each ufunc's result into a free buffer of its shape and type, freed after
         # its last reader.
-        free: dict[tuple, list[int]] = {}
+        free: dict[tuple, list[int]] = {}  # (shape, type) -> buffers free
         buffers: list[tuple] = []  # (shape, dtype) of each
         buffer_of: dict[int, int] = {}  # slot -> its buffer
+        held: dict[int, tuple] = {}  # slot -> its buffer and (shape, type), until freed
+        dtypes: dict = {}
         out: list[tuple] = []  # (function, input slots, output slot, buffer or None)
         for j, (fn, ins, o, _), buffered in reversed(live):
             buf = None
             if buffered:
-                pool = free.get((shapes[o], types[o]))
+                key = (shapes[o], types[o])
+                pool = free.get(key)
                 if pool:
                     buf = pool.pop()
                 else:
                     buf = len(buffers)
-                    buffers.append((shapes[o], np.dtype(types[o])))
+                    dtype = dtypes.get(key[1])
+                    if dtype is None:
+                        dtype = dtypes[key[1]] = np.dtype(key[1])
+                    buffers.append((key[0], dtype))
                 buffer_of[o] = buf
+                held[o] = (buf, key)
             out.append((fn, ins, o, buf))
-            for k, s in enumerate(ins):
-                if last[s] == j and s in buffer_of and (k == 0 or s not in ins[:k]):  # read twice: once
-                    free.setdefault((shapes[s], types[s]), []).append(buffer_of[s])
+            for s in ins:
+                if last[s] == j and s in held:  # its last reader: free (once, if read twice)
+                    b, key = held.pop(s)
+                    free.setdefault(key, []).append(b)
         self.buffers, self.steps = buffers, out
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
