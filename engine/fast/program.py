@@ -523,13 +523,15 @@ def _record(graph: Graph, env: Mapping, limits: Limits, wanted: list[int], needs
             vals.append(_Rec(p, s))
             continue
         xs = [vals[s] for s in args]
-        shape = node_shape(graph, i, op, [shapes[x.slot] for x in xs], lambda args=args, xs=xs: [
-            p.values[x.slot] if graph.ops[s] is None else stand_in(shapes[x.slot])
-            for s, x in zip(args, xs)])
-        size = math.prod(shape)
-        work += size
-        if bounded:
-            check_size(graph, i, size, work, limits)
+        if bounded or op.shape is not None or len(xs) > 2 or (len(xs) == 2 and not _fit(
+                shapes[xs[0].slot], shapes[xs[1].slot])):  # else nothing to check: one shape
+            shape = node_shape(graph, i, op, [shapes[x.slot] for x in xs], lambda args=args, xs=xs: [
+                p.values[x.slot] if graph.ops[s] is None else stand_in(shapes[x.slot])
+                for s, x in zip(args, xs)])
+            size = math.prod(shape)
+            work += size
+            if bounded:
+                check_size(graph, i, size, work, limits)
         r = p.rule(op.forward, xs)
         v = p.values[r.slot]  # None: a ufunc's stand-in, an array
         if p.types[r.slot] != "d" or not (v is None or v.__class__ is np.ndarray):
@@ -560,6 +562,12 @@ def _record(graph: Graph, env: Mapping, limits: Limits, wanted: list[int], needs
         g = grads[i]
         result.append(g if g is not None else p.array(np.zeros(shapes[vals[i].slot])))
     return p, vals[out], result, variables
+
+
+def _fit(a: tuple, b: tuple) -> bool:
+    """Two arguments of one shape, or one of them a number: what broadcasting makes of them
+    needs no check."""
+    return a == b or not a or not b
 
 
 def _pull(p: _Recorder, op: Op, k: int, g: _Rec, out: _Rec, xs: list) -> _Rec:
