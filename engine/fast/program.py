@@ -1,33 +1,35 @@
-"""The re-run entry: one graph's value and gradients evaluated again and again on new values of
-the same shapes (a training loop's steps), at the cost of numpy's array operations alone.
+"""The re-run entry: one graph's value and gradients evaluated again and again on new values of the
+same shapes (a training loop's steps), at the cost of numpy's array operations alone.
 
     value, (dw,) = rerun(graph, {"X": X, "y": y, "w": w}, wrt=["w"])
 
 The first call at given shapes (and `wrt`, limits) walks the plain tensor passes' steps once,
-recording them as a flat program; later calls replay it. What a step of the plain passes
-spends besides the arithmetic is decided once, in the recording: shapes, bounds and errors
-(`tensors.checked_leaves`, the plain pass's own checks), which nodes need a gradient, which edges
-send what, where a contribution is summed over broadcast axes. An elementwise rule of the op
-table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs: a ufunc's result
-is known by its shape, by numpy's broadcasting rule, and its type, by numpy's type rule kept per
-ufunc and argument types; nothing of the data's size is computed, and a stand-in array of zeros
-with every stride 0 is made only for the few rules and calls that read one), and each ufunc then
-writes into an array of the program's, reused on every call (two steps share one when the
-first's result is dead before the second's is made): no per-step allocation, so glibc's heap
-neither grows nor shrinks between calls. Identical steps are made once, steps on constants
-folded, negations moved into a subtraction or cancelled (exact), and 1 + e^x where e^−x is made
-is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the forward's e^−a without a second
-exponential. Ops that are not elementwise (@, sum, transpose...) and rules a ufunc cannot
-express (erf, a branch on a value) run as the plain pass runs them, by their numpy rule, into
-fresh arrays (matmul, a ufunc, into the program's). The recording is kept by the graph's
-structure (`Recipe`): a new graph of the same text, as each training run compiles, replays it
-with arrays of its own (`Program`).
+recording them as a flat program; later calls replay it. What a step of the plain passes spends
+besides the arithmetic is decided once, in the recording: shapes, bounds and errors (the plain
+pass's own checks, `tensors.checked_leaves`', node by node as it is recorded), which nodes need
+a gradient, which edges send what, where a contribution is summed over broadcast axes. An
+elementwise rule of the op table is recorded ufunc by ufunc (`_Rec` stands in for an array while
+it runs: a ufunc's result is known by its shape, by numpy's broadcasting rule, and its type, by
+numpy's type resolver kept per ufunc and argument types; nothing of the data's size is computed,
+and a stand-in array of zeros with every stride 0 is made only for the few rules and calls that
+read one), and each ufunc then writes into an array of the program's, reused on every call (two
+steps share one when the first's result is dead before the second's is made): no per-step
+allocation, so glibc's heap neither grows nor shrinks between calls. Identical steps are made
+once, steps on constants folded, negations moved into a subtraction or cancelled (exact), and 1
++ e^x where e^−x is made is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the
+forward's e^−a without a second exponential. Ops that are not elementwise (@, sum, transpose...)
+and rules a ufunc cannot express (erf, a branch on a value) run as the plain pass runs them, by
+their numpy rule, into fresh arrays (matmul, a ufunc, into the program's). The recording is kept
+by the graph's structure (`Recipe`): a new graph of the same structure, as each training run
+makes, replays it with arrays of its own (`Program`). What the recording makes holds no cycle
+once the recipe is made (`_Recorder.release`): reference counting frees it, not the cycle
+collector.
 
-Contract (tests/test_fast_tensors.py): the value and the gradients equal those of the plain
-tensor passes to 1e-12 relative, inf and nan in the same places, with their errors; the same
-ufuncs in the same order give the same bits, except where 1/e^−x stands for e^x (about an
-ulp). The arrays returned are the caller's: the program's own are never handed out.
-"""
+Contract (tests/engine/test_fast_tensors.py, test_program_record.py): the value and the
+gradients equal those of the plain tensor passes to 1e-12 relative, inf and nan in the same
+places, with their errors; the same ufuncs in the same order give the same bits, except where
+1/e^−x stands for e^x (about an ulp). The arrays returned are the caller's: the program's own
+are never handed out."""
 
 from __future__ import annotations
 
