@@ -15,8 +15,8 @@ and a stand-in array of zeros with every stride 0 is made only for the few rules
 read one), and each ufunc then writes into an array of the program's, reused on every call (two
 steps share one when the first's result is dead before the second's is made): no per-step
 allocation, so glibc's heap neither grows nor shrinks between calls. Identical steps are made
-once, steps on constants folded, negations moved into a subtraction or cancelled (exact), and 1
-+ e^x where e^−x is made is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the
+once, steps on constants folded, negations moved into a subtraction or cancelled (exact), and
+1 + e^x where e^−x is made is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the
 forward's e^−a without a second exponential. Ops that are not elementwise (@, sum, transpose...)
 and rules a ufunc cannot express (erf, a branch on a value) run as the plain pass runs them, by
 their numpy rule, into fresh arrays (matmul, a ufunc, into the program's). The recording is kept
@@ -29,7 +29,8 @@ Contract (tests/engine/test_fast_tensors.py, test_program_record.py): the value 
 gradients equal those of the plain tensor passes to 1e-12 relative, inf and nan in the same
 places, with their errors; the same ufuncs in the same order give the same bits, except where
 1/e^−x stands for e^x (about an ulp). The arrays returned are the caller's: the program's own
-are never handed out."""
+are never handed out.
+"""
 
 from __future__ import annotations
 
