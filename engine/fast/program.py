@@ -178,11 +178,10 @@ def _call_method(fn: Callable) -> Callable:
 def _names() -> None:
     """`_Namespace`'s functions: each ufunc of `xp` (numpy's, and any `provide` added) and each
     of `_CALLS`."""
-    for name in dir(np):
-        if name.startswith("_") or hasattr(_Namespace, name):
-            continue
-        fn = getattr(NUMPY, name, None)
-        if isinstance(fn, np.ufunc):
+    provided = vars(NUMPY)
+    for name, fn in list(vars(np).items()):  # numpy's own names, none of its lazy submodules
+        fn = provided.get(name, fn)
+        if not name.startswith("_") and isinstance(fn, np.ufunc) and not hasattr(_Namespace, name):
             setattr(_Namespace, name, _ufunc_method(fn))
     for name, fn in _CALLS.items():
         setattr(_Namespace, name, _call_method(fn))
