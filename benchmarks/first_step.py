@@ -3,13 +3,14 @@ one, in one process and in turns (issue 11: the first step at most 3× a later o
 
     python3 benchmarks/first_step.py [--before b35cf45] [--rounds 60] [--form sum]
 
-`--before`'s `engine/fast/program.py` is loaded from git beside this tree's (the rest of the
-engine is this tree's). Three ways of a first step, each round in a rotating order: the older
-entry on the graph compiled from the cost's text (as sessions 5 and 6 timed it), this tree's on
-the same, and this tree's on the graph as a training run makes it (`training.cost_graph`). Cold:
-before each first step, everything the recorder keeps is forgotten (`forget()`: recipes and
-result types). The first step is the graph made plus the first `rerun`; a later step, one of the
-five `rerun`s after it. CPU time of the process, medians; the load average is printed beside.
+`--before`'s `engine/fast/program.py` is loaded from git beside this tree's, both as modules of
+engine.fast loaded the same way (the rest of the engine is this tree's). Three ways of a first
+step, each round in a rotating order: the older entry on the graph compiled from the cost's text
+(as sessions 5 and 6 timed it), this tree's on the same, and this tree's on the graph as a
+training run makes it (`training.cost_graph`). Cold: before each first step, everything the
+recorder keeps is forgotten (`forget()`: recipes and result types). The first step is the graph
+made plus the first `rerun`; a later step, one of the five `rerun`s after it. CPU time of the
+process, medians; the load average is printed beside.
 """
 
 from __future__ import annotations
@@ -35,17 +36,18 @@ import numpy as np  # noqa: E402
 
 import training  # noqa: E402
 from engine import UNLIMITED, compile  # noqa: E402
-from engine.fast import program  # noqa: E402
 
 CLOCK = time.process_time
 
 
-def older(rev: str, folder: str):
-    """`rev`'s engine/fast/program.py as a module of engine.fast (its relative imports this tree's)."""
-    path = Path(folder) / "program_before.py"
-    path.write_bytes(subprocess.run(["git", "show", f"{rev}:engine/fast/program.py"], cwd=ROOT,
-                                    check=True, capture_output=True).stdout)
-    spec = importlib.util.spec_from_file_location("engine.fast._program_before", path)
+def loaded(rev: str | None, folder: str):
+    """`rev`'s engine/fast/program.py (this tree's for None) as a module of engine.fast, its
+    relative imports this tree's. Both sides are loaded so, one after the other: the same file
+    imported with the engine and loaded later measured 10-20% apart in this loop."""
+    path = Path(folder) / f"program_{rev or 'tree'}.py"
+    path.write_bytes((ROOT / "engine/fast/program.py").read_bytes() if rev is None else subprocess.run(
+        ["git", "show", f"{rev}:engine/fast/program.py"], cwd=ROOT, check=True, capture_output=True).stdout)
+    spec = importlib.util.spec_from_file_location(f"engine.fast._program_{rev or 'tree'}", path)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     module.__package__ = "engine.fast"
     sys.modules[spec.name] = module  # type: ignore[union-attr]
@@ -80,10 +82,10 @@ def main() -> None:
     y = ds.labels
     text = training.cost_expression(a.form)
     with tempfile.TemporaryDirectory() as folder:
-        before = older(a.before, folder)
+        before, tree = loaded(a.before, folder), loaded(None, folder)
         ways = {f"{a.before}, compile(text)": (before, lambda: compile(text, UNLIMITED)),
-                "this tree, compile(text)": (program, lambda: compile(text, UNLIMITED)),
-                "this tree, cost_graph": (program, lambda: training.cost_graph(a.form))}
+                "this tree, compile(text)": (tree, lambda: compile(text, UNLIMITED)),
+                "this tree, cost_graph": (tree, lambda: training.cost_graph(a.form))}
         names = list(ways)
         for way in ways.values():  # warm: imports, numpy's first calls
             for _ in range(5):
