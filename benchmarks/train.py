@@ -13,8 +13,10 @@ glibc's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD (here, in this process only) so th
 stay in the heap: numpy by hand then no longer pays page faults for the 80 KB arrays each of its
 steps makes and frees (session 4 set this process-wide in the library, training/heap.py, now gone:
 the re-run entry makes no such arrays).
-Then the first step of a run (compiling the graph, then its program: the recording kept from an
-earlier run of the same structure and shapes, and recorded anew) against a later step.
+Then the first step of a run (its graph made as `training.descend` makes it, `training.cost_graph`,
+then its program: the recording kept from an earlier run of the same structure and shapes, and
+recorded anew with everything the recorder keeps forgotten) against a later step; and the same
+cold first step with the graph compiled from the cost's text instead, as sessions 5 and 6 timed it.
 """
 
 from __future__ import annotations
@@ -109,19 +111,24 @@ def main() -> None:
           f"({m_hand / (a.steps + 1) * 1e6:6.1f} µs a step)")
     print(f"  ratio {m_ours / m_hand:.2f}×  (target ≤ 1.3×); final w agree to {rel:.1e} relative")
 
-    # The first step of a run (compile the graph, then its program) against later steps: warm,
-    # the recording of this structure kept from an earlier run in the process (a server's every
-    # run after its first); cold, recorded anew (the process's first run at these shapes: every
-    # recipe and every result type the recorder keeps forgotten).
+    # The first step of a run (the graph made, then its program) against later steps: warm, the
+    # recording of this structure kept from an earlier run in the process (a server's every run
+    # after its first); cold, recorded anew (the process's first run at these shapes: every
+    # recipe and every result type the recorder keeps forgotten). The graph as a run makes it
+    # (`training.cost_graph`), and, for comparison, compiled from the cost's text.
     wrt = ["w"]
-    for cold in (False, True):
-        firsts, compiles, laters = [], [], []
+    text = training.cost_expression("sum")
+    routes = {"cost_graph": lambda: training.cost_graph("sum"),
+              "compile(text)": lambda: compile(text, UNLIMITED)}
+    for cold, route in ((False, "cost_graph"), (True, "cost_graph"), (True, "compile(text)")):
+        firsts, makes, laters = [], [], []
+        make = routes[route]
         for _ in range(a.repeats * 4):
             if cold:
                 program.forget()
             t0 = CLOCK()
-            graph = compile(training.cost_expression("sum"), UNLIMITED)
-            compiles.append(CLOCK() - t0)
+            graph = make()
+            makes.append(CLOCK() - t0)
             w = np.zeros(3)
             rerun(graph, {"X": X, "y": y, "w": w}, wrt, UNLIMITED)
             firsts.append(CLOCK() - t0)
@@ -130,9 +137,10 @@ def main() -> None:
                 rerun(graph, {"X": X, "y": y, "w": w}, wrt, UNLIMITED)
                 laters.append(CLOCK() - t0)
         f, later = statistics.median(firsts), statistics.median(laters)
-        what = "compile + record" if cold else "compile + kept recording"
-        print(f"  first step ({what}) {f * 1e6:.0f} µs (compile {statistics.median(compiles) * 1e6:.0f}), "
-              f"a later step {later * 1e6:.0f} µs: {f / later:.2f}×  (target ≤ 3×)")
+        what = f"{route} + " + ("record" if cold else "kept recording")
+        print(f"  first step ({what}) {f * 1e6:.0f} µs (graph {statistics.median(makes) * 1e6:.0f}), "
+              f"a later step {later * 1e6:.0f} µs: {f / later:.2f}×" + ("" if route != "cost_graph" else
+                                                                      "  (target ≤ 3×)"))
 
     # Where a step's time goes: the engine's value and gradient, against numpy's two parts.
     point = {"X": X, "y": y, "w": np.full(3, 0.1)}

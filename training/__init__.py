@@ -12,6 +12,7 @@ from .descent import (
     accuracy,
     check_gradient,
     cost_expression,
+    cost_graph,
     descend,
     finish,
     train,
@@ -21,6 +22,6 @@ from .view import Box, boundary, domain, frames, grid, probability
 
 __all__ = [
     "COSTS", "Box", "Dataset", "GradientCheck", "Run", "Scaling", "Step", "accuracy", "boundary",
-    "builtin", "check_gradient", "cost_expression", "descend", "design_matrix", "domain", "finish", "frames",
-    "grid", "parse_csv", "probability", "torch_training_snippet", "train",
+    "builtin", "check_gradient", "cost_expression", "cost_graph", "descend", "design_matrix", "domain",
+    "finish", "frames", "grid", "parse_csv", "probability", "torch_training_snippet", "train",
 ]

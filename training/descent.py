@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine import UNLIMITED, Graph, compile, forward
+from engine import OPS, UNLIMITED, Graph, forward
 from engine.fast import rerun
 
 _BODY = "y * ln(sigmoid(X @ w)) + (1 - y) * ln(1 - sigmoid(X @ w))"
@@ -31,6 +31,36 @@ def cost_expression(form: str) -> str:
     if form not in COSTS:
         raise ValueError(f"the cost form is 'sum' or 'mean', not {form!r}")
     return COSTS[form]
+
+
+#: The nodes of C(w) in the order the parser makes them from `COSTS`: a variable's name, a
+#: number, or (op, its arguments' nodes), the form's reduction ("sum" or "mean") as None.
+_COST_NODES = ("y", "X", "w", ("matmul", 1, 2), ("sigmoid", 3), ("ln", 4), ("mul", 0, 5),  # y ln σ(Xw)
+               1.0, ("sub", 7, 0), ("sub", 7, 4), ("ln", 9), ("mul", 8, 10),  # (1 − y) ln(1 − σ(Xw))
+               ("add", 6, 11), (None, 12), ("neg", 13))  # −Σ (or −mean) of their sum
+
+
+def cost_graph(form: str) -> Graph:
+    """The graph of `cost_expression(form)`, node for node the one the parser makes of that text
+    (the same ops, inputs, leaves, names and literals: tests/engine/test_train.py), made from
+    `_COST_NODES` without reading the text: a training run's first step then pays for its graph,
+    not for parsing a text that never changes (about a fifth of that step)."""
+    cost_expression(form)  # its error for another form
+    ops: list = []
+    inputs: list = []
+    leaf: list = []
+    for node in _COST_NODES:
+        if node.__class__ is tuple:
+            ops.append(OPS[node[0] or form])
+            inputs.append(node[1:])
+            leaf.append(None)
+        else:
+            ops.append(None)
+            inputs.append(())
+            leaf.append(node)
+    names: list = [None] * len(ops)
+    names[-1] = "C"
+    return Graph(ops, inputs, leaf, names, len(ops) - 1, literals={7: "1"})
 
 
 @dataclass(frozen=True)
@@ -101,9 +131,9 @@ def check_gradient(graph: Graph, X: np.ndarray, y: np.ndarray, w: np.ndarray,
 def descend(X: np.ndarray, y: np.ndarray, lr: float, steps: int, form: str = "sum",
             w0: np.ndarray | None = None, graph: Graph | None = None) -> Iterator[Step]:
     """Steps 0 … `steps` of gradient descent, one at a time (a caller may stop early: the loop
-    ends with the iteration). The graph of C(w) is compiled once; each step re-runs it. A step
+    ends with the iteration). The graph of C(w) is built once (`cost_graph`); each step re-runs it. A step
     whose loss or gradient is not finite is yielded and ends the run."""
-    graph = graph or compile(cost_expression(form), UNLIMITED)
+    graph = graph or cost_graph(form)
     w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
     for k in range(steps + 1):
         loss, g = _evaluate(graph, X, y, w)
@@ -136,7 +166,7 @@ def finish(steps: list[Step], check: GradientCheck, X: np.ndarray, y: np.ndarray
 def train(X: np.ndarray, y: np.ndarray, lr: float, steps: int, form: str = "sum",
           on_step: Callable[[Step], None] | None = None) -> Run:
     """The whole run: the gradient check at w₀ = 0, then `descend`, then the accuracy."""
-    graph = compile(cost_expression(form), UNLIMITED)
+    graph = cost_graph(form)
     check = check_gradient(graph, X, y, np.zeros(X.shape[1]))
     out: list[Step] = []
     for step in descend(X, y, lr, steps, form, graph=graph):

@@ -1,32 +1,35 @@
-"""The re-run entry: one graph's value and gradients evaluated again and again on new values of
-the same shapes (a training loop's steps), at the cost of numpy's array operations alone.
+"""The re-run entry: one graph's value and gradients evaluated again and again on new values of the
+same shapes (a training loop's steps), at the cost of numpy's array operations alone.
 
     value, (dw,) = rerun(graph, {"X": X, "y": y, "w": w}, wrt=["w"])
 
 The first call at given shapes (and `wrt`, limits) walks the plain tensor passes' steps once,
-recording them as a flat program; later calls replay it. What a step of the plain passes
-spends besides the arithmetic is decided once, in the recording: shapes, bounds and errors
-(`tensors.checked_leaves`, the plain pass's own checks), which nodes need a gradient, which edges
-send what, where a contribution is summed over broadcast axes. An elementwise rule of the op
-table is recorded ufunc by ufunc (`_Rec` stands in for an array while it runs: a ufunc's result
-is known by its shape, by numpy's broadcasting rule, and its type, by numpy's type rule kept per
-ufunc and argument types; nothing of the data's size is computed, and a stand-in array of zeros
-with every stride 0 is made only for the few rules and calls that read one), and each ufunc then
-writes into an array of the program's, reused on every call (two steps share one when the
-first's result is dead before the second's is made): no per-step allocation, so glibc's heap
-neither grows nor shrinks between calls. Identical steps are made once, steps on constants
-folded, negations moved into a subtraction or cancelled (exact), and 1 + e^x where e^−x is made
-is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the forward's e^−a without a second
-exponential. Ops that are not elementwise (@, sum, transpose...) and rules a ufunc cannot
-express (erf, a branch on a value) run as the plain pass runs them, by their numpy rule, into
-fresh arrays (matmul, a ufunc, into the program's). The recording is kept by the graph's
-structure (`Recipe`): a new graph of the same text, as each training run compiles, replays it
-with arrays of its own (`Program`).
+recording them as a flat program; later calls replay it. What a step of the plain passes spends
+besides the arithmetic is decided once, in the recording: shapes, bounds and errors (the plain
+pass's own checks, `tensors.checked_leaves`', node by node as it is recorded), which nodes need
+a gradient, which edges send what, where a contribution is summed over broadcast axes. An
+elementwise rule of the op table is recorded ufunc by ufunc (`_Rec` stands in for an array while
+it runs: a ufunc's result is known by its shape, by numpy's broadcasting rule, and its type, by
+numpy's type resolver kept per ufunc and argument types; nothing of the data's size is computed,
+and a stand-in array of zeros with every stride 0 is made only for the few rules and calls that
+read one), and each ufunc then writes into an array of the program's, reused on every call (two
+steps share one when the first's result is dead before the second's is made): no per-step
+allocation, so glibc's heap neither grows nor shrinks between calls. Identical steps are made
+once, steps on constants folded, negations moved into a subtraction or cancelled (exact), and
+1 + e^x where e^−x is made is 1 + 1/e^−x, which gives σ's partial out / (1 + e^a) from the
+forward's e^−a without a second exponential. Ops that are not elementwise (@, sum, transpose...)
+and rules a ufunc cannot express (erf, a branch on a value) run as the plain pass runs them, by
+their numpy rule, into fresh arrays (matmul, a ufunc, into the program's). The recording is kept
+by the graph's structure (`Recipe`): a new graph of the same structure, as each training run
+makes, replays it with arrays of its own (`Program`). What the recording makes holds no cycle
+once the recipe is made (`_Recorder.release`): reference counting frees it, not the cycle
+collector.
 
-Contract (tests/test_fast_tensors.py): the value and the gradients equal those of the plain
-tensor passes to 1e-12 relative, inf and nan in the same places, with their errors; the same
-ufuncs in the same order give the same bits, except where 1/e^−x stands for e^x (about an
-ulp). The arrays returned are the caller's: the program's own are never handed out.
+Contract (tests/engine/test_fast_tensors.py, test_program_record.py): the value and the
+gradients equal those of the plain tensor passes to 1e-12 relative, inf and nan in the same
+places, with their errors; the same ufuncs in the same order give the same bits, except where
+1/e^−x stands for e^x (about an ulp). The arrays returned are the caller's: the program's own
+are never handed out.
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ import numpy as np
 from ..graph import Graph, needs_grad
 from ..limits import DEFAULT_LIMITS, Limits
 from ..ops import Op
+from ..shapes import check_size
 from ..values import leaf_values
 from ..xp import NUMPY
-from .tensors import checked_leaves
+from .tensors import node_shape, stand_in
 
 _PLANS_PER_GRAPH = 8
 _plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -68,106 +72,143 @@ def _sum_all(a):
 
 class _Rec:
     """An array while a rule is recorded: its slot in the program. Its shape and type are the
-    recorder's (`shapes`, `types`); its value (`value`) is made only when something reads it."""
+    recorder's (`shapes`, `types`); its value (`value`) is made only when something reads it.
+    An operator goes straight to the recorder's `binary` or `unary` (no argument tuple)."""
 
-    __slots__ = ("program", "slot")
+    __slots__ = ("p", "slot")
     __array_ufunc__ = None  # numpy's scalars defer to _Rec's operators
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, program: _Recorder, slot: int) -> None:
-        self.program, self.slot = program, slot
+        self.p, self.slot = program, slot
 
     def __bool__(self) -> bool:
         raise _Unrecordable("a rule that branches on a value")
 
     @property
     def value(self):  # the real value of a leaf, constant or call; a stand-in of a ufunc's
-        return self.program.value(self.slot)
+        return self.p.value(self.slot)
 
     @property
     def shape(self) -> tuple:  # fixed at the program's shapes, as ndim
-        return self.program.shapes[self.slot]
+        return self.p.shapes[self.slot]
 
     @property
     def ndim(self) -> int:
-        return len(self.program.shapes[self.slot])
+        return len(self.p.shapes[self.slot])
 
     @property
     def T(self) -> _Rec:  # numpy's name
-        return self.program.call(np.transpose, self)
+        return self.p.call(np.transpose, self)
 
-    def __add__(self, o): return self.program.ufunc(np.add, self, o)
-    def __radd__(self, o): return self.program.ufunc(np.add, o, self)
-    def __sub__(self, o): return self.program.ufunc(np.subtract, self, o)
-    def __rsub__(self, o): return self.program.ufunc(np.subtract, o, self)
-    def __mul__(self, o): return self.program.ufunc(np.multiply, self, o)
-    def __rmul__(self, o): return self.program.ufunc(np.multiply, o, self)
-    def __truediv__(self, o): return self.program.ufunc(np.true_divide, self, o)
-    def __rtruediv__(self, o): return self.program.ufunc(np.true_divide, o, self)
-    def __pow__(self, o): return self.program.ufunc(np.power, self, o)
-    def __rpow__(self, o): return self.program.ufunc(np.power, o, self)
-    def __neg__(self): return self.program.ufunc(np.negative, self)
+    def __add__(self, o): return self.p.binary(np.add, self, o)
+    def __radd__(self, o): return self.p.binary(np.add, o, self)
+    def __sub__(self, o): return self.p.binary(np.subtract, self, o)
+    def __rsub__(self, o): return self.p.binary(np.subtract, o, self)
+    def __mul__(self, o): return self.p.binary(np.multiply, self, o)
+    def __rmul__(self, o): return self.p.binary(np.multiply, o, self)
+    def __truediv__(self, o): return self.p.binary(np.true_divide, self, o)
+    def __rtruediv__(self, o): return self.p.binary(np.true_divide, o, self)
+    def __pow__(self, o): return self.p.binary(np.power, self, o)
+    def __rpow__(self, o): return self.p.binary(np.power, o, self)
+    def __neg__(self): return self.p.unary(np.negative, self)
     def __pos__(self): return self
-    def __lt__(self, o): return self.program.ufunc(np.less, self, o)
-    def __le__(self, o): return self.program.ufunc(np.less_equal, self, o)
-    def __gt__(self, o): return self.program.ufunc(np.greater, self, o)
-    def __ge__(self, o): return self.program.ufunc(np.greater_equal, self, o)
-    def __eq__(self, o): return self.program.ufunc(np.equal, self, o)  # type: ignore[override]
-    def __ne__(self, o): return self.program.ufunc(np.not_equal, self, o)  # type: ignore[override]
-    def __and__(self, o): return self.program.ufunc(np.bitwise_and, self, o)
-    def __rand__(self, o): return self.program.ufunc(np.bitwise_and, o, self)
-    def __or__(self, o): return self.program.ufunc(np.bitwise_or, self, o)
-    def __ror__(self, o): return self.program.ufunc(np.bitwise_or, o, self)
-    def __invert__(self): return self.program.ufunc(np.invert, self)
+    def __lt__(self, o): return self.p.binary(np.less, self, o)
+    def __le__(self, o): return self.p.binary(np.less_equal, self, o)
+    def __gt__(self, o): return self.p.binary(np.greater, self, o)
+    def __ge__(self, o): return self.p.binary(np.greater_equal, self, o)
+    def __eq__(self, o): return self.p.binary(np.equal, self, o)  # type: ignore[override]
+    def __ne__(self, o): return self.p.binary(np.not_equal, self, o)  # type: ignore[override]
+    def __and__(self, o): return self.p.binary(np.bitwise_and, self, o)
+    def __rand__(self, o): return self.p.binary(np.bitwise_and, o, self)
+    def __or__(self, o): return self.p.binary(np.bitwise_or, self, o)
+    def __ror__(self, o): return self.p.binary(np.bitwise_or, o, self)
+    def __invert__(self): return self.p.unary(np.invert, self)
 
 
 class _Namespace:
     """The rules' `xp` while they are recorded: numpy's ufuncs (and `where`) by their numpy
     names, recorded as steps; any other name (erf, ...) is AttributeError, which sends the op to
-    its numpy rule."""
+    its numpy rule. The functions are the class's, made once when the module loads (`_names`),
+    so a recording makes none."""
+
+    __slots__ = ("_p",)
 
     def __init__(self, program: _Recorder) -> None:
-        self._program = program
+        self._p = program
 
-    def __getattr__(self, name: str):  # each name's function made once (kept as an attribute)
+    def sum(self, a):  # the sum of all elements; with an axis, the numpy rule
+        return self._p.call(_sum_all, a)
+
+    def shape(self, a):  # fixed at the program's shapes
+        return a.shape if isinstance(a, _Rec) else np.shape(a)
+
+    def ndim(self, a):
+        return a.ndim if isinstance(a, _Rec) else np.ndim(a)
+
+    def size(self, a):
+        return math.prod(a.shape) if isinstance(a, _Rec) else np.size(a)
+
+    def __getattr__(self, name: str):  # a name `provide` added after the module loaded
         if name.startswith("_"):
             raise AttributeError(name)
-        p = self._program
-        if name == "sum":  # the sum of all elements; with an axis, the numpy rule
-            def found(a): return p.call(_sum_all, a)
-        elif name == "shape":  # fixed at the program's shapes
-            def found(a): return a.shape if isinstance(a, _Rec) else np.shape(a)
-        elif name == "ndim":
-            def found(a): return a.ndim if isinstance(a, _Rec) else np.ndim(a)
-        elif name == "size":
-            def found(a): return math.prod(a.shape) if isinstance(a, _Rec) else np.size(a)
-        else:
-            fn = _CALLS.get(name) or getattr(NUMPY, name)
-            if isinstance(fn, np.ufunc):
-                def found(*args): return p.ufunc(fn, *args)
-            elif name in _CALLS:
-                def found(*args): return p.call(fn, *args)
-            else:
-                raise AttributeError(f"{name}: not a ufunc")
-        setattr(self, name, found)
-        return found
+        fn = getattr(NUMPY, name)
+        if isinstance(fn, np.ufunc):
+            return _ufunc_method(fn).__get__(self)
+        raise AttributeError(f"{name}: not a ufunc")
+
+
+def _ufunc_method(fn: np.ufunc) -> Callable:
+    if fn.nin == 1 and fn.nout == 1:
+        def unary(self, a): return self._p.unary(fn, a)
+        return unary
+    if fn.nin == 2 and fn.nout == 1:
+        def binary(self, a, b): return self._p.binary(fn, a, b)
+        return binary
+
+    def other(self, *args): return self._p.ufunc(fn, args)
+    return other
+
+
+def _call_method(fn: Callable) -> Callable:
+    def call(self, *args): return self._p.call(fn, *args)
+    return call
+
+
+def _names() -> None:
+    """`_Namespace`'s functions: each ufunc of `xp` (numpy's, and any `provide` added) and each
+    of `_CALLS`."""
+    provided = vars(NUMPY)
+    for name, fn in list(vars(np).items()):  # numpy's own names, none of its lazy submodules
+        fn = provided.get(name, fn)
+        if not name.startswith("_") and isinstance(fn, np.ufunc) and not hasattr(_Namespace, name):
+            setattr(_Namespace, name, _ufunc_method(fn))
+    for name, fn in _CALLS.items():
+        setattr(_Namespace, name, _call_method(fn))
+
+
+_names()
 
 
 # A program step: (function, input slots, output slot, out array or None). With an out array the
 # function is a ufunc writing into it; without, a call whose result is stored in the slot.
 Step = tuple
+# What a slot holds: a leaf (the caller's array), a constant (kept by the program), a ufunc's
+# result (an array of the program's) or a call's (made by each run).
+_LEAF, _CONST, _UFUNC, _CALL = "leaf", "const", "ufunc", "call"
 
 
 class _Recorder:
     """Runs the plain passes' steps once, recording each as a step of a flat program over slots
     (leaves, constants, results). A ufunc's result is known by its shape and type alone: its
-    value is a stand-in (zeros, every stride 0), made only if a call or a rule reads it."""
+    value is a stand-in (zeros, every stride 0), made only if a call or a rule reads it.
+    `release` ends a recording: what is left holds no cycle (reference counting frees it)."""
 
     def __init__(self) -> None:
         self.values: list = []  # each slot's value: real, or None for a stand-in not yet made
         self.shapes: list[tuple] = []
         self.types: list = []  # numpy's type character, or a Python number's class
-        self.kind: list[str] = []  # "leaf", "const", "ufunc" (an array of the program's), "call"
+        self.kind: list[str] = []  # _LEAF, _CONST, _UFUNC, _CALL
         self.steps: list[Step] = []
         self.made: dict[tuple, _Rec] = {}  # (function, input slots) -> its result: made once
         self.consts: dict[tuple, int] = {}
@@ -175,6 +216,10 @@ class _Recorder:
         self.source: dict[int, tuple] = {}  # slot -> the (ufunc, input slots) that made it
         self.units: dict[int, float | None] = {}  # const slot -> 1.0, −1.0 or None (`unit`)
         self.ns = _Namespace(self)
+
+    def release(self) -> None:
+        """Drops what refers back to the recorder (its results, its namespace)."""
+        self.made = self.ns = None  # type: ignore[assignment]
 
     def slot(self, value, kind: str) -> int:
         """A new slot holding a real value (a leaf, a constant, a call's result)."""
@@ -200,11 +245,12 @@ class _Recorder:
     def const(self, x) -> int:
         """The slot of a number or array that is the same on every call (kept by the program)."""
         if isinstance(x, np.ndarray):
-            return self.slot(x, "const")
+            return self.slot(x, _CONST)
         key = (x.__class__, repr(x))  # -0.0 and 0.0 apart
-        if key not in self.consts:
-            self.consts[key] = self.slot(x, "const")
-        return self.consts[key]
+        s = self.consts.get(key)
+        if s is None:
+            s = self.consts[key] = self.slot(x, _CONST)
+        return s
 
     def array(self, x: np.ndarray) -> _Rec:
         """An array the same on every call (a seed, zeros), kept by the program."""
@@ -237,47 +283,91 @@ class _Recorder:
             return _Rec(self, self.negated[a]), _Rec(self, b)
         return None
 
-    def rec(self, x) -> _Rec:
-        if isinstance(x, _Rec):
-            return x
+    def operand(self, x) -> int:
+        """The slot of a rule's argument: a recorded array's, or a number's (a constant)."""
+        if x.__class__ is _Rec:
+            return x.slot
         if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.number)):
             raise _Unrecordable(f"{x!r} in a rule")
-        return _Rec(self, self.const(x))
+        return self.const(x)
 
-    def ufunc(self, fn: np.ufunc, *args) -> _Rec:
-        ins = tuple([a.slot if a.__class__ is _Rec else self.rec(a).slot for a in args])
-        if fn is _ADD:
+    def rec(self, x) -> _Rec:
+        return x if x.__class__ is _Rec else _Rec(self, self.operand(x))
+
+    def binary(self, fn: np.ufunc, a, b) -> _Rec:
+        """fn(a, b) recorded: the usual step, without `ufunc`'s argument tuples."""
+        ins = (a.slot if a.__class__ is _Rec else self.operand(a),
+               b.slot if b.__class__ is _Rec else self.operand(b))
+        if fn is _ADD and (ins[0] in self.source or ins[1] in self.source):
             done = self.rewritten_sum(ins)
             if done is not None:
                 return done
-        elif fn is _NEGATIVE:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
-            ab = self.unnegated_product(ins[0])
-            if ab is not None:
-                return self.ufunc(_MULTIPLY, *ab)
         key = (fn, ins)
         made = self.made.get(key)
-        if made is not None:
-            return made
-        kind = self.kind
-        consts = [kind[s] == "const" for s in ins]
-        if all(consts):  # folded: made once, kept
-            r = self.made[key] = self.array(np.asarray(fn(*[self.values[s] for s in ins])))
-            return r
-        shape, type_ = self.result(fn, ins)
-        if fn is _MULTIPLY and any(consts):  # × ones or minus ones of no larger shape: x or −x
-            for a, b in (ins, ins[::-1]):
-                if kind[b] == "const" and type_ == "d" and self.shapes[a] == shape \
-                        and self.is_float64(a):
-                    unit = self.unit(b)
-                    if unit == 1.0:
-                        return _Rec(self, a)
-                    if unit == -1.0:
-                        return self.ufunc(_NEGATIVE, _Rec(self, a))
+        return made if made is not None else self.make(key)
+
+    def unary(self, fn: np.ufunc, a) -> _Rec:
+        ins = (a.slot if a.__class__ is _Rec else self.operand(a),)
+        if fn is _NEGATIVE:  # −(a × −b) is a × b, exactly (IEEE negation and rounding)
+            ab = self.unnegated_product(ins[0])
+            if ab is not None:
+                return self.binary(_MULTIPLY, *ab)
+        key = (fn, ins)
+        made = self.made.get(key)
+        return made if made is not None else self.make(key)
+
+    def ufunc(self, fn: np.ufunc, args: Sequence) -> _Rec:
+        """fn(*args) recorded, for any number of arguments."""
+        if len(args) == 2:
+            return self.binary(fn, *args)
+        if len(args) == 1:
+            return self.unary(fn, *args)
+        key = (fn, tuple([self.operand(a) for a in args]))
+        made = self.made.get(key)
+        return made if made is not None else self.make(key)
+
+    def make(self, key: tuple) -> _Rec:
+        """A new step fn(ins), once its rewrites are ruled out: folded on constants, × ±1 as the
+        other argument or its negation, else a ufunc writing an array of the program's. Its
+        shape and type without computing it: numpy's broadcasting rule only for unequal shapes,
+        its type rule once per ufunc and argument types (`_TYPES`)."""
+        fn, ins = key
+        kind, shapes, types = self.kind, self.shapes, self.types
+        if len(ins) == 2 and fn.signature is None:  # the usual step
+            a, b = ins
+            ka, kb = kind[a], kind[b]
+            if ka == _CONST and kb == _CONST:
+                return self.folded(key)
+            sa, sb = shapes[a], shapes[b]
+            shape = sa if sa == sb or not sb else sb if not sa else np.broadcast_shapes(sa, sb)
+            type_ = _TYPES.get((fn, types[a], types[b]))
+            if type_ is None:
+                type_ = self.new_type(fn, ins)
+            if fn is _MULTIPLY and type_ == "d" and (ka == _CONST or kb == _CONST):
+                # × ones or minus ones of no larger shape: x or −x
+                for x, c in (ins, ins[::-1]):
+                    if kind[c] == _CONST and shapes[x] == shape and self.is_float64(x):
+                        unit = self.unit(c)
+                        if unit == 1.0:
+                            return _Rec(self, x)
+                        if unit == -1.0:
+                            return self.unary(_NEGATIVE, _Rec(self, x))
+        elif len(ins) == 1:
+            if kind[ins[0]] == _CONST:
+                return self.folded(key)
+            shape = shapes[ins[0]]
+            type_ = _TYPES.get((fn, types[ins[0]]))
+            if type_ is None:
+                type_ = self.new_type(fn, ins)
+        else:
+            if [kind[s] for s in ins].count(_CONST) == len(ins):
+                return self.folded(key)
+            shape, type_ = self.result(fn, ins)
+        out = len(kind)
         self.values.append(None)
-        self.shapes.append(shape)
-        self.types.append(type_)
-        kind.append("ufunc")
-        out = len(kind) - 1
+        shapes.append(shape)
+        types.append(type_)
+        kind.append(_UFUNC)
         self.source[out] = key
         self.steps.append((fn, ins, out, None))
         if fn is _NEGATIVE:
@@ -285,11 +375,16 @@ class _Recorder:
         r = self.made[key] = _Rec(self, out)
         return r
 
+    def folded(self, key: tuple) -> _Rec:
+        """A step on constants: computed now, a constant (made once, kept)."""
+        fn, ins = key
+        r = self.made[key] = self.array(np.asarray(fn(*[self.values[s] for s in ins])))
+        return r
+
     def result(self, fn: np.ufunc, ins: tuple) -> tuple:
-        """The shape and type of what `fn` makes of these slots, without computing it: numpy's
-        broadcasting rule only for unequal shapes, its type rule once per ufunc and argument
-        types (`_TYPES`). A matrix product of vectors and matrices that fit by its shape rule;
-        any other gufunc is computed on the stand-ins."""
+        """The shape and type of what `fn` makes of these slots, as `make`'s: for a matrix
+        product of vectors and matrices that fit by its shape rule; any other gufunc is
+        computed on the stand-ins."""
         shapes, types = self.shapes, self.types
         if fn.signature is None:
             shape = ()
@@ -302,15 +397,28 @@ class _Recorder:
                 made = np.asarray(fn(*[self.value(s) for s in ins]))
                 return made.shape, made.dtype.char
             shape = a[:-1] + b[1:]
+        type_ = _TYPES.get((fn, *[types[s] for s in ins]))
+        return shape, type_ if type_ is not None else self.new_type(fn, ins)
+
+    def new_type(self, fn: np.ufunc, ins: tuple) -> str:
+        """numpy's type rule for fn on these slots' types (a Python number's as a weak scalar),
+        by numpy's own resolver (`resolve_dtypes`, no array made), else by its call on one
+        element of each; kept in `_TYPES`."""
+        types = self.types
+        if len(_TYPES) >= 4096:  # bounded whatever the rules pass
+            _TYPES.clear()
         key = (fn, *[types[s] for s in ins])
-        type_ = _TYPES.get(key)
-        if type_ is None:  # numpy's rules on one element of each (a Python number as itself)
-            if len(_TYPES) >= 4096:  # bounded whatever the rules pass
-                _TYPES.clear()
+        try:
+            if fn.nout != 1:
+                raise TypeError("a ufunc of several results")
+            type_ = fn.resolve_dtypes((*[np.dtype(t) if t.__class__ is str else t for t in key[1:]],
+                                       None))[-1].char
+        except (TypeError, ValueError):
             one = [np.zeros((1,) if fn.signature else (), types[s]) if types[s].__class__ is str
                    else self.values[s] for s in ins]
-            type_ = _TYPES[key] = np.asarray(fn(*one)).dtype.char
-        return shape, type_
+            type_ = np.asarray(fn(*one)).dtype.char
+        _TYPES[key] = type_
+        return type_
 
     def rewritten_sum(self, ins: tuple) -> _Rec | None:
         """A sum that is better made otherwise, exactly or to about an ulp: x + a × −b as
@@ -321,7 +429,7 @@ class _Recorder:
         largest float)."""
         for k, (c, r) in enumerate((ins, ins[::-1])):
             fn, made_of = self.source.get(r, (None, ()))
-            if fn is not _EXP or self.kind[c] != "const":
+            if fn is not _EXP or self.kind[c] != _CONST:
                 continue
             one = self.values[c]
             if not ((one.__class__ is float or getattr(one, "shape", None) == ()) and one == 1.0):
@@ -333,22 +441,32 @@ class _Recorder:
                 minus = neg.slot if neg is not None else None
             e = self.made.get((_EXP, (minus,))) if minus is not None else None
             if e is not None:
-                inverse = self.ufunc(np.true_divide, 1.0, e)
+                inverse = self.binary(np.true_divide, 1.0, e)
                 c_ = _Rec(self, c)
-                return self.ufunc(_ADD, c_, inverse) if k == 0 else self.ufunc(_ADD, inverse, c_)
+                return self.binary(_ADD, c_, inverse) if k == 0 else self.binary(_ADD, inverse, c_)
         for x, r in (ins, ins[::-1]):
             ab = self.unnegated_product(r)
             if ab is not None:
-                return self.ufunc(np.subtract, _Rec(self, x), self.ufunc(_MULTIPLY, *ab))
+                return self.binary(np.subtract, _Rec(self, x), self.binary(_MULTIPLY, *ab))
         return None
 
     def call(self, fn: Callable, *args) -> _Rec:
-        """A step that makes a fresh array each call (no out=): an op's numpy rule, a sum."""
-        ins = tuple(a.slot if isinstance(a, _Rec) else self.const(a) for a in args)
+        """A step that makes a fresh array each call (no out=): an op's numpy rule, a sum. A sum
+        of all of a ufunc's result is known without its stand-in: a number of its type."""
+        ins = tuple([a.slot if a.__class__ is _Rec else self.const(a) for a in args])
+        kind = self.kind
+        if fn is _sum_all and kind[ins[0]] == _UFUNC and self.types[ins[0]] == "d":
+            self.values.append(_ZERO_SUM)  # a stand-in: numpy's sum is a number, not an array
+            self.shapes.append(())
+            self.types.append("d")
+            kind.append(_CALL)
+            out = len(kind) - 1
+            self.steps.append((fn, ins, out, None))
+            return _Rec(self, out)
         value = fn(*[self.value(s) for s in ins])
-        if all(self.kind[s] == "const" for s in ins):  # folded: made once, kept
-            return _Rec(self, self.slot(value, "const"))
-        out = self.slot(value, "call")
+        if [kind[s] for s in ins].count(_CONST) == len(ins):  # folded: made once, kept
+            return _Rec(self, self.slot(value, _CONST))
+        out = self.slot(value, _CALL)
         self.steps.append((fn, ins, out, None))
         return _Rec(self, out)
 
@@ -359,12 +477,13 @@ class _Recorder:
             out = rule(self.ns, *args)
         except _UNRECORDABLE:
             return self.call(_numpy(rule), *args)
-        return out if isinstance(out, _Rec) else self.rec(out)
+        return out if out.__class__ is _Rec else self.rec(out)
 
 
 _ADD, _MULTIPLY, _NEGATIVE, _EXP = np.add, np.multiply, np.negative, np.exp
 _FLOAT = np.dtype(np.float64)
 _ZERO_BYTES = bytes(16)  # the memory of every stand-in (16: the widest numpy scalar)
+_ZERO_SUM = np.float64(0.0)
 _TYPES: dict[tuple, str] = {}  # (ufunc, argument types) -> its result's type: a few dozen
 
 
@@ -386,52 +505,71 @@ def _summed_to(shape: tuple) -> Callable:
     return summed
 
 
-def _record(graph: Graph, leaves: list, wanted: list[int], needs: bytearray) -> tuple:
+def _record(graph: Graph, env: Mapping, limits: Limits, wanted: list[int], needs: bytearray) -> tuple:
     """The forward pass and the reverse pass from the output, as `passes.forward` and
-    `passes.reverse` (untraced, tensor mode) run them; the program, the value's slot, the
-    gradients' slots and the recording's value and gradients."""
+    `passes.reverse` (untraced, tensor mode) run them, each node's shape and bounds checked
+    before its step is recorded (`tensors.checked_leaves`' checks, its errors, in its order);
+    the program, the value's slot, the gradients' slots and the leaves' slots."""
     p = _Recorder()
     vals: list[_Rec] = []
     variables: dict[str, int] = {}
-    for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
+    shapes = p.shapes
+    work = 0
+    bounded = limits.max_elements is not None or limits.max_work is not None
+    for i, (op, args, leaf) in enumerate(zip(graph.ops, graph.inputs, graph.leaf)):
         if op is None:
-            kind = "leaf" if leaf.__class__ is str else "const"  # a variable, or a number typed
-            s = p.slot(leaves[len(vals)], kind)
-            if kind == "leaf":
-                variables[leaf] = s  # type: ignore[index]
+            if leaf.__class__ is str:  # a variable
+                s = variables[leaf] = p.slot(np.asarray(env[leaf], dtype=float), _LEAF)
+            else:  # a number typed
+                s = p.slot(np.asarray(leaf, dtype=float), _CONST)
             vals.append(_Rec(p, s))
             continue
         xs = [vals[s] for s in args]
+        if bounded or op.shape is not None or len(xs) > 2 or (len(xs) == 2 and not _fit(
+                shapes[xs[0].slot], shapes[xs[1].slot])):  # else nothing to check: one shape
+            shape = node_shape(graph, i, op, [shapes[x.slot] for x in xs], lambda args=args, xs=xs: [
+                p.values[x.slot] if graph.ops[s] is None else stand_in(shapes[x.slot])
+                for s, x in zip(args, xs)])
+            size = math.prod(shape)
+            work += size
+            if bounded:
+                check_size(graph, i, size, work, limits)
         r = p.rule(op.forward, xs)
         v = p.values[r.slot]  # None: a ufunc's stand-in, an array
-        if p.types[r.slot] != "d" or not (v is None or isinstance(v, np.ndarray)):
+        if p.types[r.slot] != "d" or not (v is None or v.__class__ is np.ndarray):
             r = p.call(_as_float, r)  # the plain pass's np.asarray(..., dtype=float)
         vals.append(r)
     out = graph.output
     grads: list = [None] * len(graph)
-    grads[out] = p.array(np.ones(p.shapes[vals[out].slot]))  # the seed (every value is float64)
+    grads[out] = p.array(np.ones(shapes[vals[out].slot]))  # the seed (every value is float64)
     for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
         op = graph.ops[t]
         if op is None or not needs[t]:
             continue
         g = grads[t]
         if g is None:  # nothing arrived: zeros, as the plain pass (local × 0 may be nan)
-            g = p.array(np.zeros(p.shapes[vals[t].slot]))
+            g = p.array(np.zeros(shapes[vals[t].slot]))
         xs = [vals[s] for s in graph.inputs[t]]
         for k, s in enumerate(graph.inputs[t]):
             if not needs[s]:
                 continue
             c = _pull(p, op, k, g, vals[t], xs)
-            shape = p.shapes[xs[k].slot]
-            if p.shapes[c.slot] != shape:  # broadcast: summed back over its axes
+            shape = shapes[xs[k].slot]
+            if shapes[c.slot] != shape:  # broadcast: summed back over its axes
                 c = p.call(_summed_to(shape), c)
             before = grads[s]
-            grads[s] = c if before is None else p.ufunc(np.add, before, c)
+            grads[s] = c if before is None else p.binary(_ADD, before, c)
     result = []
     for i in wanted:
         g = grads[i]
-        result.append(g if g is not None else p.array(np.zeros(p.shapes[vals[i].slot])))
+        result.append(g if g is not None else p.array(np.zeros(shapes[vals[i].slot])))
     return p, vals[out], result, variables
+
+
+def _fit(a: tuple, b: tuple) -> bool:
+    """Two arguments of one shape, or one of them a number: what broadcasting makes of them
+    needs no check."""
+    return a == b or not a or not b
 
 
 def _pull(p: _Recorder, op: Op, k: int, g: _Rec, out: _Rec, xs: list) -> _Rec:
@@ -442,10 +580,10 @@ def _pull(p: _Recorder, op: Op, k: int, g: _Rec, out: _Rec, xs: list) -> _Rec:
         return p.rule(vjp, [g, out, *xs])  # type: ignore[arg-type]
     loc = op.constants[k]
     if loc is not None:
-        return g if loc == 1.0 else p.ufunc(np.negative, g) if loc == -1.0 else \
-            p.ufunc(np.multiply, loc, g)
+        return g if loc == 1.0 else p.unary(_NEGATIVE, g) if loc == -1.0 else \
+            p.binary(_MULTIPLY, loc, g)
     local = p.rule(op.partials[k], [out, *xs])
-    return p.ufunc(np.multiply, local, g)
+    return p.binary(_MULTIPLY, local, g)
 
 
 class Recipe:
@@ -461,46 +599,62 @@ class Recipe:
         self.grad_slots = [g.slot for g in grads]
         self.leaf_slots = [variables[n] for n in names]
         kind, shapes, types = p.kind, p.shapes, p.types
-        self.consts = [(s, p.values[s]) for s, k in enumerate(kind) if k == "const"]
+        self.consts = [(s, p.values[s]) for s, k in enumerate(kind) if k == _CONST]
         # From the end: dead steps dropped (a rule whose recording failed half-way: nothing reads
-        # its results), and each slot's last reader. A call's result may be a view of its inputs
-        # (broadcast_to, transpose), so they stay alive as long as it does.
-        last = dict.fromkeys((self.value_slot, *self.grad_slots), len(p.steps))
+        # its results), and each slot's last reader (-1: none). A call's result may be a view of
+        # its inputs (broadcast_to, transpose), so they stay alive as long as it does.
+        steps = p.steps
+        last = [-1] * self.n_slots
+        for s in (self.value_slot, *self.grad_slots):
+            last[s] = len(steps)
         live = []
-        for j in range(len(p.steps) - 1, -1, -1):
-            fn, ins, o, _ = p.steps[j]
-            if o not in last:
+        for j in range(len(steps) - 1, -1, -1):
+            step = steps[j]
+            o = step[2]
+            if last[o] < 0:
                 continue
-            buffered = kind[o] == "ufunc" and len(ins) <= 2  # three inputs: a call (the loop takes two)
+            ins = step[1]
+            # a ufunc's result goes into a buffer; a call's (three inputs: a call, the loop takes
+            # two) may be a view of its inputs
+            buffered = kind[o] == _UFUNC and len(ins) <= 2
             until = j if buffered else max(j, last[o])
             for s in ins:
-                if last.get(s, -1) < until:
+                if last[s] < until:
                     last[s] = until
-            live.append((j, fn, ins, o, buffered))
+            live.append((j, step, buffered))
         # Forward: each ufunc's result into a free buffer of its shape and type, freed after
         # its last reader.
-        free: dict[tuple, list[int]] = {}
-        self.buffers: list[tuple] = []  # (shape, dtype) of each
+        free: dict[tuple, list[int]] = {}  # (shape, type) -> buffers free
+        buffers: list[tuple] = []  # (shape, dtype) of each
         buffer_of: dict[int, int] = {}  # slot -> its buffer
-        self.steps: list[tuple] = []  # (function, input slots, output slot, buffer or None)
-        for j, fn, ins, o, buffered in reversed(live):
+        held: dict[int, tuple] = {}  # slot -> its buffer and (shape, type), until freed
+        dtypes: dict = {}
+        out: list[tuple] = []  # (function, input slots, output slot, buffer or None)
+        for j, (fn, ins, o, _), buffered in reversed(live):
             buf = None
             if buffered:
-                pool = free.get((shapes[o], types[o]))
+                key = (shapes[o], types[o])
+                pool = free.get(key)
                 if pool:
                     buf = pool.pop()
                 else:
-                    buf = len(self.buffers)
-                    self.buffers.append((shapes[o], np.dtype(types[o])))
+                    buf = len(buffers)
+                    dtype = dtypes.get(key[1])
+                    if dtype is None:
+                        dtype = dtypes[key[1]] = np.dtype(key[1])
+                    buffers.append((key[0], dtype))
                 buffer_of[o] = buf
-            self.steps.append((fn, ins, o, buf))
-            for s in set(ins):
-                if last[s] == j and s in buffer_of:
-                    free.setdefault((shapes[s], types[s]), []).append(buffer_of[s])
+                held[o] = (buf, key)
+            out.append((fn, ins, o, buf))
+            for s in ins:
+                if last[s] == j and s in held:  # its last reader: free (once, if read twice)
+                    b, key = held.pop(s)
+                    free.setdefault(key, []).append(b)
+        self.buffers, self.steps = buffers, out
         self.buffer_of = buffer_of
         self.transient = self.leaf_slots + [o for _, _, o, buf in self.steps if buf is None]
         self.spare: list[list[np.ndarray]] = []  # a dead program's arrays, for the next one
-        self.nbytes = sum(math.prod(shape) * np.dtype(dtype).itemsize for shape, dtype in self.buffers)
+        self.nbytes = sum(math.prod(shape) * dtype.itemsize for shape, dtype in self.buffers)
 
 
 class Program:
@@ -615,12 +769,12 @@ def _program(graph: Graph, values: Mapping[str, object], key: tuple) -> Program:
     recipe = _RECIPES.get(whole)
     if recipe is None:
         env = leaf_values(graph, values, limits)
-        checked, _, _ = checked_leaves(graph, env, limits)  # the plain pass's shape and bound errors
         nodes = variable_nodes(graph, wanted)
         needs = needs_grad(graph, set(wanted))
         with np.errstate(all="ignore"):
-            p, value, grads, variables = _record(graph, checked, nodes, needs)
+            p, value, grads, variables = _record(graph, env, limits, nodes, needs)
         recipe = Recipe(p, value, grads, variables, graph.variables)
+        p.release()
         if len(_RECIPES) >= _RECIPES_KEPT:
             _RECIPES.pop(next(iter(_RECIPES)))
         _RECIPES[whole] = recipe

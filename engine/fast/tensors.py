@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import sys
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,15 +97,29 @@ def checked_leaves(graph: Graph, env: Mapping, limits: Limits) -> tuple[list, li
             shapes.append(v.shape)
             stand.append(v)
             continue
-        shape = _same_shape([shapes[s] for s in args]) if op.shape is None else None
-        if shape is None:  # numpy's broadcasting rules (slow), or the op's shape rule
-            shape = tuple(check_shapes(graph, i, op, [stand[s] for s in args]))
+        shape = node_shape(graph, i, op, [shapes[s] for s in args],
+                           lambda args=args: [stand[s] for s in args])
         size = math.prod(shape)  # np.prod of a tuple costs 5 µs a node
         work += size
         check_size(graph, i, size, work, limits)
         shapes.append(shape)
         stand.append(_Shape(shape))
     return leaves, shapes, work
+
+
+def node_shape(graph: Graph, i: int, op: Op, shapes: list, stand: Callable[[], list]) -> tuple:
+    """Node i's shape from its arguments' `shapes`, or its error: numpy's broadcasting rules
+    (slow) or the op's shape rule run on `stand()` (the leaves' values, other nodes' shapes)
+    unless the arguments are of one shape and numbers."""
+    shape = _same_shape(shapes) if op.shape is None else None
+    if shape is None:
+        shape = tuple(check_shapes(graph, i, op, stand()))
+    return shape
+
+
+def stand_in(shape: tuple) -> _Shape:
+    """A node's shape standing in for its value, for `node_shape`."""
+    return _Shape(shape)
 
 
 def _same_shape(shapes: list) -> tuple | None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import training
-from engine import ExpressionError, LimitExceeded
+from engine import UNLIMITED, ExpressionError, LimitExceeded, compile
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -56,6 +56,31 @@ def test_learned_w_equals_numpy_by_hand(builtin_xy, form, lr, steps):
     expected = numpy_descent(X, y, lr, steps, form)
     assert len(run.steps) == steps + 1 and run.stopped is None
     np.testing.assert_allclose(run.final_w, expected, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("form", ["sum", "mean"])
+def test_the_cost_graph_is_the_parsers_graph_of_its_text(form):
+    """training.cost_graph makes, without reading the text, the graph compile makes of it: the
+    same nodes (ops, inputs, leaves to the bit), names, literals and outputs."""
+    built, parsed = training.cost_graph(form), compile(training.cost_expression(form), UNLIMITED)
+    assert [op and op.name for op in built.ops] == [op and op.name for op in parsed.ops]
+    assert built.inputs == parsed.inputs and built.output == parsed.output
+    assert [repr(v) for v in built.leaf] == [repr(v) for v in parsed.leaf]
+    assert (built.names, built.literals, built.aliases, built.outputs, built.variables) == \
+        (parsed.names, parsed.literals, parsed.aliases, parsed.outputs, parsed.variables)
+    assert bytes(built.needs_grad) == bytes(parsed.needs_grad)
+    with pytest.raises(ValueError, match="'sum' or 'mean'"):
+        training.cost_graph("max")
+
+
+@pytest.mark.parametrize("form", ["sum", "mean"])
+def test_a_run_on_the_cost_graph_equals_one_on_the_compiled_text_bit_for_bit(builtin_xy, form):
+    X, y = builtin_xy
+    text = compile(training.cost_expression(form), UNLIMITED)
+    ours = list(training.descend(X, y, 0.01, 20, form))
+    compiled = list(training.descend(X, y, 0.01, 20, form, graph=text))
+    assert all(a.loss == b.loss and np.array_equal(a.grad, b.grad) and np.array_equal(a.w, b.w)
+               for a, b in zip(ours, compiled, strict=True))
 
 
 def test_unscaled_user_data_equals_numpy_too():
