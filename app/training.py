@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import training
-from engine import UNLIMITED, ExpressionError, LimitExceeded, compile
+from engine import ExpressionError, LimitExceeded
 
 from .encoding import dumps
 from .settings import Settings
@@ -181,7 +181,7 @@ def _nothing() -> None:
 def run_body(body: TrainRequest, prep: Prepared, checkpoint: Callable[[], None] = _nothing) -> dict:
     """training.train's run, `checkpoint` called before each step (app.heavy: it stops a run over
     its CPU-time budget or whose client left)."""
-    graph = compile(training.cost_expression(body.cost), UNLIMITED)
+    graph = training.cost_graph(body.cost)
     check = training.check_gradient(graph, prep.X, prep.y, np.zeros(prep.X.shape[1]))
     steps: list[training.Step] = []
     for step in training.descend(prep.X, prep.y, body.lr, body.steps, body.cost, graph=graph):
@@ -194,7 +194,7 @@ def stream_lines(body: TrainRequest, prep: Prepared, cancel: threading.Event) ->
     """NDJSON: `start` (the gradient check already made), `progress` every 1% of the steps, then
     `result`. Each `next()` runs at most 1% of the steps; between steps `cancel` is looked at, so
     a closed connection stops the run within a step."""
-    graph = compile(training.cost_expression(body.cost), UNLIMITED)  # once, for the run
+    graph = training.cost_graph(body.cost)  # once, for the run
     check = training.check_gradient(graph, prep.X, prep.y, np.zeros(prep.X.shape[1]))
     yield _line({"event": "start", "steps": body.steps, "rows": prep.info["rows"],
                  "expression": training.cost_expression(body.cost),

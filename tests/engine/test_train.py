@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import training
-from engine import UNLIMITED, ExpressionError, LimitExceeded, compile
+from engine import UNLIMITED, ExpressionError, LimitExceeded
+from engine import compile as compile_text
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -62,7 +63,7 @@ def test_learned_w_equals_numpy_by_hand(builtin_xy, form, lr, steps):
 def test_the_cost_graph_is_the_parsers_graph_of_its_text(form):
     """training.cost_graph makes, without reading the text, the graph compile makes of it: the
     same nodes (ops, inputs, leaves to the bit), names, literals and outputs."""
-    built, parsed = training.cost_graph(form), compile(training.cost_expression(form), UNLIMITED)
+    built, parsed = training.cost_graph(form), compile_text(training.cost_expression(form), UNLIMITED)
     assert [op and op.name for op in built.ops] == [op and op.name for op in parsed.ops]
     assert built.inputs == parsed.inputs and built.output == parsed.output
     assert [repr(v) for v in built.leaf] == [repr(v) for v in parsed.leaf]
@@ -76,7 +77,7 @@ def test_the_cost_graph_is_the_parsers_graph_of_its_text(form):
 @pytest.mark.parametrize("form", ["sum", "mean"])
 def test_a_run_on_the_cost_graph_equals_one_on_the_compiled_text_bit_for_bit(builtin_xy, form):
     X, y = builtin_xy
-    text = compile(training.cost_expression(form), UNLIMITED)
+    text = compile_text(training.cost_expression(form), UNLIMITED)
     ours = list(training.descend(X, y, 0.01, 20, form))
     compiled = list(training.descend(X, y, 0.01, 20, form, graph=text))
     assert all(a.loss == b.loss and np.array_equal(a.grad, b.grad) and np.array_equal(a.w, b.w)
