@@ -15,7 +15,7 @@ from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate, 
 from engine.backward_graph import BackwardGraph, backward_graph
 from engine.expand import Expanded, composites, expand
 from engine.names import label
-from engine.results import first_nonfinite
+from engine.results import ACCUMULATE, first_nonfinite
 from engine.views import data
 
 from .encoding import RawJSON, dumps, dumps_floats
@@ -206,7 +206,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     trace = ev.trace()
     body = {**head, "nodes": nodes, "edges": ev.edges(), "trace": trace, **tail}
     rev, tan = ev.reverse, ev.tangent
-    lists = [ev.forward.values, rev.grads, rev.edge_local, rev.edge_contribution]
+    lists = [ev.forward.values, rev.grads, rev.edge_local, rev.edge_contribution,
+             [e[3] for e in rev.events or () if e[0] is ACCUMULATE]]  # running sums (then grads)
     if tan is not None:
         lists += [tan.tangents, tan.edge_local, tan.edge_term, list(tan.direction.values())]
     if FAST_BODY:  # most answers: every number a float, checked list by list in C

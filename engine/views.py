@@ -129,13 +129,15 @@ def edges(ev: Evaluation) -> list[dict]:
             edge.update(_jacobian(ev, e))
         return out
     # numbers: from the inputs, numbered as graph.edges (by target, then index), no Edge made
+    if not (set(map(type, local)) | set(map(type, contrib))) <= {float, type(None)}:
+        local, contrib = list(map(d, local)), list(map(d, contrib))
     ids = [nid(i) for i in range(len(g))]
     out, e = [], 0
     add = out.append
     for t, args in enumerate(g.inputs):
         for k, s in enumerate(args):
-            add({"id": f"e{e}", "source": ids[s], "target": ids[t], "index": k, "local": d(local[e]),
-                 "contribution": d(contrib[e])})
+            add({"id": f"e{e}", "source": ids[s], "target": ids[t], "index": k, "local": local[e],
+                 "contribution": contrib[e]})
             e += 1
     return out
 
