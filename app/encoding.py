@@ -106,7 +106,7 @@ _SPELT_OTHERWISE = re.compile(rb"e-[5-9](?![0-9])")
 
 
 def dumps_floats(obj: Any, lists: list[list]) -> bytes | None:
-    """`dumps(obj, numbers=...)` when every number of `obj` is in `lists`, each a list of floats
+    """`dumps(obj, numbers=...)` when every float of `obj` is in `lists`, each a list of floats
     and None: the same bytes, without a pass in Python over the numbers. None when a list holds
     anything else (an array, an int), or a float that is not finite (the caller lists its
     numbers for `dumps`). Checked in C: each list's types and sum (an infinite or nan sum is
