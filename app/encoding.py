@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -95,6 +96,32 @@ def dumps(obj: Any, *, numbers: Iterable[Any] | None = None) -> bytes:
         return out.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(obj, ensure_ascii=True, **options).encode()
+
+
+_FLOAT_OR_NONE = frozenset({float, type(None)})
+#: orjson's spellings of floats in [1e-9, 1e-4): "0.00001", "1.5e-7" (json: "1e-05", "1.5e-07").
+#: Searched for in orjson's text of numbers alone ("e-" is in no other token); a few other
+#: numbers match too ("10.00001"): they only cost json's slower pass.
+_SPELT_OTHERWISE = re.compile(rb"e-[5-9](?![0-9])")
+
+
+def dumps_floats(obj: Any, lists: list[list]) -> bytes | None:
+    """`dumps(obj, numbers=...)` when every float of `obj` is in `lists`, each a list of floats
+    and None: the same bytes, without a pass in Python over the numbers. None when a list holds
+    anything else (an array, an int), or a float that is not finite (the caller lists its
+    numbers for `dumps`). Checked in C: each list's types and sum (an infinite or nan sum is
+    refused, even where only the sum overflowed), then orjson's text of all the numbers is
+    searched for what it spells otherwise than json (`orjson_alike`): json writes those."""
+    for xs in lists:
+        if not set(map(type, xs)) <= _FLOAT_OR_NONE or not math.isfinite(sum(filter(None, xs))):
+            return None
+    spelt = orjson.dumps(lists)
+    if b"0.0000" not in spelt and not (b"e-" in spelt and _SPELT_OTHERWISE.search(spelt)):
+        try:
+            return orjson.dumps(obj, default=_fragment)
+        except orjson.JSONEncodeError:  # a lone surrogate, an integer past 64 bits: json's way
+            pass
+    return dumps(obj)
 
 
 class EncodedJSON(Response):

@@ -5,6 +5,7 @@ graph (issue 12, item 4: at most 10x).
 
     python3 benchmarks/web.py [--rounds 7]                 # this tree
     python3 benchmarks/web.py --before 9a1d5f0 [--rounds 7]  # a git revision against this tree
+    python3 benchmarks/web.py --server [--before 9a1d5f0] [--rounds 3]  # a user's wait, over HTTP
 
 The tape is the issue's: about sixty lines of pure Python that build the graph by operator
 overloading (each op makes a `Var` and appends it to a list), then walk the list backwards with
@@ -15,6 +16,11 @@ is shown too, as a lower floor.
 Times are CPU time of the process (`time.process_time`), medians; contestants take turns in
 rounds, each a few runs in a row after `gc.collect()`, the collector on. With `--before`, each
 round runs one fresh process per side, in alternating order.
+
+`--server` times what a user waits for instead: POST /api/v1/graph to a real `chainrule serve`
+(httpx, wall time, medians) for the sum of 29 terms, each request with constants not seen
+before (the layout made by Graphviz: uncached) and the same structure again at a new point
+(layout cached). Each round starts each tree's server in turn (alternating order).
 """
 
 from __future__ import annotations
@@ -238,15 +244,66 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+def server_times(tree: str, requests: int) -> dict[str, float]:
+    """Start `chainrule serve` from `tree`, time POST /api/v1/graph as a client (medians, ms)."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": tree, "CHAINRULE_SYMBOLIC_WARM_UP": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port",
+                             str(port), "--log-level", "warning"], cwd=tree, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server of {tree} did not start")
+            time.sleep(0.2)
+        out: dict[str, list[float]] = {"uncached": [], "cached": []}
+        with httpx.Client(timeout=60) as client:
+            def post(text: str, x: float) -> float:
+                t0 = time.perf_counter()
+                body = {"expression": text, "values": {"x": x, "y": 2.0}}
+                r = client.post(url + "/api/v1/graph", json=body)
+                elapsed = time.perf_counter() - t0
+                assert r.status_code == 200 and len(r.json()["nodes"]) == 233, r.text[:300]
+                return elapsed
+            post(terms(29), 0.5)  # the process's first graph
+            for k in range(requests):  # 29 new constants each time: a structure never laid out
+                first = 1000 * (k + 1) + 1
+                text = " + ".join(f"sin(x*{i} + y)*ln(y+{i})" for i in range(first, first + 29))
+                out["uncached"].append(post(text, 0.5))
+                out["cached"].append(post(text, 0.25 + k / 1000))
+        return {k: statistics.median(v) * 1e3 for k, v in out.items()}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--before", help="git revision to compare with (this tree is after)")
     ap.add_argument("--tree", help=argparse.SUPPRESS)  # a child process: the tree to import
+    ap.add_argument("--server", action="store_true", help="time requests to a real server instead")
+    ap.add_argument("--requests", type=int, default=15, help="with --server: requests of each kind a round")
     args = ap.parse_args()
     if args.tree:
         sys.path.insert(0, args.tree)
         print(json.dumps(measure(args.rounds)))
+        return
+    if args.server and not args.before:
+        print(server_times(str(ROOT), args.requests))
         return
     if not args.before:
         sys.path.insert(0, str(ROOT))
@@ -258,6 +315,15 @@ def main() -> None:
         with tarfile.open(archive) as tar:
             tar.extractall(Path(tmp) / "before", filter="data")
         trees = {"before": str(Path(tmp) / "before"), "after": str(ROOT)}
+        if args.server:
+            seen: dict[str, list[dict]] = {"before": [], "after": []}
+            for r in range(args.rounds):
+                for side in ("before", "after") if r % 2 == 0 else ("after", "before"):
+                    seen[side].append(server_times(trees[side], args.requests))
+                    print(side, seen[side][-1], f"load average {os.getloadavg()[0]:.1f}", flush=True)
+            for side, got in seen.items():
+                print(side, {k: round(statistics.median(g[k] for g in got), 1) for k in got[0]})
+            return
         runs: dict[str, list[dict]] = {"before": [], "after": []}
         for r in range(args.rounds):
             for side in ("before", "after") if r % 2 == 0 else ("after", "before"):

@@ -20,6 +20,8 @@ from .graph import Graph
 #: Sub-expressions longer than this are called by their id.
 NAME_MAX = 14
 ATOM = 100
+#: The text of a node whose expression is longer than NAME_MAX.
+TOO_LONG = "…" * (NAME_MAX + 1)
 INFIX = {"add": 10, "sub": 10, "mul": 20, "div": 20, "matmul": 20, "pow": 40}
 # Right operands that need brackets at equal strength: a − (b − c), a ÷ (b ÷ c).
 RIGHT_TIGHT = {"sub", "div"}
@@ -42,25 +44,33 @@ def format_number(v: float) -> str:
 
 def expression_texts(graph: Graph) -> list[str]:
     """Each node as an expression over the graph's labels, children first; a named
-    intermediate node stands as its name. No recursion; the texts share nothing, so a deep graph
-    gives long texts (callers keep only the short ones)."""
+    intermediate node stands as its name. No recursion. A text longer than NAME_MAX is only ever
+    an id, and so is every text that holds it: such nodes get `TOO_LONG`, and no text is made."""
     text: list[str] = []
     prec: list[int] = []
-    limit = 4 * NAME_MAX  # past this a text is only ever an id: stop growing it
-    for i, op in enumerate(graph.ops):
+    ops, inputs, names, leaf = graph.ops, graph.inputs, graph.names, graph.leaf
+    for i, op in enumerate(ops):
         if op is None:
             text.append(label(graph, i))
             prec.append(ATOM)
             continue
         args = []
-        for s in graph.inputs[i]:
-            if graph.names[s] and graph.ops[s] is not None:
-                args.append((graph.names[s], ATOM, False))
+        for s in inputs[i]:
+            if names[s] and ops[s] is not None:
+                a = (names[s], ATOM, False)
             else:
-                args.append((text[s], prec[s], graph.ops[s] is None and not isinstance(graph.leaf[s], str)))
-        t, p = _apply(op.name, op.label, args)
-        text.append(t if len(t) <= limit else t[:limit] + "…")
-        prec.append(p)
+                a = (text[s], prec[s], ops[s] is None and leaf[s].__class__ is not str)
+            if len(a[0]) > NAME_MAX:  # an operand's text is part of its consumer's
+                break
+            args.append(a)
+        else:
+            t, p = _apply(op.name, op.label, args)
+            if len(t) <= NAME_MAX:
+                text.append(t)
+                prec.append(p)
+                continue
+        text.append(TOO_LONG)
+        prec.append(ATOM)
     return text
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .graph import Edge, Graph, ancestors, needs_grad
+from .graph import CONSTANT, VARIABLE, Edge, Graph, ancestors, needs_grad
 from .jacobian import edge_jacobian
 from .names import label
 from .results import ACCUMULATE, EVALUATE, LOCAL, REDUCE, Forward, Reverse, Tangents
@@ -72,27 +72,40 @@ def converter(shown: int):
     return lambda v: v if v.__class__ is float else data(v, shown)
 
 
-def nodes(ev: Evaluation) -> list[dict]:
+def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
     """Each node: id, given name, kind, op, label, display name, inputs, value, gradient (None
-    where it needs none), shape; its aliases and tangent when it has them."""
+    where it needs none), shape; its aliases and tangent when it has them. (`labels`: each
+    node's engine.names.label, when the caller has them.)"""
     g, vals, grads, d = ev.graph, ev.forward.values, ev.reverse.grads, converter(ev.shown)
     needs = needs_grad(g, ev.requires_grad)
     if ev.target is not None:  # nodes the target does not depend on have no gradient
         needs = ancestors(g.inputs, (ev.target,), needs)
     tans = ev.tangent.tangents if ev.tangent is not None else None
+    ids = [nid(i) for i in range(len(g))]
+    labels = [label(g, i) for i in range(len(g))] if labels is None else labels
+    names, leaf, ops, inputs, aliases = g.names, g.leaf, g.ops, g.inputs, g.aliases
     out = []
-    for i, display in enumerate(ev.names):
-        kind = g.kind(i)
-        node = {"id": nid(i), "name": g.names[i] or (g.leaf[i] if kind == "var" else None),
-                "kind": kind, "op": g.op_name(i), "label": label(g, i), "display": display,
-                "inputs": [nid(s) for s in g.inputs[i]], "value": d(vals[i]),
-                "grad": d(grads[i]) if needs[i] else None,
-                "shape": [] if vals[i].__class__ is float else list(np.shape(vals[i]))}
-        if i in g.aliases:
-            node["aliases"] = list(g.aliases[i])
+    add = out.append
+    for i, display in enumerate(ev.names):  # one dict display a node: most of the nodes' time
+        op, v = ops[i], vals[i]
+        if op is None:
+            kind = VARIABLE if leaf[i].__class__ is str else CONSTANT
+            op_name, name = kind, names[i] or (leaf[i] if kind == VARIABLE else None)
+        else:
+            kind, op_name, name = "op", op.name, names[i]
+        if v.__class__ is float:
+            node = {"id": ids[i], "name": name, "kind": kind, "op": op_name, "label": labels[i],
+                    "display": display, "inputs": [ids[s] for s in inputs[i]], "value": v,
+                    "grad": d(grads[i]) if needs[i] else None, "shape": []}
+        else:
+            node = {"id": ids[i], "name": name, "kind": kind, "op": op_name, "label": labels[i],
+                    "display": display, "inputs": [ids[s] for s in inputs[i]], "value": d(v),
+                    "grad": d(grads[i]) if needs[i] else None, "shape": list(np.shape(v))}
+        if i in aliases:
+            node["aliases"] = list(aliases[i])
         if tans is not None:
             node["tangent"] = d(tans[i])
-        out.append(node)
+        add(node)
     return out
 
 
@@ -103,9 +116,9 @@ def edges(ev: Evaluation) -> list[dict]:
     if local is None or contrib is None:
         raise ValueError("evaluate with trace=True to record each edge's local derivative")
     d, g = converter(ev.shown), ev.graph
-    out = [{"id": eid(e.id), "source": nid(e.source), "target": nid(e.target), "index": e.index,
-            "local": d(local[e.id]), "contribution": d(contrib[e.id])} for e in g.edges]
     if ev.tensors:  # what each backward step is, and a small one's Jacobian
+        out = [{"id": eid(e.id), "source": nid(e.source), "target": nid(e.target), "index": e.index,
+                "local": d(local[e.id]), "contribution": d(contrib[e.id])} for e in g.edges]
         for e, edge in zip(g.edges, out):
             if contrib[e.id] is None:  # from data or a constant (an axis): no backward step
                 edge["backward"] = None
@@ -114,6 +127,18 @@ def edges(ev: Evaluation) -> list[dict]:
             edge["backward"] = (f"vjp of {op.name}: {op.vjp_text[e.index]}" if not op.partials
                                 else "local × grad")  # type: ignore[union-attr]
             edge.update(_jacobian(ev, e))
+        return out
+    # numbers: from the inputs, numbered as graph.edges (by target, then index), no Edge made
+    if not (set(map(type, local)) | set(map(type, contrib))) <= {float, type(None)}:
+        local, contrib = list(map(d, local)), list(map(d, contrib))
+    ids = [nid(i) for i in range(len(g))]
+    out, e = [], 0
+    add = out.append
+    for t, args in enumerate(g.inputs):
+        for k, s in enumerate(args):
+            add({"id": f"e{e}", "source": ids[s], "target": ids[t], "index": k, "local": local[e],
+                 "contribution": contrib[e]})
+            e += 1
     return out
 
 
@@ -215,16 +240,18 @@ def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str) -> 
     for ev in events:  # a dict display per tag: this loop is most of a big graph's response
         tag = ev[0]
         if tag is LOCAL:
-            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], "index": ev[4],
-                 "local": ev[5]})
+            _, a, b, c, k, x = ev
+            add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], "index": k, "local": x})
         elif tag is ACCUMULATE:
-            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "before": ev[3], "grad": ev[4]})
+            _, a, b, x, y = ev
+            add({"type": tag, "edge": e[a], "node": n[b], "before": x, "grad": y})
         elif len(ev) == 3:  # SEED, VISIT, TANGENT
             add({"type": tag, "node": n[ev[1]], key: ev[2]})
         elif tag is REDUCE:
             add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]), "contribution": ev[4]})
         else:  # CONTRIBUTE, TERM
-            add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
+            _, a, b, c, x = ev
+            add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], sent: x})
     return out
 
 

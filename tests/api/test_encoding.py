@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import app.graphs
-from app.encoding import RawJSON, dumps, orjson_alike
+from app.encoding import RawJSON, dumps, dumps_floats, orjson_alike
 from app.settings import Settings
 from engine import ExpressionError
 
@@ -91,6 +91,36 @@ def test_numbers_that_are_not_finite_take_json_and_become_strings():
     assert dumps(obj, numbers=obj["v"]) == expected
 
 
+def test_dumps_floats_writes_every_float_as_json_does():
+    """The body's check in C and on orjson's text: every finite float alone, and all of them in
+    one list, come out as json writes them (orjson's own spelling refused by its text)."""
+    xs = floats_to_try()
+    for x in xs:
+        assert dumps_floats({"v": [x]}, [[x]]) == json_text({"v": [x]}), x
+    some = [x for x in xs if abs(x) < 1e300]  # whose sum is finite
+    assert len(some) > 50_000
+    assert dumps_floats({"v": some, "n": None}, [some, [None]]) == json_text({"v": some, "n": None})
+
+
+@pytest.mark.parametrize("lists", [
+    [[1.0, math.inf]], [[math.nan]], [[None, -math.inf]], [[1.0], [1e308, 1e308]],  # a sum past the largest
+    [[1.0, 2]], [[np.float64(1.0)]], [[np.array([1.0])]], [[True]],
+])
+def test_dumps_floats_refuses_what_is_not_a_finite_float(lists):
+    assert dumps_floats({"v": lists}, lists) is None
+
+
+@pytest.mark.parametrize("obj", [
+    {"label": "1e-5", "v": [2.0]},  # orjson's spelling in a text: json writes it, the same bytes
+    {"lone": "x\ud800", "label": "θ", "v": [2.0]},
+    {"big": 2 ** 70, "v": [0.5]},
+    {"layout": RawJSON(b'{"width":1.5e-05}'), "v": [1e-7]},
+    {"θ": "×\n\"\\\x01\u2028", "v": [-0.0, 1e16, 1.5e-10]},
+])
+def test_dumps_floats_falls_back_to_json_with_the_same_bytes(obj):
+    assert dumps_floats(obj, [obj["v"]]) == dumps(obj) == dumps(obj, numbers=obj["v"])
+
+
 def test_a_type_json_does_not_know_is_still_refused():
     with pytest.raises(TypeError, match="not JSON serializable"):
         dumps({"x": object()}, numbers=[])
@@ -134,6 +164,7 @@ def test_the_graph_body_lists_every_number_it_holds(text, x, y, with_tangent):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(app.graphs, "dumps", spy)
+        mp.setattr(app.graphs, "FAST_BODY", False)  # the general way: numbers listed for dumps
         try:
             app.graphs.response_body(f"{text} + x*y", {"x": x, "y": y}, with_layout=False,
                                      tangent="x" if with_tangent else None,
@@ -145,3 +176,39 @@ def test_the_graph_body_lists_every_number_it_holds(text, x, y, with_tangent):
     missing = [v for v in floats_in(obj) if struct.pack("<d", v) not in listed and v == v]
     assert not missing, f"numbers of the body not listed: {missing[:5]}"
     assert dumps(obj, numbers=numbers) == dumps(obj)
+
+
+@settings(deadline=None, max_examples=300, derandomize=True)
+@given(expressions(), NUMBERS, NUMBERS, st.booleans(), st.sampled_from([None, ["x"], ["y"]]))
+def test_the_graph_body_checked_in_c_is_the_body_with_its_numbers_listed(text, x, y, with_tangent,
+                                                                       requires_grad):
+    """app.encoding.dumps_floats (the body's numbers checked list by list in C, orjson's text
+    searched) gives the bytes of the general way (every number listed for dumps), and those of
+    json itself; on tiny, huge and non-finite results alike."""
+    def body(fast: bool) -> bytes:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(app.graphs, "FAST_BODY", fast)
+            return app.graphs.response_body(f"{text} + x*y", {"x": x, "y": y}, with_layout=False,
+                                            tangent="x" if with_tangent else None,
+                                            requires_grad=requires_grad,
+                                            settings=Settings(layout_warm_up=False))
+    try:
+        fast = body(True)
+    except ExpressionError:
+        return
+    assert fast == body(False)
+    assert fast == json_text(json.loads(fast)) or b'"inf"' in fast or b'"nan"' in fast or b'"-inf"' in fast
+
+
+def test_a_plain_body_takes_the_checked_way():
+    """The lecture's body holds floats only: dumps_floats writes it (the test above is not idle)."""
+    ev = app.graphs.evaluate("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0})
+    lists = [ev.forward.values, ev.reverse.grads, ev.reverse.edge_local, ev.reverse.edge_contribution]
+    assert dumps_floats({"nodes": ev.nodes()}, lists) == dumps({"nodes": ev.nodes()})
+    calls = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(app.graphs, "dumps_floats", lambda obj, lists: calls.append(1) or dumps_floats(obj, lists))
+        mp.setattr(app.graphs, "dumps", lambda *a, **k: pytest.fail("the general way was taken"))
+        app.graphs.response_body("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0}, with_layout=False,
+                                 settings=Settings(layout_warm_up=False))
+    assert calls == [1]
