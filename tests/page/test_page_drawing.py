@@ -16,11 +16,13 @@ page = test_page.page
 STATE = """() => {
     const cs = (el) => getComputedStyle(el);
     const all = [...document.querySelectorAll('.graph-svg, .graph-svg *, .trace-table .local')];
-    const numbers = [...document.querySelectorAll('.graph-svg .vlabel, .graph-svg .llabel, .graph-svg .pill')];
+    const numbers = [...document.querySelectorAll(
+        '.graph-svg .vlabel, .graph-svg .llabel, .graph-svg .pill')];
     const values = (sel, prop) => [...new Set([...document.querySelectorAll(sel)].map((e) => cs(e)[prop]))];
     return {
         translucent: all.filter((e) => cs(e).opacity !== '1').map((e) => e.getAttribute('class')),
-        wrongVisibility: numbers.filter((e) => (cs(e).visibility === 'visible') !== e.classList.contains('known'))
+        wrongVisibility: numbers
+            .filter((e) => (cs(e).visibility === 'visible') !== e.classList.contains('known'))
             .map((e) => e.getAttribute('class') + ' ' + e.textContent),
         knownStrength: values('.graph-svg .known', 'fillOpacity'),
         shown: numbers.filter((e) => e.classList.contains('known')).length,
@@ -89,7 +91,8 @@ def test_the_current_node_is_scrolled_into_view(page):
     page.blur()
     for _ in range(5):
         page.p.click("#zoom-in")
-    page.wait_for("document.getElementById('graph').scrollWidth > document.getElementById('graph').clientWidth")
+    page.wait_for("(() => { const g = document.getElementById('graph');"
+                  " return g.scrollWidth > g.clientWidth; })()")
     inside = """(() => { const g = document.getElementById('graph').getBoundingClientRect();
         const n = document.querySelector('.graph-svg .node.current .shape');
         if (!n) return false; const b = n.getBoundingClientRect();
@@ -120,9 +123,11 @@ def test_box_index_finds_what_a_scan_of_every_box_finds(page):
             add(rect(NaN, 0, 10, 10));
             add(rect(-1e9, rnd(800), 2e9, 10));
             for (let q = 0; q < 60; q++) {
-                const r = q === 0 ? rect(-1e6, -1e6, 2e6, 2e6) : rect(rnd(2200) - 200, rnd(900) - 100, rnd(300), rnd(60));
+                const r = q === 0 ? rect(-1e6, -1e6, 2e6, 2e6)
+                    : rect(rnd(2200) - 200, rnd(900) - 100, rnd(300), rnd(60));
                 const scan = boxes.filter((b) => hits(r, b)), found = index.hitBy(r);
-                if (scan.length !== found.length || scan.some((b, i) => b !== found[i])) bad.push(['hitBy', t, q]);
+                const same = scan.length === found.length && scan.every((b, i) => b === found[i]);
+                if (!same) bad.push(['hitBy', t, q]);
                 const place = { x: r.x0, y: r.y0, w: r.x1 - r.x0, h: r.y1 - r.y0 };
                 if (fits(place, boxes, 2000, 800) !== fits(place, index, 2000, 800)) bad.push(['fits', t, q]);
                 if (overlaps(place, boxes) !== overlaps(place, index)) bad.push(['overlaps', t, q]);
