@@ -25,12 +25,15 @@ __all__ = ["LayoutCache", "structure_key"]
 
 
 def structure_key(nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[str, str, int]]) -> str:
-    """A digest of everything the DOT is built from: ids, labels, kinds and edges. Values never
-    reach it, so the same expression at another point has the same key."""
+    """A digest of everything the layout's DOT is built from: ids, kinds and edges. Neither
+    values nor labels reach it (nodes have fixed sizes, and the cache lays out with blank labels),
+    so the same expression at another point, or with another constant or function in a node
+    (2x -> 23x, sin -> cos, as one types), has the same key."""
+    shape = [(node[0], node[2]) for node in nodes]
     try:
-        blob = orjson.dumps((nodes, edges))
-    except orjson.JSONEncodeError:  # a lone surrogate in a label: JSON's escapes
-        blob = json.dumps((nodes, edges)).encode("ascii")
+        blob = orjson.dumps((shape, edges))
+    except orjson.JSONEncodeError:  # an id or kind that is no plain str (validate() refuses it)
+        blob = json.dumps((shape, edges), default=repr).encode("ascii", "backslashreplace")
     return hashlib.sha256(blob).hexdigest()
 
 
@@ -102,6 +105,8 @@ class LayoutCache:
     def layout(self, nodes: Sequence[tuple[str, str, str]], edges: Sequence[tuple[str, str, int]]) -> Layout:
         """drawing.layout.layout under this cache's bounds, cached by `structure_key`."""
         check_size(nodes, edges, self.max_nodes)
+        # Every time, hit or miss: a hit may come with labels the cached layout never saw.
+        validate(nodes, edges)
         key = structure_key(nodes, edges)
         with self._lock:
             hit = self._items.get(key)
@@ -115,11 +120,13 @@ class LayoutCache:
                 self._misses += 1
         if isinstance(hit, _Failure):
             raise _copy(hit.skipped)
-        if hit is not None:  # its structure was validated when it was first laid out
+        if hit is not None:
             return hit
-        validate(nodes, edges)
         try:
-            result = render_layout(nodes, edges, timeout_s=self.timeout_s,
+            # Blank labels: the layout is then made of what the key holds and nothing else
+            # (with fixed node sizes Graphviz places nodes the same whatever their labels).
+            blank = [(node_id, "", kind) for node_id, _, kind in nodes]
+            result = render_layout(blank, edges, timeout_s=self.timeout_s,
                                    fanout_threshold=self.fanout_threshold, memory_bytes=self.memory_bytes)
         except LayoutSkipped as skipped:
             if len(nodes) >= self.FAILURES_FROM_NODES:

@@ -1,7 +1,7 @@
 // Where each edge writes its numbers (its source's value above, its local derivative below),
 // clear of nodes, pills and other edges' numbers.
 
-import { clamp, hits, numberBox, rect } from "./boxes.js";
+import { BoxIndex, clamp, numberBox, rect } from "./boxes.js";
 import { along } from "./curves.js";
 import { measured } from "./measure.js";
 import { PILL_GAP, PILL_GRID_H } from "./pills.js";
@@ -17,7 +17,7 @@ const LABEL_W_ARRAY = 84; // room for a short array on an edge, such as [1, −2
  * room kept is the room the numbers take (17 digits included).
  */
 export function labelSpots(model, geo, { width, texts, pillW, tensor = false }) {
-  const blocked = [];
+  const blocked = new BoxIndex();
   for (const [id, boxes] of geo.nodes) {
     const n = model.nodes.get(id);
     for (const b of boxes) {
@@ -56,7 +56,7 @@ export function labelSpots(model, geo, { width, texts, pillW, tensor = false }) 
         const c = at(e, f, vOff, lOff, vw, lw);
         if (!withValue) c.boxes.shift();
         if (!local) c.boxes.pop();
-        c.hits = c.boxes.reduce((k, a) => k + blocked.filter((b) => hits(a, b)).length + (inside(a) ? 0 : 1), 0);
+        c.hits = c.boxes.reduce((k, a) => k + blocked.hitBy(a).length + (inside(a) ? 0 : 1), 0);
         c.cost = c.hits * 10 + cost + Math.abs(f - 0.5);
         if (!chosen || c.cost < chosen.cost) chosen = c;
         if (!c.hits) break;

@@ -9,6 +9,8 @@ import { t } from "./i18n.js";
 import { Renderer } from "./renderer.js";
 import { eventFocus } from "./timeline.js";
 
+const FADE_MS = 350; // graph.css: .graph-svg .fade
+
 /**
  * `container`: the graph's box; `tooltip`: the details' box; `onEdge(id, element)`: an edge
  * of a tensor graph was opened (its Jacobian). Returns {renderer, details}.
@@ -83,8 +85,11 @@ export function graphView({ container, tooltip, player, session, onEdge }) {
     const f = session.f;
     const focus = eventFocus(snap.current);
     const oneStep = (e.cause === "step" || e.cause === "play") && e.step === e.from + 1;
+    // A number fades in only when the next step is further away than its fade: at 4x and
+    // faster the fades would only overlap, and each frame of them is a repaint of the page.
+    const fade = oneStep && player.interval > FADE_MS;
     renderer.update(snap, f, focus, {
-      nodeLabel, edgeLabel, full: session.full, animate: oneStep, tangentVar: session.tangent(),
+      nodeLabel, edgeLabel, full: session.full, animate: fade, tangentVar: session.tangent(),
     });
     if (details.id) details.refresh(detailContext());
     // One step forward: animate the event. Anything else (back, jumps) is shown at once.

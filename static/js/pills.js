@@ -2,7 +2,7 @@
 // heatmap; placed under its node where there is room, else at the nearest free place, never
 // over another pill or a node.
 
-import { clamp, fits, numberBox, overlaps, rect, wrapTerms } from "./boxes.js";
+import { BoxIndex, clamp, fits, numberBox, overlaps, rect, wrapTerms } from "./boxes.js";
 import { r1 } from "./curves.js";
 import { svg } from "./dom.js";
 import { drawHeatmap, heatmapSize } from "./heatmap.js";
@@ -32,7 +32,7 @@ export function pillSize(r, lines) {
  */
 export function placePills(geo, nodeEls, edgeEls) {
   const W = geo.width, H = geo.height;
-  const hard = []; // node shapes, their names above them, and pills already placed
+  const hard = new BoxIndex(); // node shapes, their names above them, and pills already placed
   for (const refs of nodeEls.values()) {
     for (const r of refs) {
       const b = r.box;
@@ -52,7 +52,7 @@ export function placePills(geo, nodeEls, edgeEls) {
   // Narrow pills first, where they belong; a long sum last, around them.
   const order = pills.map((r) => ({ r, w: pillSize(r, [r.pillText]).w, sum: isSum(r) }))
     .sort((a, b) => (a.sum - b.sum) || (a.w - b.w));
-  const soft = labelBoxes(edgeEls);
+  const soft = new BoxIndex(labelBoxes(edgeEls));
   const home = (r) => {
     const b = r.box;
     const one = { lines: [r.pillText], ...pillSize(r, [r.pillText]) };

@@ -130,7 +130,14 @@ export class Table {
         for (const [eid, s] of r.locals) s.s.classList.toggle("current", c === `local:${eid}`);
       });
     }
-    if (currentRow) scrollIntoContainer(this.container, currentRow);
+    // In the next frame, once: reading the row's place now would lay the page out again.
+    this._row = currentRow;
+    if (currentRow && !this._scrollFrame) {
+      this._scrollFrame = requestAnimationFrame(() => {
+        this._scrollFrame = null;
+        if (this._row?.isConnected) scrollIntoContainer(this.container, this._row);
+      });
+    }
   }
 }
 

@@ -147,8 +147,23 @@ export class Zoom {
     c.scrollTop += after.top + v * this.zoom - clientY;
   }
 
-  /** Scroll so that the point `b` ({x, y}, drawing units) is visible (large graphs). */
+  /**
+   * Scroll so that the point `b` ({x, y}, drawing units) is visible (large graphs), in the
+   * next frame: reading the scroll sizes now would lay the whole page out once more after each
+   * step's changes (a new 500-node graph was laid out three times before its first frame).
+   */
   reveal(b) {
+    this._revealing = b;
+    if (this._revealFrame) return;
+    this._revealFrame = requestAnimationFrame(() => {
+      this._revealFrame = null;
+      const at = this._revealing;
+      this._revealing = null;
+      this._revealNow(at);
+    });
+  }
+
+  _revealNow(b) {
     const c = this.container;
     if (!b || (c.scrollWidth <= c.clientWidth && c.scrollHeight <= c.clientHeight)) return;
     const x = b.x * this.zoom, y = b.y * this.zoom;

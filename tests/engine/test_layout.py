@@ -144,8 +144,9 @@ def test_cache_by_structure() -> None:
     assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
     with pytest.raises(TypeError):
         first.nodes["n0"] = first.nodes["n1"]  # shared, so read-only
-    relabelled = [(n, label.upper(), k) for n, label, k in LECTURE_NODES]
-    assert cache.layout(relabelled, LECTURE_EDGES) is not first
+    # Another kind is another structure (labels are not: see the test below).
+    rekinded = [(n, label, "op" if k == "const" else k) for n, label, k in LECTURE_NODES]
+    assert cache.layout(rekinded, LECTURE_EDGES) is not first
     assert cache.info()["misses"] == 2
     assert first.to_dict() == layout(LECTURE_NODES, LECTURE_EDGES).to_dict()  # as uncached
     cache.clear()
@@ -155,9 +156,25 @@ def test_cache_by_structure() -> None:
 def test_structure_key_is_structure_only() -> None:
     key = structure_key(LECTURE_NODES, LECTURE_EDGES)
     assert key == structure_key([tuple(n) for n in LECTURE_NODES], list(LECTURE_EDGES))
-    assert key != structure_key([(n, label + " ", k) for n, label, k in LECTURE_NODES], LECTURE_EDGES)
+    # Labels are not structure: another constant or function in a node keeps the layout.
+    assert key == structure_key([(n, label + " ", k) for n, label, k in LECTURE_NODES], LECTURE_EDGES)
+    assert key != structure_key([(n, label, "op" if k == "const" else k) for n, label, k in LECTURE_NODES],
+                                LECTURE_EDGES)
     assert key != structure_key(LECTURE_NODES, LECTURE_EDGES[:-1])
     assert key != structure_key(LECTURE_NODES[:2], [])
+
+
+def test_a_new_label_is_a_cache_hit_with_the_layout_graphviz_gives_it() -> None:
+    # Typing 2x -> 23x or sin -> cos changes labels only: the layout is kept, and it is the
+    # very layout Graphviz makes for the new labels.
+    cache = LayoutCache()
+    first = cache.layout(LECTURE_NODES, LECTURE_EDGES)
+    relabelled = [(n, "sin" if k == "op" else f"{label}3 long label", k) for n, label, k in LECTURE_NODES]
+    assert cache.layout(relabelled, LECTURE_EDGES) is first
+    assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
+    assert layout(relabelled, LECTURE_EDGES).to_dict() == first.to_dict()
+    with pytest.raises(ValueError, match="label of n2 must be a str"):
+        cache.layout([(n, 7 if n == "n2" else label, k) for n, label, k in LECTURE_NODES], LECTURE_EDGES)
 
 
 def test_cache_is_bounded() -> None:
