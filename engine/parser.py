@@ -21,6 +21,7 @@ from itertools import chain
 
 from . import parse_errors
 from .errors import ExpressionError, Locator
+from .fast.reading import read as read_statements
 from .graph import Graph, GraphBuilder
 from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Tokens, tokenize
 from .limits import DEFAULT_LIMITS, Limits
@@ -38,6 +39,9 @@ _NEG, _PLUS = (UNARY_PREC, OPS["neg"]), (UNARY_PREC, None)  # a unary sign on th
 # any operator, so "reduce while the top binds at least as tightly" stops at them unasked.
 _BOTTOM, _WALL = (-2, None), (-1, None)
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
+#: From this many characters statement-shaped text is read by `engine.fast.reading` (the same
+#: graph, or it declines): benchmarks/text_gradient.py.
+FAST_LENGTH = 0
 
 
 @dataclass
@@ -59,6 +63,8 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
         raise parse_errors.not_text()
     if limits.max_length is not None and len(source) > limits.max_length:
         raise parse_errors.too_long(source, limits.max_length)
+    if len(source) >= FAST_LENGTH and (read := read_statements(source, limits)) is not None:
+        return Parsed(read[0], source, read[1])  # statement-shaped text: the same graph, faster
     loc = Locator(source)
     toks = tokenize(source, loc)
     try:
