@@ -15,6 +15,7 @@ table's. tests/engine/test_fast_reading.py holds it to "the parser's graph, fiel
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ..graph import Graph, GraphBuilder
 from ..lexer import NAME_PATTERN, NUMBER_PATTERN, SPACE
@@ -25,7 +26,11 @@ from ..parse_errors import unused_assignment
 _SP = f"{SPACE}*+"
 _OPERAND = f"({NAME_PATTERN}|{NUMBER_PATTERN})"
 _SEPARATORS = f"(?:[;\\n]{_SP})"  # `;` or a new line, each one token
-_LEAD = re.compile(f"{_SP}{_SEPARATORS}*+", re.ASCII)  # separators before the first statement
+_LEAD = re.compile(f"{_SP}{_SEPARATORS}*+", re.ASCII)  # separators (before the first statement)
+_SEPARATOR = re.compile("[;\\n]")
+#: Characters read by one `findall`: its rows are freed before the next piece's are made, so a
+#: long text's peak (and the memory the allocator keeps after) is one piece's rows.
+PIECE = 1 << 16
 # name = a op b | name = f(a) | name = f(a, b); then separators, or the end of the text. Or
 # any one character (all groups empty): text that is not such statements, declined.
 _STATEMENTS = re.compile(
@@ -52,6 +57,15 @@ def read(source: str, limits: Limits) -> tuple[Graph, list[str]] | None:
         return _read(source, limits)
     except _Decline:
         return None
+
+
+def _statements(source: str, start: int) -> Iterator[tuple[str, ...]]:
+    """`_STATEMENTS.findall` piece by piece, each piece ending after a run of separators."""
+    while start < len(source):
+        cut = _SEPARATOR.search(source, start + PIECE)
+        end = len(source) if cut is None else _LEAD.match(source, cut.start()).end()  # type: ignore[union-attr]
+        yield from _STATEMENTS.findall(source, start, end)
+        start = end
 
 
 def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:
@@ -81,7 +95,7 @@ def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:
         return node
 
     node = -1
-    for target, x, symbol, y, function, arg, arg2, separators in _STATEMENTS.findall(source, len(lead)):
+    for target, x, symbol, y, function, arg, arg2, separators in _statements(source, len(lead)):
         if symbol:
             first, second = find(x, _TAKEN), find(y, _TAKEN)
             if first < 0:
