@@ -41,7 +41,7 @@ _BOTTOM, _WALL = (-2, None), (-1, None)
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
 #: From this many characters statement-shaped text is read by `engine.fast.reading` (the same
 #: graph, or it declines): benchmarks/text_gradient.py.
-FAST_LENGTH = 0
+FAST_LENGTH = 1000
 
 
 @dataclass

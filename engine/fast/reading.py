@@ -30,7 +30,7 @@ _LEAD = re.compile(f"{_SP}{_SEPARATORS}*+", re.ASCII)  # separators (before the 
 _SEPARATOR = re.compile("[;\\n]")
 #: Characters read by one `findall`: its rows are freed before the next piece's are made, so a
 #: long text's peak (and the memory the allocator keeps after) is one piece's rows.
-PIECE = 1 << 16
+PIECE, FIRST_PIECE = 1 << 16, 256
 # name = a op b | name = f(a) | name = f(a, b); then separators, or the end of the text. Or
 # any one character (all groups empty): text that is not such statements, declined.
 _STATEMENTS = re.compile(
@@ -60,12 +60,14 @@ def read(source: str, limits: Limits) -> tuple[Graph, list[str]] | None:
 
 
 def _statements(source: str, start: int) -> Iterator[tuple[str, ...]]:
-    """`_STATEMENTS.findall` piece by piece, each piece ending after a run of separators."""
+    """`_STATEMENTS.findall` piece by piece, each piece ending after a run of separators; the
+    first pieces short, so that text of another shape is declined before much is read."""
+    piece = FIRST_PIECE
     while start < len(source):
-        cut = _SEPARATOR.search(source, start + PIECE)
+        cut = _SEPARATOR.search(source, start + piece)
         end = len(source) if cut is None else _LEAD.match(source, cut.start()).end()  # type: ignore[union-attr]
         yield from _STATEMENTS.findall(source, start, end)
-        start = end
+        start, piece = end, min(2 * piece, PIECE)
 
 
 def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:

@@ -14,6 +14,7 @@ import struct
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from test_parser_equivalence import ERRORS, GRAPHS
 
 from engine import UNLIMITED, ExpressionError, Limits, evaluate, parser
 from engine.fast import reading
@@ -42,12 +43,15 @@ def careful(text: str, limits: Limits = UNLIMITED):
 
 
 def through_parse(text: str, limits: Limits = UNLIMITED):
-    """What `parse` gives with its fast lane open (the default)."""
+    """What `parse` gives with its fast lane open to any text (by default only to long ones)."""
+    saved, parser.FAST_LENGTH = parser.FAST_LENGTH, 0
     try:
         parsed = parser.parse(text, limits)
     except ExpressionError as err:
         return ("error", type(err), err.message, err.code, err.line, err.column, err.text,
                 err.position, err.to_dict() if hasattr(err, "to_dict") else None)
+    finally:
+        parser.FAST_LENGTH = saved
     return fields(parsed.graph, parsed.warnings)
 
 
@@ -137,11 +141,12 @@ def test_declined_text_gets_the_parsers_answer(text, limits):
 def test_pieces(text, piece):
     """Read piece by piece (a piece ends after a run of separators): the same answer."""
     whole = read(text, UNLIMITED)
-    saved, reading.PIECE = reading.PIECE, piece
+    saved = reading.PIECE, reading.FIRST_PIECE
+    reading.PIECE = reading.FIRST_PIECE = piece
     try:
         pieces = read(text, UNLIMITED)
     finally:
-        reading.PIECE = saved
+        reading.PIECE, reading.FIRST_PIECE = saved
     assert (whole is None) == (pieces is None)
     if whole is not None:
         assert fields(*whole) == fields(*pieces)
@@ -212,3 +217,22 @@ def test_limits_decline():
     assert read(text, Limits(max_depth=0)) is None
     assert read(text, Limits(max_nodes=5)) is not None
     assert through_parse(text, Limits(max_nodes=4))[3] == "limit_exceeded"
+
+
+def test_long_text_through_parse():
+    """Past `FAST_LENGTH` characters `parse` itself takes the reader's graph: the parser's."""
+    lines = ["v0 = sin(x0)"] + [f"v{k} = v{k - 1} * 1.0001" if k % 2 else f"v{k} = sin(v{k - 1})"
+                                for k in range(1, 300)]
+    text = "\n".join(lines)
+    assert len(text) >= parser.FAST_LENGTH and read(text, UNLIMITED) is not None
+    parsed = parser.parse(text, UNLIMITED)
+    assert fields(parsed.graph, parsed.warnings) == careful(text)
+
+
+@pytest.mark.parametrize("text", [text for text, _ in [*GRAPHS, *ERRORS]])
+def test_the_frozen_tables(text):
+    """The parser's frozen graphs and errors (test_parser_equivalence): read the same, or declined."""
+    got = read(text, UNLIMITED)
+    if got is not None:
+        assert fields(*got) == careful(text)
+    assert through_parse(text) == careful(text)
