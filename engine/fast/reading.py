@@ -90,7 +90,9 @@ def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:
             value = float(text)
             if value == float("inf"):
                 raise _Decline  # the parser says the number is too large
-            return b.const(value, text)
+            # Kept by its text too: the same text is the same constant (no name looks so).
+            node = bound[text] = b.const(value, text)
+            return node
         if text in FUNCTIONS:
             raise _Decline  # a function without brackets
         node = bound[text] = b.const(CONSTANTS[text], text) if text in CONSTANTS else b.var(text)
