@@ -117,6 +117,8 @@ class Reading:
     def _drop_inner_new_lines(self) -> None:
         """New lines inside brackets are spaces; a ';' there is an error (the first one
         reported: in the language's order, brackets come before statements)."""
+        if SEP not in self.kinds:  # one expression on one line: nothing to drop (a C-level scan)
+            return
         index, depth = [], 0
         for i, kind in enumerate(self.kinds):
             if kind is LPAREN:

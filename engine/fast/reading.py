@@ -72,6 +72,9 @@ def _statements(source: str, start: int) -> Iterator[tuple[str, ...]]:
 
 def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:
     lead = _LEAD.match(source).group()  # type: ignore[union-attr]
+    first = _STATEMENTS.match(source, len(lead))
+    if first is None or not first.group(1):
+        raise _Decline  # not even one statement of these shapes: no more to try
     at = lead.count(";") + lead.count("\n")  # the token number a statement starts at
     b = GraphBuilder()
     ops, inputs, leaf, names, where, aliases = b.ops, b.inputs, b.leaf, b.names, b.where, b.aliases
