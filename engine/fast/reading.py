@@ -3,13 +3,14 @@ nothing.
 
 A long program typed (or generated) one statement a node, `v9 = v8 * y; v10 = sin(v9)`, is
 mostly statements of two shapes: `name = a op b` and `name = f(a)` (or `f(a, b)`), with a and b
-names or numbers. `read` checks the whole text is such statements in one C-level match, takes
-each statement's parts with one `findall`, and builds its nodes directly, in the order and with
-the places (`Graph.where`: token numbers) the parser would give them. Anything else (a bracket, a
-unary minus, an error of any kind, text that is not ASCII) it declines, returning None, and the
-parser reads the text: every message, place and code comes from the parser alone. Its patterns
-are the lexer's (`NAME_PATTERN`, `NUMBER_PATTERN`, `SPACE`); its operators and functions the op
-table's. tests/engine/test_fast_reading.py holds it to "the parser's graph, field by field".
+names or numbers. `read` takes each statement's parts with a `findall` (piece by piece), whose
+pattern matches any other character alone, as a row of empty parts; it builds the nodes directly,
+in the order and with the places (`Graph.where`: token numbers) the parser would give them.
+Anything else (a bracket, a unary minus, an error of any kind, text that is not ASCII) it
+declines at the first such row, returning None, and the parser reads the text: every message,
+place and code comes from the parser alone. Its patterns are the lexer's (`NAME_PATTERN`,
+`NUMBER_PATTERN`, `SPACE`); its operators and functions the op table's.
+tests/engine/test_fast_reading.py holds it to "the parser's graph, field by field".
 """
 
 from __future__ import annotations
