@@ -12,6 +12,10 @@ time of the thread, medians; `/tape` are ratios of the medians in the same proce
 the growth of the process's resident set while a graph parsed from text stays alive, in a fresh
 child process, per node.
 
+`--threshold` times `parse` of short statement programs (the chain's text, 5 to 300 statements)
+with `engine.fast.reading` on and off, in this process: where it starts to pay is
+`parser.FAST_LENGTH`.
+
 With `--before REV` each round runs one fresh process per side (the working tree, and REV
 unpacked with `git archive`) in alternating order, and the table shows both sides.
 """
@@ -232,17 +236,42 @@ def rss_per_node(family: str, n: int) -> float:
     return (rss() - base) / len(kept)
 
 
+def threshold() -> None:
+    """µs per parse of short chain programs, the reader on and off (parser.FAST_LENGTH)."""
+    from engine import UNLIMITED, parser
+
+    chain = load_families()["chain"]
+    print(f"{'chars':>6} {'reader':>8} {'parser':>8}   (µs a parse, medians)")
+    for n in (8, 16, 32, 64, 128, 256, 512):
+        text = as_text(chain(n))
+        reps = max(20, 20_000 // n)
+        times = {}
+        for side, length in (("reader", 0), ("parser", 10**12)):
+            saved, parser.FAST_LENGTH = parser.FAST_LENGTH, length
+            try:
+                times[side] = median_time(
+                    lambda t=text, r=reps: [parser.parse(t, UNLIMITED) for _ in range(r)], 7)
+            finally:
+                parser.FAST_LENGTH = saved
+        print(f"{len(text):>6} {times['reader'] / reps * 1e6:>8.1f} {times['parser'] / reps * 1e6:>8.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--families", default="chain,wide,dag")
     ap.add_argument("--before", help="git revision to compare with (the working tree is after)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threshold", action="store_true", help="the reader against the parser on short text")
     ap.add_argument("--measure", help=argparse.SUPPRESS)  # a child: the tree to import
     ap.add_argument("--rss", help=argparse.SUPPRESS)  # a child measuring memory: the tree
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     families = args.families.split(",")
+    if args.threshold:
+        sys.path.insert(0, str(ROOT))
+        threshold()
+        return
     if args.rss:
         sys.path.insert(0, args.rss)
         print(rss_per_node(families[0], sizes[0]))

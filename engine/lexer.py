@@ -34,11 +34,15 @@ SUPERSCRIPT_MINUS = "⁻"
 # A name is letters of any alphabet, `_` and digits 0-9, not starting with a digit. `\w` also
 # takes numerals that are not letters (½ Ⅸ ٣): `_named` refuses those where they stand.
 _SPACES = " \t\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.isspace says of ASCII, but for new lines
-_PATTERN = r"""
-    [ \t\x0b\x0c\x1c-\x1f]*+                                   # spaces before a token: skipped
-    ( [^\W\d⁰¹²³⁴-⁹ᵀ][^\W⁰¹²³⁴-⁹ᵀ]*+                           # a name (Xᵀ: X, then ᵀ)
-    | \*\*|[-+*/^@ᵀ()\[\]{},=;×·⋅∙∗÷∕−–‐‑‒]                     # an operator or punctuation
-    | (?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?    # a number; `2e` is 2·e
+# The tokens' patterns, by name: engine.fast.reading builds its statement pattern from them.
+SPACE = r"[ \t\x0b\x0c\x1c-\x1f]"
+NAME_PATTERN = r"[^\W\d⁰¹²³⁴-⁹ᵀ][^\W⁰¹²³⁴-⁹ᵀ]*+"  # Xᵀ: X, then ᵀ
+NUMBER_PATTERN = r"(?:[0-9]++(?:\.[0-9]*+)?|\.[0-9]++)(?:[eE][+-]?[0-9]++)?"  # `2e` is 2·e
+_PATTERN = rf"""
+    {SPACE}*+                                                   # spaces before a token: skipped
+    ( {NAME_PATTERN}                                            # a name
+    | \*\*|[-+*/^@ᵀ()\[\]{{}},=;×·⋅∙∗÷∕−–‐‑‒]                     # an operator or punctuation
+    | {NUMBER_PATTERN}                                          # a number
     | ⁻[⁰¹²³⁴-⁹]*+|[⁰¹²³⁴-⁹]++                                  # x², x⁻¹
     | \r\n?|\n                                                  # a new line
     | .                                                         # anything else: an error

@@ -21,6 +21,7 @@ from itertools import chain
 
 from . import parse_errors
 from .errors import ExpressionError, Locator
+from .fast.reading import read as read_statements
 from .graph import Graph, GraphBuilder
 from .lexer import ASSIGN, COMMA, END, LPAREN, NAME, NUM, OP, RPAREN, SEP, Tokens, tokenize
 from .limits import DEFAULT_LIMITS, Limits
@@ -38,6 +39,11 @@ _NEG, _PLUS = (UNARY_PREC, OPS["neg"]), (UNARY_PREC, None)  # a unary sign on th
 # any operator, so "reduce while the top binds at least as tightly" stops at them unasked.
 _BOTTOM, _WALL = (-2, None), (-1, None)
 CLOSERS = {"(": ")", "[": "]", "{": "}"}
+#: From this many characters text goes to `engine.fast.reading` first (the same graph, or it
+#: declines). `benchmarks/text_gradient.py --threshold`: it reads statements faster at any length,
+#: but a text that starts with statements and turns out otherwise costs it up to ~35 µs before
+#: it declines; from 1,000 characters that is a few percent of the parser's time.
+FAST_LENGTH = 1000
 
 
 @dataclass
@@ -51,29 +57,21 @@ class Parsed:
 
 def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     """Parse `source` into a graph, raising ExpressionError (with line and column) on bad input.
-
-    A first reading takes the tokens as they are. Text it cannot read so (a new line inside
-    brackets, an error) is read again without the new lines inside brackets, which also puts
-    the errors in the language's order: a `;` inside brackets first, then statement by statement."""
+    Long statement-shaped text is read by `engine.fast.reading` (the same graph, or it declines
+    and the text is read here)."""
     if not isinstance(source, str):
         raise parse_errors.not_text()
     if limits.max_length is not None and len(source) > limits.max_length:
         raise parse_errors.too_long(source, limits.max_length)
+    if len(source) >= FAST_LENGTH and (read := read_statements(source, limits)) is not None:
+        return Parsed(read[0], source, read[1])
     loc = Locator(source)
-    toks = tokenize(source, loc)
-    try:
-        return Reading(source, limits, loc, toks, careful=False).run()
-    except (ExpressionError, _ReadAgain):
-        return Reading(source, limits, loc, toks, careful=True).run()
+    return Reading(source, limits, loc, tokenize(source, loc)).run()
 
 
 def compile(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
     """Parse `source` and return just its graph."""
     return parse(source, limits).graph
-
-
-class _ReadAgain(Exception):
-    """A new line inside brackets, met by the first reading."""
 
 
 @dataclass(slots=True)
@@ -87,15 +85,14 @@ class _Frame:
 
 
 class Reading:
-    """One reading of the tokens. `kinds` and `texts` are the tokens read, `index` their places
-    among all the tokens (all of them, or all but the new lines inside brackets); `i` is always a
-    place in `kinds`. Its messages (engine.parse_errors) read its places and text as typed."""
+    """One reading of the tokens. `kinds` and `texts` are the tokens read (all but the new lines
+    inside brackets), `index` their places among all the tokens; `i` is always a place in
+    `kinds`. Its messages (engine.parse_errors) read its places and text as typed."""
 
-    def __init__(self, source: str, limits: Limits, loc: Locator, toks: Tokens, careful: bool) -> None:
+    def __init__(self, source: str, limits: Limits, loc: Locator, toks: Tokens) -> None:
         self.source, self.limits, self.loc, self.toks = source, limits, loc, toks
         self.kinds, self.texts, self.index = toks.kinds, toks.texts, range(len(toks))
-        if careful:
-            self._drop_inner_new_lines()
+        self._drop_inner_new_lines()
         self.builder = GraphBuilder(limits.max_nodes)
         self.max_depth = sys.maxsize if limits.max_depth is None else limits.max_depth
         self.assigned: dict[str, int] = {}  # name -> its token
@@ -120,7 +117,10 @@ class Reading:
         return self.loc.error(message, self.toks.pos(self.index[i]), shown or None, code, reason, **params)
 
     def _drop_inner_new_lines(self) -> None:
-        """New lines inside brackets are spaces; a ';' there is an error."""
+        """New lines inside brackets are spaces; a ';' there is an error (the first one
+        reported: in the language's order, brackets come before statements)."""
+        if SEP not in self.kinds:  # one expression on one line: nothing to drop (a C-level scan)
+            return
         index, depth = [], 0
         for i, kind in enumerate(self.kinds):
             if kind is LPAREN:
@@ -225,8 +225,6 @@ class Reading:
                 self._open(i)
             elif kind is OP and (text == "-" or text == "+"):
                 self.operators.append(_NEG if text == "-" else _PLUS)
-            elif kind is SEP and self.frames:
-                raise _ReadAgain  # a new line inside brackets: the careful reading drops those
             else:
                 raise parse_errors.not_an_operand(self, i)
             i += 1
@@ -263,9 +261,7 @@ class Reading:
                 raise parse_errors.comma_in_brackets(self, i)
             frame.n_args += 1
             return i + 1
-        if frame is not None:  # the statement ends inside brackets
-            if kind is SEP:
-                raise _ReadAgain  # a new line there: the careful reading drops those
+        if frame is not None:  # the text ends inside brackets
             raise parse_errors.unclosed_bracket(self, frame.opened_at)
         return ~i
 
