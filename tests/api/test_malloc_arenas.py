@@ -14,11 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
                                 reason="malloc arenas are glibc's")
 
-#: Threads that each allocate, then glibc's own count of its arenas (malloc_stats, on stderr).
+#: Threads that each allocate, all alive at once (a thread that has ended hands its arena to the
+#: next one), then glibc's own count of its arenas (malloc_stats, on stderr).
 THREADS_THEN_COUNT = """
 import ctypes, threading
+together = threading.Barrier(6)
 def work():
     blocks = [bytearray(1000 + i) for i in range(2000)]
+    together.wait()
     del blocks
 threads = [threading.Thread(target=work) for _ in range(6)]
 for t in threads: t.start()
