@@ -29,9 +29,10 @@ def fields(graph, warnings) -> tuple:
             bytes(graph.needs_grad), graph.n_edges, warnings)
 
 
-def careful(text: str, limits: Limits = UNLIMITED):
-    """The parser alone: its graph's fields, or its error's every detail."""
-    saved, parser.FAST_LENGTH = parser.FAST_LENGTH, math.inf
+def _parsed(text: str, limits: Limits, fast_length: float):
+    """`parse` with its fast lane open to text of `fast_length` characters or more: its graph's
+    fields, or its error's every detail."""
+    saved, parser.FAST_LENGTH = parser.FAST_LENGTH, fast_length
     try:
         parsed = parser.parse(text, limits)
     except ExpressionError as err:
@@ -40,19 +41,16 @@ def careful(text: str, limits: Limits = UNLIMITED):
     finally:
         parser.FAST_LENGTH = saved
     return fields(parsed.graph, parsed.warnings)
+
+
+def careful(text: str, limits: Limits = UNLIMITED):
+    """The parser alone."""
+    return _parsed(text, limits, math.inf)
 
 
 def through_parse(text: str, limits: Limits = UNLIMITED):
     """What `parse` gives with its fast lane open to any text (by default only to long ones)."""
-    saved, parser.FAST_LENGTH = parser.FAST_LENGTH, 0
-    try:
-        parsed = parser.parse(text, limits)
-    except ExpressionError as err:
-        return ("error", type(err), err.message, err.code, err.line, err.column, err.text,
-                err.position, err.to_dict() if hasattr(err, "to_dict") else None)
-    finally:
-        parser.FAST_LENGTH = saved
-    return fields(parsed.graph, parsed.warnings)
+    return _parsed(text, limits, 0)
 
 
 # --- generated programs ----------------------------------------------------------------------
