@@ -52,13 +52,17 @@ export class Renderer {
     // `number`: a typical number at the chosen digits (−0.6666667). Longer numbers than the
     // four digits' −0.6667 spread the ranks further apart, so that they fit along the edges.
     const widen = Math.round(10 * Math.max(1, measured(number, 12.5, 600) / measured("−0.6667", 12.5, 600))) / 10;
-    const key = `${model.structureKey}|${right}|${widen}`;
+    // The drawing's shape: the structure without its labels, and the layout it was placed at
+    // (the server lays out by ids, kinds and edges: a digit typed keeps the same places).
+    const key = `${model.shapeKey}|${tagsKey(model)}|${layoutKey(layout)}|${right}|${widen}`;
     if (this.key === key && this.svg) {
       this.model = model;
+      if (this.labelsKey !== model.structureKey) this._relabel();
       return false;
     }
     this.model = model;
     this.key = key;
+    this.labelsKey = model.structureKey;
     const room = this.view.room();
     // The rows may spread into height the screen shows below the graph's top, not more: the
     // player under the drawing stays on screen as the page opens.
@@ -76,8 +80,32 @@ export class Renderer {
     });
     this._build();
     this.cache = new Map();
-    this.view.attach(this.svg, this.size);
+    // The room read above, before the new drawing went in: reading it again now would lay
+    // the whole new page out before its first frame.
+    this.view.attach(this.svg, this.size, room);
     return true;
+  }
+
+  /**
+   * Same drawing, other labels (a digit typed into a constant, sin → cos): the node's text,
+   * its name above it and in its data, changed in place; the numbers follow in update().
+   */
+  _relabel() {
+    const { model } = this;
+    this.labelsKey = model.structureKey;
+    for (const [id, refs] of this.nodeEls) {
+      const n = model.nodes.get(id);
+      const text = n.kind === "var" ? n.name : n.label;
+      const name = model.name(id);
+      for (const r of refs) {
+        if (r.label.textContent !== text) r.label.textContent = text;
+        if (r.g.dataset.name !== name) r.g.dataset.name = name;
+        if (r.tagEl && r.tag !== name) {
+          r.tag = name;
+          r.tagEl.textContent = name;
+        }
+      }
+    }
   }
 
   clear() {
@@ -156,15 +184,17 @@ export class Renderer {
         label.textContent = kind === "input" ? n.name : n.label;
         const heat = n.shape?.length ? this._tensorNode(g, label, n, b, kind) : null;
         let tag = null;
-        if (kind === "op" && (n.name || model.generated(n.id) || model.graph.outputs?.includes(n.id))) {
+        let tagEl = null;
+        if (hasTag(model, n)) {
           tag = model.name(n.id);
-          el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = tag;
+          tagEl = el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g);
+          tagEl.textContent = tag;
         }
         const pill = el("g", { class: "pill grad fade" }, g);
         const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: PILL_H, rx: PILL_H / 2, width: 0 }, pill);
         const text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5 + PILL_H / 2) }, pill);
         const pillHeat = el("g", { class: "heatmap grad" }, pill);
-        refs.push({ g, pill, rect, text, pillHeat, heat, box: b, id: n.id, tag, lines: null, place: null });
+        refs.push({ g, label, pill, rect, text, pillHeat, heat, box: b, id: n.id, tag, tagEl, lines: null, place: null });
         g.addEventListener("pointerenter", () => this._hover(n.id, g));
         g.addEventListener("pointerleave", () => this._hover(null, g));
         g.addEventListener("focus", () => this._hover(n.id, g));
@@ -317,7 +347,8 @@ export class Renderer {
     const out = model.dname(model.outputId);
     let pillsChanged = false;
     let labelsChanged = false;
-    const labelKey = `${f(Math.PI)}|${f(-1 / 3)}`; // the digits, as the numbers show them
+    // The digits, as the numbers show them, and the output's name in the inputs' pills.
+    const labelKey = `${f(Math.PI)}|${f(-1 / 3)}|${out}`;
     if (labelKey !== this._labelKey) {
       this._labelKey = labelKey;
       this._placeLabels(f);
@@ -448,4 +479,24 @@ export class Renderer {
   get size() {
     return this.geo ? { width: this.geo.width, height: this.geo.height } : null;
   }
+}
+
+/** Op nodes that carry their name above them (named, called by their id, or an output). */
+function hasTag(model, n) {
+  return n.kind === "op" && !!(n.name || model.generated(n.id) || model.graph.outputs?.includes(n.id));
+}
+
+/** Which nodes carry a name above them: a name more or less places the pills elsewhere. */
+function tagsKey(model) {
+  let key = "";
+  for (const n of model.graph.nodes) key += hasTag(model, n) ? "1" : "0";
+  return key;
+}
+
+/** The layout's places, as a key: the same key, the same drawing. */
+function layoutKey(layout) {
+  const parts = [layout.width, layout.height];
+  for (const [id, b] of Object.entries(layout.nodes)) parts.push(id, b.x, b.y, b.width, b.height);
+  for (const e of layout.edges) parts.push(e.points.length, e.points[0], e.points[e.points.length - 1]);
+  return parts.join(",");
 }

@@ -23,13 +23,13 @@ export class Zoom {
     this._gestures();
   }
 
-  /** A new drawing (or none): fitted to the room there is. */
-  attach(svg, size) {
+  /** A new drawing (or none): fitted to the room there is (`room`, when just read). */
+  attach(svg, size, room = null) {
     this.svg = svg;
     this.size = size;
     if (!svg) return;
     this.fit = true;
-    this.fitToWindow();
+    this.fitToWindow(room);
   }
 
   /**
@@ -118,9 +118,9 @@ export class Zoom {
   }
 
   /** Zoom so that all of the graph fits the room there is (down to FIT_MIN). */
-  fitToWindow() {
+  fitToWindow(known = null) {
     if (!this.svg) return;
-    const room = this.room();
+    const room = known ?? this.room();
     let z = Math.min(room.w / this.size.width, room.h / this.size.height, 2.4);
     z = Math.max(z, FIT_MIN);
     this.zoom = z;
