@@ -5,6 +5,7 @@
 import { compact, isArray } from "./arrays.js";
 import { t } from "./i18n.js";
 import { h } from "./dom.js";
+import { later, waiting } from "./later.js";
 
 export class Table {
   constructor(container) {
@@ -181,10 +182,17 @@ export function tableView(container, player, session) {
   const draw = () => {
     if (session.model) table.draw(session.model, session.pass(), session.tangent());
   };
-  session.on("timeline", draw);
-  session.on("language", draw);
-  player.subscribe((e) => {
-    if (session.timeline) table.update(session.snap(e.step), session.f);
-  });
+  const update = () => {
+    if (session.timeline) table.update(session.snap(player.step), session.f);
+  };
+  // A new graph's rows are built just after the frame that shows the graph (later.js): a
+  // 500-node table is laid out once the drawing is on screen, not before it.
+  session.on("graph", () => later("table", () => {
+    draw();
+    update();
+  }));
+  session.on("timeline", () => { if (!waiting("table")) draw(); });
+  session.on("language", () => { if (!waiting("table")) draw(); });
+  player.subscribe(() => { if (!waiting("table")) update(); });
   return table;
 }
