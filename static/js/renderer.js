@@ -307,6 +307,7 @@ export class Renderer {
     const edges = new Set(path?.edges ?? []);
     const nodes = new Set(path?.nodes ?? []);
     this._path = path ? { edges, nodes } : null;
+    this._pathEpoch = (this._pathEpoch ?? 0) + 1; // every edge's class is written again
     this.svg.classList.toggle("tracing", !!path);
     for (const [id, r] of this.edgeEls) {
       r.g.classList.toggle("on-path", edges.has(id));
@@ -324,6 +325,14 @@ export class Renderer {
     this.hooks.onHover?.(id, g);
   }
 
+  /** True when `sig` (a list of values) is the one seen last for `key`; else it is kept. */
+  _unchanged(key, sig) {
+    const old = this._sig.get(key);
+    if (old && old.every((v, i) => v === sig[i])) return true;
+    this._sig.set(key, sig);
+    return false;
+  }
+
   /** Set an attribute or text only when it changed (cheap steps on large graphs). */
   _set(key, value, apply) {
     if (this.cache.get(key) === value) return;
@@ -335,8 +344,15 @@ export class Renderer {
    * Show the step `snap` (from timeline.snapshot). `f` formats a number; `focus` is
    * {nodes, edges} of the current event; `phase` "forward" | "backward" | "tangent".
    */
-  update(snap, f, focus, { nodeLabel, edgeLabel, full = String, animate = false, tangentVar = "x" } = {}) {
+  update(snap, f, focus, { nodeLabel, edgeLabel, full = String, animate = false, tangentVar = "x", timeline = null } = {}) {
     if (!this.svg) return;
+    // Within one timeline a node's or edge's state is known by a few numbers (the same events
+    // replayed give the same state): one whose numbers, focus and settings are as they were at
+    // the last step is skipped, so that a step costs its few changes, not a walk of every
+    // node's words. Without a timeline (another drawing's caller), nothing is skipped.
+    if (!timeline || timeline !== this._sigTimeline || this._sigCache !== this.cache) this._sig = new Map();
+    this._sigTimeline = timeline;
+    this._sigCache = this.cache;
     // Only a single step forward fades in; jumps, steps back and new values show at once.
     this.svg.classList.toggle("still", !animate || this.pulses.reducedMotion.matches);
     const { model } = this;
@@ -357,8 +373,12 @@ export class Renderer {
       pillsChanged = true;
     }
 
+    const epoch = `${labelKey}|${tangentVar}|${document.documentElement.lang}|${this.labelsKey}|${this._pathEpoch ?? 0}|${snap.phase}`;
     for (const [id, refs] of this.nodeEls) {
       const st = snap.nodes.get(id);
+      const sumAt = !!(ev && ev.type === "accumulate" && ev.node === id);
+      if (this._unchanged(`n:${id}`, [epoch, st?.value, st?.grad, st?.tangent, st?.terms?.length, st?.visited,
+        focusNodes.has(id), sumAt])) continue;
       const n = model.nodes.get(id);
       const computed = st && st.value !== null;
       let pillText = "";
@@ -408,6 +428,8 @@ export class Renderer {
     for (const [id, r] of this.edgeEls) {
       const src = snap.nodes.get(r.source);
       const est = snap.edges.get(id);
+      if (this._unchanged(`e:${id}`, [epoch, src?.value, est?.local, est?.vjp, est?.contribution, est?.term,
+        est?.reduced, focusEdges.has(id)])) continue;
       // An array's value is drawn in its node (heatmap and shape), not written on the edge.
       const value = src && src.value !== null ? (isList(src.value) || isSummary(src.value) ? "" : f(src.value)) : "";
       const local = est && est.local !== null ? brief(est.local, f) : est?.vjp ? "VJP" : "";
