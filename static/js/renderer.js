@@ -328,7 +328,11 @@ export class Renderer {
   /** True when `sig` (a list of values) is the one seen last for `key`; else it is kept. */
   _unchanged(key, sig) {
     const old = this._sig.get(key);
-    if (old && old.every((v, i) => v === sig[i])) return true;
+    if (old) {
+      let same = true;
+      for (let i = 0; i < sig.length && same; i++) same = old[i] === sig[i];
+      if (same) return true;
+    }
     this._sig.set(key, sig);
     return false;
   }
@@ -373,11 +377,16 @@ export class Renderer {
       pillsChanged = true;
     }
 
-    const epoch = `${labelKey}|${tangentVar}|${document.documentElement.lang}|${this.labelsKey}|${this._pathEpoch ?? 0}|${snap.phase}`;
+    // What every node's words depend on besides its state: when one changes, all are written.
+    // (`labelsKey` is long: compared once here, by identity first, not once a node.)
+    const epoch = `${labelKey}|${tangentVar}|${document.documentElement.lang}|${this._pathEpoch ?? 0}|${snap.phase}`;
+    if (epoch !== this._sigEpoch || this.labelsKey !== this._sigLabels) this._sig = new Map();
+    this._sigEpoch = epoch;
+    this._sigLabels = this.labelsKey;
     for (const [id, refs] of this.nodeEls) {
       const st = snap.nodes.get(id);
       const sumAt = !!(ev && ev.type === "accumulate" && ev.node === id);
-      if (this._unchanged(`n:${id}`, [epoch, st?.value, st?.grad, st?.tangent, st?.terms?.length, st?.visited,
+      if (this._unchanged(`n:${id}`, [st?.value, st?.grad, st?.tangent, st?.terms?.length, st?.visited,
         focusNodes.has(id), sumAt])) continue;
       const n = model.nodes.get(id);
       const computed = st && st.value !== null;
@@ -428,7 +437,7 @@ export class Renderer {
     for (const [id, r] of this.edgeEls) {
       const src = snap.nodes.get(r.source);
       const est = snap.edges.get(id);
-      if (this._unchanged(`e:${id}`, [epoch, src?.value, est?.local, est?.vjp, est?.contribution, est?.term,
+      if (this._unchanged(`e:${id}`, [src?.value, est?.local, est?.vjp, est?.contribution, est?.term,
         est?.reduced, focusEdges.has(id)])) continue;
       // An array's value is drawn in its node (heatmap and shape), not written on the edge.
       const value = src && src.value !== null ? (isList(src.value) || isSummary(src.value) ? "" : f(src.value)) : "";
