@@ -103,6 +103,7 @@ export class Renderer {
         if (r.tagEl && r.tag !== name) {
           r.tag = name;
           r.tagEl.textContent = name;
+          this._labelKey = null; // the numbers keep clear of names: placed again for the new width
         }
       }
     }
