@@ -54,14 +54,30 @@ export class Renderer {
     const widen = Math.round(10 * Math.max(1, measured(number, 12.5, 600) / measured("−0.6667", 12.5, 600))) / 10;
     // The drawing's shape: the structure without its labels, and the layout it was placed at
     // (the server lays out by ids, kinds and edges: a digit typed keeps the same places).
-    const key = `${model.shapeKey}|${tagsKey(model)}|${layoutKey(layout)}|${right}|${widen}`;
+    const shape = `${model.shapeKey}|${tagsKey(model)}|${layoutKey(layout)}|${widen}`;
+    const key = `${shape}|${right}`;
     if (this.key === key && this.svg) {
       this.model = model;
       if (this.labelsKey !== model.structureKey) this._relabel();
       return false;
     }
+    if (this.shape === shape && this.svg) {
+      // Only the room for the output's value changed (f = 9.9 → 10.1): the drawing is wider
+      // or narrower on the right, its elements stay; the numbers and pills are placed again.
+      this.model = model;
+      this.key = key;
+      this.geo.width += right - this.right;
+      this.right = right;
+      this.svg.setAttribute("viewBox", `0 0 ${r1(this.geo.width)} ${r1(this.geo.height)}`);
+      this.view.resize(this.size);
+      this._labelKey = null;
+      if (this.labelsKey !== model.structureKey) this._relabel();
+      return false;
+    }
     this.model = model;
     this.key = key;
+    this.shape = shape;
+    this.right = right;
     this.labelsKey = model.structureKey;
     const room = this.view.room();
     // The rows may spread into height the screen shows below the graph's top, not more: the
@@ -113,6 +129,7 @@ export class Renderer {
     this.container.replaceChildren();
     this.svg = null;
     this.key = null;
+    this.shape = null;
     this.view.attach(null, null);
   }
 

@@ -121,11 +121,20 @@ export class Zoom {
   fitToWindow(known = null) {
     if (!this.svg) return;
     const room = known ?? this.room();
+    this._room = room;
     let z = Math.min(room.w / this.size.width, room.h / this.size.height, 2.4);
     z = Math.max(z, FIT_MIN);
     this.zoom = z;
     this.fit = true;
     this._applyZoom();
+  }
+
+  /** The same drawing at another size: fitted again to the room it was last fitted to (the
+   *  resize observer fits it anew if that room changes), or kept at the zoom chosen. */
+  resize(size) {
+    this.size = size;
+    if (this.fit) this.fitToWindow(this._room);
+    else this._applyZoom();
   }
 
   zoomBy(factor) {

@@ -88,6 +88,32 @@ def test_a_digit_typed_keeps_the_elements_and_writes_the_new_numbers_in_place(pa
     assert page.view() == fresh_view(browser, page.url, CUBIC)[0]
 
 
+def test_a_digit_that_widens_the_outputs_value_keeps_the_elements_too(page, browser):
+    # f = -0.4013 with 2x, -3.968 with 22x: the room kept on the right for "f = ..." changes.
+    at = {"x": 0.5, "y": 0.7}
+    page.open(test_page.hash_for(CUBIC, at))
+    width = "() => document.querySelector('.graph-svg').viewBox.baseVal.width"
+    before = page.p.evaluate(width)
+    page.p.evaluate(KEEP)
+    type_after_first(page, "2x", "2")
+    assert page.p.evaluate(width) != before
+    assert page.p.evaluate(SAME) == {"svg": True, "nodes": True, "texts": True, "table": True, "rows": True}
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    try:
+        tab = test_page.Page(context.new_page(), page.url)
+        tab.open(test_page.hash_for(TYPED, at))
+        assert page.view() == tab.view()
+        # The same drawing as a fresh page's: its size, and where every number and pill is.
+        where = """() => ({ box: document.querySelector('.graph-svg').getAttribute('viewBox'),
+            size: [document.querySelector('.graph-svg').getAttribute('width'),
+                   document.querySelector('.graph-svg').getAttribute('height')],
+            at: [...document.querySelectorAll('.graph-svg text, .graph-svg .pill rect')].map((e) =>
+                [e.getAttribute('x'), e.getAttribute('y')].join()) })"""
+        assert page.p.evaluate(where) == tab.p.evaluate(where)
+    finally:
+        context.close()
+
+
 def test_a_new_structure_draws_anew_and_its_panels_follow(page, browser):
     page.open(test_page.hash_for(CUBIC, AT))
     page.p.evaluate(KEEP)
