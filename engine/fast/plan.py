@@ -19,6 +19,7 @@ import numpy as np
 
 from ..graph import Graph
 from ..xp import SCALAR, SCALAR_ERRORS, call_rule, numpy_rule
+from . import first
 from .sweep import Sweep, accumulate
 
 #: Adjoints are summed by runs of independent edges when the runs are this long on average.
@@ -196,20 +197,40 @@ def _accumulate_runs(runs: tuple, local: np.ndarray, n: int, out: int) -> list[f
     return grads.tolist()
 
 
-_PLANS: weakref.WeakKeyDictionary[Graph, Plan] = weakref.WeakKeyDictionary()
+#: A graph of this many edges gets a plan when it is evaluated again (benchmarks/
+#: fast_threshold.py: below, the plan's numpy calls cost more than the first pass's loops).
+PLAN_EDGES = 1000
+# A graph's plan, or (until it has one) the passes made without one: 1 values, 2 gradients.
+_PLANS: weakref.WeakKeyDictionary[Graph, Plan | int] = weakref.WeakKeyDictionary()
 
 
 def plan_of(graph: Graph) -> Plan:
     """The graph's plan, made on first use and kept while the graph lives."""
     plan = _PLANS.get(graph)
-    if plan is None:
+    if plan.__class__ is not Plan:
         plan = _PLANS[graph] = Plan(graph)
-    return plan
+    return plan  # type: ignore[return-value]
+
+
+def _again(graph: Graph, bit: int) -> Plan | None:
+    """The graph's plan when it has one, or when this pass ran on it before and it is big
+    enough (the plan is made then); else None: a first pass goes without (`engine.fast.first`)."""
+    plan = _PLANS.get(graph, 0)
+    if plan.__class__ is int:
+        if graph.n_edges < PLAN_EDGES:
+            return None
+        if not plan & bit:  # type: ignore[operator]
+            _PLANS[graph] = plan | bit  # type: ignore[operator]
+            return None
+        plan = _PLANS[graph] = Plan(graph)
+    return plan  # type: ignore[return-value]
 
 
 def values(graph: Graph, leaves: dict[str, float]) -> list[float]:
     """Every node's value, given each variable's (checked) value: `forward(...).values`."""
-    plan = plan_of(graph)
+    plan = _again(graph, 1)
+    if plan is None:
+        return first.values(graph, leaves)
     vals = [0.0] * len(graph)
     for i, v in plan.consts:
         vals[i] = v
@@ -226,7 +247,9 @@ def values(graph: Graph, leaves: dict[str, float]) -> list[float]:
 
 def gradients(graph: Graph, values: list[float]) -> list[float]:
     """d output / d node for every node, given every node's value: `reverse(...).grads`."""
-    plan = plan_of(graph)
+    plan = _again(graph, 2)
+    if plan is None:
+        return first.gradients(graph, values)
     local = _locals(graph, plan, values)
     if plan.sweep is not None:
         return accumulate(plan.sweep, local, len(graph), graph.output)
