@@ -191,6 +191,7 @@ def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float
             assert all(math.isclose(got[k], ref[k], rel_tol=1e-6, abs_tol=1e-9) for k in ref), fam
 
             def builder(program=program, values=values):
+                # The tape's own loop (`tape_gradient`): the same user code on both sides.
                 b = GraphBuilder(max_nodes=None)
                 ids = []
                 for rec in program.nodes:
@@ -198,8 +199,10 @@ def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float
                         ids.append(b.var(rec[1]))
                     elif rec[0] == "const":
                         ids.append(b.const(rec[1]))
+                    elif len(rec) == 2:
+                        ids.append(b.op(rec[0], ids[rec[1]]))
                     else:
-                        ids.append(b.op(rec[0], *[ids[s] for s in rec[1:]]))
+                        ids.append(b.op(rec[0], ids[rec[1]], ids[rec[2]]))
                 g = b.build(ids[-1])
                 return gradient(g, reverse(g, forward(g, values)))
 
