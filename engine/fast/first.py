@@ -44,48 +44,51 @@ def _local(rule, *args: float) -> float:
 
 def gradients(graph: Graph, vals: list[float]) -> list[float]:
     """d output / d node for every node, given every node's value: `reverse(...).grads`."""
-    S, ops, inputs, needs = SCALAR, graph.ops, graph.inputs, graph.needs_grad
+    S, inputs, needs = SCALAR, graph.inputs, graph.needs_grad
     out = graph.output
-    grads = [0.0] * len(ops)
+    grads = [0.0] * len(inputs)
     grads[out] = 1.0
-    for t in range(out, -1, -1):  # every consumer of t came before t: grads[t] is final
-        op = ops[t]
+    # Every consumer of t came before t: grads[t] is final. Values and grads read where used
+    # (no locals made for a node that sends nothing).
+    for t, op in zip(range(out, -1, -1), reversed(graph.ops[:out + 1])):
         if op is None or not needs[t]:
             continue
-        g, y, args, local = grads[t], vals[t], inputs[t], op.constants
-        if len(args) == 2:  # most ops: their partials called inline
+        args = inputs[t]
+        if len(args) == 2:
             a, b = args
+            local = op.constants
             if needs[a]:
                 c = local[0]
                 if c is None:
                     try:
-                        c = op.partials[0](S, y, vals[a], vals[b])
+                        c = op.partials[0](S, vals[t], vals[a], vals[b])
                     except SCALAR_ERRORS:
-                        c = numpy_rule(op.partials[0], y, vals[a], vals[b])
-                grads[a] += c * g
+                        c = numpy_rule(op.partials[0], vals[t], vals[a], vals[b])
+                grads[a] += c * grads[t]
             if needs[b]:
                 c = local[1]
                 if c is None:
                     try:
-                        c = op.partials[1](S, y, vals[a], vals[b])
+                        c = op.partials[1](S, vals[t], vals[a], vals[b])
                     except SCALAR_ERRORS:
-                        c = numpy_rule(op.partials[1], y, vals[a], vals[b])
-                grads[b] += c * g
+                        c = numpy_rule(op.partials[1], vals[t], vals[a], vals[b])
+                grads[b] += c * grads[t]
             continue
         if len(args) == 1:
             a = args[0]
             if needs[a]:
-                c = local[0]
+                c = op.constants[0]
                 if c is None:
                     try:
-                        c = op.partials[0](S, y, vals[a])
+                        c = op.partials[0](S, vals[t], vals[a])
                     except SCALAR_ERRORS:
-                        c = numpy_rule(op.partials[0], y, vals[a])
-                grads[a] += c * g
+                        c = numpy_rule(op.partials[0], vals[t], vals[a])
+                grads[a] += c * grads[t]
             continue
+        g, y = grads[t], vals[t]
         xs = [vals[s] for s in args]
         for k, s in enumerate(args):
             if needs[s]:
-                c = local[k]
+                c = op.constants[k]
                 grads[s] += (c if c is not None else _local(op.partials[k], y, *xs)) * g
     return grads
