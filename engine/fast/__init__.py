@@ -1,9 +1,10 @@
-"""The accelerator: a big graph's values and gradients, no trace, in the same bits as
+"""The accelerator: a scalar graph's values and gradients, no trace, in the same bits as
 `engine.passes`.
 
 Its whole contract is that sentence (tests/test_fast.py holds it to it, -0.0, inf and nan
-included). It reads only the op table and the graph; its plan of a graph is made on first use
-and kept here, for as long as the graph lives.
+included). It reads only the op table and the graph. A graph's first pass runs lean loops
+(`engine.fast.first`); a big graph (`plan.PLAN_EDGES`) evaluated again gets a plan, made then
+and kept here for as long as the graph lives: making one costs a few passes.
 
 How (`engine.fast.plan`): the forward pass reads flat lists made once; the local derivatives of
 all edges of one (op, argument) are formed at once with numpy; the sums grad[s] += local ×
