@@ -1,8 +1,9 @@
 """When engine.fast's plan pays: a graph's first untraced pass (`engine.fast.first`, lean loops,
 no plan) against the plan's pass (numpy's locals and sweeps) on graphs of growing size, and what
-making the plan costs. engine.fast.plan.PLAN_EDGES is set from this table: from there a graph
-evaluated again gets a plan (issue 12, item 2: a plan never costs more than the pass it serves
-unless the graph is evaluated again; a graph evaluated once never makes one).
+making the plan costs. engine.fast.plan.PLAN_EDGES and PLAN_AFTER are set from this table: from
+PLAN_EDGES edges a graph gets a plan after PLAN_AFTER first passes, about what making it costs
+(issue 12, item 2: a plan never costs more than the pass it serves unless the graph is evaluated
+again; a graph evaluated once never makes one).
 
     python3 benchmarks/fast_threshold.py
 

@@ -177,6 +177,10 @@ def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float
     from engine import UNLIMITED, GraphBuilder, evaluate, forward, reverse
     from engine.parser import parse
     from engine.passes import gradient
+    try:
+        from engine.fast.plan import PLAN_AFTER
+    except ImportError:  # a tree before session 8: its plan made at the first pass
+        PLAN_AFTER = 0
 
     families_of = load_families()
     out: dict[str, float] = {}
@@ -207,7 +211,8 @@ def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float
                 return gradient(g, reverse(g, forward(g, values)))
 
             graph = parse(text, UNLIMITED).graph
-            evaluate(graph, values, trace=False)  # "passes": a graph evaluated again (plan made)
+            for _ in range(PLAN_AFTER + 1):  # "passes": a graph evaluated again and again (plan made)
+                evaluate(graph, values, trace=False)
             fig = {
                 "tape": median_time(lambda p=program: tape_gradient(p), reps),
                 "text": median_time(lambda t=text, v=values: evaluate(

@@ -3,8 +3,9 @@
 
 Its whole contract is that sentence (tests/test_fast.py holds it to it, -0.0, inf and nan
 included). It reads only the op table and the graph. A graph's first pass runs lean loops
-(`engine.fast.first`); a big graph (`plan.PLAN_EDGES`) evaluated again gets a plan, made then
-and kept here for as long as the graph lives: making one costs a few passes.
+(`engine.fast.first`); a big graph (`plan.PLAN_EDGES`) evaluated again and again gets a plan,
+made after a few first passes (`plan.PLAN_AFTER`: making one costs about as many) and kept here
+for as long as the graph lives.
 
 How (`engine.fast.plan`): the forward pass reads flat lists made once; the local derivatives of
 all edges of one (op, argument) are formed at once with numpy; the sums grad[s] += local ×

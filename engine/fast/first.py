@@ -1,8 +1,8 @@
 """A graph's first untraced scalar pass: the plain passes' arithmetic, in lean loops, no plan.
 
 A plan (`engine.fast.plan`) costs several passes to make, so it is made only for a graph
-evaluated again (issue 12: a plan never costs more than the pass it serves unless the graph is
-evaluated again). The loops here do what `engine.passes` does on floats, step for step, so the
+evaluated again and again (issue 12: a plan never costs more than the pass it serves unless the
+graph is evaluated again). The loops here do what `engine.passes` does on floats, step for step, so the
 bits are its bits: each value `op.forward(SCALAR, ...)`, each adjoint `0.0 + c1 + c2 ...` over
 its contributions `local × grad[target]` in the reverse pass's order (targets latest first,
 arguments in order), a domain edge (log 0) redone by numpy. What they leave out is the plain

@@ -14,7 +14,7 @@ import pytest
 
 from engine import OPS, GraphBuilder, forward, reverse
 from engine.fast import gradients, values
-from engine.fast.plan import _PLANS, PLAN_EDGES, Plan, plan_of
+from engine.fast.plan import _PLANS, PLAN_AFTER, PLAN_EDGES, Plan, plan_of
 from engine.fast.sweep import LEAF_MIN, LOOP, SPINE, SPINE_MIN
 
 SPECIAL = [-0.0, 0.0, math.inf, -math.inf, math.nan, 1e-300, 1e300, -1.0]
@@ -233,19 +233,23 @@ def test_a_wide_sum_is_summed_by_runs():
     assert check(graph, point) is None and plan_of(graph).runs is not None
 
 
-def test_a_plan_is_made_for_a_big_graph_evaluated_again():
+def test_a_plan_is_made_for_a_big_graph_evaluated_again_and_again():
     """Issue 12: a plan never costs more than the pass it serves unless the graph is evaluated
-    again. A first forward and reverse make none; the second of each makes it (and uses it);
-    a graph below PLAN_EDGES never gets one; a traced pass never goes through fast/."""
+    again. A graph evaluated once makes none; its first PLAN_AFTER forward and reverse passes
+    make none (they cost about what making it does); the next makes it and uses it; a graph
+    below PLAN_EDGES never gets one; a traced pass never goes through fast/."""
     graph, point = chain(700)
     assert graph.n_edges >= PLAN_EDGES
     first = reverse(graph, forward(graph, point))
-    assert _PLANS[graph] == 3  # a forward and a reverse pass made, no plan
+    assert _PLANS[graph] == [1, 1]  # a forward and a reverse pass made, no plan
+    for _ in range(PLAN_AFTER - 1):
+        reverse(graph, forward(graph, point))
+    assert _PLANS[graph] == [PLAN_AFTER, PLAN_AFTER]
     again = reverse(graph, forward(graph, point))
     assert isinstance(_PLANS[graph], Plan)
     assert [bits(g) for g in first.grads] == [bits(g) for g in again.grads]
     small, point = chain(100)
-    for _ in range(3):
+    for _ in range(PLAN_AFTER + 2):
         reverse(small, forward(small, point))
     assert small not in _PLANS
     traced, point = chain(700)
