@@ -177,6 +177,10 @@ def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float
     from engine import UNLIMITED, GraphBuilder, evaluate, forward, reverse
     from engine.parser import parse
     from engine.passes import gradient
+    try:
+        from engine.fast.plan import PLAN_AFTER
+    except ImportError:  # a tree before session 8: its plan made at the first pass
+        PLAN_AFTER = 0
 
     families_of = load_families()
     out: dict[str, float] = {}
@@ -191,6 +195,7 @@ def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float
             assert all(math.isclose(got[k], ref[k], rel_tol=1e-6, abs_tol=1e-9) for k in ref), fam
 
             def builder(program=program, values=values):
+                # The tape's own loop (`tape_gradient`): the same user code on both sides.
                 b = GraphBuilder(max_nodes=None)
                 ids = []
                 for rec in program.nodes:
@@ -198,13 +203,16 @@ def measure(tree: str, sizes: list[int], families: list[str]) -> dict[str, float
                         ids.append(b.var(rec[1]))
                     elif rec[0] == "const":
                         ids.append(b.const(rec[1]))
+                    elif len(rec) == 2:
+                        ids.append(b.op(rec[0], ids[rec[1]]))
                     else:
-                        ids.append(b.op(rec[0], *[ids[s] for s in rec[1:]]))
+                        ids.append(b.op(rec[0], ids[rec[1]], ids[rec[2]]))
                 g = b.build(ids[-1])
                 return gradient(g, reverse(g, forward(g, values)))
 
             graph = parse(text, UNLIMITED).graph
-            evaluate(graph, values, trace=False)  # "passes": a graph evaluated again (plan made)
+            for _ in range(PLAN_AFTER + 1):  # "passes": a graph evaluated again and again (plan made)
+                evaluate(graph, values, trace=False)
             fig = {
                 "tape": median_time(lambda p=program: tape_gradient(p), reps),
                 "text": median_time(lambda t=text, v=values: evaluate(

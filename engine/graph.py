@@ -14,7 +14,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 
 from .errors import ExpressionError, LimitExceeded
 from .ops import OPS, Op
@@ -190,10 +190,15 @@ class GraphBuilder:
         op = name if isinstance(name, Op) else OPS[name]
         if len(args) != op.arity:
             raise ValueError(f"{op.name} takes {op.arity} arguments, got {len(args)}")
+        n = len(self.ops)
         for a in args:
-            if not 0 <= a < len(self.ops):
+            if not 0 <= a < n:
                 raise ValueError(f"no node {a}")
-        return self.node(op, args)
+        shared = self._share[op.name]  # as `node` does, one call fewer (a builder's every node)
+        found = shared.get(args)
+        if found is None:
+            found = self.node(op, args) if op.static else self._new(op, args, None, shared, args)
+        return found
 
     def node(self, op: Op, args: tuple[int, ...], at: int | None = None) -> int:
         """`op` applied to `args`, which the caller (the parser) knows are that many existing
@@ -222,10 +227,12 @@ class GraphBuilder:
         """Finish the graph. With `prune`, nodes no output depends on are dropped. With several
         `outputs` (as listed), `output` is the latest of them."""
         self._share.clear()  # the finished graph does not need the sharing tables
-        keep = ancestors(self.inputs, (output, *outputs)) if prune else None
-        if keep is None or keep.count(0) == 0:
+        # Nothing to drop iff every node but the outputs is some node's input (the latest that is
+        # not an output has no consumer): a set made in C, not a sweep in Python.
+        if not prune or len({output, *outputs}.union(chain.from_iterable(self.inputs))) == len(self.ops):
             return Graph(self.ops, self.inputs, self.leaf, self.names, output, self.aliases,
                          self.literals, self.where, outputs)
+        keep = ancestors(self.inputs, (output, *outputs))
         kept = [i for i, k in enumerate(keep) if k]
         new_id = dict(zip(kept, range(len(kept))))
 

@@ -16,8 +16,8 @@ Values are floats, or numpy arrays when a value given is an array or an op is no
 (tensor mode, numpy's broadcasting rules). On tensors an elementwise edge's local derivative
 is an array; what it sends back, local × grad, has the node's shape and is summed over the axes
 where its input was broadcast; an op that is not elementwise pulls grad back by its
-vector-Jacobian product, ∇x z = (∂y/∂x)ᵀ ∇y z (Goodfellow et al., eq. 6.46). A big scalar
-graph's values and gradients without a trace come from `engine.fast`: the same bits.
+vector-Jacobian product, ∇x z = (∂y/∂x)ᵀ ∇y z (Goodfellow et al., eq. 6.46). Scalar values
+and gradients without a trace come from `engine.fast`: the same bits.
 """
 
 from __future__ import annotations
@@ -50,11 +50,6 @@ from .results import (
 from .shapes import check_shapes, check_size
 from .values import direction_of, leaf_values
 from .xp import NUMPY, SCALAR, SCALAR_ERRORS, numpy_rule
-
-#: From this many edges untraced scalar passes go through `engine.fast`: benchmarks/
-#: fast_threshold.py puts the break-even of a new graph (the accelerator makes its plan first)
-#: between 500 and 1,500 edges; a graph evaluated again gains 3-10x at any size.
-FAST_EDGES = 1000
 
 
 def unbroadcast(c, shape: tuple) -> tuple:
@@ -99,7 +94,7 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
             if fused is not None:
                 return fused
         return _forward_tensors(graph, env, trace, limits)
-    if not trace and graph.n_edges >= FAST_EDGES:
+    if not trace:
         return Forward(fast.values(graph, env))  # type: ignore[arg-type]
     vals = []
     for op, args, leaf in zip(graph.ops, graph.inputs, graph.leaf):
@@ -111,8 +106,7 @@ def forward(graph: Graph, values: Mapping[str, object], trace: bool = False,
             vals.append(op.forward(SCALAR, *xs))
         except SCALAR_ERRORS:  # a domain edge (log 0, 1/0): numpy gives the IEEE inf or nan
             vals.append(numpy_rule(op.forward, *xs))
-    events = [(EVALUATE, i, v) for i, v in enumerate(vals)] if trace else None
-    return Forward(vals, events)
+    return Forward(vals, [(EVALUATE, i, v) for i, v in enumerate(vals)])
 
 
 def _forward_tensors(graph: Graph, env: Mapping, trace: bool, limits: Limits) -> Forward:
@@ -145,8 +139,7 @@ def reverse(graph: Graph, fwd: Forward, trace: bool = False,
         fused = fast.tensor_reverse(graph, fwd, wrt)
         if fused is not None:
             return fused
-    if (not trace and not tensors and wrt is None and xp is SCALAR and target is None
-            and graph.n_edges >= FAST_EDGES):
+    if not trace and not tensors and wrt is None and xp is SCALAR and target is None:
         return Reverse(fast.gradients(graph, vals))
     ops, inputs, needs = graph.ops, graph.inputs, needs_grad(graph, wrt)
     if target is not None:  # only what the target depends on: no steps that send 0

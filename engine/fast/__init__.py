@@ -1,9 +1,11 @@
-"""The accelerator: a big graph's values and gradients, no trace, in the same bits as
+"""The accelerator: a scalar graph's values and gradients, no trace, in the same bits as
 `engine.passes`.
 
 Its whole contract is that sentence (tests/test_fast.py holds it to it, -0.0, inf and nan
-included). It reads only the op table and the graph; its plan of a graph is made on first use
-and kept here, for as long as the graph lives.
+included). It reads only the op table and the graph. A graph's first pass runs lean loops
+(`engine.fast.first`); a big graph (`plan.PLAN_EDGES`) evaluated again and again gets a plan,
+made after a few first passes (`plan.PLAN_AFTER`: making one costs about as many) and kept here
+for as long as the graph lives.
 
 How (`engine.fast.plan`): the forward pass reads flat lists made once; the local derivatives of
 all edges of one (op, argument) are formed at once with numpy; the sums grad[s] += local ×

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..graph import Graph
 from ..xp import SCALAR, SCALAR_ERRORS, call_rule, numpy_rule
+from . import first
 from .sweep import Sweep, accumulate
 
 #: Adjoints are summed by runs of independent edges when the runs are this long on average.
@@ -196,20 +197,47 @@ def _accumulate_runs(runs: tuple, local: np.ndarray, n: int, out: int) -> list[f
     return grads.tolist()
 
 
-_PLANS: weakref.WeakKeyDictionary[Graph, Plan] = weakref.WeakKeyDictionary()
+#: A graph of this many edges gets a plan when evaluated again and again (benchmarks/
+#: fast_threshold.py: below, the plan's numpy calls cost more than the first pass's loops) ...
+PLAN_EDGES = 1000
+#: ... after this many first passes of a kind: making a plan costs about 2.5-6 first passes and
+#: its pass saves 0.3-0.8 of one, so a graph evaluated any number of times pays at most about
+#: twice what the best choice knowing that number would (the ski-rental rule); once, nothing.
+PLAN_AFTER = 4
+# A graph's plan, or (until it has one) its first passes so far: [values, gradients].
+_PLANS: weakref.WeakKeyDictionary[Graph, Plan | list[int]] = weakref.WeakKeyDictionary()
 
 
 def plan_of(graph: Graph) -> Plan:
     """The graph's plan, made on first use and kept while the graph lives."""
     plan = _PLANS.get(graph)
-    if plan is None:
+    if plan.__class__ is not Plan:
         plan = _PLANS[graph] = Plan(graph)
-    return plan
+    return plan  # type: ignore[return-value]
+
+
+def _again(graph: Graph, kind: int) -> Plan | None:
+    """The graph's plan when it has one, or when it is big enough and this kind of pass (0
+    values, 1 gradients) ran on it PLAN_AFTER times (the plan is made then); else None: the
+    pass goes without (`engine.fast.first`)."""
+    plan = _PLANS.get(graph)
+    if plan.__class__ is not Plan:
+        if graph.n_edges < PLAN_EDGES:
+            return None
+        if plan is None:
+            plan = _PLANS[graph] = [0, 0]
+        if plan[kind] < PLAN_AFTER:  # type: ignore[index]
+            plan[kind] += 1  # type: ignore[index]
+            return None
+        plan = _PLANS[graph] = Plan(graph)
+    return plan  # type: ignore[return-value]
 
 
 def values(graph: Graph, leaves: dict[str, float]) -> list[float]:
     """Every node's value, given each variable's (checked) value: `forward(...).values`."""
-    plan = plan_of(graph)
+    plan = _again(graph, 0)
+    if plan is None:
+        return first.values(graph, leaves)
     vals = [0.0] * len(graph)
     for i, v in plan.consts:
         vals[i] = v
@@ -226,7 +254,9 @@ def values(graph: Graph, leaves: dict[str, float]) -> list[float]:
 
 def gradients(graph: Graph, values: list[float]) -> list[float]:
     """d output / d node for every node, given every node's value: `reverse(...).grads`."""
-    plan = plan_of(graph)
+    plan = _again(graph, 1)
+    if plan is None:
+        return first.gradients(graph, values)
     local = _locals(graph, plan, values)
     if plan.sweep is not None:
         return accumulate(plan.sweep, local, len(graph), graph.output)

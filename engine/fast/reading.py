@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from ..graph import Graph, GraphBuilder
 from ..lexer import NAME_PATTERN, NUMBER_PATTERN, SPACE
@@ -60,14 +61,14 @@ def read(source: str, limits: Limits) -> tuple[Graph, list[str]] | None:
         return None
 
 
-def _statements(source: str, start: int) -> Iterator[tuple[str, ...]]:
+def _statements(source: str, start: int) -> Iterator[list[tuple[str, ...]]]:
     """`_STATEMENTS.findall` piece by piece, each piece ending after a run of separators; the
     first pieces short, so that text of another shape is declined before much is read."""
     piece = FIRST_PIECE
     while start < len(source):
         cut = _SEPARATOR.search(source, start + piece)
         end = len(source) if cut is None else _LEAD.match(source, cut.start()).end()  # type: ignore[union-attr]
-        yield from _STATEMENTS.findall(source, start, end)
+        yield _STATEMENTS.findall(source, start, end)
         start, piece = end, min(2 * piece, PIECE)
 
 
@@ -78,7 +79,9 @@ def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:
         raise _Decline  # not even one statement of these shapes: no more to try
     at = lead.count(";") + lead.count("\n")  # the token number a statement starts at
     b = GraphBuilder()
-    ops, inputs, leaf, names, where, aliases = b.ops, b.inputs, b.leaf, b.names, b.where, b.aliases
+    ops, names, aliases = b.ops, b.names, b.aliases
+    add_op, add_inputs, add_leaf, add_name, add_where = (
+        b.ops.append, b.inputs.append, b.leaf.append, names.append, b.where.append)
     # As GraphBuilder.node shares: by op, then inputs. Keyed here by the op's name (an Op's
     # hash is worked out from its fields at each call).
     shared: dict = {name: {} for name in OPS}
@@ -103,7 +106,8 @@ def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:
         return node
 
     node = -1
-    for target, x, symbol, y, function, arg, arg2, separators in _statements(source, len(lead)):
+    rows = chain.from_iterable(_statements(source, len(lead)))  # one piece's rows at a time
+    for target, x, symbol, y, function, arg, arg2, separators in rows:
         if symbol:
             first, second = find(x, _TAKEN), find(y, _TAKEN)
             if first < 0:
@@ -131,11 +135,11 @@ def _read(source: str, limits: Limits) -> tuple[Graph, list[str]]:
         node = same.get(args)
         if node is None:
             node = same[args] = len(ops)
-            ops.append(op)
-            inputs.append(args)
-            leaf.append(None)
-            names.append(target)
-            where.append(place)
+            add_op(op)
+            add_inputs(args)
+            add_leaf(None)
+            add_name(target)
+            add_where(place)
         elif names[node] is None:
             names[node] = target
         else:

@@ -12,9 +12,9 @@ import struct
 import numpy as np
 import pytest
 
-from engine import OPS, GraphBuilder, forward, passes, reverse
+from engine import OPS, GraphBuilder, forward, reverse
 from engine.fast import gradients, values
-from engine.fast.plan import plan_of
+from engine.fast.plan import _PLANS, PLAN_AFTER, PLAN_EDGES, Plan, plan_of
 from engine.fast.sweep import LEAF_MIN, LOOP, SPINE, SPINE_MIN
 
 SPECIAL = [-0.0, 0.0, math.inf, -math.inf, math.nan, 1e-300, 1e300, -1.0]
@@ -27,20 +27,26 @@ def bits(x: float) -> bytes:
 
 
 def check(graph, point):
-    """fast.values, fast.gradients and the untraced passes (through fast/ from FAST_EDGES) against
-    the plain passes (traced, so never through fast/), bit for bit; returns the plan's sweep."""
+    """A graph's first passes (engine.fast.first: no plan yet), its passes with a plan (made as
+    for a graph evaluated again) and the untraced passes, against the plain passes (traced, so
+    never through fast/), bit for bit; returns the plan's sweep."""
+    new = graph not in _PLANS  # else evaluated before (untraced): the plan may be made here
     fwd = forward(graph, point, trace=True)
-    for vals in (values(graph, point), forward(graph, point).values):
-        assert [bits(v) for v in vals] == [bits(v) for v in fwd.values], "BUG in engine/fast: values"
     expected = reverse(graph, fwd, trace=True)
+    runs = [(values(graph, point), gradients(graph, fwd.values))]
+    assert not (new and isinstance(_PLANS.get(graph), Plan)), "a first pass should make no plan"
+    sweep = plan_of(graph).sweep
+    runs.append((values(graph, point), gradients(graph, fwd.values)))
     untraced = reverse(graph, fwd)
-    for grads in (gradients(graph, fwd.values), untraced.grads):
+    runs.append((forward(graph, point).values, untraced.grads))
+    for vals, grads in runs:
+        assert [bits(v) for v in vals] == [bits(v) for v in fwd.values], "BUG in engine/fast: values"
         bad = [i for i, (a, b) in enumerate(zip(grads, expected.grads)) if bits(a) != bits(b)]
         assert not bad, (
             f"BUG in engine/fast: node {bad[0]}'s adjoint is {grads[bad[0]]!r}, the plain pass "
             f"gives {expected.grads[bad[0]]!r} ({len(bad)} nodes differ)")
     assert untraced.first_nonfinite == expected.first_nonfinite
-    return plan_of(graph).sweep
+    return sweep
 
 
 def steps(sweep):
@@ -227,28 +233,37 @@ def test_a_wide_sum_is_summed_by_runs():
     assert check(graph, point) is None and plan_of(graph).runs is not None
 
 
-def test_untraced_reverse_uses_fast_from_its_threshold(monkeypatch):
-    graph, point = chain(600)
-    fwd = forward(graph, point)
-    calls = []
-    monkeypatch.setattr(passes.fast, "gradients", lambda g, v: calls.append(g) or gradients(g, v))
-    monkeypatch.setattr(passes, "FAST_EDGES", graph.n_edges + 1)
-    reverse(graph, fwd)
-    assert calls == []
-    monkeypatch.setattr(passes, "FAST_EDGES", graph.n_edges)
-    reverse(graph, fwd)
-    reverse(graph, fwd, trace=True)  # a trace: always the plain pass
-    assert calls == [graph]
+def test_a_plan_is_made_for_a_big_graph_evaluated_again_and_again():
+    """Issue 12: a plan never costs more than the pass it serves unless the graph is evaluated
+    again. A graph evaluated once makes none; its first PLAN_AFTER forward and reverse passes
+    make none (they cost about what making it does); the next makes it and uses it; a graph
+    below PLAN_EDGES never gets one; a traced pass never goes through fast/."""
+    graph, point = chain(700)
+    assert graph.n_edges >= PLAN_EDGES
+    first = reverse(graph, forward(graph, point))
+    assert _PLANS[graph] == [1, 1]  # a forward and a reverse pass made, no plan
+    for _ in range(PLAN_AFTER - 1):
+        reverse(graph, forward(graph, point))
+    assert _PLANS[graph] == [PLAN_AFTER, PLAN_AFTER]
+    again = reverse(graph, forward(graph, point))
+    assert isinstance(_PLANS[graph], Plan)
+    assert [bits(g) for g in first.grads] == [bits(g) for g in again.grads]
+    small, point = chain(100)
+    for _ in range(PLAN_AFTER + 2):
+        reverse(small, forward(small, point))
+    assert small not in _PLANS
+    traced, point = chain(700)
+    reverse(traced, forward(traced, point, trace=True), trace=True)
+    assert traced not in _PLANS
 
 
 def test_the_plan_lives_as_long_as_its_graph():
     import gc
 
-    from engine.fast.plan import _PLANS
-
     graph, point = chain(300)
     gradients(graph, forward(graph, point).values)
-    assert graph in _PLANS
+    plan_of(graph)
+    assert isinstance(_PLANS[graph], Plan)
     del graph
     gc.collect()
     assert all(len(g) != 301 + 4 for g in list(_PLANS))

@@ -227,6 +227,48 @@ def test_builder_checks_its_arguments():
         b.op("nosuchop", x)
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_build_drops_exactly_the_nodes_no_output_depends_on(seed):
+    """build() keeps every node when each one but the outputs is some node's input (a set, no
+    sweep), else drops those `ancestors` does not reach: random graphs with dead branches,
+    nodes after the output and several outputs, against the sweep itself."""
+    import random
+
+    from engine.graph import ancestors
+
+    rng = random.Random(seed)
+    b = GraphBuilder(max_nodes=None)
+    nodes = [b.var(f"x{k}") for k in range(3)] + [b.const(2.0)]
+    for _ in range(rng.choice([5, 40, 200])):
+        a = rng.choice(nodes[-6:]) if rng.random() < 0.8 else rng.choice(nodes)
+        nodes.append(b.op(rng.choice(["sin", "tanh"]), a) if rng.random() < 0.4 else
+                     b.op(rng.choice(["add", "mul", "sub"]), a, rng.choice(nodes)))
+    outputs = tuple(sorted(rng.sample(nodes, rng.choice([1, 1, 3]))))
+    output = outputs[-1] if len(outputs) > 1 or rng.random() < 0.5 else nodes[-1]
+    listed = outputs if len(outputs) > 1 else ()
+    inputs, leaf, ops = list(b.inputs), list(b.leaf), list(b.ops)
+    keep = ancestors(inputs, (output, *listed))
+    graph = b.build(output, outputs=listed)
+    kept = [i for i in range(len(ops)) if keep[i]]
+    assert len(graph) == len(kept)
+    assert graph.ops == [ops[i] for i in kept] and graph.leaf == [leaf[i] for i in kept]
+    new = {old: k for k, old in enumerate(kept)}
+    assert graph.inputs == [tuple(new[s] for s in inputs[i]) for i in kept]
+    assert graph.output == new[output]
+    # Every node made an input of a later one (what nothing reads, summed): all kept, as they are.
+    unread = sorted(set(range(len(ops))) - {s for args in inputs for s in args} - {output})
+    total = output
+    for i in unread:
+        total = b.op("add", total, i)
+    everything = b.build(total)
+    assert sum(ancestors(b.inputs, (total,))) == len(b.ops) == len(everything)
+    assert everything.inputs == b.inputs and everything.ops == b.ops
+    # A node nothing reads is kept when it is listed as an output, dropped when it is not.
+    side, top = b.op("tanh", total), b.op("sin", total)
+    assert len(b.build(top, outputs=(side, top))) == len(b.ops)
+    assert len(b.build(top)) == len(b.ops) - 1
+
+
 # --- non-finite values ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "x", "op", "value"), [
