@@ -124,6 +124,26 @@ def dumps_floats(obj: Any, lists: list[list]) -> bytes | None:
     return dumps(obj)
 
 
+def alike_text(numbers: list) -> bytes | None:
+    """orjson's text of `numbers` (floats and None), when orjson writes each of them as json
+    does (the checks of `dumps_floats`, on one list); None otherwise."""
+    if not set(map(type, numbers)) <= _FLOAT_OR_NONE or not math.isfinite(sum(filter(None, numbers))):
+        return None
+    text = orjson.dumps(numbers)
+    if b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text)):
+        return None
+    return text
+
+
+def dumps_orjson(obj: Any) -> bytes | None:
+    """orjson's text of `obj` (RawJSON put in as it is), None where it cannot write it (a lone
+    surrogate, an integer past 64 bits): for a caller that checked the numbers (`alike_text`)."""
+    try:
+        return orjson.dumps(obj, default=_fragment)
+    except orjson.JSONEncodeError:
+        return None
+
+
 class EncodedJSON(Response):
     """A response body written by `dumps` (or given as its bytes). Routes return it as is:
     FastAPI neither validates nor re-encodes a Response (the response models document it; the
