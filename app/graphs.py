@@ -20,7 +20,7 @@ from engine.results import first_nonfinite
 from engine.views import data
 
 from . import templates
-from .encoding import RawJSON, alike_text, dumps, dumps_orjson
+from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text
 from .errors import APIError
 from .settings import Settings
 
@@ -240,22 +240,34 @@ def _tuple(xs: list | None) -> tuple | None:
 def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
               marks: dict[int, tuple[int, str, bool]], key: Hashable | None,
               kept: templates.Template | None, keep: tuple) -> bytes | None:
-    """The body as orjson writes it, when it writes each number as json does (else None): its
-    nodes, edges and trace from the template `kept` when it fits, else written part by part
-    (app.templates); the second time a structure is seen its template is made, and kept when it
-    gives the bytes written the plain way, with `keep`: the graph as parsed (None when it was
-    not parsed from the text alone), the parser's warnings and the layout (app.templates)."""
-    text = alike_text(templates.numbers(ev))
-    ends = text and (dumps_orjson(head), dumps_orjson(tail))
-    if not ends or None in ends:
+    """The body as `dumps` writes it when every number is a finite float (else None): by orjson
+    when it writes each number as json does, by json otherwise; nodes, edges and trace from the
+    template `kept` when it fits, else written part by part (app.templates). The second time a
+    structure is seen its template is made, and kept when it gives the bytes written the plain
+    way, with `keep`: the graph as parsed (None when not parsed from the text alone), the
+    parser's warnings and the layout."""
+    got = numbers_text(templates.numbers(ev))
+    if got is None:
+        return None
+    text, alike = got
+    write = dumps_orjson if alike else dumps_json
+    drawn = tail["layout"]
+    if isinstance(drawn, RawJSON):  # json: the layout's own text put in (orjson: a Fragment)
+        rest = write({k: v for k, v in tail.items() if k != "layout"})
+        ends = write(head), rest and b'{"layout":' + drawn.text + b"," + rest[1:]
+    else:
+        ends = write(head), write(tail)
+    if None in ends:
         return None
     if kept is not None and kept.shape == templates.shape(ev):
         middle = kept.fill(text)
     else:
         labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
         try:
-            middle = list(templates.middle(ev, labels, marks))
-        except orjson.JSONEncodeError:  # text orjson cannot write: json's way
+            middle = list(templates.middle(ev, labels, marks, write))
+        except (orjson.JSONEncodeError, TypeError):  # text orjson cannot write: json's way
+            return None
+        if None in middle:
             return None
         if key is not None and (kept is not None or templates.TEMPLATES.seen_before(key)):
             made = templates.template(ev, labels, marks, *keep)
@@ -263,7 +275,7 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
                 templates.TEMPLATES.put(key, made)
             else:
                 templates.TEMPLATES.drop(key)
-    return b"".join([ends[0][:-1], b",", *middle, b",", ends[1][1:]])
+    return b"".join([ends[0][:-1], b",", *middle, b",", ends[1][1:]])  # type: ignore[index]
 
 
 def expanded_graph(expression: str, ids: list[str], settings: Settings) -> tuple[Expanded, list[str]]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -62,34 +62,39 @@ def shape(ev: Evaluation) -> tuple:
             len(rev.events or ()), len(tan.events or ()) if tan is not None else -1)
 
 
-def middle(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str, bool]]
-           ) -> Iterator[bytes | memoryview]:
-    """The text `"nodes":[...],"edges":[...],"trace":{...}` as orjson writes those keys of the
-    body, in parts. `marks`: composite nodes (app.graphs.composite_marks)."""
+def middle(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str, bool]],
+           write: Callable[[object], bytes | None] = orjson.dumps) -> Iterator[bytes | memoryview | None]:
+    """The text `"nodes":[...],"edges":[...],"trace":{...}` as `write` writes those keys of the
+    body, in parts (None where `write` could not). `marks`: composite nodes
+    (app.graphs.composite_marks)."""
     nodes = views.nodes(ev, labels)
     for i, (of, op, is_expanded) in marks.items():
         nodes[i]["composite"] = {"of": f"n{of}", "op": op, "expanded": is_expanded}
-    yield b'"nodes":' + orjson.dumps(nodes)
+    yield b'"nodes":'
+    yield write(nodes)
     del nodes
-    yield b',"edges":' + orjson.dumps(views.edges(ev))
+    yield b',"edges":'
+    yield write(views.edges(ev))
     yield b',"trace":{"forward":'
-    yield from _array(views.forward_parts(ev.forward, ev.shown))
+    yield from _array(views.forward_parts(ev.forward, ev.shown), write)
     yield b',"backward":'
-    yield from _array(views.reverse_parts(ev.reverse, ev.shown))
+    yield from _array(views.reverse_parts(ev.reverse, ev.shown), write)
     if ev.tangent is not None:
         yield b',"tangent":'
-        yield from _array(views.tangent_parts(ev.tangent, ev.shown))
+        yield from _array(views.tangent_parts(ev.tangent, ev.shown), write)
     yield b"}"
 
 
-def _array(parts: Iterable[list]) -> Iterator[bytes | memoryview]:
+def _array(parts: Iterable[list], write: Callable[[object], bytes | None]
+           ) -> Iterator[bytes | memoryview | None]:
     yield b"["
     first = True
     for part in parts:
         if part:
             if not first:
                 yield b","
-            yield memoryview(orjson.dumps(part))[1:-1]
+            text = write(part)
+            yield None if text is None else memoryview(text)[1:-1]
             first = False
     yield b"]"
 
@@ -112,7 +117,9 @@ class Template:
         """The middle with the numbers of `text` (orjson's text of `numbers(ev)`) set in."""
         if not self.count:
             return self.parts
-        picked = self.pick(text[1:-1].split(b","))  # type: ignore[misc]
+        pieces = text.split(b",")
+        pieces[0], pieces[-1] = pieces[0][1:], pieces[-1][:-1]  # the list's brackets
+        picked = self.pick(pieces)  # type: ignore[misc]
         out = [b""] * (2 * self.count + 1)
         out[0::2] = self.parts
         out[1::2] = (picked,) if self.count == 1 else picked
