@@ -131,9 +131,17 @@ def numbers_text(numbers: list) -> tuple[bytes, bool] | None:
     if not set(map(type, numbers)) <= _FLOAT_OR_NONE or not math.isfinite(sum(filter(None, numbers))):
         return None
     text = orjson.dumps(numbers)
-    if b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text)):
-        return json.dumps(numbers, separators=(",", ":")).encode(), False
+    if b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text)):  # json's spelling:
+        return _NEGATIVE_POWER.sub(_as_json, text), False  # repr's, of those few numbers
     return text, True
+
+
+#: A number of orjson's text of a list that may be spelt otherwise than json spells it.
+_NEGATIVE_POWER = re.compile(rb"[^,\[\]]*(?:0\.0000|e-)[^,\[\]]*")
+
+
+def _as_json(match: re.Match) -> bytes:
+    return repr(float(match[0])).encode()
 
 
 def dumps_orjson(obj: Any) -> bytes | None:

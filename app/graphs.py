@@ -260,7 +260,7 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
     if None in ends:
         return None
     if kept is not None and kept.shape == templates.shape(ev):
-        middle = kept.fill(text)
+        return kept.fill(text, *ends)  # type: ignore[arg-type]
     else:
         labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
         try:
@@ -269,13 +269,15 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
             return None
         if None in middle:
             return None
-        if key is not None and (kept is not None or templates.TEMPLATES.seen_before(key)):
-            made = templates.template(ev, labels, marks, *keep)
-            if b"".join(made.fill(text)) == b"".join(middle):
-                templates.TEMPLATES.put(key, made)
-            else:
-                templates.TEMPLATES.drop(key)
-    return b"".join([ends[0][:-1], b",", *middle, b",", ends[1][1:]])  # type: ignore[index]
+    body = b"".join([ends[0][:-1], b",", *middle, b",", ends[1][1:]])  # type: ignore[index, list-item]
+    del middle
+    if key is not None and (kept is not None or templates.TEMPLATES.seen_before(key)):
+        made = templates.template(ev, labels, marks, *keep)
+        if made.fill(text, *ends) == body:  # type: ignore[arg-type]
+            templates.TEMPLATES.put(key, made)
+        else:
+            templates.TEMPLATES.drop(key)
+    return body
 
 
 def expanded_graph(expression: str, ids: list[str], settings: Settings) -> tuple[Expanded, list[str]]:

@@ -101,10 +101,11 @@ def _array(parts: Iterable[list], write: Callable[[object], bytes | None]
 
 @dataclass(frozen=True)
 class Template:
-    """The middle of a body cut at its numbers: `parts` around them, `pick` takes them from the
-    split text of `numbers` in the order they are written."""
+    """A body cut at its numbers: `text`, with %b where the body's head, each number and its
+    tail go (a % written %%); `pick` takes the numbers from the split text of `numbers` in the
+    order they are written."""
 
-    parts: list[bytes]
+    text: bytes
     pick: itemgetter | None
     count: int
     shape: tuple
@@ -113,29 +114,30 @@ class Template:
     warnings: tuple[str, ...] = ()  # the parser's
     layout: RawJSON | None = None  # its JSON, when laid out
 
-    def fill(self, text: bytes) -> list[bytes]:
-        """The middle with the numbers of `text` (orjson's text of `numbers(ev)`) set in."""
+    def fill(self, numbers: bytes, head: bytes, tail: bytes) -> bytes:
+        """The body: `head` and `tail` (orjson's text of those keys of the body, each a dict)
+        around the middle with the numbers of `numbers` (the text of `numbers(ev)`) set in.
+        One %-format in C: no list of the pieces to join (bytes.join holds a buffer record of
+        80 bytes for each)."""
         if not self.count:
-            return self.parts
-        pieces = text.split(b",")
+            return self.text % (head[:-1], tail[1:])
+        pieces = numbers.split(b",")
         pieces[0], pieces[-1] = pieces[0][1:], pieces[-1][:-1]  # the list's brackets
         picked = self.pick(pieces)  # type: ignore[misc]
-        out = [b""] * (2 * self.count + 1)
-        out[0::2] = self.parts
-        out[1::2] = (picked,) if self.count == 1 else picked
-        return out
+        return self.text % (head[:-1], *((picked,) if self.count == 1 else picked), tail[1:])
 
 
 def template(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str, bool]],
              graph: Graph | None = None, warnings: Iterable[str] = (), layout: object = None) -> Template:
     """`ev`'s middle with a marker for each number, cut at the markers; with what else the
     structure's requests share (a layout that was skipped is not kept)."""
-    pieces = MARK.split(b"".join(middle(marked(ev), labels, marks)))
+    pieces = MARK.split(b"".join(middle(marked(ev), labels, marks)))  # type: ignore[arg-type]
     parts, order = pieces[0::2], [int(k) for k in pieces[1::2]]
+    text = b"%b," + b"%b".join([p.replace(b"%", b"%%") for p in parts]) + b",%b"
     layout = layout if isinstance(layout, RawJSON) else None
-    size = (sum(map(len, parts)) + 41 * len(parts) + 36 * len(order) + (len(layout.text) if layout else 0)
+    size = (len(text) + 36 * len(order) + (len(layout.text) if layout else 0)
             + (300 * len(graph) if graph is not None else 0))  # about a parsed graph's bytes a node
-    return Template(parts, itemgetter(*order) if order else None, len(order), shape(ev), size, graph,
+    return Template(text, itemgetter(*order) if order else None, len(order), shape(ev), size, graph,
                     tuple(warnings), layout)
 
 

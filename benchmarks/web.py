@@ -265,11 +265,12 @@ def rss_kib() -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
-def memory() -> dict[str, list[float]]:
+def memory(which: int) -> dict[str, list[float]]:
     """For the 1st, 2nd and 3rd body of BIG_1000 in one process (layout cached by a text of the
     same graph): Python's peak while building it (tracemalloc, MB above what was allocated
-    before) and the process's RSS growth (MiB) when a new thread builds it (glibc gives the
-    thread an arena of its own, which keeps what the thread's peak left)."""
+    before); and the process's RSS growth (MiB) when a new thread builds body number `which`
+    (glibc gives the thread an arena of its own, which keeps what the thread's peak left; a
+    later thread takes over a finished one's arena, so one such thread a process)."""
     import threading
     import tracemalloc
 
@@ -281,6 +282,16 @@ def memory() -> dict[str, list[float]]:
     point = {"x": 1.5, "y": 2.0}
     response_body(BIG_1000 + " ", point, settings=settings)  # imports, the layout (another text)
     out: dict[str, list[float]] = {"peak MB": [], "thread RSS MiB": []}
+    text = BIG_1000 + "  "
+    for _ in range(which):  # the 2nd body makes a template, the 3rd uses it
+        response_body(text, point, settings=settings)
+    gc.collect()
+    before = rss_kib()
+    t = threading.Thread(target=response_body, args=(text, point), kwargs={"settings": settings})
+    t.start()
+    t.join()
+    gc.collect()
+    out["thread RSS MiB"].append((rss_kib() - before) / 1024)
     for _ in range(3):
         gc.collect()
         tracemalloc.start()
@@ -288,17 +299,6 @@ def memory() -> dict[str, list[float]]:
         response_body(BIG_1000, point, settings=settings)
         out["peak MB"].append((tracemalloc.get_traced_memory()[1] - base) / 1e6)
         tracemalloc.stop()
-    for k in range(3):  # the same again without tracemalloc, each body in a new thread
-        text = BIG_1000 + " " * (k + 2)
-        for _ in range(k):  # the 2nd body makes a template, the 3rd uses it
-            response_body(text, point, settings=settings)
-        gc.collect()
-        before = rss_kib()
-        t = threading.Thread(target=response_body, args=(text, point), kwargs={"settings": settings})
-        t.start()
-        t.join()
-        gc.collect()
-        out["thread RSS MiB"].append((rss_kib() - before) / 1024)
     return out
 
 
@@ -358,16 +358,23 @@ def memory_runs(args: argparse.Namespace) -> None:
             with tarfile.open(archive) as tar:
                 tar.extractall(Path(tmp) / "before", filter="data")
             trees = {"before": str(Path(tmp) / "before"), "after": str(ROOT)}
-        seen: dict[str, list[dict]] = {side: [] for side in trees}
+        seen: dict[str, dict[str, list[list[float]]]] = {
+            side: {"peak MB": [[], [], []], "thread RSS MiB": [[], [], []]} for side in trees}
         for r in range(args.rounds):
-            for side in list(trees) if r % 2 == 0 else list(trees)[::-1]:
-                done = subprocess.run([sys.executable, __file__, "--tree", trees[side], "--memory"],
-                                      capture_output=True, text=True, cwd=tmp, check=True)
-                seen[side].append(json.loads(done.stdout.strip().splitlines()[-1]))
-                print(side, seen[side][-1], f"load average {os.getloadavg()[0]:.1f}", flush=True)
-    for side, got in seen.items():
-        print(side, {k: [round(statistics.median(g[k][i] for g in got), 1) for i in range(3)]
-                     for k in got[0]}, "(medians: 1st, 2nd, 3rd body)")
+            for which in range(3):
+                for side in list(trees) if r % 2 == 0 else list(trees)[::-1]:
+                    done = subprocess.run([sys.executable, __file__, "--tree", trees[side], "--memory",
+                                           "--which", str(which)],
+                                          capture_output=True, text=True, cwd=tmp, check=True)
+                    got = json.loads(done.stdout.strip().splitlines()[-1])
+                    seen[side]["thread RSS MiB"][which] += got["thread RSS MiB"]
+                    if which == 0:
+                        for k, v in enumerate(got["peak MB"]):
+                            seen[side]["peak MB"][k].append(v)
+                    print(side, which, got, f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    for side, figures in seen.items():
+        print(side, {k: [round(statistics.median(v), 2) for v in vs] for k, vs in figures.items()},
+              "(medians: 1st, 2nd, 3rd body of the text)")
 
 
 def main() -> None:
@@ -375,6 +382,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--before", help="git revision to compare with (this tree is after)")
     ap.add_argument("--tree", help=argparse.SUPPRESS)  # a child process: the tree to import
+    ap.add_argument("--which", type=int, default=0, help=argparse.SUPPRESS)  # --memory's thread
     ap.add_argument("--server", action="store_true", help="time requests to a real server instead")
     ap.add_argument("--requests", type=int, default=15, help="with --server: requests of each kind a round")
     ap.add_argument("--memory", action="store_true",
@@ -382,7 +390,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.tree:
         sys.path.insert(0, args.tree)
-        print(json.dumps(memory() if args.memory else measure(args.rounds)))
+        print(json.dumps(memory(args.which) if args.memory else measure(args.rounds)))
         return
     if args.memory:
         memory_runs(args)
