@@ -2,18 +2,20 @@
 per structure as a template into which a request at a new point sets its numbers.
 
 Written part by part: each part (the nodes, the edges, `engine.views.PART` events) is made into
-dicts, written by orjson and dropped before the next is made, so a big graph's body never holds
-every event's dict at once (issue 14: a freed peak of small objects stays in the process).
+dicts, written (orjson, or json when orjson would spell a number otherwise) and dropped before
+the next is made, so a big graph's body never holds every event's dict at once (issue 14: a
+freed peak of small objects stays in the process).
 
 A template: everything of that text but the numbers (ids, labels, names, inputs, which events
 the passes took) depends on the request's structure alone (its text, the gradients and tangent
 asked, the expanded nodes), not on its values. The text is written once with a marker in
 place of each number (`marked`: a str "\\0<k>", which views pass as they pass a float and orjson
 writes as "\\u0000<k>", a text no expression can hold: the lexer refuses U+0000), then cut at
-the markers. A request at a new point writes its numbers in one orjson call and sets them in
-(`Template.fill`): the same bytes, without a dict. A template is made the second time a
-structure is seen (typing makes a new text at each keystroke; a slider sends the same one), and
-checked then against the body written the plain way; it is kept only when they are the same.
+the markers into one %-format. A request at a new point writes its numbers in one call and
+sets them in (`Template.fill`): the same bytes, without a dict, and without parsing the text or
+looking up the layout again (both kept with the template). A template is made the second time
+a structure is seen (typing makes a new text at each keystroke; a slider sends the same one),
+and checked then against the body written the plain way; it is kept only when they are equal.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from .encoding import RawJSON
 
 #: A number's marker as orjson writes it (the group: the number's place in `numbers`).
 MARK = re.compile(rb'"\\u0000(\d+)"')
-#: Bytes of templates kept in a process (the least recently used dropped first), and how many
-#: structures seen once are remembered.
-MAX_BYTES = 8 << 20
+#: Bytes of templates kept in a process (the least recently used dropped first; one template
+#: at most a third: a 1,000-node graph's is about 1.7 MB), and how many structures seen once
+#: are remembered.
+MAX_BYTES = 6 << 20
 MAX_SEEN = 512
 
 
@@ -215,7 +218,7 @@ class Templates:
             return False
 
     def put(self, key: Hashable, t: Template) -> None:
-        if t.size > self.max_bytes // 4:  # one structure never takes most of the room
+        if t.size > self.max_bytes // 3:  # one structure never takes most of the room
             return
         with self._lock:
             old = self._items.pop(key, None)

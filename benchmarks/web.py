@@ -20,8 +20,9 @@ round runs one fresh process per side, in alternating order.
 
 `--server` times what a user waits for instead: POST /api/v1/graph to a real `chainrule serve`
 (httpx, wall time, medians) for the sum of 29 terms, each request with constants not seen
-before (the layout made by Graphviz: uncached) and the same structure again at a new point
-(layout cached). Each round starts each tree's server in turn (alternating order).
+before (the layout made by Graphviz: uncached), the same structure again at a new point
+(layout cached; the second sight of the text, which makes its body's template) and a third time
+(a slider: the template kept). Each round starts each tree's server in turn (alternating order).
 """
 
 from __future__ import annotations
@@ -327,7 +328,7 @@ def server_times(tree: str, requests: int) -> dict[str, float]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the server of {tree} did not start")
             time.sleep(0.2)
-        out: dict[str, list[float]] = {"uncached": [], "cached": []}
+        out: dict[str, list[float]] = {"uncached": [], "cached": [], "third": []}
         with httpx.Client(timeout=60) as client:
             def post(text: str, x: float) -> float:
                 t0 = time.perf_counter()
@@ -342,6 +343,7 @@ def server_times(tree: str, requests: int) -> dict[str, float]:
                 text = " + ".join(f"sin(x*{i} + y)*ln(y+{i})" for i in range(first, first + 29))
                 out["uncached"].append(post(text, 0.5))
                 out["cached"].append(post(text, 0.25 + k / 1000))
+                out["third"].append(post(text, 0.35 + k / 1000))  # a slider: a kept template
         return {k: statistics.median(v) * 1e3 for k, v in out.items()}
     finally:
         proc.terminate()
