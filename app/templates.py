@@ -195,7 +195,7 @@ class Templates:
     def __init__(self, max_bytes: int = MAX_BYTES, max_seen: int = MAX_SEEN) -> None:
         self.max_bytes, self.max_seen = max_bytes, max_seen
         self._items: OrderedDict[Hashable, Template] = OrderedDict()
-        self._seen: OrderedDict[Hashable, None] = OrderedDict()
+        self._seen: OrderedDict[int, None] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -207,7 +207,9 @@ class Templates:
             return got
 
     def seen_before(self, key: Hashable) -> bool:
-        """Whether `key` was seen before (and remember it now)."""
+        """Whether `key` was seen before (and remember it now): by its hash, so that a long text
+        seen once holds no memory (two keys of one hash make a template early, then checked)."""
+        key = hash(key)
         with self._lock:
             if key in self._seen:
                 self._seen.move_to_end(key)
