@@ -163,9 +163,10 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     elif expand:
         expanded, warned = expanded_graph(expression, expand, settings)
     if FAST_BODY and backward is None:  # what a kept template of this structure holds
-        key = (expression, _tuple(requires_grad), target, settings.shown_elements, settings.limits,
-               tangent if tangent is None or isinstance(tangent, str) else tuple(tangent),
-               _tuple(expand), with_layout and layout_cache(settings))
+        key = (expression, _tuple(requires_grad), target, settings.shown_elements, settings.max_length,
+               settings.max_nodes, settings.max_depth, settings.max_elements, settings.max_dims,
+               settings.max_work, tangent if tangent is None or isinstance(tangent, str) else
+               tuple(tangent), _tuple(expand), with_layout and layout_cache(settings))  # the limits: parse's
         kept = templates.TEMPLATES.get(key)
     source = backward.graph if backward else expanded.graph if expanded else expression
     ev = None
@@ -242,38 +243,44 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
               kept: templates.Template | None, keep: tuple) -> bytes | None:
     """The body as `dumps` writes it when every number is a finite float (else None): by orjson
     when it writes each number as json does, by json otherwise; nodes, edges and trace from the
-    template `kept` when it fits, else written part by part (app.templates). The second time a
-    structure is seen its template is made, and kept when it gives the bytes written the plain
-    way, with `keep`: the graph as parsed (None when not parsed from the text alone), the
-    parser's warnings and the layout."""
+    template `kept` when it fits, else written part by part (app.templates; a small body in one
+    orjson call). The second time a structure is seen its template is made, and kept when it
+    gives the bytes written the plain way, with `keep`: the graph as parsed (None when not
+    parsed from the text alone), the parser's warnings and the layout."""
     got = numbers_text(templates.numbers(ev))
     if got is None:
         return None
     text, alike = got
     write = dumps_orjson if alike else dumps_json
-    drawn = tail["layout"]
-    if isinstance(drawn, RawJSON):  # json: the layout's own text put in (orjson: a Fragment)
-        rest = write({k: v for k, v in tail.items() if k != "layout"})
-        ends = write(head), rest and b'{"layout":' + drawn.text + b"," + rest[1:]
-    else:
-        ends = write(head), write(tail)
-    if None in ends:
-        return None
+
+    def ends() -> tuple[bytes | None, bytes | None]:  # head and tail written apart
+        drawn = tail["layout"]
+        if isinstance(drawn, RawJSON):  # json: the layout's own text put in (orjson: a Fragment)
+            rest = write({k: v for k, v in tail.items() if k != "layout"})
+            return write(head), rest and b'{"layout":' + drawn.text + b"," + rest[1:]
+        return write(head), write(tail)
+
     if kept is not None and kept.shape == templates.shape(ev):
-        return kept.fill(text, *ends)  # type: ignore[arg-type]
-    else:
-        labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
-        try:
+        written = ends()
+        return None if None in written else kept.fill(text, *written)  # type: ignore[arg-type]
+    labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
+    written = None
+    try:
+        if alike and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
+            body = dumps_orjson({**head, **templates.dicts(ev, labels, marks), **tail})
+        else:
+            written = ends()
             middle = list(templates.middle(ev, labels, marks, write))
-        except (orjson.JSONEncodeError, TypeError):  # text orjson cannot write: json's way
-            return None
-        if None in middle:
-            return None
-    body = b"".join([ends[0][:-1], b",", *middle, b",", ends[1][1:]])  # type: ignore[index, list-item]
-    del middle
-    if key is not None and (kept is not None or templates.TEMPLATES.seen_before(key)):
+            if None in written or None in middle:
+                return None
+            body = b"".join([written[0][:-1], b",", *middle, b",", written[1][1:]])  # type: ignore[index, list-item]
+            del middle
+    except (orjson.JSONEncodeError, TypeError):  # text orjson cannot write: json's way
+        return None
+    if body is not None and key is not None and (kept is not None or templates.TEMPLATES.seen_before(key)):
+        written = written or ends()
         made = templates.template(ev, labels, marks, *keep)
-        if made.fill(text, *ends) == body:  # type: ignore[arg-type]
+        if None not in written and made.fill(text, *written) == body:  # type: ignore[arg-type]
             templates.TEMPLATES.put(key, made)
         else:
             templates.TEMPLATES.drop(key)

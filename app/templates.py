@@ -65,6 +65,14 @@ def shape(ev: Evaluation) -> tuple:
             len(rev.events or ()), len(tan.events or ()) if tan is not None else -1)
 
 
+def dicts(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str, bool]]) -> dict:
+    """The body's nodes, edges and trace as dicts, all at once (a small body)."""
+    nodes = views.nodes(ev, labels)
+    for i, (of, op, is_expanded) in marks.items():
+        nodes[i]["composite"] = {"of": f"n{of}", "op": op, "expanded": is_expanded}
+    return {"nodes": nodes, "edges": views.edges(ev), "trace": ev.trace()}
+
+
 def middle(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str, bool]],
            write: Callable[[object], bytes | None] = orjson.dumps) -> Iterator[bytes | memoryview | None]:
     """The text `"nodes":[...],"edges":[...],"trace":{...}` as `write` writes those keys of the
