@@ -151,3 +151,18 @@ def test_the_templates_room_is_bounded():
             body(text, {"x": 0.5}, with_layout=False)
     assert 3 < len(kept) < 20 and kept._bytes <= 1_000_000
     assert kept._bytes == sum(t.size for t in kept._items.values())
+
+
+def test_a_percent_sign_in_the_text_is_kept():
+    """The template is a %-format: a % of its text (none reaches it from the lexer today) is
+    written %% and comes back as it was."""
+    from app.encoding import numbers_text
+    from engine import evaluate
+
+    ev = evaluate("sin(x) * y", {"x": 0.5, "y": 2.0})
+    labels = ["x", "sin %", "y", "50% ×"]
+    made = app.templates.template(ev, labels, {})
+    text, _ = numbers_text(app.templates.numbers(ev))
+    middle = b"".join(app.templates.middle(ev, labels, {}))
+    assert made.fill(text, b'{"a":1}', b'{"b":"%s"}') == b'{"a":1,' + middle + b',"b":"%s"}'
+    assert b'"label":"sin %"' in middle
