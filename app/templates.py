@@ -142,12 +142,10 @@ def template(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str,
              graph: Graph | None = None, warnings: Iterable[str] = (), layout: object = None) -> Template:
     """`ev`'s middle with a marker for each number, cut at the markers; with what else the
     structure's requests share (a layout that was skipped is not kept)."""
-    written = b"".join([b"%b,", *middle(marked(ev), labels, marks), b",%b"])  # type: ignore[list-item]
-    if b"%" in written[3:-3]:  # a % of the text (none but the ends' in most)
-        written = b"%b," + written[3:-3].replace(b"%", b"%%") + b",%b"
-    order = list(map(int, MARK.findall(written)))
-    text = MARK.sub(b"%b", written)
-    del written
+    pieces = MARK.split(b"".join(middle(marked(ev), labels, marks)))  # type: ignore[arg-type]
+    parts, order = pieces[0::2], [int(k) for k in pieces[1::2]]
+    del pieces
+    text = b"%b," + b"%b".join([p.replace(b"%", b"%%") for p in parts]) + b",%b"
     layout = layout if isinstance(layout, RawJSON) else None
     size = (len(text) + 36 * len(order) + (len(layout.text) if layout else 0)
             + (300 * len(graph) if graph is not None else 0))  # about a parsed graph's bytes a node
