@@ -124,6 +124,44 @@ def dumps_floats(obj: Any, lists: list[list]) -> bytes | None:
     return dumps(obj)
 
 
+def numbers_text(numbers: list) -> tuple[bytes, bool] | None:
+    """The text of `numbers` (floats and None) as json writes them, and whether orjson writes
+    every one of them alike (the checks of `dumps_floats`, on one list): orjson's text then, ten
+    times faster; json's otherwise. None when one is not a finite float."""
+    if not set(map(type, numbers)) <= _FLOAT_OR_NONE or not math.isfinite(sum(filter(None, numbers))):
+        return None
+    text = orjson.dumps(numbers)
+    if b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text)):  # json's spelling:
+        return _NEGATIVE_POWER.sub(_as_json, text), False  # repr's, of those few numbers
+    return text, True
+
+
+#: A number of orjson's text of a list that may be spelt otherwise than json spells it.
+_NEGATIVE_POWER = re.compile(rb"[^,\[\]]*(?:0\.0000|e-)[^,\[\]]*")
+
+
+def _as_json(match: re.Match) -> bytes:
+    return repr(float(match[0])).encode()
+
+
+def dumps_orjson(obj: Any) -> bytes | None:
+    """orjson's text of `obj` (RawJSON put in as it is), None where it cannot write it (a lone
+    surrogate, an integer past 64 bits): for a caller that checked the numbers (`numbers_text`)."""
+    try:
+        return orjson.dumps(obj, default=_fragment)
+    except orjson.JSONEncodeError:
+        return None
+
+
+def dumps_json(obj: Any) -> bytes | None:
+    """json's text of `obj`, as `dumps` writes it when every number is finite (RawJSON is
+    refused); None where UTF-8 cannot hold it (a lone surrogate: `dumps` escapes it)."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:
+        return None
+
+
 class EncodedJSON(Response):
     """A response body written by `dumps` (or given as its bytes). Routes return it as is:
     FastAPI neither validates nor re-encodes a Response (the response models document it; the

@@ -4,28 +4,31 @@ its Graphviz layout, and the response body as plain data. No HTTP here beyond AP
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from itertools import chain
 from typing import Any
 
 import numpy as np
+import orjson
 
 from drawing import Layout, LayoutCache, LayoutSkipped
 from engine import Evaluation, ExpressionError, Graph, LimitExceeded, evaluate, parse, views
 from engine.backward_graph import BackwardGraph, backward_graph
 from engine.expand import Expanded, composites, expand
 from engine.names import label
-from engine.results import ACCUMULATE, first_nonfinite
+from engine.results import first_nonfinite
 from engine.views import data
 
-from .encoding import RawJSON, dumps, dumps_floats
+from . import templates
+from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text
 from .errors import APIError
 from .settings import Settings
 
 #: The engine's node kinds, as drawing/ names them.
 LAYOUT_KIND = {"var": "input", "const": "const", "op": "op"}
-#: Bodies of floats checked by app.encoding.dumps_floats (False: their numbers listed for
-#: dumps, as before; for the tests' comparison: the bytes are the same).
+#: Bodies of floats written by orjson with their numbers checked in C, nodes, edges and trace
+#: part by part or from a template (app.templates); False: every number listed for dumps, as
+#: before (for the tests' comparison: the bytes are the same).
 FAST_BODY = True
 
 
@@ -153,25 +156,41 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     backward pass of ∂f/∂x drawn as a graph of its own. `checkpoint` is called between the
     stages (app.heavy: it stops a request over its budget or whose client left). `expand` lists
     composite nodes (ids of the graph as parsed) to draw as their unit functions."""
-    backward, expanded = None, None
+    backward, expanded, kept, key = None, None, None, None
     if derivative_of is not None:
         backward = derivative_graph(expression, values, derivative_of, settings)
         checkpoint()
     elif expand:
         expanded, warned = expanded_graph(expression, expand, settings)
+    if FAST_BODY and backward is None:  # what a kept template of this structure holds
+        key = (expression, _tuple(requires_grad), target, settings.shown_elements, settings.max_length,
+               settings.max_nodes, settings.max_depth, settings.max_elements, settings.max_dims,
+               settings.max_work, tangent if tangent is None or isinstance(tangent, str) else
+               tuple(tangent), _tuple(expand), with_layout and layout_cache(settings))  # the limits: parse's
+        kept = templates.TEMPLATES.get(key)
     source = backward.graph if backward else expanded.graph if expanded else expression
-    ev, grads_wrt = evaluate_request(source, values, wrt=wrt, tangent=tangent, settings=settings,
-                                     requires_grad=requires_grad, target=target)
+    ev = None
+    if kept is not None and kept.graph is not None:  # the text as parsed before
+        try:
+            ev, grads_wrt = evaluate_request(kept.graph, values, wrt=wrt, tangent=tangent,
+                                             settings=settings, requires_grad=requires_grad, target=target)
+            ev.warnings.extend(kept.warnings)
+        except ExpressionError:  # told as the text's own error, with its place
+            ev = None
+    if ev is None:
+        ev, grads_wrt = evaluate_request(source, values, wrt=wrt, tangent=tangent, settings=settings,
+                                         requires_grad=requires_grad, target=target)
+    parsed_warnings = list(ev.warnings)
     if expanded:
         ev.warnings.extend(warned)
     checkpoint()
     shown = settings.shown_elements
     graph = ev.graph
-    labels = [label(graph, i) for i in range(len(graph))]
+    labels = None if kept is not None else [label(graph, i) for i in range(len(graph))]
     warnings = warnings_of(ev, values)
     drawn = None
     if with_layout:
-        drawn = layout_body(graph, settings, labels)
+        drawn = kept.layout if kept is not None and kept.layout else layout_body(graph, settings, labels)
         if isinstance(drawn, dict):  # skipped
             warnings.append({"code": "layout_skipped", "message": drawn["reason"]["message"]})
         checkpoint()
@@ -200,21 +219,72 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                         "edge": f"e{i}" if role in ("local", "product", "sum") else None}
                        for role, i in backward.origin]}}),
     }
+    marks = composite_marks(graph, expanded)
+    if FAST_BODY:  # most answers: every number a float that orjson writes as json does
+        out = fast_body(head, tail, ev, labels, marks, key, kept,
+                        (None if expanded else graph, parsed_warnings, drawn))
+        if out is not None:
+            return out
+    labels = labels or [label(graph, i) for i in range(len(graph))]
     nodes = views.nodes(ev, labels)
-    for i, (of, op, is_expanded) in composite_marks(graph, expanded).items():
+    for i, (of, op, is_expanded) in marks.items():
         nodes[i]["composite"] = {"of": f"n{of}", "op": op, "expanded": is_expanded}
     trace = ev.trace()
     body = {**head, "nodes": nodes, "edges": ev.edges(), "trace": trace, **tail}
-    rev, tan = ev.reverse, ev.tangent
-    lists = [ev.forward.values, rev.grads, rev.edge_local, rev.edge_contribution,
-             [e[3] for e in rev.events or () if e[0] is ACCUMULATE]]  # running sums (then grads)
-    if tan is not None:
-        lists += [tan.tangents, tan.edge_local, tan.edge_term, list(tan.direction.values())]
-    if FAST_BODY:  # most answers: every number a float, checked list by list in C
-        out = dumps_floats(body, lists)
-        if out is not None:
-            return out
     return dumps(body, numbers=numbers(ev, trace))
+
+
+def _tuple(xs: list | None) -> tuple | None:
+    return None if xs is None else tuple(xs)
+
+
+def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
+              marks: dict[int, tuple[int, str, bool]], key: Hashable | None,
+              kept: templates.Template | None, keep: tuple) -> bytes | None:
+    """The body as `dumps` writes it when every number is a finite float (else None): by orjson
+    when it writes each number as json does, by json otherwise; nodes, edges and trace from the
+    template `kept` when it fits, else written part by part (app.templates; a small body in one
+    orjson call). The second time a structure is seen its template is made, and kept when it
+    gives the bytes written the plain way, with `keep`: the graph as parsed (None when not
+    parsed from the text alone), the parser's warnings and the layout."""
+    got = numbers_text(templates.numbers(ev))
+    if got is None:
+        return None
+    text, alike = got
+    write = dumps_orjson if alike else dumps_json
+
+    def ends() -> tuple[bytes | None, bytes | None]:  # head and tail written apart
+        drawn = tail["layout"]
+        if isinstance(drawn, RawJSON):  # json: the layout's own text put in (orjson: a Fragment)
+            rest = write({k: v for k, v in tail.items() if k != "layout"})
+            return write(head), rest and b'{"layout":' + drawn.text + b"," + rest[1:]
+        return write(head), write(tail)
+
+    if kept is not None and kept.shape == templates.shape(ev):
+        written = ends()
+        return None if None in written else kept.fill(text, *written)  # type: ignore[arg-type]
+    labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
+    written = None
+    try:
+        if alike and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
+            body = dumps_orjson({**head, **templates.dicts(ev, labels, marks), **tail})
+        else:
+            written = ends()
+            middle = list(templates.middle(ev, labels, marks, write))
+            if None in written or None in middle:
+                return None
+            body = b"".join([written[0][:-1], b",", *middle, b",", written[1][1:]])  # type: ignore[index, list-item]
+            del middle
+    except (orjson.JSONEncodeError, TypeError):  # text orjson cannot write: json's way
+        return None
+    if body is not None and key is not None and (kept is not None or templates.TEMPLATES.seen_before(key)):
+        written = written or ends()
+        made = templates.template(ev, labels, marks, *keep)
+        if None not in written and made.fill(text, *written) == body:  # type: ignore[arg-type]
+            templates.TEMPLATES.put(key, made)
+        else:
+            templates.TEMPLATES.drop(key)
+    return body
 
 
 def expanded_graph(expression: str, ids: list[str], settings: Settings) -> tuple[Expanded, list[str]]:

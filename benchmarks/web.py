@@ -6,6 +6,7 @@ graph (issue 12, item 4: at most 10x).
     python3 benchmarks/web.py [--rounds 7]                 # this tree
     python3 benchmarks/web.py --before 9a1d5f0 [--rounds 7]  # a git revision against this tree
     python3 benchmarks/web.py --server [--before 9a1d5f0] [--rounds 3]  # a user's wait, over HTTP
+    python3 benchmarks/web.py --memory [--before 9a1d5f0] [--rounds 5]  # a 1,000-node body's peak
 
 The tape is the issue's: about sixty lines of pure Python that build the graph by operator
 overloading (each op makes a `Var` and appends it to a list), then walk the list backwards with
@@ -19,8 +20,9 @@ round runs one fresh process per side, in alternating order.
 
 `--server` times what a user waits for instead: POST /api/v1/graph to a real `chainrule serve`
 (httpx, wall time, medians) for the sum of 29 terms, each request with constants not seen
-before (the layout made by Graphviz: uncached) and the same structure again at a new point
-(layout cached). Each round starts each tree's server in turn (alternating order).
+before (the layout made by Graphviz: uncached), the same structure again at a new point
+(layout cached; the second sight of the text, which makes its body's template) and a third time
+(a slider: the template kept). Each round starts each tree's server in turn (alternating order).
 """
 
 from __future__ import annotations
@@ -212,10 +214,16 @@ def measure(rounds: int) -> dict[str, dict[str, float]]:
                        for a, v in zip(got[1], graph.variables)), name
         json.loads(body())  # and the layout cached
         runs = max(3, min(200, 20_000 // len(graph)))
+        fresh = iter(range(10**9))
+
+        def first_sight(text=text, point=point, fresh=fresh) -> bytes:
+            # The same graph and layout, a text never seen (spaces after it): no template.
+            return body(text + " " * (next(fresh) % 600), point)
+
         contestants = {"tape": lambda p=prog, v=variables: oo_tape(p, v),
                        "records tape": lambda p=prog, v=variables: records_tape(p, v),
                        "evaluate": lambda t=text, p=point: evaluate(t, p),
-                       "body": body}
+                       "body": body, "body first sight": first_sight}
         seen: dict[str, list[float]] = {k: [] for k in contestants}
         for _ in range(rounds):
             for key, fn in contestants.items():
@@ -225,13 +233,14 @@ def measure(rounds: int) -> dict[str, dict[str, float]]:
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
-    """Markdown, µs per node: each side's tapes, evaluate and body, and its body / its tape (both
-    measured in the same process)."""
+    """Markdown, µs per node: each side's tapes, evaluate and body (the same text again: from its
+    template where the tree keeps one) and the body of a text seen for the first time, each over
+    its tape (measured in the same process)."""
     sides = list(results)
     head = ["graph", "nodes"]
     for side in sides:
         head += [f"{side}: tape", "records tape", "evaluate", "body", "body / tape",
-                 "(body − evaluate) / tape"]
+                 "(body − evaluate) / tape", "first sight", "first sight / tape"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in results[sides[0]]:
         n = results[sides[0]][name]["nodes"]
@@ -240,8 +249,58 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
             r = results[side][name]
             row += [f"{r[k] / n * 1e6:.2f}" for k in ("tape", "records tape", "evaluate", "body")]
             row += [f"{r['body'] / r['tape']:.1f}x", f"{(r['body'] - r['evaluate']) / r['tape']:.1f}x"]
+            first = r.get("body first sight")
+            row += [f"{first / n * 1e6:.2f}", f"{first / r['tape']:.1f}x"] if first else ["", ""]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
+
+
+# --- memory: one thread's body of a 1,000-node graph (issue 14) --------------------------------
+
+#: benchmarks/load.py's 1,000-node graph (the classroom's "sometimes a big graph").
+BIG_1000 = "+".join(f"sin(x*{k}+y)" for k in range(1, 201))
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def memory(which: int) -> dict[str, list[float]]:
+    """For the 1st, 2nd and 3rd body of BIG_1000 in one process (layout cached by a text of the
+    same graph): Python's peak while building it (tracemalloc, MB above what was allocated
+    before); and the process's RSS growth (MiB) when a new thread builds body number `which`
+    (glibc gives the thread an arena of its own, which keeps what the thread's peak left; a
+    later thread takes over a finished one's arena, so one such thread a process)."""
+    import threading
+    import tracemalloc
+
+    os.environ.update(CHAINRULE_LAYOUT_WARM_UP="false", CHAINRULE_SYMBOLIC_WARM_UP="false")
+    from app.graphs import response_body
+    from app.settings import Settings
+
+    settings = Settings(layout_warm_up=False)
+    point = {"x": 1.5, "y": 2.0}
+    response_body(BIG_1000 + " ", point, settings=settings)  # imports, the layout (another text)
+    out: dict[str, list[float]] = {"peak MB": [], "thread RSS MiB": []}
+    text = BIG_1000 + "  "
+    for _ in range(which):  # the 2nd body makes a template, the 3rd uses it
+        response_body(text, point, settings=settings)
+    gc.collect()
+    before = rss_kib()
+    t = threading.Thread(target=response_body, args=(text, point), kwargs={"settings": settings})
+    t.start()
+    t.join()
+    gc.collect()
+    out["thread RSS MiB"].append((rss_kib() - before) / 1024)
+    for _ in range(3):
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        response_body(BIG_1000, point, settings=settings)
+        out["peak MB"].append((tracemalloc.get_traced_memory()[1] - base) / 1e6)
+        tracemalloc.stop()
+    return out
 
 
 def server_times(tree: str, requests: int) -> dict[str, float]:
@@ -269,7 +328,7 @@ def server_times(tree: str, requests: int) -> dict[str, float]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"the server of {tree} did not start")
             time.sleep(0.2)
-        out: dict[str, list[float]] = {"uncached": [], "cached": []}
+        out: dict[str, list[float]] = {"uncached": [], "cached": [], "third": []}
         with httpx.Client(timeout=60) as client:
             def post(text: str, x: float) -> float:
                 t0 = time.perf_counter()
@@ -284,10 +343,40 @@ def server_times(tree: str, requests: int) -> dict[str, float]:
                 text = " + ".join(f"sin(x*{i} + y)*ln(y+{i})" for i in range(first, first + 29))
                 out["uncached"].append(post(text, 0.5))
                 out["cached"].append(post(text, 0.25 + k / 1000))
+                out["third"].append(post(text, 0.35 + k / 1000))  # a slider: a kept template
         return {k: statistics.median(v) * 1e3 for k, v in out.items()}
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def memory_runs(args: argparse.Namespace) -> None:
+    """`memory()` in a fresh process per run, this tree (and `--before`'s, in turns)."""
+    trees = {"this tree": str(ROOT)}
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.before:
+            archive = Path(tmp) / "before.tar"
+            subprocess.run(["git", "archive", "-o", str(archive), args.before], cwd=ROOT, check=True)
+            with tarfile.open(archive) as tar:
+                tar.extractall(Path(tmp) / "before", filter="data")
+            trees = {"before": str(Path(tmp) / "before"), "after": str(ROOT)}
+        seen: dict[str, dict[str, list[list[float]]]] = {
+            side: {"peak MB": [[], [], []], "thread RSS MiB": [[], [], []]} for side in trees}
+        for r in range(args.rounds):
+            for which in range(3):
+                for side in list(trees) if r % 2 == 0 else list(trees)[::-1]:
+                    done = subprocess.run([sys.executable, __file__, "--tree", trees[side], "--memory",
+                                           "--which", str(which)],
+                                          capture_output=True, text=True, cwd=tmp, check=True)
+                    got = json.loads(done.stdout.strip().splitlines()[-1])
+                    seen[side]["thread RSS MiB"][which] += got["thread RSS MiB"]
+                    if which == 0:
+                        for k, v in enumerate(got["peak MB"]):
+                            seen[side]["peak MB"][k].append(v)
+                    print(side, which, got, f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    for side, figures in seen.items():
+        print(side, {k: [round(statistics.median(v), 2) for v in vs] for k, vs in figures.items()},
+              "(medians: 1st, 2nd, 3rd body of the text)")
 
 
 def main() -> None:
@@ -295,12 +384,18 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--before", help="git revision to compare with (this tree is after)")
     ap.add_argument("--tree", help=argparse.SUPPRESS)  # a child process: the tree to import
+    ap.add_argument("--which", type=int, default=0, help=argparse.SUPPRESS)  # --memory's thread
     ap.add_argument("--server", action="store_true", help="time requests to a real server instead")
     ap.add_argument("--requests", type=int, default=15, help="with --server: requests of each kind a round")
+    ap.add_argument("--memory", action="store_true",
+                    help="the peak memory of a 1,000-node body instead (a fresh process per run)")
     args = ap.parse_args()
     if args.tree:
         sys.path.insert(0, args.tree)
-        print(json.dumps(measure(args.rounds)))
+        print(json.dumps(memory(args.which) if args.memory else measure(args.rounds)))
+        return
+    if args.memory:
+        memory_runs(args)
         return
     if args.server and not args.before:
         print(server_times(str(ROOT), args.requests))

@@ -25,6 +25,7 @@ Forward mode:  {"type": "seed", "node", "tangent"} per seeded input; then per de
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,8 +69,9 @@ def data(v: object, shown: int = SHOWN) -> object:
 
 
 def converter(shown: int):
-    """data() with its bound; nothing to do for a float."""
-    return lambda v: v if v.__class__ is float else data(v, shown)
+    """data() with its bound; nothing to do for a float, or for a str: a number's marker in a
+    body template (app.templates), which stands where the number will be written."""
+    return lambda v: v if v.__class__ is float or v.__class__ is str else data(v, shown)
 
 
 def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
@@ -156,9 +158,10 @@ def _jacobian(ev: Evaluation, e: Edge) -> dict:
 
 def nonfinite(ev: Evaluation) -> list[dict]:
     """Where inf or nan first appeared, in values and in gradients."""
-    g, names, out = ev.graph, ev.names, []
+    g, out = ev.graph, []
     i = ev.forward.first_nonfinite
     if i is not None:
+        names = ev.names
         vals = ev.forward.values
         op = g.ops[i]
         if op is None:  # a variable given inf or nan
@@ -179,6 +182,7 @@ def nonfinite(ev: Evaluation) -> list[dict]:
                     "value": _first_bad(vals[i]), "message": what})
     j = ev.reverse.first_nonfinite
     if j is not None:
+        names = ev.names
         grad = _first_bad(ev.reverse.grads[j])
         out.append({"pass": "backward", "node": nid(j), "name": names[j], "grad": grad,
                     "message": f"the gradient at {names[j]} is {grad} (not finite)"})
@@ -210,49 +214,70 @@ def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple
     `numbers`) is a float or None, the hot path of a web response: no call per number."""
     if events is None:
         raise ValueError("run the pass with trace=True to record its events")
-    if all(set(map(type, xs)) <= {float, type(None)} for xs in numbers):
+    if all(set(map(type, xs)) <= {float, str, type(None)} for xs in numbers):  # str: a marker
         return events
     return [tuple(x if x.__class__ in (str, int, tuple) else data(x, shown) for x in ev) for ev in events]
 
 
+#: Events made into dicts at a time by the *_parts generators: the JSON of a big trace is
+#: written part by part (app.templates), never holding every event's dict at once.
+PART = 1024
+
+
 def forward_events(fwd: Forward, shown: int = SHOWN) -> list[dict]:
-    n = [f"n{i}" for i in range(len(fwd.values))]
-    return [{"type": EVALUATE, "node": n[i], "value": v}
-            for _, i, v in _plain(fwd.events, (fwd.values,), shown)]
+    return [d for part in forward_parts(fwd, shown, len(fwd.values) or 1) for d in part]
 
 
 def reverse_events(rev: Reverse, shown: int = SHOWN) -> list[dict]:
-    events = _plain(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)
-    return _dicts(events, len(rev.grads), len(rev.edge_local), "grad", "contribution")
+    return [d for part in reverse_parts(rev, shown, len(rev.events or ()) or 1) for d in part]
 
 
 def tangent_events(tan: Tangents, shown: int = SHOWN) -> list[dict]:
+    return [d for part in tangent_parts(tan, shown, len(tan.events or ()) or 1) for d in part]
+
+
+def forward_parts(fwd: Forward, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
+    """forward_events, `size` events at a time (each list made when the previous is done with)."""
+    events, n = _plain(fwd.events, (fwd.values,), shown), [f"n{i}" for i in range(len(fwd.values))]
+    for a in range(0, len(events), size):
+        yield [{"type": EVALUATE, "node": n[i], "value": v} for _, i, v in events[a:a + size]]
+
+
+def reverse_parts(rev: Reverse, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
+    events = _plain(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)
+    return _dicts(events, len(rev.grads), len(rev.edge_local), "grad", "contribution", size)
+
+
+def tangent_parts(tan: Tangents, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
     events = _plain(tan.events, (tan.tangents, tan.edge_local, tan.edge_term), shown)
-    return _dicts(events, len(tan.tangents), len(tan.edge_local), "tangent", "term")
+    return _dicts(events, len(tan.tangents), len(tan.edge_local), "tangent", "term", size)
 
 
-def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str) -> list[dict]:
-    """Events as dicts: `key` names a node's number (grad, tangent), `sent` what an edge sends
-    (contribution, term)."""
+def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str, size: int
+           ) -> Iterator[list[dict]]:
+    """Events as dicts, `size` at a time: `key` names a node's number (grad, tangent), `sent`
+    what an edge sends (contribution, term)."""
     n, e = [f"n{i}" for i in range(nodes)], [f"e{k}" for k in range(edges)]
-    out = []
-    add = out.append
-    for ev in events:  # a dict display per tag: this loop is most of a big graph's response
-        tag = ev[0]
-        if tag is LOCAL:
-            _, a, b, c, k, x = ev
-            add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], "index": k, "local": x})
-        elif tag is ACCUMULATE:
-            _, a, b, x, y = ev
-            add({"type": tag, "edge": e[a], "node": n[b], "before": x, "grad": y})
-        elif len(ev) == 3:  # SEED, VISIT, TANGENT
-            add({"type": tag, "node": n[ev[1]], key: ev[2]})
-        elif tag is REDUCE:
-            add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]), "contribution": ev[4]})
-        else:  # CONTRIBUTE, TERM
-            _, a, b, c, x = ev
-            add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], sent: x})
-    return out
+    for start in range(0, len(events), size):
+        out: list[dict] = []
+        add = out.append
+        for ev in events[start:start + size]:  # a dict display per tag: most of a big graph's response
+            tag = ev[0]
+            if tag is LOCAL:
+                _, a, b, c, k, x = ev
+                add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], "index": k, "local": x})
+            elif tag is ACCUMULATE:
+                _, a, b, x, y = ev
+                add({"type": tag, "edge": e[a], "node": n[b], "before": x, "grad": y})
+            elif len(ev) == 3:  # SEED, VISIT, TANGENT
+                add({"type": tag, "node": n[ev[1]], key: ev[2]})
+            elif tag is REDUCE:
+                add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]),
+                     "contribution": ev[4]})
+            else:  # CONTRIBUTE, TERM
+                _, a, b, c, x = ev
+                add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], sent: x})
+        yield out
 
 
 def table(graph: Graph, forward: list[dict], backward: list[dict]) -> list[dict]:

@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import app.graphs
-from app.encoding import RawJSON, dumps, dumps_floats, orjson_alike
+import app.templates
+from app.encoding import RawJSON, dumps, dumps_floats, numbers_text, orjson_alike
 from app.settings import Settings
 from engine import ExpressionError
 
@@ -201,13 +202,15 @@ def test_the_graph_body_checked_in_c_is_the_body_with_its_numbers_listed(text, x
 
 
 def test_a_plain_body_takes_the_checked_way():
-    """The lecture's body holds floats only: dumps_floats writes it (the test above is not idle)."""
+    """The lecture's body holds floats only: its numbers are checked in one list in C and orjson
+    writes it (app.graphs.fast_body; the test above is not idle)."""
     ev = app.graphs.evaluate("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0})
     lists = [ev.forward.values, ev.reverse.grads, ev.reverse.edge_local, ev.reverse.edge_contribution]
     assert dumps_floats({"nodes": ev.nodes()}, lists) == dumps({"nodes": ev.nodes()})
+    assert numbers_text(app.templates.numbers(ev)) == (orjson.dumps(app.templates.numbers(ev)), True)
     calls = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(app.graphs, "dumps_floats", lambda obj, lists: calls.append(1) or dumps_floats(obj, lists))
+        mp.setattr(app.graphs, "numbers_text", lambda xs: calls.append(1) or numbers_text(xs))
         mp.setattr(app.graphs, "dumps", lambda *a, **k: pytest.fail("the general way was taken"))
         app.graphs.response_body("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0}, with_layout=False,
                                  settings=Settings(layout_warm_up=False))
