@@ -19,7 +19,7 @@ from engine.names import label
 from engine.results import first_nonfinite
 from engine.views import data
 
-from . import templates
+from . import body_templates
 from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text
 from .errors import APIError
 from .settings import Settings
@@ -27,7 +27,7 @@ from .settings import Settings
 #: The engine's node kinds, as drawing/ names them.
 LAYOUT_KIND = {"var": "input", "const": "const", "op": "op"}
 #: Bodies of floats written by orjson with their numbers checked in C, nodes, edges and trace
-#: part by part or from a template (app.templates); False: every number listed for dumps, as
+#: part by part or from a template (app.body_templates); False: every number listed for dumps, as
 #: before (for the tests' comparison: the bytes are the same).
 FAST_BODY = True
 
@@ -167,7 +167,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                settings.max_nodes, settings.max_depth, settings.max_elements, settings.max_dims,
                settings.max_work, tangent if tangent is None or isinstance(tangent, str) else
                tuple(tangent), _tuple(expand), with_layout and layout_cache(settings))  # the limits: parse's
-        kept = templates.TEMPLATES.get(key)
+        kept = body_templates.TEMPLATES.get(key)
     source = backward.graph if backward else expanded.graph if expanded else expression
     ev = None
     if kept is not None and kept.graph is not None:  # the text as parsed before
@@ -240,14 +240,14 @@ def _tuple(xs: list | None) -> tuple | None:
 
 def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
               marks: dict[int, tuple[int, str, bool]], key: Hashable | None,
-              kept: templates.Template | None, keep: tuple) -> bytes | None:
+              kept: body_templates.Template | None, keep: tuple) -> bytes | None:
     """The body as `dumps` writes it when every number is a finite float (else None): by orjson
     when it writes each number as json does, by json otherwise; nodes, edges and trace from the
-    template `kept` when it fits, else written part by part (app.templates; a small body in one
+    template `kept` when it fits, else written part by part (app.body_templates; a small body in one
     orjson call). The second time a structure is seen its template is made, and kept when it
     gives the bytes written the plain way, with `keep`: the graph as parsed (None when not
     parsed from the text alone), the parser's warnings and the layout."""
-    got = numbers_text(templates.numbers(ev))
+    got = numbers_text(body_templates.numbers(ev))
     if got is None:
         return None
     text, alike = got
@@ -260,30 +260,31 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
             return write(head), rest and b'{"layout":' + drawn.text + b"," + rest[1:]
         return write(head), write(tail)
 
-    if kept is not None and kept.shape == templates.shape(ev):
+    if kept is not None and kept.shape == body_templates.shape(ev):
         written = ends()
         return None if None in written else kept.fill(text, *written)  # type: ignore[arg-type]
     labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
     written = None
     try:
         if alike and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
-            body = dumps_orjson({**head, **templates.dicts(ev, labels, marks), **tail})
+            body = dumps_orjson({**head, **body_templates.dicts(ev, labels, marks), **tail})
         else:
             written = ends()
-            middle = list(templates.middle(ev, labels, marks, write))
+            middle = list(body_templates.middle(ev, labels, marks, write))
             if None in written or None in middle:
                 return None
             body = b"".join([written[0][:-1], b",", *middle, b",", written[1][1:]])  # type: ignore[index, list-item]
             del middle
     except (orjson.JSONEncodeError, TypeError):  # text orjson cannot write: json's way
         return None
-    if body is not None and key is not None and (kept is not None or templates.TEMPLATES.seen_before(key)):
+    if body is not None and key is not None and (
+            kept is not None or body_templates.TEMPLATES.seen_before(key)):
         written = written or ends()
-        made = templates.template(ev, labels, marks, *keep)
+        made = body_templates.template(ev, labels, marks, *keep)
         if None not in written and made.fill(text, *written) == body:  # type: ignore[arg-type]
-            templates.TEMPLATES.put(key, made)
+            body_templates.TEMPLATES.put(key, made)
         else:
-            templates.TEMPLATES.drop(key)
+            body_templates.TEMPLATES.drop(key)
     return body
 
 

@@ -70,7 +70,7 @@ def data(v: object, shown: int = SHOWN) -> object:
 
 def converter(shown: int):
     """data() with its bound; nothing to do for a float, or for a str: a number's marker in a
-    body template (app.templates), which stands where the number will be written."""
+    body template (app.body_templates), which stands where the number will be written."""
     return lambda v: v if v.__class__ is float or v.__class__ is str else data(v, shown)
 
 
@@ -220,7 +220,7 @@ def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple
 
 
 #: Events made into dicts at a time by the *_parts generators: the JSON of a big trace is
-#: written part by part (app.templates), never holding every event's dict at once.
+#: written part by part (app.body_templates), never holding every event's dict at once.
 PART = 1024
 
 

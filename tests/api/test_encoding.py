@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import app.body_templates
 import app.graphs
-import app.templates
 from app.encoding import RawJSON, dumps, dumps_floats, numbers_text, orjson_alike
 from app.settings import Settings
 from engine import ExpressionError
@@ -207,7 +207,8 @@ def test_a_plain_body_takes_the_checked_way():
     ev = app.graphs.evaluate("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0})
     lists = [ev.forward.values, ev.reverse.grads, ev.reverse.edge_local, ev.reverse.edge_contribution]
     assert dumps_floats({"nodes": ev.nodes()}, lists) == dumps({"nodes": ev.nodes()})
-    assert numbers_text(app.templates.numbers(ev)) == (orjson.dumps(app.templates.numbers(ev)), True)
+    numbers = app.body_templates.numbers(ev)
+    assert numbers_text(numbers) == (orjson.dumps(numbers), True)
     calls = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(app.graphs, "numbers_text", lambda xs: calls.append(1) or numbers_text(xs))

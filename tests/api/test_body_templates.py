@@ -1,4 +1,4 @@
-"""The /api/v1/graph body from a structure's template (app.templates): the same bytes as the
+"""The /api/v1/graph body from a structure's template (app.body_templates): the same bytes as the
 body written the plain way (every number listed for app.encoding.dumps), at any new point, with
 tangents, chosen gradients, several outputs and parser warnings; the same errors; no dict made
 once a template is kept; the trace written part by part, each part written before the next is
@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_encoding import NUMBERS, expressions
 
+import app.body_templates
 import app.graphs
-import app.templates
+from app.body_templates import Templates
 from app.errors import APIError
 from app.settings import Settings
-from app.templates import Templates
 from engine import ExpressionError, views
 
 SETTINGS = Settings(layout_warm_up=False)
@@ -24,7 +24,7 @@ SETTINGS = Settings(layout_warm_up=False)
 @pytest.fixture(autouse=True)
 def fresh_templates(monkeypatch: pytest.MonkeyPatch) -> Templates:
     kept = Templates()
-    monkeypatch.setattr(app.templates, "TEMPLATES", kept)
+    monkeypatch.setattr(app.body_templates, "TEMPLATES", kept)
     return kept
 
 
@@ -39,7 +39,7 @@ def body(text: str, point: dict, *, fast: bool = True, **kw) -> bytes:
 def test_a_body_from_its_template_is_the_plain_body(text, x, y, x2, with_tangent, requires_grad):
     kw = {"tangent": "x" if with_tangent else None, "requires_grad": requires_grad, "with_layout": False}
     text = f"{text} + x*y"
-    app.templates.TEMPLATES = Templates()
+    app.body_templates.TEMPLATES = Templates()
     try:
         first = body(text, {"x": x, "y": y}, **kw)
     except ExpressionError:
@@ -93,7 +93,7 @@ def test_errors_at_a_kept_structure_are_the_texts_own(fresh_templates):
         with pytest.raises((ExpressionError, APIError)) as info:
             body(text, {"x": 1.0})
         errors.append((type(info.value), str(info.value), info.value.to_dict()))
-        app.templates.TEMPLATES = Templates()
+        app.body_templates.TEMPLATES = Templates()
     assert errors[0] == errors[1] and "y" in errors[0][1]
 
 
@@ -144,7 +144,7 @@ def test_the_trace_is_written_part_by_part(monkeypatch):
 
 def test_the_templates_room_is_bounded():
     kept = Templates(max_bytes=1_000_000)  # about 120 kB a template here
-    app.templates.TEMPLATES = kept
+    app.body_templates.TEMPLATES = kept
     for k in range(20):
         text = " + ".join(f"sin(x*{i + k})" for i in range(1, 20))
         for _ in range(2):
@@ -161,8 +161,8 @@ def test_a_percent_sign_in_the_text_is_kept():
 
     ev = evaluate("sin(x) * y", {"x": 0.5, "y": 2.0})
     labels = ["x", "sin %", "y", "50% ×"]
-    made = app.templates.template(ev, labels, {})
-    text, _ = numbers_text(app.templates.numbers(ev))
-    middle = b"".join(app.templates.middle(ev, labels, {}))
+    made = app.body_templates.template(ev, labels, {})
+    text, _ = numbers_text(app.body_templates.numbers(ev))
+    middle = b"".join(app.body_templates.middle(ev, labels, {}))
     assert made.fill(text, b'{"a":1}', b'{"b":"%s"}') == b'{"a":1,' + middle + b',"b":"%s"}'
     assert b'"label":"sin %"' in middle
