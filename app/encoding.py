@@ -105,29 +105,11 @@ _FLOAT_OR_NONE = frozenset({float, type(None)})
 _SPELT_OTHERWISE = re.compile(rb"e-[5-9](?![0-9])")
 
 
-def dumps_floats(obj: Any, lists: list[list]) -> bytes | None:
-    """`dumps(obj, numbers=...)` when every float of `obj` is in `lists`, each a list of floats
-    and None: the same bytes, without a pass in Python over the numbers. None when a list holds
-    anything else (an array, an int), or a float that is not finite (the caller lists its
-    numbers for `dumps`). Checked in C: each list's types and sum (an infinite or nan sum is
-    refused, even where only the sum overflowed), then orjson's text of all the numbers is
-    searched for what it spells otherwise than json (`orjson_alike`): json writes those."""
-    for xs in lists:
-        if not set(map(type, xs)) <= _FLOAT_OR_NONE or not math.isfinite(sum(filter(None, xs))):
-            return None
-    spelt = orjson.dumps(lists)
-    if b"0.0000" not in spelt and not (b"e-" in spelt and _SPELT_OTHERWISE.search(spelt)):
-        try:
-            return orjson.dumps(obj, default=_fragment)
-        except orjson.JSONEncodeError:  # a lone surrogate, an integer past 64 bits: json's way
-            pass
-    return dumps(obj)
-
-
 def numbers_text(numbers: list) -> tuple[bytes, bool] | None:
     """The text of `numbers` (floats and None) as json writes them, and whether orjson writes
-    every one of them alike (the checks of `dumps_floats`, on one list): orjson's text then, ten
-    times faster; json's otherwise. None when one is not a finite float."""
+    every one of them alike (checked in C: the list's types and its sum, then orjson's text
+    searched for its other spellings): orjson's text then, ten times faster; else that text
+    with those few numbers respelt as json does. None when one is not a finite float."""
     if not set(map(type, numbers)) <= _FLOAT_OR_NONE or not math.isfinite(sum(filter(None, numbers))):
         return None
     text = orjson.dumps(numbers)

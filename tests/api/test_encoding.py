@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import app.body_templates
 import app.graphs
-from app.encoding import RawJSON, dumps, dumps_floats, numbers_text, orjson_alike
+from app.encoding import RawJSON, dumps, dumps_orjson, numbers_text, orjson_alike
 from app.settings import Settings
 from engine import ExpressionError
 
@@ -92,34 +92,41 @@ def test_numbers_that_are_not_finite_take_json_and_become_strings():
     assert dumps(obj, numbers=obj["v"]) == expected
 
 
-def test_dumps_floats_writes_every_float_as_json_does():
-    """The body's check in C and on orjson's text: every finite float alone, and all of them in
-    one list, come out as json writes them (orjson's own spelling refused by its text)."""
+def test_numbers_text_writes_every_float_as_json_does():
+    """The body's numbers checked in C and on orjson's text: every finite float alone, and all of
+    them in one list, come out as json writes them (orjson's own spelling respelt by repr)."""
     xs = floats_to_try()
     for x in xs:
-        assert dumps_floats({"v": [x]}, [[x]]) == json_text({"v": [x]}), x
+        assert numbers_text([x])[0] == json_text([x]), x
     some = [x for x in xs if abs(x) < 1e300]  # whose sum is finite
     assert len(some) > 50_000
-    assert dumps_floats({"v": some, "n": None}, [some, [None]]) == json_text({"v": some, "n": None})
+    text, alike = numbers_text([*some, None])
+    assert text == json_text([*some, None])
+    assert not alike  # some of them orjson spells otherwise: respelt, not written by orjson
+    assert numbers_text([0.5, None, -2.0, 1e300]) == (b"[0.5,null,-2.0,1e+300]", True)
 
 
-@pytest.mark.parametrize("lists", [
-    [[1.0, math.inf]], [[math.nan]], [[None, -math.inf]], [[1.0], [1e308, 1e308]],  # a sum past the largest
-    [[1.0, 2]], [[np.float64(1.0)]], [[np.array([1.0])]], [[True]],
+@pytest.mark.parametrize("numbers", [
+    [1.0, math.inf], [math.nan], [None, -math.inf], [1.0, 1e308, 1e308],  # a sum past the largest
+    [1.0, 2], [np.float64(1.0)], [np.array([1.0])], [True],
 ])
-def test_dumps_floats_refuses_what_is_not_a_finite_float(lists):
-    assert dumps_floats({"v": lists}, lists) is None
+def test_numbers_text_refuses_what_is_not_a_finite_float(numbers):
+    assert numbers_text(numbers) is None
+
+
+@pytest.mark.parametrize("obj", [{"lone": "x\ud800", "v": [2.0]}, {"big": 2 ** 70, "v": [0.5]}])
+def test_orjson_declines_what_it_cannot_write(obj):
+    assert dumps_orjson(obj) is None
 
 
 @pytest.mark.parametrize("obj", [
-    {"label": "1e-5", "v": [2.0]},  # orjson's spelling in a text: json writes it, the same bytes
-    {"lone": "x\ud800", "label": "θ", "v": [2.0]},
-    {"big": 2 ** 70, "v": [0.5]},
-    {"layout": RawJSON(b'{"width":1.5e-05}'), "v": [1e-7]},
-    {"θ": "×\n\"\\\x01\u2028", "v": [-0.0, 1e16, 1.5e-10]},
+    {"label": "1e-5", "v": [2.0]},  # orjson's spelling of a number, in a text: written as is
+    {"layout": RawJSON(b'{"width":1.5e-05}'), "v": [0.25]},
+    {"θ": "×\n\"\\\x01\u2028", "v": [-0.0, 1e16]},
 ])
-def test_dumps_floats_falls_back_to_json_with_the_same_bytes(obj):
-    assert dumps_floats(obj, [obj["v"]]) == dumps(obj) == dumps(obj, numbers=obj["v"])
+def test_orjson_writes_what_json_writes_when_the_numbers_are_alike(obj):
+    assert numbers_text(obj["v"])[1]
+    assert dumps_orjson(obj) == dumps(obj) == dumps(obj, numbers=obj["v"])
 
 
 def test_a_type_json_does_not_know_is_still_refused():
@@ -183,9 +190,10 @@ def test_the_graph_body_lists_every_number_it_holds(text, x, y, with_tangent):
 @given(expressions(), NUMBERS, NUMBERS, st.booleans(), st.sampled_from([None, ["x"], ["y"]]))
 def test_the_graph_body_checked_in_c_is_the_body_with_its_numbers_listed(text, x, y, with_tangent,
                                                                        requires_grad):
-    """app.encoding.dumps_floats (the body's numbers checked list by list in C, orjson's text
-    searched) gives the bytes of the general way (every number listed for dumps), and those of
-    json itself; on tiny, huge and non-finite results alike."""
+    """The body written from its numbers' text (app.encoding.numbers_text: checked in C, orjson's
+    text searched and respelt where json spells otherwise) gives the bytes of the general way
+    (every number listed for dumps), and those of json itself; on tiny, huge and non-finite
+    results alike."""
     def body(fast: bool) -> bytes:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(app.graphs, "FAST_BODY", fast)
@@ -205,8 +213,6 @@ def test_a_plain_body_takes_the_checked_way():
     """The lecture's body holds floats only: its numbers are checked in one list in C and orjson
     writes it (app.graphs.fast_body; the test above is not idle)."""
     ev = app.graphs.evaluate("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0})
-    lists = [ev.forward.values, ev.reverse.grads, ev.reverse.edge_local, ev.reverse.edge_contribution]
-    assert dumps_floats({"nodes": ev.nodes()}, lists) == dumps({"nodes": ev.nodes()})
     numbers = app.body_templates.numbers(ev)
     assert numbers_text(numbers) == (orjson.dumps(numbers), True)
     calls = []
