@@ -115,10 +115,17 @@ export function derivationView(box, player, session, renderer) {
     for (const s of lines.querySelectorAll(".term")) s.classList.toggle("linked", s.dataset.edge === edge);
   };
 
+  // Redrawn on every player event (a late answer loads the player again): "Copied." stays
+  // while the formula it copied is the one shown.
   function draw() {
+    const before = latex;
+    drawLines();
+    if (latex !== before) status.textContent = "";
+  }
+
+  function drawLines() {
     const { model } = session;
     const snap = session.snap(lastStep);
-    status.textContent = "";
     if (!model || !snap || !chosen || !model.nodes.has(chosen)) {
       box.dataset.node = "";
       title.textContent = t("derivTitleNone");
