@@ -64,7 +64,12 @@ class Page:
             self.p.goto("about:blank")  # a new load, not a hash change on the same page
         self.p.goto(f"{self.url}/{('#' + hash_) if hash_ else ''}")
         self.p.wait_for_selector("body[data-status=ready]")
+        self.settle()
         return self
+
+    def settle(self) -> None:
+        """Wait for the panels built just after the graph's frame (the table, the reading)."""
+        self.wait_for("!('later' in document.body.dataset)")
 
     def wait_for(self, js: str, timeout: float = 10.0) -> None:
         """Poll until the JavaScript expression `js` is true in the page. (Playwright's own
@@ -84,6 +89,7 @@ class Page:
 
     def wait_render(self, before: int) -> None:
         self.wait_for(f"Number(document.body.dataset.renders) > {before}")
+        self.settle()
 
     def step(self) -> int:
         return int(self.p.get_attribute("body", "data-step"))
@@ -441,6 +447,7 @@ def test_a_shared_link_restores_expression_values_and_step(page, browser):
         tab = Page(other.new_page(), page.url)
         tab.p.goto(link)
         tab.p.wait_for_selector("body[data-status=ready]")
+        tab.settle()
         assert tab.p.input_value("#expr") == NAMED
         assert tab.p.input_value('#variables .var[data-name="y"] input[type=number]') == "3"
         assert tab.step() == 17
