@@ -72,7 +72,7 @@ export function graphView({ container, tooltip, player, session, onEdge }) {
     return parts.join(", ");
   };
 
-  session.on("graph", () => {
+  session.on("draw", () => {
     draw();
     renderer.highlight(null);
   });

@@ -47,10 +47,13 @@ export function graphLoader(session, player, { editor, variables, controls, url,
         performance.measure("chainrule:build", { start: received, end: built });
         performance.measure("chainrule:frame", { start: built, end });
       }, 0));
-      show(graph, expression, used, opts);
-      // How the text was read (under the field): built after the graph's frame.
-      later("reading", () => reading.show(parsed));
+      // What sits above the drawing takes its place first (the drawing is fitted to the room
+      // left under it): the composites' row, and the reading's line, whose math is built
+      // after the graph's frame.
       composites.show(graph);
+      reading.reserve(parsed);
+      show(graph, expression, used, opts);
+      later("reading", () => reading.show(parsed));
       built = performance.now();
       later("measure", () => requestAnimationFrame(() => setTimeout(() => {
         performance.measure("chainrule:panels", { start: started, end: performance.now() });
@@ -103,6 +106,10 @@ export function graphLoader(session, player, { editor, variables, controls, url,
     body.dataset.pass = timeline.pass;
     session.emit("graph", { sameStructure });
     session.emit("timeline");
+    // Drawn once the panels around the drawing have this graph's height (variables, warnings,
+    // the passes' note): the rows are fitted to the height left on screen, which is then the
+    // same whether the page was just opened or already showed a graph.
+    session.emit("draw");
 
     let step = null;
     if (opts.step !== undefined) step = opts.step;

@@ -18,6 +18,7 @@ import { wrapTerms } from "./boxes.js";
 import { Zoom } from "./zoom.js";
 
 const STUB = 44; // the output's own outgoing arrow, which carries its value
+const SEEN_MIN = 220; // the flattest box the rows are fitted to (px high)
 
 export class Renderer {
   /**
@@ -82,11 +83,14 @@ export class Renderer {
     const room = this.view.room();
     // The rows may spread into height the screen shows below the graph's top, not more: the
     // player under the drawing stays on screen as the page opens.
+    // (To the player's bottom: the legend and the notes under it may go below the fold.)
     const c = this.container.getBoundingClientRect();
-    const card = this.container.closest(".graph-card")?.getBoundingClientRect();
-    const below = card ? card.bottom - c.bottom : 0;
-    const seen = window.innerHeight - (c.top + window.scrollY) - below - 28;
-    const spreadH = seen >= 220 ? Math.min(room.h, seen) : room.h;
+    const player = this.container.closest(".graph-card")?.querySelector(".player")?.getBoundingClientRect();
+    const below = player ? player.bottom - c.bottom : 0;
+    const seen = window.innerHeight - (c.top + window.scrollY) - below - 16;
+    // Continuous in `seen`: a page whose graph starts lower gets a flatter drawing, never a
+    // taller one (a jump to the whole room put the player 200 px below a laptop's screen).
+    const spreadH = Math.min(room.h, Math.max(seen, SEEN_MIN));
     // An input's pill "∂f/∂x1 = −0.5898", at six digits (the digits chosen later only move labels).
     const out = model.dname(model.outputId);
     this.geo = geometry(layout, room.w / spreadH, right, widen, (id) => {

@@ -200,21 +200,34 @@ def wait_panels(page: Page) -> None:
 @pytest.mark.parametrize(("width", "height", "label"), [(1280, 800, 18), (1920, 1080, 28)])
 def test_laptop_and_projector_draw_the_graph_big(browser, server, width, height, label):
     """On a 1280×800 laptop the graph fills its column with the player on screen below it; on
-    a 1920×1080 projector it is drawn bigger still (node names at least `label` px high)."""
+    a 1920×1080 projector it is drawn bigger still (node names at least `label` px high). The
+    same after the drawing is made again on the settled page (other digits and back): the
+    rows are fitted to the room under the panels as they are once built, not as they happened
+    to be when the first answer came (a redraw once put the player 190 px below the screen)."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+    measure = """() => {
+        const box = (s) => document.querySelector(s).getBoundingClientRect();
+        return { name: box('.graph-svg .node[data-name="x"] .label').height,
+                 svg: box('.graph-svg').width, height: box('.graph-svg').height,
+                 room: document.getElementById('graph').clientWidth,
+                 play: box('#play').bottom, side: box('.side').left, graph: box('.graph-card').right };
+    }"""
     try:
         tab = Page(context.new_page(), server).open()
-        sizes = tab.p.evaluate("""() => {
-            const box = (s) => document.querySelector(s).getBoundingClientRect();
-            return { name: box('.graph-svg .node[data-name="x"] .label').height,
-                     svg: box('.graph-svg').width, room: document.getElementById('graph').clientWidth,
-                     play: box('#play').bottom, side: box('.side').left, graph: box('.graph-card').right };
-        }""")
+        sizes = tab.p.evaluate(measure)
         assert sizes["name"] >= label
         assert sizes["svg"] >= 0.95 * sizes["room"] - 8  # the drawing takes its column's width
         assert sizes["play"] <= height  # the player is on screen, under the graph
         assert sizes["side"] > sizes["graph"]  # the table and the paths beside it
-        wait_panels(tab)
+        wait_panels(tab)  # every panel in: what is left under the drawing is final
+        for digits in ("6", "4"):  # each a new drawing (the numbers' width spreads the ranks)
+            tab.p.select_option("#digits", digits)
+        again = tab.p.evaluate(measure)
+        assert again["play"] <= height
+        # As big as when first drawn, within what the panels that came later took under it
+        # (the passes' note with the cost the methods panel measured).
+        assert 0.9 * sizes["height"] <= again["height"] <= sizes["height"] + 4
+        assert again["svg"] >= 0.95 * again["room"] - 8
         tab.p.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}.png"))
         assert tab.errors == []
     finally:
