@@ -106,11 +106,14 @@ def wait_for(page, js: str, timeout: float = 30.0) -> None:
 def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2") -> dict:
     page.goto(f"{url}/#{page_hash(expression, {'x': 0.5, 'y': 0.7})}")
     page.wait_for_selector("body[data-status=ready]")
+    # The first graph's panels (a page that builds some after the graph's frame measures them).
+    page.wait_for_timeout(300)
     page.evaluate("""() => {
         window.__keydowns = [];
         document.getElementById('expr').addEventListener('keydown', () =>
             window.__keydowns.push(performance.now()), true);
         performance.clearMeasures('chainrule:request-to-graph');
+        performance.clearMeasures('chainrule:panels');
         performance.setResourceTimingBufferSize(100000);
     }""")
     page.click("#expr")
@@ -119,6 +122,9 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
                   " t.setSelectionRange(i, i); }")
     nodes = page.evaluate("() => document.querySelectorAll('.graph-svg .node').length")
     totals, requests, parts = [], [], {}
+    # Whether this page measures its panels apart (session 8 on): it says so in its source.
+    later = "chainrule:panels" in page.evaluate("() => fetch('/static/js/loader.js').then((r) => r.text())")
+    trace = Trace(page)
     for k in range(n):
         before = page.evaluate("() => performance.getEntriesByName('chainrule:request-to-graph').length")
         page.keyboard.press(key if k % 2 == 0 else "Backspace")
@@ -142,11 +148,40 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
         for k, v in split.items():
             if v is not None:
                 parts.setdefault(k, []).append(v)
+    if later:
+        # The panels built after each graph's frame (session 8 on; the next key does not wait
+        # for them, as a typist would not): the last one's too, before the trace stops.
+        wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {n}")
+        parts["panels"] = page.evaluate(
+            "() => performance.getEntriesByName('chainrule:panels').map((m) => m.duration)")
+    cpu = trace.stop()
     expected = expression if n % 2 == 0 else expression.replace("2x", f"2{key}x", 1)
     assert page.input_value("#expr") == expected
     page.evaluate("() => performance.clearResourceTimings()")
     return {"nodes": nodes, "request_to_graph_ms": requests, "keystroke_to_graph_ms": totals, "parts": parts,
-            "debounce_ms": page.evaluate("() => window.chainrule.editor.debounceMs")}
+            "debounce_ms": page.evaluate("() => window.chainrule.editor.debounceMs"),
+            "cpu": {k: v * cpu["frames"] / n if k != "frames" else v for k, v in cpu.items()}}
+
+
+class Trace:
+    """Chrome's trace of the page from now to stop(): the renderer's main-thread CPU per frame."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.cdp = page.context.new_cdp_session(page)
+        self.events, self.done = [], []
+        self.cdp.on("Tracing.dataCollected", lambda e: self.events.extend(e["value"]))
+        self.cdp.on("Tracing.tracingComplete", lambda e: self.done.append(True))
+        self.cdp.send("Tracing.start", {"traceConfig": {"includedCategories": TRACE_CATEGORIES},
+                                        "transferMode": "ReportEvents"})
+
+    def stop(self) -> dict:
+        self.cdp.send("Tracing.end")
+        deadline = time.monotonic() + 60
+        while not self.done and time.monotonic() < deadline:
+            self.page.wait_for_timeout(50)
+        self.cdp.detach()
+        return main_thread_per_frame(self.events)
 
 
 TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "cc"]
@@ -287,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                     page.close()
                     rows.append((f"keystroke ({kind})", side, r, load()))
                     print(f"{side:6s} keystroke ({kind}), {r['nodes']} nodes: "
-                          f"{summary(r['request_to_graph_ms'])} {load()}", flush=True)
+                          f"{summary(r['request_to_graph_ms'])}, "
+                          f"main thread {r['cpu']['busy']:.0f} ms a keystroke {load()}", flush=True)
             for n in args.nodes:
                 for side, _ in sides:
                     page = fresh(servers[side, True][1])
@@ -311,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{summary(k['keystroke_to_graph_ms'])}")
             print("  medians of its parts: " + ", ".join(f"{name} {statistics.median(v):.0f} ms"
                                                          for name, v in k["parts"].items()))
+            c = k["cpu"]
+            print(f"  main thread CPU per keystroke (all the page did for it): busy {c['busy']:.0f} ms = "
+                  + ", ".join(f"{name} {c[name]:.0f}" for name in (*PHASES, "scripts and other")))
         else:
             print(f"{side}: backward pass playing at 16x on {k['nodes']} nodes ({k['events']} trace events), "
                   f"{args.seconds:g} s: {k['steps_played']} steps ({at})")
@@ -321,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  main thread CPU per frame ({c['frames']} frames): busy {c['busy']:.1f} ms = "
                   + ", ".join(f"{name} {c[name]:.1f}" for name in (*PHASES, "scripts and other")))
     print("\nparts: answer = request to JSON read (/parse included), server = /graph sent to its last"
-          " byte, build = model, timeline, SVG and panels, frame = to the next frame")
+          " byte, build = model, timeline, SVG (and before session 8 every panel), frame = to the next frame;"
+          " panels = request to the frame after the table and reading, built after the graph's frame")
     return 0
 
 

@@ -19,7 +19,8 @@ const CELL = 64; // drawing units: a few nodes' widths
 export class BoxIndex {
   constructor(boxes = []) {
     this.all = [];
-    this.cells = new Map();
+    this.cells = new Map(); // cell number -> indices of the boxes touching it
+    this.big = []; // boxes too large (or not finite) for cells: tested every time
     this.mark = [];
     this.stamp = 0;
     for (const b of boxes) this.push(b);
@@ -30,39 +31,73 @@ export class BoxIndex {
       const i = this.all.length;
       this.all.push(b);
       this.mark.push(0);
-      for (const key of cellsOf(b) ?? ["big"]) {
+      if (!eachCell(b, (key) => {
         const list = this.cells.get(key);
         if (list) list.push(i);
         else this.cells.set(key, [i]);
-      }
+      })) this.big.push(i);
     }
   }
 
   /** The boxes `r` hits, in the order they were added. */
   hitBy(r) {
-    const keys = cellsOf(r);
-    if (!keys) return this.all.filter((b) => hits(r, b));
-    const stamp = ++this.stamp;
     const found = [];
-    for (const key of ["big", ...keys]) {
-      for (const i of this.cells.get(key) ?? []) {
-        if (this.mark[i] === stamp) continue;
-        this.mark[i] = stamp;
-        if (hits(r, this.all[i])) found.push(i);
-      }
-    }
+    this._scan(r, (i) => { found.push(i); });
     return found.sort((a, b) => a - b).map((i) => this.all[i]);
+  }
+
+  /** How many boxes `r` hits. */
+  count(r) {
+    let n = 0;
+    this._scan(r, () => { n++; });
+    return n;
+  }
+
+  /** Whether `r` hits any box (stops at the first). */
+  any(r) {
+    return this._scan(r, () => true);
+  }
+
+  /** Call `hit(i)` for each box `r` hits, each once; stops when it returns true. */
+  _scan(r, hit) {
+    const stamp = ++this.stamp;
+    const test = (i) => {
+      if (this.mark[i] === stamp) return false;
+      this.mark[i] = stamp;
+      return hits(r, this.all[i]) && hit(i) === true;
+    };
+    for (const i of this.big) if (test(i)) return true;
+    let stop = false;
+    const small = eachCell(r, (key) => {
+      const list = this.cells.get(key);
+      if (!list) return false;
+      for (const i of list) {
+        if (test(i)) return (stop = true);
+      }
+      return false;
+    });
+    if (!small) {
+      // Too large for cells: every box filed in them.
+      for (let i = 0; i < this.all.length && !stop; i++) if (test(i)) stop = true;
+    }
+    return stop;
   }
 }
 
-/** The keys of the cells box `b` touches; null for a box too large (or not finite) for cells. */
-function cellsOf(b) {
+// A cell's number from its column and row (each within ±2^20 cells of the origin).
+const cellKey = (x, y) => (x + 1048576) * 2097152 + (y + 1048576);
+
+/**
+ * Call `fn(key)` for the cells box `b` touches, until it returns true; false (and no call)
+ * for a box too large (or not finite) for cells.
+ */
+function eachCell(b, fn) {
   const x0 = Math.floor(b.x0 / CELL), x1 = Math.floor(b.x1 / CELL);
   const y0 = Math.floor(b.y0 / CELL), y1 = Math.floor(b.y1 / CELL);
-  if (!((x1 - x0 + 1) * (y1 - y0 + 1) <= 1024)) return null;
-  const keys = [];
-  for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) keys.push(`${x},${y}`);
-  return keys;
+  if (!((x1 - x0 + 1) * (y1 - y0 + 1) <= 1024) || Math.abs(x0) > 1e6 || Math.abs(y1) > 1e6
+    || Math.abs(x1) > 1e6 || Math.abs(y0) > 1e6) return false;
+  for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) if (fn(cellKey(x, y)) === true) return true;
+  return true;
 }
 
 const hitList = (r, boxes) => (boxes instanceof BoxIndex ? boxes.hitBy(r) : boxes.filter((b) => hits(r, b)));
@@ -71,7 +106,7 @@ const hitList = (r, boxes) => (boxes instanceof BoxIndex ? boxes.hitBy(r) : boxe
 export function fits(place, boxes, W, H) {
   const r = rect(place.x, place.y, place.w, place.h);
   if (r.x0 < 0 || r.y0 < 0 || r.x1 > W || r.y1 > H) return false;
-  return hitList(r, boxes).length === 0;
+  return boxes instanceof BoxIndex ? !boxes.any(r) : !boxes.some((b) => hits(r, b));
 }
 
 /** How much of the boxes `place` covers: each box counts by the share of it covered. */

@@ -56,7 +56,7 @@ export function labelSpots(model, geo, { width, texts, pillW, tensor = false }) 
         const c = at(e, f, vOff, lOff, vw, lw);
         if (!withValue) c.boxes.shift();
         if (!local) c.boxes.pop();
-        c.hits = c.boxes.reduce((k, a) => k + blocked.hitBy(a).length + (inside(a) ? 0 : 1), 0);
+        c.hits = c.boxes.reduce((k, a) => k + blocked.count(a) + (inside(a) ? 0 : 1), 0);
         c.cost = c.hits * 10 + cost + Math.abs(f - 0.5);
         if (!chosen || c.cost < chosen.cost) chosen = c;
         if (!c.hits) break;

@@ -72,7 +72,7 @@ export function graphView({ container, tooltip, player, session, onEdge }) {
     return parts.join(", ");
   };
 
-  session.on("graph", () => {
+  session.on("draw", () => {
     draw();
     renderer.highlight(null);
   });
@@ -90,6 +90,7 @@ export function graphView({ container, tooltip, player, session, onEdge }) {
     const fade = oneStep && player.interval > FADE_MS;
     renderer.update(snap, f, focus, {
       nodeLabel, edgeLabel, full: session.full, animate: fade, tangentVar: session.tangent(),
+      timeline: session.timeline,
     });
     if (details.id) details.refresh(detailContext());
     // One step forward: animate the event. Anything else (back, jumps) is shown at once.

@@ -5,6 +5,7 @@
 import { fetchGraph } from "./api.js";
 import { errorText } from "./i18n.js";
 import { buildModel } from "./model.js";
+import { cancel, later } from "./later.js";
 import { buildTimeline } from "./timeline.js";
 
 /**
@@ -34,12 +35,11 @@ export function graphLoader(session, player, { editor, variables, controls, url,
       });
       if (mine !== seq) return;
       const received = performance.now();
-      show(graph, expression, used, opts);
-      reading.show(parsed);
-      composites.show(graph);
-      const built = performance.now();
+      let built = received;
       // For benchmarks/page.py: from the request (the debounce excluded) to the frame that shows
       // it, and its parts: the answer read (server and JSON), the page built, the frame drawn.
+      // Asked for before the graph is built, so that it runs before the panels built after
+      // that frame (later.js); "chainrule:panels" ends once they are drawn too.
       requestAnimationFrame(() => setTimeout(() => {
         const end = performance.now();
         performance.measure("chainrule:request-to-graph", { start: started, end });
@@ -47,9 +47,23 @@ export function graphLoader(session, player, { editor, variables, controls, url,
         performance.measure("chainrule:build", { start: received, end: built });
         performance.measure("chainrule:frame", { start: built, end });
       }, 0));
+      // What sits above the drawing takes its place first (the drawing is fitted to the room
+      // left under it): the composites' row, and the reading's line, whose math is built
+      // after the graph's frame.
+      composites.show(graph);
+      reading.reserve(parsed);
+      show(graph, expression, used, opts);
+      later("reading", () => reading.show(parsed));
+      built = performance.now();
+      later("measure", () => requestAnimationFrame(() => setTimeout(() => {
+        performance.measure("chainrule:panels", { start: started, end: performance.now() });
+      }, 0)));
     } catch (err) {
       if (err.name === "AbortError" || mine !== seq) return;
-      if (err.detail?.field === "expression") reading.clear();
+      if (err.detail?.field === "expression") {
+        cancel("reading"); // an older answer's reading, not yet drawn
+        reading.clear();
+      }
       // A bad value (values.w[1]) is told under its variable's field, not under the function.
       const field = /^values\.([^.[\]]+)(.*)$/.exec(err.detail?.field ?? "");
       if (!(field && variables.showError(field[1], errorText(err).message, `${field[1]}${field[2]}`))) {
@@ -92,6 +106,10 @@ export function graphLoader(session, player, { editor, variables, controls, url,
     body.dataset.pass = timeline.pass;
     session.emit("graph", { sameStructure });
     session.emit("timeline");
+    // Drawn once the panels around the drawing have this graph's height (variables, warnings,
+    // the passes' note): the rows are fitted to the height left on screen, which is then the
+    // same whether the page was just opened or already showed a graph.
+    session.emit("draw");
 
     let step = null;
     if (opts.step !== undefined) step = opts.step;

@@ -63,6 +63,9 @@ export function buildModel(graph) {
     formula,
     generated,
     structureKey: structureKey(graph),
+    /** The same without the labels: a digit typed into a constant (2x → 22x), sin → cos. A
+     *  tensor node's label sizes its text, so a graph of arrays keeps its labels in it. */
+    shapeKey: graph.nodes.some((n) => n.shape?.length) ? structureKey(graph) : structureKey(graph, false),
   };
 }
 
@@ -101,8 +104,8 @@ function bare(text) {
  * Same key for the same drawing: ids, labels, kinds, shapes and edges (values excluded; a new
  * shape, or an array past the shown-elements bound, draws its node anew).
  */
-function structureKey(graph) {
-  const parts = graph.nodes.map((n) => `${n.id}:${n.kind}:${n.label}:${n.name ?? ""}:${(n.shape ?? []).join("x")}`
+function structureKey(graph, labels = true) {
+  const parts = graph.nodes.map((n) => `${n.id}:${n.kind}:${labels ? n.label : ""}:${n.name ?? ""}:${(n.shape ?? []).join("x")}`
     + (n.value !== null && typeof n.value === "object" && !Array.isArray(n.value) ? ":summary" : ""));
   for (const e of graph.edges) parts.push(`${e.id}:${e.source}>${e.target}.${e.index}`);
   if (graph.target) parts.push(`target:${graph.target}`); // the output drawn is the node differentiated

@@ -34,6 +34,11 @@ export class Reading {
     this.box.hidden = !math && !this.list.children.length;
   }
 
+  /** Shown or hidden as `parsed` will be, its math still the last one (built by show later). */
+  reserve(parsed) {
+    this.box.hidden = !parsed?.mathml && !(parsed?.notices ?? []).length;
+  }
+
   clear() {
     this.parsed = null;
     this.math.replaceChildren();

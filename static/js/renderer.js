@@ -18,6 +18,7 @@ import { wrapTerms } from "./boxes.js";
 import { Zoom } from "./zoom.js";
 
 const STUB = 44; // the output's own outgoing arrow, which carries its value
+const SEEN_MIN = 220; // the flattest box the rows are fitted to (px high)
 
 export class Renderer {
   /**
@@ -52,21 +53,44 @@ export class Renderer {
     // `number`: a typical number at the chosen digits (−0.6666667). Longer numbers than the
     // four digits' −0.6667 spread the ranks further apart, so that they fit along the edges.
     const widen = Math.round(10 * Math.max(1, measured(number, 12.5, 600) / measured("−0.6667", 12.5, 600))) / 10;
-    const key = `${model.structureKey}|${right}|${widen}`;
+    // The drawing's shape: the structure without its labels, and the layout it was placed at
+    // (the server lays out by ids, kinds and edges: a digit typed keeps the same places).
+    const shape = `${model.shapeKey}|${tagsKey(model)}|${layoutKey(layout)}|${widen}`;
+    const key = `${shape}|${right}`;
     if (this.key === key && this.svg) {
       this.model = model;
+      if (this.labelsKey !== model.structureKey) this._relabel();
+      return false;
+    }
+    if (this.shape === shape && this.svg) {
+      // Only the room for the output's value changed (f = 9.9 → 10.1): the drawing is wider
+      // or narrower on the right, its elements stay; the numbers and pills are placed again.
+      this.model = model;
+      this.key = key;
+      this.geo.width += right - this.right;
+      this.right = right;
+      this.svg.setAttribute("viewBox", `0 0 ${r1(this.geo.width)} ${r1(this.geo.height)}`);
+      this.view.resize(this.size);
+      this._labelKey = null;
+      if (this.labelsKey !== model.structureKey) this._relabel();
       return false;
     }
     this.model = model;
     this.key = key;
+    this.shape = shape;
+    this.right = right;
+    this.labelsKey = model.structureKey;
     const room = this.view.room();
     // The rows may spread into height the screen shows below the graph's top, not more: the
     // player under the drawing stays on screen as the page opens.
+    // (To the player's bottom: the legend and the notes under it may go below the fold.)
     const c = this.container.getBoundingClientRect();
-    const card = this.container.closest(".graph-card")?.getBoundingClientRect();
-    const below = card ? card.bottom - c.bottom : 0;
-    const seen = window.innerHeight - (c.top + window.scrollY) - below - 28;
-    const spreadH = seen >= 220 ? Math.min(room.h, seen) : room.h;
+    const player = this.container.closest(".graph-card")?.querySelector(".player")?.getBoundingClientRect();
+    const below = player ? player.bottom - c.bottom : 0;
+    const seen = window.innerHeight - (c.top + window.scrollY) - below - 16;
+    // Continuous in `seen`: a page whose graph starts lower gets a flatter drawing, never a
+    // taller one (a jump to the whole room put the player 200 px below a laptop's screen).
+    const spreadH = Math.min(room.h, Math.max(seen, SEEN_MIN));
     // An input's pill "∂f/∂x1 = −0.5898", at six digits (the digits chosen later only move labels).
     const out = model.dname(model.outputId);
     this.geo = geometry(layout, room.w / spreadH, right, widen, (id) => {
@@ -76,14 +100,40 @@ export class Renderer {
     });
     this._build();
     this.cache = new Map();
-    this.view.attach(this.svg, this.size);
+    // The room read above, before the new drawing went in: reading it again now would lay
+    // the whole new page out before its first frame.
+    this.view.attach(this.svg, this.size, room);
     return true;
+  }
+
+  /**
+   * Same drawing, other labels (a digit typed into a constant, sin → cos): the node's text,
+   * its name above it and in its data, changed in place; the numbers follow in update().
+   */
+  _relabel() {
+    const { model } = this;
+    this.labelsKey = model.structureKey;
+    for (const [id, refs] of this.nodeEls) {
+      const n = model.nodes.get(id);
+      const text = n.kind === "var" ? n.name : n.label;
+      const name = model.name(id);
+      for (const r of refs) {
+        if (r.label.textContent !== text) r.label.textContent = text;
+        if (r.g.dataset.name !== name) r.g.dataset.name = name;
+        if (r.tagEl && r.tag !== name) {
+          r.tag = name;
+          r.tagEl.textContent = name;
+          this._labelKey = null; // the numbers keep clear of names: placed again for the new width
+        }
+      }
+    }
   }
 
   clear() {
     this.container.replaceChildren();
     this.svg = null;
     this.key = null;
+    this.shape = null;
     this.view.attach(null, null);
   }
 
@@ -156,15 +206,17 @@ export class Renderer {
         label.textContent = kind === "input" ? n.name : n.label;
         const heat = n.shape?.length ? this._tensorNode(g, label, n, b, kind) : null;
         let tag = null;
-        if (kind === "op" && (n.name || model.generated(n.id) || model.graph.outputs?.includes(n.id))) {
+        let tagEl = null;
+        if (hasTag(model, n)) {
           tag = model.name(n.id);
-          el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g).textContent = tag;
+          tagEl = el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g);
+          tagEl.textContent = tag;
         }
         const pill = el("g", { class: "pill grad fade" }, g);
         const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: PILL_H, rx: PILL_H / 2, width: 0 }, pill);
         const text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5 + PILL_H / 2) }, pill);
         const pillHeat = el("g", { class: "heatmap grad" }, pill);
-        refs.push({ g, pill, rect, text, pillHeat, heat, box: b, id: n.id, tag, lines: null, place: null });
+        refs.push({ g, label, pill, rect, text, pillHeat, heat, box: b, id: n.id, tag, tagEl, lines: null, place: null });
         g.addEventListener("pointerenter", () => this._hover(n.id, g));
         g.addEventListener("pointerleave", () => this._hover(null, g));
         g.addEventListener("focus", () => this._hover(n.id, g));
@@ -277,6 +329,7 @@ export class Renderer {
     const edges = new Set(path?.edges ?? []);
     const nodes = new Set(path?.nodes ?? []);
     this._path = path ? { edges, nodes } : null;
+    this._pathEpoch = (this._pathEpoch ?? 0) + 1; // every edge's class is written again
     this.svg.classList.toggle("tracing", !!path);
     for (const [id, r] of this.edgeEls) {
       r.g.classList.toggle("on-path", edges.has(id));
@@ -294,6 +347,18 @@ export class Renderer {
     this.hooks.onHover?.(id, g);
   }
 
+  /** True when `sig` (a list of values) is the one seen last for `key`; else it is kept. */
+  _unchanged(key, sig) {
+    const old = this._sig.get(key);
+    if (old) {
+      let same = true;
+      for (let i = 0; i < sig.length && same; i++) same = old[i] === sig[i];
+      if (same) return true;
+    }
+    this._sig.set(key, sig);
+    return false;
+  }
+
   /** Set an attribute or text only when it changed (cheap steps on large graphs). */
   _set(key, value, apply) {
     if (this.cache.get(key) === value) return;
@@ -305,8 +370,15 @@ export class Renderer {
    * Show the step `snap` (from timeline.snapshot). `f` formats a number; `focus` is
    * {nodes, edges} of the current event; `phase` "forward" | "backward" | "tangent".
    */
-  update(snap, f, focus, { nodeLabel, edgeLabel, full = String, animate = false, tangentVar = "x" } = {}) {
+  update(snap, f, focus, { nodeLabel, edgeLabel, full = String, animate = false, tangentVar = "x", timeline = null } = {}) {
     if (!this.svg) return;
+    // Within one timeline a node's or edge's state is known by a few numbers (the same events
+    // replayed give the same state): one whose numbers, focus and settings are as they were at
+    // the last step is skipped, so that a step costs its few changes, not a walk of every
+    // node's words. Without a timeline (another drawing's caller), nothing is skipped.
+    if (!timeline || timeline !== this._sigTimeline || this._sigCache !== this.cache) this._sig = new Map();
+    this._sigTimeline = timeline;
+    this._sigCache = this.cache;
     // Only a single step forward fades in; jumps, steps back and new values show at once.
     this.svg.classList.toggle("still", !animate || this.pulses.reducedMotion.matches);
     const { model } = this;
@@ -317,7 +389,8 @@ export class Renderer {
     const out = model.dname(model.outputId);
     let pillsChanged = false;
     let labelsChanged = false;
-    const labelKey = `${f(Math.PI)}|${f(-1 / 3)}`; // the digits, as the numbers show them
+    // The digits, as the numbers show them, and the output's name in the inputs' pills.
+    const labelKey = `${f(Math.PI)}|${f(-1 / 3)}|${out}`;
     if (labelKey !== this._labelKey) {
       this._labelKey = labelKey;
       this._placeLabels(f);
@@ -326,8 +399,17 @@ export class Renderer {
       pillsChanged = true;
     }
 
+    // What every node's words depend on besides its state: when one changes, all are written.
+    // (`labelsKey` is long: compared once here, by identity first, not once a node.)
+    const epoch = `${labelKey}|${tangentVar}|${document.documentElement.lang}|${this._pathEpoch ?? 0}|${snap.phase}`;
+    if (epoch !== this._sigEpoch || this.labelsKey !== this._sigLabels) this._sig = new Map();
+    this._sigEpoch = epoch;
+    this._sigLabels = this.labelsKey;
     for (const [id, refs] of this.nodeEls) {
       const st = snap.nodes.get(id);
+      const sumAt = !!(ev && ev.type === "accumulate" && ev.node === id);
+      if (this._unchanged(`n:${id}`, [st?.value, st?.grad, st?.tangent, st?.terms?.length, st?.visited,
+        focusNodes.has(id), sumAt])) continue;
       const n = model.nodes.get(id);
       const computed = st && st.value !== null;
       let pillText = "";
@@ -377,6 +459,8 @@ export class Renderer {
     for (const [id, r] of this.edgeEls) {
       const src = snap.nodes.get(r.source);
       const est = snap.edges.get(id);
+      if (this._unchanged(`e:${id}`, [src?.value, est?.local, est?.vjp, est?.contribution, est?.term,
+        est?.reduced, focusEdges.has(id)])) continue;
       // An array's value is drawn in its node (heatmap and shape), not written on the edge.
       const value = src && src.value !== null ? (isList(src.value) || isSummary(src.value) ? "" : f(src.value)) : "";
       const local = est && est.local !== null ? brief(est.local, f) : est?.vjp ? "VJP" : "";
@@ -448,4 +532,24 @@ export class Renderer {
   get size() {
     return this.geo ? { width: this.geo.width, height: this.geo.height } : null;
   }
+}
+
+/** Op nodes that carry their name above them (named, called by their id, or an output). */
+function hasTag(model, n) {
+  return n.kind === "op" && !!(n.name || model.generated(n.id) || model.graph.outputs?.includes(n.id));
+}
+
+/** Which nodes carry a name above them: a name more or less places the pills elsewhere. */
+function tagsKey(model) {
+  let key = "";
+  for (const n of model.graph.nodes) key += hasTag(model, n) ? "1" : "0";
+  return key;
+}
+
+/** The layout's places, as a key: the same key, the same drawing. */
+function layoutKey(layout) {
+  const parts = [layout.width, layout.height];
+  for (const [id, b] of Object.entries(layout.nodes)) parts.push(id, b.x, b.y, b.width, b.height);
+  for (const e of layout.edges) parts.push(e.points.length, e.points[0], e.points[e.points.length - 1]);
+  return parts.join(",");
 }

@@ -1,7 +1,7 @@
 // What the page knows, shared by its views: the view in the URL (state.js), the last good
 // graph from the server with its model and timeline, and what /functions and /examples
 // answered. Views do not call each other: they listen here for a new graph ("graph", then
-// "timeline"; "ready" once it is on screen), a new pass ("timeline"), new digits ("digits")
+// "timeline", then "draw" for the drawing itself; "ready" once it is on screen), a new pass ("timeline"), new digits ("digits")
 // or language ("language"), and to the player for the step.
 
 import { compact, isArray, listText } from "./arrays.js";

@@ -5,6 +5,7 @@
 import { compact, isArray } from "./arrays.js";
 import { t } from "./i18n.js";
 import { h } from "./dom.js";
+import { later, waiting } from "./later.js";
 
 export class Table {
   constructor(container) {
@@ -14,14 +15,19 @@ export class Table {
 
   /** Build the rows for `model` (once per structure and pass). */
   draw(model, pass, tangentVar) {
-    const key = `${model.structureKey}#${pass}#${tangentVar}#${document.documentElement.lang}`;
+    // The rows stay for the same structure (a digit typed into a constant): their names
+    // and formulas are written again in place (_names), the numbers by update().
+    const out = model.dname(model.outputId);
+    const key = `${model.shapeKey}#${pass}#${tangentVar}#${out}#${document.documentElement.lang}`;
     this.model = model;
     this.pass = pass;
     this.tangentVar = tangentVar;
-    if (key === this.key) return;
+    if (key === this.key) {
+      this._names(model);
+      return;
+    }
     this.key = key;
     this.cache = new Map();
-    const out = model.dname(model.outputId);
     const table = h("table", { class: "trace-table" });
     const caption = h("caption", { class: "sr-only" }, t("tableTitle"));
     table.appendChild(caption);
@@ -48,35 +54,50 @@ export class Table {
     for (const n of model.graph.nodes) {
       if (n.kind === "const") continue; // the lecture's table lists inputs and operations
       const tr = h("tr", { "data-id": n.id });
-      const name = h("th", { scope: "row", class: "name" }, model.name(n.id));
-      const formula = n.kind === "var" ? t("kindInput") : model.formula(n.id);
-      if (formula !== model.name(n.id)) name.appendChild(h("span", { class: "op" }, formula));
+      const name = h("th", { scope: "row", class: "name" });
       const value = h("td", { class: "num value" });
       const locals = h("td", { class: "locals" });
       const spans = new Map();
       for (const e of model.inEdges.get(n.id)) {
         if (model.nodes.get(e.source).kind === "const") continue;
         const s = h("span", { class: "local", "data-edge": e.id });
-        const same = model.inEdges.get(n.id).filter((x) => x.source === e.source).length > 1;
-        const top = model.dname(n.id), bottom = model.dname(e.source);
-        // The lecture's ∂c/∂a; the row already names the node when names are long.
-        const d = top.length <= 4 && bottom.length <= 6 ? `∂${top}/∂${bottom}` : `∂/∂${bottom}`;
-        const label = h("span", { class: "dname" }, `${d}${same ? `⁽${sup(e.index + 1)}⁾` : ""}`);
+        const label = h("span", { class: "dname" });
         const num = h("span", { class: "lnum" });
         // "∂/∂(x^2 + 2x)" and "= 0.6931" each stay whole; a narrow column breaks between them.
         const eq = h("span", { class: "eq" }, "= ");
         eq.appendChild(num);
         s.append(label, " ", eq);
         locals.appendChild(s);
-        spans.set(e.id, { s, num });
+        spans.set(e.id, { s, num, label, edge: e });
       }
       const grad = h("td", { class: "num grad" });
       tr.append(name, value, locals, grad);
       tbody.appendChild(tr);
-      this.rows.set(n.id, { tr, value, locals: spans, grad });
+      this.rows.set(n.id, { tr, name, value, locals: spans, grad });
     }
+    this._names(model);
     table.append(thead, tbody);
     this.container.replaceChildren(table);
+  }
+
+  /** Each row's name and formula, and its local derivatives' names (∂c/∂a). */
+  _names(model) {
+    for (const [id, r] of this.rows) {
+      const n = model.nodes.get(id);
+      const name = model.name(id);
+      const formula = n.kind === "var" ? t("kindInput") : model.formula(id);
+      this._set(`${id}.name`, `${name}\u0000${formula}`, () => {
+        r.name.replaceChildren(name, ...(formula !== name ? [h("span", { class: "op" }, formula)] : []));
+      });
+      for (const [eid, s] of r.locals) {
+        const e = s.edge;
+        const same = model.inEdges.get(id).filter((x) => x.source === e.source).length > 1;
+        const top = model.dname(id), bottom = model.dname(e.source);
+        // The lecture's ∂c/∂a; the row already names the node when names are long.
+        const d = top.length <= 4 && bottom.length <= 6 ? `∂${top}/∂${bottom}` : `∂/∂${bottom}`;
+        this._set(`${eid}.dname`, `${d}${same ? `⁽${sup(e.index + 1)}⁾` : ""}`, (v) => { s.label.textContent = v; });
+      }
+    }
   }
 
   _set(key, value, apply) {
@@ -161,10 +182,17 @@ export function tableView(container, player, session) {
   const draw = () => {
     if (session.model) table.draw(session.model, session.pass(), session.tangent());
   };
-  session.on("timeline", draw);
-  session.on("language", draw);
-  player.subscribe((e) => {
-    if (session.timeline) table.update(session.snap(e.step), session.f);
-  });
+  const update = () => {
+    if (session.timeline) table.update(session.snap(player.step), session.f);
+  };
+  // A new graph's rows are built just after the frame that shows the graph (later.js): a
+  // 500-node table is laid out once the drawing is on screen, not before it.
+  session.on("graph", () => later("table", () => {
+    draw();
+    update();
+  }));
+  session.on("timeline", () => { if (!waiting("table")) draw(); });
+  session.on("language", () => { if (!waiting("table")) draw(); });
+  player.subscribe(() => { if (!waiting("table")) update(); });
   return table;
 }

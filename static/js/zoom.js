@@ -23,13 +23,13 @@ export class Zoom {
     this._gestures();
   }
 
-  /** A new drawing (or none): fitted to the room there is. */
-  attach(svg, size) {
+  /** A new drawing (or none): fitted to the room there is (`room`, when just read). */
+  attach(svg, size, room = null) {
     this.svg = svg;
     this.size = size;
     if (!svg) return;
     this.fit = true;
-    this.fitToWindow();
+    this.fitToWindow(room);
   }
 
   /**
@@ -118,14 +118,23 @@ export class Zoom {
   }
 
   /** Zoom so that all of the graph fits the room there is (down to FIT_MIN). */
-  fitToWindow() {
+  fitToWindow(known = null) {
     if (!this.svg) return;
-    const room = this.room();
+    const room = known ?? this.room();
+    this._room = room;
     let z = Math.min(room.w / this.size.width, room.h / this.size.height, 2.4);
     z = Math.max(z, FIT_MIN);
     this.zoom = z;
     this.fit = true;
     this._applyZoom();
+  }
+
+  /** The same drawing at another size: fitted again to the room it was last fitted to (the
+   *  resize observer fits it anew if that room changes), or kept at the zoom chosen. */
+  resize(size) {
+    this.size = size;
+    if (this.fit) this.fitToWindow(this._room);
+    else this._applyZoom();
   }
 
   zoomBy(factor) {

@@ -64,7 +64,12 @@ class Page:
             self.p.goto("about:blank")  # a new load, not a hash change on the same page
         self.p.goto(f"{self.url}/{('#' + hash_) if hash_ else ''}")
         self.p.wait_for_selector("body[data-status=ready]")
+        self.settle()
         return self
+
+    def settle(self) -> None:
+        """Wait for the panels built just after the graph's frame (the table, the reading)."""
+        self.wait_for("!('later' in document.body.dataset)")
 
     def wait_for(self, js: str, timeout: float = 10.0) -> None:
         """Poll until the JavaScript expression `js` is true in the page. (Playwright's own
@@ -84,6 +89,7 @@ class Page:
 
     def wait_render(self, before: int) -> None:
         self.wait_for(f"Number(document.body.dataset.renders) > {before}")
+        self.settle()
 
     def step(self) -> int:
         return int(self.p.get_attribute("body", "data-step"))
@@ -194,21 +200,34 @@ def wait_panels(page: Page) -> None:
 @pytest.mark.parametrize(("width", "height", "label"), [(1280, 800, 18), (1920, 1080, 28)])
 def test_laptop_and_projector_draw_the_graph_big(browser, server, width, height, label):
     """On a 1280×800 laptop the graph fills its column with the player on screen below it; on
-    a 1920×1080 projector it is drawn bigger still (node names at least `label` px high)."""
+    a 1920×1080 projector it is drawn bigger still (node names at least `label` px high). The
+    same after the drawing is made again on the settled page (other digits and back): the
+    rows are fitted to the room under the panels as they are once built, not as they happened
+    to be when the first answer came (a redraw once put the player 190 px below the screen)."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+    measure = """() => {
+        const box = (s) => document.querySelector(s).getBoundingClientRect();
+        return { name: box('.graph-svg .node[data-name="x"] .label').height,
+                 svg: box('.graph-svg').width, height: box('.graph-svg').height,
+                 room: document.getElementById('graph').clientWidth,
+                 play: box('#play').bottom, side: box('.side').left, graph: box('.graph-card').right };
+    }"""
     try:
         tab = Page(context.new_page(), server).open()
-        sizes = tab.p.evaluate("""() => {
-            const box = (s) => document.querySelector(s).getBoundingClientRect();
-            return { name: box('.graph-svg .node[data-name="x"] .label').height,
-                     svg: box('.graph-svg').width, room: document.getElementById('graph').clientWidth,
-                     play: box('#play').bottom, side: box('.side').left, graph: box('.graph-card').right };
-        }""")
+        sizes = tab.p.evaluate(measure)
         assert sizes["name"] >= label
         assert sizes["svg"] >= 0.95 * sizes["room"] - 8  # the drawing takes its column's width
         assert sizes["play"] <= height  # the player is on screen, under the graph
         assert sizes["side"] > sizes["graph"]  # the table and the paths beside it
-        wait_panels(tab)
+        wait_panels(tab)  # every panel in: what is left under the drawing is final
+        for digits in ("6", "4"):  # each a new drawing (the numbers' width spreads the ranks)
+            tab.p.select_option("#digits", digits)
+        again = tab.p.evaluate(measure)
+        assert again["play"] <= height
+        # As big as when first drawn, within what the panels that came later took under it
+        # (the passes' note with the cost the methods panel measured).
+        assert 0.9 * sizes["height"] <= again["height"] <= sizes["height"] + 4
+        assert again["svg"] >= 0.95 * again["room"] - 8
         tab.p.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}.png"))
         assert tab.errors == []
     finally:
@@ -441,6 +460,7 @@ def test_a_shared_link_restores_expression_values_and_step(page, browser):
         tab = Page(other.new_page(), page.url)
         tab.p.goto(link)
         tab.p.wait_for_selector("body[data-status=ready]")
+        tab.settle()
         assert tab.p.input_value("#expr") == NAMED
         assert tab.p.input_value('#variables .var[data-name="y"] input[type=number]') == "3"
         assert tab.step() == 17

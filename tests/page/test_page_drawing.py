@@ -128,6 +128,8 @@ def test_box_index_finds_what_a_scan_of_every_box_finds(page):
                 const scan = boxes.filter((b) => hits(r, b)), found = index.hitBy(r);
                 const same = scan.length === found.length && scan.every((b, i) => b === found[i]);
                 if (!same) bad.push(['hitBy', t, q]);
+                if (index.count(r) !== scan.length) bad.push(['count', t, q]);
+                if (index.any(r) !== scan.length > 0) bad.push(['any', t, q]);
                 const place = { x: r.x0, y: r.y0, w: r.x1 - r.x0, h: r.y1 - r.y0 };
                 if (fits(place, boxes, 2000, 800) !== fits(place, index, 2000, 800)) bad.push(['fits', t, q]);
                 if (overlaps(place, boxes) !== overlaps(place, index)) bad.push(['overlaps', t, q]);

@@ -250,6 +250,7 @@ def test_array_values_round_trip_through_the_link(page, browser):
         tab = Page(other.new_page(), page.url)
         tab.p.goto(link)
         tab.p.wait_for_selector("body[data-status=ready]")
+        tab.settle()
         assert tab.step() == 9
         assert tab.view() == shown
         assert tab.errors == []
