@@ -18,10 +18,11 @@ import random
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from trees import unpack  # benchmarks/trees.py: run as a script, its folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURE = "(x^2 + 2x) * ln(y)"
@@ -127,11 +128,7 @@ def main() -> None:
         print(json.dumps(measure(args.quick)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Path(tmp) / "before.tar"
-        subprocess.run(["git", "archive", "-o", str(archive), args.before], cwd=ROOT, check=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(Path(tmp) / "before", filter="data")
-        sides = {"before": str(Path(tmp) / "before"), "after": str(ROOT)}
+        sides = {"before": unpack(args.before, tmp), "after": str(ROOT)}
         runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
         for r in range(args.rounds):
             for side in (("before", "after") if r % 2 == 0 else ("after", "before")):

@@ -31,10 +31,11 @@ import operator
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
+
+from trees import unpack  # benchmarks/trees.py: run as a script, its folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -291,11 +292,7 @@ def main() -> None:
     sides = {"after": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         if args.before:
-            archive = Path(tmp) / "before.tar"
-            subprocess.run(["git", "archive", "-o", str(archive), args.before], cwd=ROOT, check=True)
-            with tarfile.open(archive) as tar:
-                tar.extractall(Path(tmp) / "before", filter="data")
-            sides = {"before": str(Path(tmp) / "before"), **sides}
+            sides = {"before": unpack(args.before, tmp), **sides}
         runs: dict[str, list[dict]] = {side: [] for side in sides}
         for r in range(args.rounds):
             order = list(sides) if r % 2 == 0 else list(reversed(sides))

@@ -35,11 +35,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from trees import unpack  # benchmarks/trees.py: run as a script, its folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -355,11 +356,7 @@ def memory_runs(args: argparse.Namespace) -> None:
     trees = {"this tree": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         if args.before:
-            archive = Path(tmp) / "before.tar"
-            subprocess.run(["git", "archive", "-o", str(archive), args.before], cwd=ROOT, check=True)
-            with tarfile.open(archive) as tar:
-                tar.extractall(Path(tmp) / "before", filter="data")
-            trees = {"before": str(Path(tmp) / "before"), "after": str(ROOT)}
+            trees = {"before": unpack(args.before, tmp), "after": str(ROOT)}
         seen: dict[str, dict[str, list[list[float]]]] = {
             side: {"peak MB": [[], [], []], "thread RSS MiB": [[], [], []]} for side in trees}
         for r in range(args.rounds):
@@ -405,11 +402,7 @@ def main() -> None:
         print(table({"this tree": measure(args.rounds)}))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Path(tmp) / "before.tar"
-        subprocess.run(["git", "archive", "-o", str(archive), args.before], cwd=ROOT, check=True)
-        with tarfile.open(archive) as tar:
-            tar.extractall(Path(tmp) / "before", filter="data")
-        trees = {"before": str(Path(tmp) / "before"), "after": str(ROOT)}
+        trees = {"before": unpack(args.before, tmp), "after": str(ROOT)}
         if args.server:
             seen: dict[str, list[dict]] = {"before": [], "after": []}
             for r in range(args.rounds):
