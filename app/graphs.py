@@ -3,6 +3,7 @@ its Graphviz layout, and the response body as plain data. No HTTP here beyond AP
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from itertools import chain
@@ -105,7 +106,14 @@ def layout_cache(settings: Settings) -> LayoutCache:
 def graph_layout(graph: Graph, settings: Settings, labels: list[str] | None = None) -> Layout:
     """Graphviz's layout, from the cache when this structure was laid out before; raises
     LayoutSkipped over a bound, at once for a big structure that recently failed."""
-    return layout_cache(settings).layout(*layout_items(graph, labels))
+    return layout_cache(settings).layout_of(layout_key(graph), lambda: layout_items(graph, labels))
+
+
+def layout_key(graph: Graph) -> str:
+    """What the layout depends on, as a digest made in C: every node's inputs in order (an op
+    has at least one, a leaf none) and which leaves are variables; the ids are the positions.
+    The same for the same `layout_items` but for their labels."""
+    return "graph:" + hashlib.sha256(orjson.dumps((graph.inputs, graph.var_nodes))).hexdigest()
 
 
 def layout_body(graph: Graph, settings: Settings, labels: list[str] | None = None) -> dict | RawJSON:

@@ -11,7 +11,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import orjson
@@ -108,6 +108,29 @@ class LayoutCache:
         # Every time, hit or miss: a hit may come with labels the cached layout never saw.
         validate(nodes, edges)
         key = structure_key(nodes, edges)
+        hit = self._lookup(key)
+        if isinstance(hit, _Failure):  # raised here: one frame of its own (see _copy)
+            raise _copy(hit.skipped)
+        return hit if hit is not None else self._make(key, nodes, edges)
+
+    def layout_of(self, key: str, items: Callable[[], tuple[Sequence[tuple[str, str, str]],
+                                                          Sequence[tuple[str, str, int]]]]) -> Layout:
+        """The layout of the structure the caller knows by `key` (a digest of its ids, kinds and
+        edges, made by the caller from data of its own, and never equal to a `structure_key`:
+        prefix it), whose `items()` are the `nodes, edges` of `layout`, made and checked only
+        when it is not cached. For the app, which asks for a layout with every /graph answer:
+        on a hit, no items to make and check (a third of a 233-node answer's layout time)."""
+        hit = self._lookup(key)
+        if isinstance(hit, Layout):
+            return hit
+        nodes, edges = items()
+        check_size(nodes, edges, self.max_nodes)
+        validate(nodes, edges)
+        if isinstance(hit, _Failure):
+            raise _copy(hit.skipped)
+        return self._make(key, nodes, edges)
+
+    def _lookup(self, key: str) -> Layout | _Failure | None:
         with self._lock:
             hit = self._items.get(key)
             if isinstance(hit, _Failure) and time.monotonic() > hit.until:
@@ -118,10 +141,11 @@ class LayoutCache:
                 self._hits += 1
             else:
                 self._misses += 1
-        if isinstance(hit, _Failure):
-            raise _copy(hit.skipped)
-        if hit is not None:
             return hit
+
+    def _make(self, key: str, nodes: Sequence[tuple[str, str, str]],
+              edges: Sequence[tuple[str, str, int]]) -> Layout:
+        """Lay out what is not cached, and keep it under `key` (a big one's failure too)."""
         try:
             # Blank labels: the layout is then made of what the key holds and nothing else
             # (with fixed node sizes Graphviz places nodes the same whatever their labels).

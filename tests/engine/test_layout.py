@@ -553,3 +553,46 @@ def test_the_app_lays_out_through_one_cache_made_from_its_settings() -> None:
     assert cache.info()["hits"] == 1 and cache.info()["misses"] == 1
     with pytest.raises(LayoutSkipped, match="max_nodes is 50"):
         graph_layout(engine.compile("sin(" * 60 + "x" + ")" * 60), settings)  # 61 nodes
+
+
+def test_layout_of_makes_and_checks_the_items_only_when_not_cached() -> None:
+    nodes, edges = chain(5)
+    cache = LayoutCache(4)
+    made = []
+
+    def items():
+        made.append(1)
+        return nodes, edges
+
+    def never():
+        raise AssertionError("a hit needs no items")
+
+    first = cache.layout_of("mine:1", items)
+    assert cache.layout_of("mine:1", never) is first and made == [1]
+    assert first.nodes.keys() == cache.layout(nodes, edges).nodes.keys()
+    with pytest.raises(ValueError, match="unknown node"):  # a miss checks what it lays out
+        cache.layout_of("mine:2", lambda: (nodes, [("n0", "n99", 0)]))
+    failing = LayoutCache(memory_bytes=1024, failure_ttl_s=60.0)
+    big = chain(LayoutCache.FAILURES_FROM_NODES)
+    for _ in range(3):  # remembered: raised again at once, the items still checked
+        with pytest.raises(LayoutSkipped):
+            failing.layout_of("mine:big", lambda: big)
+    assert failing.info()["hits"] == 2 and failing.info()["failures"] == 1
+
+
+def test_the_apps_layout_key_tells_structures_apart_as_structure_key_does() -> None:
+    """app.graphs.layout_key, made from the graph's inputs and variables, is equal for two
+    graphs exactly when the items the layout is made from are (labels aside)."""
+    import engine
+    from app.graphs import layout_items, layout_key
+
+    texts = ["x*y", "x*2", "2*x", "x*x", "y*x", "sin(x)", "cos(x)", "sin(y)", "sin(2)", "x + y",
+             "x - y", "(x^2 + 2x) * ln(y)", "(x^3 + 5x) * exp(y)", "(x^2 + 2x) * ln(2)",
+             "a = x*y; b = sin(a); b + a^2", "a = x*y; b = cos(a); b * a^2", "x*y + z", "x*y + 3"]
+    graphs = [engine.compile(t) for t in texts]
+    ours = [layout_key(g) for g in graphs]
+    theirs = [structure_key(*layout_items(g)) for g in graphs]
+    pairs = [(i, j) for i in range(len(texts)) for j in range(i)]
+    assert all((ours[i] == ours[j]) == (theirs[i] == theirs[j]) for i, j in pairs)
+    assert ours[0] == ours[4] and ours[0] != ours[1] and ours[5] == ours[6] != ours[8]  # x*y ~ y*x
+    assert not set(ours) & set(theirs)
