@@ -234,6 +234,34 @@ def test_laptop_and_projector_draw_the_graph_big(browser, server, width, height,
         context.close()
 
 
+def test_the_drawing_does_not_depend_on_when_the_examples_arrive(browser, server):
+    """The examples fill the header's menu after the page opens: a menu as wide as its longest
+    title once widened the header onto a second line after the graph was drawn, so the graph,
+    fitted to the room under it, moved down and was drawn otherwise than on a page whose
+    examples came first (a keystroke test found it under load)."""
+    where = """() => ({ box: document.querySelector('.graph-svg').getAttribute('viewBox'),
+        top: Math.round(document.getElementById('graph').getBoundingClientRect().top),
+        options: document.querySelectorAll('#preset option').length })"""
+    seen = []
+    for hold in (False, True):
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+        try:
+            tab = Page(context.new_page(), server)
+            held = []
+            if hold:  # the examples' answer waits until the graph is drawn
+                tab.p.route("**/api/v1/examples", lambda route: held.append(route))
+            tab.open(hash_for(NAMED, {"x": 1, "y": 2}))
+            if hold:
+                assert len(held) == 1 and tab.p.evaluate(where)["options"] == 1
+                held[0].continue_()
+            tab.wait_for("document.querySelectorAll('#preset option').length > 1")
+            seen.append(tab.p.evaluate(where))
+            assert tab.errors == []
+        finally:
+            context.close()
+    assert seen[0] == seen[1] and seen[0]["options"] > 1
+
+
 def test_dark_theme_on_a_laptop(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US",
                                   color_scheme="dark")
