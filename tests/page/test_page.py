@@ -249,7 +249,7 @@ def test_the_drawing_does_not_depend_on_when_the_examples_arrive(browser, server
             tab = Page(context.new_page(), server)
             held = []
             if hold:  # the examples' answer waits until the graph is drawn
-                tab.p.route("**/api/v1/examples", lambda route: held.append(route))
+                tab.p.route("**/api/v1/examples", lambda route, held=held: held.append(route))
             tab.open(hash_for(NAMED, {"x": 1, "y": 2}))
             if hold:
                 assert len(held) == 1 and tab.p.evaluate(where)["options"] == 1
