@@ -234,6 +234,11 @@ def test_laptop_and_projector_draw_the_graph_big(browser, server, width, height,
         context.close()
 
 
+def keeper(held: list):
+    """A route handler that keeps the request waiting in `held` (the test lets it go)."""
+    return lambda route: held.append(route)
+
+
 def test_the_drawing_does_not_depend_on_when_the_examples_arrive(browser, server):
     """The examples fill the header's menu after the page opens: a menu as wide as its longest
     title once widened the header onto a second line after the graph was drawn, so the graph,
@@ -249,7 +254,7 @@ def test_the_drawing_does_not_depend_on_when_the_examples_arrive(browser, server
             tab = Page(context.new_page(), server)
             held = []
             if hold:  # the examples' answer waits until the graph is drawn
-                tab.p.route("**/api/v1/examples", lambda route, held=held: held.append(route))
+                tab.p.route("**/api/v1/examples", keeper(held))
             tab.open(hash_for(NAMED, {"x": 1, "y": 2}))
             if hold:
                 assert len(held) == 1 and tab.p.evaluate(where)["options"] == 1
