@@ -153,6 +153,11 @@ def template(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str,
                     tuple(warnings), layout)
 
 
+def _marks(xs: list | None, mark: list[str], base: int) -> list[str | None]:
+    """Edge e's marker `mark[base + e]`, None where the edge has no number."""
+    return [None if x is None else mark[base + e] for e, x in enumerate(xs or ())]
+
+
 def marked(ev: Evaluation) -> Evaluation:
     """`ev` with each number replaced by its marker: "\\0<k>", k its place in `numbers(ev)`."""
     fwd, rev, tan = ev.forward, ev.reverse, ev.tangent
@@ -160,8 +165,8 @@ def marked(ev: Evaluation) -> Evaluation:
     accumulated = sum(e[0] is ACCUMULATE for e in rev.events or ())
     mark = [f"\0{k}" for k in range(2 * n + 2 * m + 2 * accumulated + (n + 2 * m if tan else 0))]
     values, grads = mark[:n], mark[n:2 * n]
-    local = [None if x is None else mark[2 * n + e] for e, x in enumerate(rev.edge_local)]  # type: ignore[arg-type]
-    sent = [None if x is None else mark[2 * n + m + e] for e, x in enumerate(rev.edge_contribution)]  # type: ignore[arg-type]
+    local = _marks(rev.edge_local, mark, 2 * n)
+    sent = _marks(rev.edge_contribution, mark, 2 * n + m)
     running = iter(mark[2 * n + 2 * m:])
     back = []
     for e in rev.events or ():
@@ -178,8 +183,8 @@ def marked(ev: Evaluation) -> Evaluation:
     if tan is not None:
         base = 2 * n + 2 * m + 2 * accumulated
         tans = mark[base:base + n]
-        t_local = [None if x is None else mark[base + n + e] for e, x in enumerate(tan.edge_local)]  # type: ignore[arg-type]
-        terms = [None if x is None else mark[base + n + m + e] for e, x in enumerate(tan.edge_term)]  # type: ignore[arg-type]
+        t_local = _marks(tan.edge_local, mark, base + n)
+        terms = _marks(tan.edge_term, mark, base + n + m)
         steps = []
         for e in tan.events or ():
             tag = e[0]
