@@ -48,12 +48,21 @@ export function graphLoader(session, player, { editor, variables, controls, url,
         performance.measure("chainrule:frame", { start: built, end });
       }, 0));
       // What sits above the drawing takes its place first (the drawing is fitted to the room
-      // left under it): the composites' row, and the reading's line, whose math is built
-      // after the graph's frame.
+      // left under it): the composites' row, and the reading, whose new math is built after
+      // the graph's frame while the last one holds its place. With no math on the page yet (the
+      // first answer) it is built now: an empty line would grow by the math's height under a
+      // drawing already fitted (23 px with DejaVu's stretched brackets: the player went below
+      // a laptop's screen).
       composites.show(graph);
-      reading.reserve(parsed);
-      show(graph, expression, used, opts);
-      later("reading", () => reading.show(parsed));
+      if (reading.holdsMath) {
+        reading.reserve(parsed);
+        show(graph, expression, used, opts);
+        later("reading", () => reading.show(parsed));
+      } else {
+        cancel("reading");
+        reading.show(parsed);
+        show(graph, expression, used, opts);
+      }
       built = performance.now();
       later("measure", () => requestAnimationFrame(() => setTimeout(() => {
         performance.measure("chainrule:panels", { start: started, end: performance.now() });

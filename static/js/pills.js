@@ -107,8 +107,9 @@ function bestPlace(r, sum, hard, soft, W, H) {
     const below = b.y + b.h / 2 + PILL_GAP;
     const above = b.y - b.h / 2 - PILL_GAP - h - (r.tag ? 15 : 0);
     // A few pixels further out before a whole row further: a pill just touching a number
-    // (a heatmap pill is wide) clears it so.
-    const rows = [[below, 0], [below + 4, 4], [below + PILL_H + 3, 9], [above, 11], [above - 4, 14],
+    // (a heatmap pill is wide) clears it so. A few closer: rows packed close for a short
+    // screen leave a pill touching the name over the node below (b's over d, by 0.7 px).
+    const rows = [[below, 0], [below + 4, 4], [below - 2, 5], [below + PILL_H + 3, 9], [above, 11], [above - 4, 14],
       [below + 2 * (PILL_H + 3), 18], [above - PILL_H - 3, 20]];
     for (const [y, rowCost] of rows) {
       for (const shift of [0, -0.25, 0.25, -0.42, 0.42]) {

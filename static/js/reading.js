@@ -34,6 +34,11 @@ export class Reading {
     this.box.hidden = !math && !this.list.children.length;
   }
 
+  /** Whether math is on the page (the last reading's), holding the line's height. */
+  get holdsMath() {
+    return !this.box.hidden && this.math.childElementCount > 0;
+  }
+
   /** Shown or hidden as `parsed` will be, its math still the last one (built by show later). */
   reserve(parsed) {
     this.box.hidden = !parsed?.mathml && !(parsed?.notices ?? []).length;

@@ -88,6 +88,7 @@ export class Renderer {
     const player = this.container.closest(".graph-card")?.querySelector(".player")?.getBoundingClientRect();
     const below = player ? player.bottom - c.bottom : 0;
     const seen = window.innerHeight - (c.top + window.scrollY) - below - 16;
+    this.fittedTop = c.top + window.scrollY; // where the drawing was fitted (a test reads it)
     // Continuous in `seen`: a page whose graph starts lower gets a flatter drawing, never a
     // taller one (a jump to the whole room put the player 200 px below a laptop's screen).
     const spreadH = Math.min(room.h, Math.max(seen, SEEN_MIN));

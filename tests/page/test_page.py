@@ -220,6 +220,11 @@ def test_laptop_and_projector_draw_the_graph_big(browser, server, width, height,
         assert sizes["play"] <= height  # the player is on screen, under the graph
         assert sizes["side"] > sizes["graph"]  # the table and the paths beside it
         wait_panels(tab)  # every panel in: what is left under the drawing is final
+        # Nothing above the graph grew after it was fitted (the reading's math built later,
+        # a header wrapped by a wide font or late examples): it is where it was fitted.
+        settled = tab.p.evaluate("() => [document.getElementById('graph').getBoundingClientRect().top"
+                                 " + window.scrollY, window.chainrule.renderer.fittedTop]")
+        assert settled[0] == pytest.approx(settled[1], abs=1)
         for digits in ("6", "4"):  # each a new drawing (the numbers' width spreads the ranks)
             tab.p.select_option("#digits", digits)
         again = tab.p.evaluate(measure)
