@@ -114,16 +114,22 @@ def numbers_text(numbers: list) -> tuple[bytes, bool] | None:
         return None
     text = orjson.dumps(numbers)
     if b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text)):  # json's spelling:
-        return _NEGATIVE_POWER.sub(_as_json, text), False  # repr's, of those few numbers
+        return _respelt(numbers, text), False  # repr's, of those few numbers
     return text, True
 
 
-#: A number of orjson's text of a list that may be spelt otherwise than json spells it.
-_NEGATIVE_POWER = re.compile(rb"[^,\[\]]*(?:0\.0000|e-)[^,\[\]]*")
-
-
-def _as_json(match: re.Match) -> bytes:
-    return repr(float(match[0])).encode()
+def _respelt(numbers: list, text: bytes) -> bytes:
+    """orjson's `text` of `numbers` with the numbers in [1e-9, 1e-4) written by repr, as json
+    writes them. Found by numpy and set in by index: a regex calling back to Python for each
+    cost 3.8 µs a number (6.7 ms for a 528-node program's 1,732, most of a keystroke's body)."""
+    a = np.abs(np.fromiter((0.0 if v is None else v for v in numbers), float, len(numbers)))
+    at = np.flatnonzero((a >= 1e-9) & (a < 1e-4))
+    if not at.size:  # "10.00001" matched the search: orjson writes it as json does
+        return text
+    pieces = text[1:-1].split(b",")
+    for i in at.tolist():
+        pieces[i] = repr(numbers[i]).encode()
+    return b"[" + b",".join(pieces) + b"]"
 
 
 def dumps_orjson(obj: Any) -> bytes | None:
