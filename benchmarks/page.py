@@ -9,7 +9,8 @@ inside the page, Chrome's tracing), against a real `chainrule serve` on a free l
    22x: labels change, the structure does not; its layout is cached), "new structure" types an x
    after the 2 and takes it out again (2x, 2xx: a new variable, a graph of another structure,
    against a server keeping one layout, so each is laid out anew). Target: under 150 ms,
-   debounce excluded.
+   debounce excluded. The times come from keystrokes made without Chrome's trace, the main
+   thread's CPU from as many more made with it (tracing slows the page by a third and more).
 2. playing the backward pass at full speed (16x) on each graph: frames per second
    (requestAnimationFrame), and from Chrome's trace the renderer's main-thread CPU time per
    frame, by phase (scripts, style and layout, paint, layerize), which moves less with the load
@@ -124,11 +125,24 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
     totals, requests, parts = [], [], {}
     # Whether this page measures its panels apart (session 8 on): it says so in its source.
     later = "chainrule:panels" in page.evaluate("() => fetch('/static/js/loader.js').then((r) => r.text())")
-    trace = Trace(page)
-    for k in range(n):
+    # The times from n keystrokes without Chrome's trace (tracing slows the page: session 10
+    # measured a 528-node digit at 178 ms traced, 76-124 ms not), then the main thread's CPU
+    # from n more with it.
+    trace = None
+    for k in range(2 * n):
+        if k == n:
+            if later:
+                # The panels built after each graph's frame (session 8 on; the next key does
+                # not wait for them, as a typist would not): the last one's too.
+                wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {n}")
+                parts["panels"] = page.evaluate(
+                    "() => performance.getEntriesByName('chainrule:panels').map((m) => m.duration)")
+            trace = Trace(page)
         before = page.evaluate("() => performance.getEntriesByName('chainrule:request-to-graph').length")
         page.keyboard.press(key if k % 2 == 0 else "Backspace")
         wait_for(page, f"performance.getEntriesByName('chainrule:request-to-graph').length > {before}")
+        if trace is not None:
+            continue
         entry = page.evaluate("""() => { const last = (n) => { const m = performance.getEntriesByName(n);
             return m[m.length - 1]; };
             const e = last('chainrule:request-to-graph');
@@ -145,18 +159,13 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
         duration, end, keydown, split = entry
         requests.append(duration)
         totals.append(end - keydown)
-        for k, v in split.items():
+        for part, v in split.items():
             if v is not None:
-                parts.setdefault(k, []).append(v)
-    if later:
-        # The panels built after each graph's frame (session 8 on; the next key does not wait
-        # for them, as a typist would not): the last one's too, before the trace stops.
-        wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {n}")
-        parts["panels"] = page.evaluate(
-            "() => performance.getEntriesByName('chainrule:panels').map((m) => m.duration)")
+                parts.setdefault(part, []).append(v)
+    if later:  # the traced keystrokes' panels too, before the trace stops
+        wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {2 * n}")
     cpu = trace.stop()
-    expected = expression if n % 2 == 0 else expression.replace("2x", f"2{key}x", 1)
-    assert page.input_value("#expr") == expected
+    assert page.input_value("#expr") == expression  # 2n keys: typed and taken out again
     page.evaluate("() => performance.clearResourceTimings()")
     return {"nodes": nodes, "request_to_graph_ms": requests, "keystroke_to_graph_ms": totals, "parts": parts,
             "debounce_ms": page.evaluate("() => window.chainrule.editor.debounceMs"),
