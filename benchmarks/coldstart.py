@@ -68,11 +68,12 @@ def one_start(tree: Path) -> dict:
         listening = time.perf_counter() - t0
         graph, layout, symbolic = [], [], []
         for k in range(1, 11):
-            # A new structure each time (the constant is a node's label): a layout never cached.
-            body = {"expression": f"sin(x*{k + 1}) + (x^2 + {k}x) * ln(y) - exp(-x) / y",
+            # A new structure each time, so that each is laid out anew: k more terms (layouts are
+            # cached by structure, constants' labels left out: a new constant alone is cached).
+            body = {"expression": "sin(x*2) + (x^2 + 2x) * ln(y) - exp(-x) / y" + " + x*y" * k,
                     "values": {"x": 1.5, "y": 2.0}}
             graph.append(post(url + "/api/v1/graph", body)[0])
-            body = {"expression": f"tanh(x*y + {k}) * ln(y + {k + 1})", "values": {"x": 1, "y": 2}}
+            body = {"expression": "tanh(x*y + 1) * ln(y + 2)" + " - y/x" * k, "values": {"x": 1, "y": 2}}
             layout.append(post(url + "/api/v1/graph", body)[0])
             seconds, answer = post(url + "/api/v1/symbolic", LECTURE)
             symbolic.append((seconds, answer["status"]))
