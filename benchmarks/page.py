@@ -10,7 +10,7 @@ inside the page, Chrome's tracing), against a real `chainrule serve` on a free l
    after the 2 and takes it out again (2x, 2xx: a new variable, a graph of another structure,
    against a server keeping one layout, so each is laid out anew). Target: under 150 ms,
    debounce excluded. The times come from keystrokes made without Chrome's trace, the main
-   thread's CPU from as many more made with it (tracing slows the page by a third and more).
+   thread's CPU from as many more made with it (so that no tracing overhead is in the times).
 2. playing the backward pass at full speed (16x) on each graph: frames per second
    (requestAnimationFrame), and from Chrome's trace the renderer's main-thread CPU time per
    frame, by phase (scripts, style and layout, paint, layerize), which moves less with the load
@@ -125,9 +125,8 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
     totals, requests, parts = [], [], {}
     # Whether this page measures its panels apart (session 8 on): it says so in its source.
     later = "chainrule:panels" in page.evaluate("() => fetch('/static/js/loader.js').then((r) => r.text())")
-    # The times from n keystrokes without Chrome's trace (tracing slows the page: session 10
-    # measured a 528-node digit at 178 ms traced, 76-124 ms not), then the main thread's CPU
-    # from n more with it.
+    # The times from n keystrokes without Chrome's trace (none of its overhead in them), then
+    # the main thread's CPU from n more with it.
     trace = None
     for k in range(2 * n):
         if k == n:
