@@ -40,6 +40,7 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from programs import sized_expression  # benchmarks/: run as a script, its folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURE = "(x^2 + 2x) * ln(y)"
@@ -75,18 +76,6 @@ def chromium() -> str | None:
     if explicit:
         return explicit
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-
-
-def big_expression(statements: int = 51) -> str:
-    """A chain with fan-out: each statement reuses the previous one twice and x, y once each
-    (four new nodes per statement: 4 * 51 - 1 + 2 = 205 nodes)."""
-    lines = ["v0 = x*y"] + [f"v{i} = sin(v{i - 1})*x + v{i - 1}*y" for i in range(1, statements)]
-    return "; ".join(lines)
-
-
-def sized_expression(nodes: int) -> str:
-    """`big_expression` with about `nodes` nodes, ending in `+ 2x` for the keystrokes to edit."""
-    return f"{big_expression(max(1, (nodes - 4) // 4))} + 2x"
 
 
 def page_hash(expression: str, values: dict, **extra) -> str:
@@ -125,23 +114,15 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
     totals, requests, parts = [], [], {}
     # Whether this page measures its panels apart (session 8 on): it says so in its source.
     later = "chainrule:panels" in page.evaluate("() => fetch('/static/js/loader.js').then((r) => r.text())")
-    # The times from n keystrokes without Chrome's trace (none of its overhead in them), then
-    # the main thread's CPU from n more with it.
-    trace = None
-    for k in range(2 * n):
-        if k == n:
-            if later:
-                # The panels built after each graph's frame (session 8 on; the next key does
-                # not wait for them, as a typist would not): the last one's too.
-                wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {n}")
-                parts["panels"] = page.evaluate(
-                    "() => performance.getEntriesByName('chainrule:panels').map((m) => m.duration)")
-            trace = Trace(page)
+    def press(k: int) -> None:  # a key (even k) or Backspace, until its graph is on screen
         before = page.evaluate("() => performance.getEntriesByName('chainrule:request-to-graph').length")
         page.keyboard.press(key if k % 2 == 0 else "Backspace")
         wait_for(page, f"performance.getEntriesByName('chainrule:request-to-graph').length > {before}")
-        if trace is not None:
-            continue
+
+    # The times from n keystrokes without Chrome's trace (none of its overhead in them), then
+    # the main thread's CPU from n more with it.
+    for k in range(n):
+        press(k)
         entry = page.evaluate("""() => { const last = (n) => { const m = performance.getEntriesByName(n);
             return m[m.length - 1]; };
             const e = last('chainrule:request-to-graph');
@@ -161,6 +142,15 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
         for part, v in split.items():
             if v is not None:
                 parts.setdefault(part, []).append(v)
+    if later:
+        # The panels built after each graph's frame (session 8 on; the next key does not wait
+        # for them, as a typist would not): the last one's too.
+        wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {n}")
+        parts["panels"] = page.evaluate(
+            "() => performance.getEntriesByName('chainrule:panels').map((m) => m.duration)")
+    trace = Trace(page)
+    for k in range(n, 2 * n):
+        press(k)
     if later:  # the traced keystrokes' panels too, before the trace stops
         wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {2 * n}")
     cpu = trace.stop()

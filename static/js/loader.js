@@ -54,15 +54,15 @@ export function graphLoader(session, player, { editor, variables, controls, url,
       // drawing already fitted (23 px with DejaVu's stretched brackets: the player went below
       // a laptop's screen).
       composites.show(graph);
-      if (reading.holdsMath) {
+      const readLater = reading.holdsMath;
+      if (readLater) {
         reading.reserve(parsed);
-        show(graph, expression, used, opts);
-        later("reading", () => reading.show(parsed));
       } else {
         cancel("reading");
         reading.show(parsed);
-        show(graph, expression, used, opts);
       }
+      show(graph, expression, used, opts);
+      if (readLater) later("reading", () => reading.show(parsed));
       built = performance.now();
       later("measure", () => requestAnimationFrame(() => setTimeout(() => {
         performance.measure("chainrule:panels", { start: started, end: performance.now() });
