@@ -147,14 +147,45 @@ class GraphBuilder:
         self.max_nodes = max_nodes
         self.ops: list[Op | None] = []
         self.inputs: list[tuple[int, ...]] = []
-        self.leaf: list[object] = []
-        self.names: list[str | None] = []
+        # leaf, names and where as properties: `op` appends to ops and inputs alone (three appends
+        # fewer: a sixth of a builder's node), and these three catch up with None, None and -1
+        # when next read or written (`_level`).
+        self._leaf: list[object] = []
+        self._names: list[str | None] = []
+        self._where = Places("q")
         self.aliases: dict[int, list[str]] = {}
         self.literals: dict[int, str] = {}
-        self.where = Places("q")
         # Nodes to share, by op name ("var", "const" for leaves) then by inputs (name, value):
         # the inputs' tuple, kept anyway, is the key; no key object is made per node.
         self._share: defaultdict[str, dict] = defaultdict(dict)
+        # An op's name -> (op, its sharing table, no static argument to check): one lookup a node.
+        self._spec: dict[str, tuple[Op, dict, bool]] = {}
+
+    @property
+    def leaf(self) -> list[object]:
+        """Each node's variable name or constant value, None for an op."""
+        self._level()
+        return self._leaf
+
+    @property
+    def names(self) -> list[str | None]:
+        """The name a person gave each node, or None."""
+        self._level()
+        return self._names
+
+    @property
+    def where(self) -> Places:
+        """Each node's token in the text (`Graph.where`)."""
+        self._level()
+        return self._where
+
+    def _level(self) -> None:
+        """leaf, names and where as long as ops, in place (the reader holds their appends)."""
+        k = len(self.ops) - len(self._leaf)
+        if k:
+            self._leaf += [None] * k
+            self._names += [None] * k
+            self._where += Places("q", (-1,)) * k
 
     def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object
              ) -> int:
@@ -163,11 +194,12 @@ class GraphBuilder:
             raise LimitExceeded(
                 f"the graph would have more than {self.max_nodes} nodes; simplify the expression",
                 code="limit_exceeded", limit="max_nodes", maximum=self.max_nodes, actual=i + 1)
+        self._level()
         self.ops.append(op)
         self.inputs.append(args)
-        self.leaf.append(leaf)
-        self.names.append(None)
-        self.where.append(-1)
+        self._leaf.append(leaf)
+        self._names.append(None)
+        self._where.append(-1)
         shared[key] = i
         return i
 
@@ -187,18 +219,31 @@ class GraphBuilder:
         return found
 
     def op(self, name: str | Op, *args: int) -> int:
-        op = name if isinstance(name, Op) else OPS[name]
-        if len(args) != op.arity:
-            raise ValueError(f"{op.name} takes {op.arity} arguments, got {len(args)}")
-        n = len(self.ops)
-        for a in args:
-            if not 0 <= a < n:
-                raise ValueError(f"no node {a}")
-        shared = self._share[op.name]  # as `node` does, one call fewer (a builder's every node)
-        found = shared.get(args)
+        spec = self._spec.get(name) if name.__class__ is str else None  # an Op hashes all its fields
+        if spec is None:
+            spec = self._spec_of(name)
+        op, shared, lean = spec
+        found = shared.get(args)  # only checked arguments are keys: a hit needs no check
         if found is None:
-            found = self.node(op, args) if op.static else self._new(op, args, None, shared, args)
+            n = len(self.ops)
+            if len(args) != op.arity:
+                raise ValueError(f"{op.name} takes {op.arity} arguments, got {len(args)}")
+            for a in args:
+                if not 0 <= a < n:
+                    raise ValueError(f"no node {a}")
+            if not lean or n == self.max_nodes:  # an axis to check, or the limit: as `node` does
+                return self.node(op, args)
+            self.ops.append(op)
+            self.inputs.append(args)
+            shared[args] = found = n
         return found
+
+    def _spec_of(self, name: str | Op) -> tuple[Op, dict, bool]:
+        op = name if isinstance(name, Op) else OPS[name]
+        spec = (op, self._share[op.name], not op.static)
+        if name.__class__ is str:
+            self._spec[name] = spec
+        return spec
 
     def node(self, op: Op, args: tuple[int, ...], at: int | None = None) -> int:
         """`op` applied to `args`, which the caller (the parser) knows are that many existing
@@ -213,7 +258,7 @@ class GraphBuilder:
                                           "must be a constant integer such as 0 or 1", code="invalid_axis")
             found = self._new(op, args, None, shared, args)
         if at is not None and self.where[found] < 0:
-            self.where[found] = at
+            self._where[found] = at
         return found
 
     def name(self, node: int, name: str) -> None:
@@ -227,6 +272,8 @@ class GraphBuilder:
         """Finish the graph. With `prune`, nodes no output depends on are dropped. With several
         `outputs` (as listed), `output` is the latest of them."""
         self._share.clear()  # the finished graph does not need the sharing tables
+        self._spec.clear()
+        self._level()
         # Nothing to drop iff every node but the outputs is some node's input (the latest that is
         # not an output has no consumer): a set made in C, not a sweep in Python.
         if not prune or len({output, *outputs}.union(chain.from_iterable(self.inputs))) == len(self.ops):
