@@ -68,8 +68,7 @@ class Graph:
         self.outputs = outputs or (output,)  # as listed (`a, b, sin(x)`); one for most programs
         # A node needs a gradient iff it depends on some variable (as requires_grad in PyTorch):
         # constants and constant subexpressions receive none.
-        self.needs_grad = _depends(inputs, leaf, None)
-        self.var_nodes = tuple(i for i, v in enumerate(leaf) if v.__class__ is str)
+        self.var_nodes, self.needs_grad = _variables_and_needs(inputs, leaf)
         self.variables = tuple(map(leaf.__getitem__, self.var_nodes))
         self.n_edges = sum(map(len, inputs))
         # An op that is not elementwise (@, sum, ...) makes the passes work on numpy arrays.
@@ -116,6 +115,33 @@ def _depends(inputs: list[tuple[int, ...]], leaf: list[object], wanted: set[str]
         elif leaf[i].__class__ is str and (wanted is None or leaf[i] in wanted):
             needs[i] = 1
     return needs
+
+
+def _variables_and_needs(inputs: list[tuple[int, ...]], leaf: list[object]
+                         ) -> tuple[tuple[int, ...], bytearray]:
+    """The variables' nodes, and `_depends` for all of them. The leaves are found by C's scan
+    for `()`, not a loop in Python; with no constant among them every node depends on some
+    variable (a node's inputs are made before it), and the loop runs only from the first constant
+    on: a graph of variables alone (a wide sum, a network's weights) pays nothing for it."""
+    leaves, i = [], -1
+    try:
+        while True:
+            i = inputs.index((), i + 1)
+            leaves.append(i)
+    except ValueError:
+        pass
+    var_nodes = tuple(i for i in leaves if leaf[i].__class__ is str)
+    needs = bytearray(b"\x01") * len(inputs)
+    if len(var_nodes) < len(leaves):
+        start = next(i for i in leaves if leaf[i].__class__ is not str)
+        for i in range(start, len(inputs)):
+            args = inputs[i]
+            if args:
+                if not (needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args))):
+                    needs[i] = 0
+            elif leaf[i].__class__ is not str:
+                needs[i] = 0
+    return var_nodes, needs
 
 
 def ancestors(inputs: list[tuple[int, ...]], nodes: Collection[int], within: bytearray | None = None

@@ -488,3 +488,31 @@ def test_replaying_the_backward_trace_rebuilds_every_gradient_and_the_table():
     f = next(n for n in ev.nodes() if n["name"] == "f")
     assert [loc["source"] for loc in rows["f"]["locals"]] == f["inputs"]  # c*d and sin(c)
     assert [loc["local"] for loc in rows["f"]["locals"]] == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_needs_and_variables_match_the_plain_sweep(seed):
+    """Graph's needs_grad and var_nodes (leaves found by a scan for `()`, the sweep only from
+    the first constant) are what the plain sweep over every node gives: graphs of variables
+    alone, with constants first or late, and with constant subexpressions of any depth."""
+    import random
+
+    from engine.graph import _depends
+
+    rng = random.Random(seed)
+    b = GraphBuilder(max_nodes=None)
+    nodes = [b.var(f"x{k}") for k in range(rng.choice([1, 3]))]
+    for _ in range(rng.choice([5, 40, 200])):
+        r = rng.random()
+        if r < 0.05 * (seed % 3):  # seeds 0, 3, 6, 9: variables alone
+            nodes.append(b.const(rng.choice([2.0, -0.0, 3.5, float(len(nodes))])))
+        elif r < 0.1:
+            nodes.append(b.var(f"y{len(nodes)}"))
+        else:
+            a = rng.choice(nodes[-6:])
+            nodes.append(b.op(rng.choice(["sin", "tanh"]), a) if rng.random() < 0.4 else
+                         b.op(rng.choice(["add", "mul", "sub"]), a, rng.choice(nodes)))
+    g = b.build(nodes[-1], prune=False)
+    assert bytes(g.needs_grad) == bytes(_depends(g.inputs, g.leaf, None))
+    assert g.var_nodes == tuple(i for i, v in enumerate(g.leaf) if isinstance(v, str))
+    assert g.variables == tuple(g.leaf[i] for i in g.var_nodes)
