@@ -49,30 +49,29 @@ def gradients(graph: Graph, vals: list[float]) -> list[float]:
     grads = [0.0] * len(inputs)
     grads[out] = 1.0
     # Every consumer of t came before t: grads[t] is final. Values and grads read where used
-    # (no locals made for a node that sends nothing).
+    # (no locals made for a node that sends nothing). A target that needs no gradient is not
+    # skipped by a check of its own: none of its inputs needs one either.
     for t, op in zip(range(out, -1, -1), reversed(graph.ops[:out + 1])):
-        if op is None or not needs[t]:
+        if op is None:
             continue
         args = inputs[t]
         if len(args) == 2:
             a, b = args
-            local = op.constants
+            c0, c1 = op.constants
             if needs[a]:
-                c = local[0]
-                if c is None:
+                if c0 is None:
                     try:
-                        c = op.partials[0](S, vals[t], vals[a], vals[b])
+                        c0 = op.partials[0](S, vals[t], vals[a], vals[b])
                     except SCALAR_ERRORS:
-                        c = numpy_rule(op.partials[0], vals[t], vals[a], vals[b])
-                grads[a] += c * grads[t]
+                        c0 = numpy_rule(op.partials[0], vals[t], vals[a], vals[b])
+                grads[a] += c0 * grads[t]
             if needs[b]:
-                c = local[1]
-                if c is None:
+                if c1 is None:
                     try:
-                        c = op.partials[1](S, vals[t], vals[a], vals[b])
+                        c1 = op.partials[1](S, vals[t], vals[a], vals[b])
                     except SCALAR_ERRORS:
-                        c = numpy_rule(op.partials[1], vals[t], vals[a], vals[b])
-                grads[b] += c * grads[t]
+                        c1 = numpy_rule(op.partials[1], vals[t], vals[a], vals[b])
+                grads[b] += c1 * grads[t]
             continue
         if len(args) == 1:
             a = args[0]
