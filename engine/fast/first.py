@@ -23,10 +23,11 @@ def values(graph: Graph, leaves: dict[str, float]) -> list[float]:
         if op is None:
             append(leaves[leaf] if leaf.__class__ is str else leaf)  # type: ignore[index]
             continue
-        try:
-            if len(args) == 2:
-                append(op.forward(S, vals[args[0]], vals[args[1]]))
-            elif len(args) == 1:
+        try:  # by the op's arity (its inputs' number): an attribute, not a call of len
+            if op.arity == 2:
+                a, b = args
+                append(op.forward(S, vals[a], vals[b]))
+            elif op.arity == 1:
                 append(op.forward(S, vals[args[0]]))
             else:
                 append(op.forward(S, *[vals[s] for s in args]))
@@ -55,7 +56,7 @@ def gradients(graph: Graph, vals: list[float]) -> list[float]:
         if op is None:
             continue
         args = inputs[t]
-        if len(args) == 2:
+        if op.arity == 2:  # as in `values`
             a, b = args
             c0, c1 = op.constants
             if needs[a]:
@@ -73,7 +74,7 @@ def gradients(graph: Graph, vals: list[float]) -> list[float]:
                         c1 = numpy_rule(op.partials[1], vals[t], vals[a], vals[b])
                 grads[b] += c1 * grads[t]
             continue
-        if len(args) == 1:
+        if op.arity == 1:
             a = args[0]
             if needs[a]:
                 c = op.constants[0]
