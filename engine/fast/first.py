@@ -45,7 +45,8 @@ def _local(rule, *args: float) -> float:
 
 def gradients(graph: Graph, vals: list[float]) -> list[float]:
     """d output / d node for every node, given every node's value: `reverse(...).grads`."""
-    S, inputs, needs = SCALAR, graph.inputs, graph.needs_grad
+    # needs as a list: CPython specialises a list's indexing, not a bytearray's (5-9 % of the pass)
+    S, inputs, needs = SCALAR, graph.inputs, list(graph.needs_grad)
     out = graph.output
     grads = [0.0] * len(inputs)
     grads[out] = 1.0
