@@ -254,7 +254,7 @@ class GraphBuilder:
             n, arity = len(self.ops), op.arity
             if len(args) != arity:
                 raise ValueError(f"{op.name} takes {arity} arguments, got {len(args)}")
-            if arity == 2:  # most ops: two comparisons without a loop (a tenth of the call)
+            if arity == 2:  # most ops: two comparisons without a loop (2-9 % of the call)
                 a, b = args
                 if not (0 <= a < n and 0 <= b < n):
                     raise ValueError(f"no node {b if 0 <= a < n else a}")
