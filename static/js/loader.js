@@ -6,6 +6,7 @@ import { fetchGraph } from "./api.js";
 import { errorText } from "./i18n.js";
 import { buildModel } from "./model.js";
 import { cancel, later } from "./later.js";
+import { hold, release } from "./panel.js";
 import { buildTimeline } from "./timeline.js";
 
 /**
@@ -26,6 +27,7 @@ export function graphLoader(session, player, { editor, variables, controls, url,
     const ctl = new AbortController();
     controller = ctl;
     editor.checking(true);
+    hold();
     const started = performance.now();
     const tangent = opts.tangent ?? session.state.tangent ?? Object.keys(values)[0] ?? null;
     try {
@@ -85,6 +87,7 @@ export function graphLoader(session, player, { editor, variables, controls, url,
       if (!session.graph) controls.setEnabled(false); // nothing to play (a broken link opened the page)
     } finally {
       if (mine === seq) editor.checking(false);
+      release();
     }
   }
 
