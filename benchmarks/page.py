@@ -5,10 +5,12 @@ inside the page, Chrome's tracing), against a real `chainrule serve` on a free l
    into the expression until the frame that shows the new graph. Reported from the request (the
    page's debounce excluded; the page's own `chainrule:request-to-graph` measure) and from the
    keydown (debounce included), with its parts (the answer read, the page built, the frame).
-   Two kinds of keystroke: "digit" types a digit into a constant and takes it out again (2x,
+   Three kinds of keystroke: "digit" types a digit into a constant and takes it out again (2x,
    22x: labels change, the structure does not; its layout is cached), "new structure" types an x
    after the 2 and takes it out again (2x, 2xx: a new variable, a graph of another structure,
-   against a server keeping one layout, so each is laid out anew). Target: under 150 ms,
+   against a server keeping one layout, so each is laid out anew), "new digits" writes a
+   number never typed before in place of that 2 (10, 11, 12, ...: each keystroke a text the
+   server has not seen, so no body template is kept for it, as when one types a number). Target: under 150 ms,
    debounce excluded. The times come from keystrokes made without Chrome's trace, the main
    thread's CPU from as many more made with it (so that no tracing overhead is in the times).
 2. playing the backward pass at full speed (16x) on each graph: frames per second
@@ -114,9 +116,18 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
     totals, requests, parts = [], [], {}
     # Whether this page measures its panels apart (session 8 on): it says so in its source.
     later = "chainrule:panels" in page.evaluate("() => fetch('/static/js/loader.js').then((r) => r.text())")
+    at = page.evaluate("() => document.getElementById('expr').value.indexOf('2x')")
+    written = ["2"]  # the constant in place of that 2 ("new digits")
+
     def press(k: int) -> None:  # a key (even k) or Backspace, until its graph is on screen
         before = page.evaluate("() => performance.getEntriesByName('chainrule:request-to-graph').length")
-        page.keyboard.press(key if k % 2 == 0 else "Backspace")
+        if key == "new digits":  # the constant selected and typed over: one request (debounced)
+            end = at + len(written[0])
+            page.evaluate(f"() => document.getElementById('expr').setSelectionRange({at}, {end})")
+            written[0] = str(10 + k) if k < 2 * n else "2"
+            page.keyboard.type(written[0])
+        else:
+            page.keyboard.press(key if k % 2 == 0 else "Backspace")
         wait_for(page, f"performance.getEntriesByName('chainrule:request-to-graph').length > {before}")
 
     # The times from n keystrokes without Chrome's trace (none of its overhead in them), then
@@ -154,6 +165,8 @@ def keystrokes(page, url: str, n: int, expression: str = LECTURE, key: str = "2"
     if later:  # the traced keystrokes' panels too, before the trace stops
         wait_for(page, f"performance.getEntriesByName('chainrule:panels').length >= {2 * n}")
     cpu = trace.stop()
+    if key == "new digits":  # the 2 written back
+        press(2 * n)
     assert page.input_value("#expr") == expression  # 2n keys: typed and taken out again
     page.evaluate("() => performance.clearResourceTimings()")
     return {"nodes": nodes, "request_to_graph_ms": requests, "keystroke_to_graph_ms": totals, "parts": parts,
@@ -312,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
             cases = [("digit", LECTURE, "2", True)]
             for n in args.nodes:
                 cases += [("digit", sized_expression(n), "2", True),
+                          ("new digits", sized_expression(n), "new digits", True),
                           ("new structure", sized_expression(n), "x", False)]
             for kind, expression, key, cached in cases:
                 for side, _ in sides:  # in turns

@@ -31,12 +31,24 @@ export function waiting(name) {
 }
 
 function flush() {
+  // One job a task: an answer that arrives meanwhile (a keystroke's next graph) is put on the
+  // page between two panels rather than after all of them, and its own jobs replace those of
+  // the graph it replaces that have not run yet.
   scheduled = false;
-  const jobs = [...queue.values()];
-  queue.clear();
+  const next = queue.entries().next();
+  if (next.done) {
+    delete document.body.dataset.later;
+    return;
+  }
+  const [name, job] = next.value;
+  queue.delete(name);
   try {
-    for (const job of jobs) job();
+    job();
   } finally {
     if (!queue.size) delete document.body.dataset.later;
+    else if (!scheduled) {
+      scheduled = true;
+      setTimeout(flush, 0);
+    }
   }
 }

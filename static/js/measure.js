@@ -3,9 +3,12 @@
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", "Noto Sans CJK KR", "Source Han Sans KR", "NanumGothic", sans-serif';
 
 let measureCtx = null;
+let font = "";
 function textWidth(text, size = 12, weight = 650) {
   if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
-  measureCtx.font = `${weight} ${size}px ${FONT}`;
+  const wanted = `${weight} ${size}px ${FONT}`;
+  // Setting a canvas's font parses it (and looks the family up) each time, even unchanged.
+  if (wanted !== font) measureCtx.font = font = wanted;
   return measureCtx.measureText(text).width;
 }
 

@@ -99,11 +99,10 @@ function labelBoxes(edgeEls) {
 /** The cheapest free place for pill `r`; null when none is free. */
 function bestPlace(r, sum, hard, soft, W, H) {
   const b = r.box;
-  const layouts = [{ lines: [r.pillText] }];
-  if (sum) layouts.push(...[2, 3].map((k) => ({ lines: wrapTerms(r.pillText, k) })).filter((l) => l.lines.length > 1));
   let best = null;
-  for (const [k, layout] of layouts.entries()) {
-    const { w, h } = pillSize(r, layout.lines);
+  let k = 0; // the layout's number: one line, then a sum wrapped onto two or three
+  for (const lines of layoutsOf(r, sum)) {
+    const { w, h } = pillSize(r, lines);
     const below = b.y + b.h / 2 + PILL_GAP;
     const above = b.y - b.h / 2 - PILL_GAP - h - (r.tag ? 15 : 0);
     // A few pixels further out before a whole row further: a pill just touching a number
@@ -112,11 +111,13 @@ function bestPlace(r, sum, hard, soft, W, H) {
     const rows = [[below, 0], [below + 4, 4], [below - 2, 5], [below + PILL_H + 3, 9], [above, 11], [above - 4, 14],
       [below + 2 * (PILL_H + 3), 18], [above - PILL_H - 3, 20]];
     for (const [y, rowCost] of rows) {
+      // Rows come cheapest first: none from here on can cost less than the best found.
+      if (best && best.cost <= rowCost + k * 6) break;
       for (const shift of [0, -0.25, 0.25, -0.42, 0.42]) {
         const x = clamp(b.x - w / 2 + shift * w, 2, W - w - 2);
         // Still under (or over) its node: the pill spans the node's centre.
         if (x > b.x - 6 || x + w < b.x + 6) continue;
-        const place = { lines: layout.lines, w, h, x, y };
+        const place = { lines, w, h, x, y };
         if (!fits(place, hard, W, H)) continue;
         // A heatmap pill is wide: it moves rather than hide the numbers on an edge.
         const covered = overlaps(place, soft);
@@ -126,9 +127,21 @@ function bestPlace(r, sum, hard, soft, W, H) {
         if (!best || cost < best.cost) best = { ...place, cost };
       }
     }
-    if (best && best.cost === 0) break;
+    // A layout costs 6 more than the one before: none from here on can cost less.
+    k++;
+    if (best && best.cost <= k * 6) break;
   }
   return best;
+}
+
+/** The lines a pill may take: its text on one, then (a sum) on two or three, each made only when wanted. */
+function* layoutsOf(r, sum) {
+  yield [r.pillText];
+  if (!sum) return;
+  for (const n of [2, 3]) {
+    const lines = wrapTerms(r.pillText, n);
+    if (lines.length > 1) yield lines;
+  }
 }
 
 function drawPill(r, place) {

@@ -2,6 +2,7 @@
 // replacement otherwise; at most four writes a second while playing), read back on back,
 // forward and a pasted link.
 
+import { waiting } from "./later.js";
 import { fromHash, initialState, toHash } from "./state.js";
 
 /**
@@ -74,6 +75,9 @@ export function urlSync(session, player, actions) {
   player.subscribe((e) => {
     if (!session.timeline || e.cause === "load") return;
     session.state.step = e.step === e.count ? null : e.step;
+    // A new graph's write still waits for its frame (loader.js): it writes this step too, and
+    // must stay the one that makes the history entry.
+    if (waiting("url")) return;
     write("replace", e.playing);
   });
   return { write };
