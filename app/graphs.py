@@ -21,7 +21,15 @@ from engine.results import first_nonfinite
 from engine.views import data
 
 from . import body_templates
-from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text
+from .encoding import (
+    RawJSON,
+    checked_numbers,
+    dumps,
+    dumps_json,
+    dumps_orjson,
+    respelt_numbers,
+    spelt_otherwise,
+)
 from .errors import APIError
 from .settings import Settings
 
@@ -255,7 +263,8 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
     orjson call). The second time a structure is seen its template is made, and kept when it
     gives the bytes written the plain way, with `keep`: the graph as parsed (None when not
     parsed from the text alone), the parser's warnings and the layout."""
-    got = numbers_text(body_templates.numbers(ev))
+    numbers = body_templates.numbers(ev)
+    got = checked_numbers(numbers)
     if got is None:
         return None
     text, alike = got
@@ -270,15 +279,20 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
 
     if kept is not None and kept.shape == body_templates.shape(ev):
         written = ends()
-        return None if None in written else kept.fill(text, *written)  # type: ignore[arg-type]
+        if None in written:
+            return None
+        return kept.fill(text if alike else respelt_numbers(numbers, text), *written)  # type: ignore[arg-type]
     labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
-    written = None
+    written, view, write_part = None, ev, write
+    if not alike:  # the middle by orjson too, with json's spelling of those numbers set back
+        otherwise = spelt_otherwise(numbers)
+        view, write_part = body_templates.respelt(ev, otherwise) if otherwise else (ev, dumps_orjson)
     try:
         if alike and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
             body = dumps_orjson({**head, **body_templates.dicts(ev, labels, marks), **tail})
         else:
             written = ends()
-            middle = list(body_templates.middle(ev, labels, marks, write))
+            middle = list(body_templates.middle(view, labels, marks, write_part))
             if None in written or None in middle:
                 return None
             body = b"".join([written[0][:-1], b",", *middle, b",", written[1][1:]])  # type: ignore[index, list-item]
@@ -289,7 +303,8 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
             kept is not None or body_templates.TEMPLATES.seen_before(key)):
         written = written or ends()
         made = body_templates.template(ev, labels, marks, *keep)
-        if None not in written and made.fill(text, *written) == body:  # type: ignore[arg-type]
+        if None not in written and made.fill(text if alike else respelt_numbers(numbers, text),
+                                             *written) == body:  # type: ignore[arg-type]
             body_templates.TEMPLATES.put(key, made)
         else:
             body_templates.TEMPLATES.drop(key)

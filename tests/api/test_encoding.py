@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import app.body_templates
 import app.graphs
-from app.encoding import RawJSON, dumps, dumps_orjson, numbers_text, orjson_alike
+from app.encoding import RawJSON, checked_numbers, dumps, dumps_orjson, numbers_text, orjson_alike
 from app.settings import Settings
 from engine import ExpressionError
 
@@ -217,7 +217,7 @@ def test_a_plain_body_takes_the_checked_way():
     assert numbers_text(numbers) == (orjson.dumps(numbers), True)
     calls = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(app.graphs, "numbers_text", lambda xs: calls.append(1) or numbers_text(xs))
+        mp.setattr(app.graphs, "checked_numbers", lambda xs: calls.append(1) or checked_numbers(xs))
         mp.setattr(app.graphs, "dumps", lambda *a, **k: pytest.fail("the general way was taken"))
         app.graphs.response_body("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0}, with_layout=False,
                                  settings=Settings(layout_warm_up=False))
