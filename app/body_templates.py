@@ -209,13 +209,14 @@ def respelt(ev: Evaluation, otherwise: list[float]) -> tuple[Evaluation, Callabl
     three times as long), with json's bytes."""
     spell = {x: f"\0{k}" for k, x in enumerate(otherwise)}
     texts = [repr(x).encode() for x in otherwise]
-    get, clean = spell.get, spell.keys().isdisjoint
+    get = spell.get
 
     def numbers(xs: list | None) -> list | None:
         return None if xs is None else list(map(get, xs, xs))
 
-    def steps(events: list[tuple] | None) -> list[tuple] | None:  # only those holding such a number
-        return None if events is None else [e if clean(e) else tuple(map(get, e, e)) for e in events]
+    def steps(events: list[tuple] | None) -> list[tuple] | None:  # a step's numbers: its last one or two
+        return None if events is None else [tuple(map(get, e, e)) if e[-1] in spell or e[-2] in spell
+                                            else e for e in events]
 
     def write(obj: object) -> bytes | None:
         text = dumps_orjson(obj)

@@ -92,6 +92,10 @@ def converter(shown: int):
     return lambda v: v if v.__class__ is float or v.__class__ is str else data(v, shown)
 
 
+#: The types of numbers written as they are (str: a number's marker in a body template).
+_SCALAR = frozenset({float, str, type(None)})
+
+
 def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
     """Each node: id, given name, kind, op, label, display name, inputs, value, gradient (None
     where it needs none), shape; its aliases and tangent when it has them. (`labels`: each
@@ -142,10 +146,6 @@ def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
     return out
 
 
-#: The types of numbers written as they are (str: a number's marker in a body template).
-_SCALAR = frozenset({float, str, type(None)})
-
-
 def edges(ev: Evaluation) -> list[dict]:
     """Edges with d target / d source (`local`) and local × grad[target] (`contribution`);
     both None on edges from constants, which need no gradient."""
@@ -166,7 +166,7 @@ def edges(ev: Evaluation) -> list[dict]:
             edge.update(_jacobian(ev, e))
         return out
     # numbers: from the inputs, numbered as graph.edges (by target, then index), no Edge made
-    if not (set(map(type, local)) | set(map(type, contrib))) <= {float, type(None)}:
+    if not (set(map(type, local)) | set(map(type, contrib))) <= _SCALAR:
         local, contrib = list(map(d, local)), list(map(d, contrib))
     n, e = ids("n", len(g)), ids("e", len(local))
     out, k = [], 0
@@ -250,7 +250,7 @@ def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple
     `numbers`) is a float or None, the hot path of a web response: no call per number."""
     if events is None:
         raise ValueError("run the pass with trace=True to record its events")
-    if all(set(map(type, xs)) <= {float, str, type(None)} for xs in numbers):  # str: a marker
+    if all(set(map(type, xs)) <= _SCALAR for xs in numbers):
         return events
     return [tuple(x if x.__class__ in (str, int, tuple) else data(x, shown) for x in ev) for ev in events]
 
