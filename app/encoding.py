@@ -115,28 +115,41 @@ def numbers_text(numbers: list) -> tuple[bytes, bool] | None:
     every one of them alike (checked in C: the list's types and its sum, then orjson's text
     searched for its other spellings): orjson's text then, ten times faster; else that text
     with those few numbers respelt as json does. None when one is not a finite float."""
-    got = checked_numbers(numbers)
-    if got is None or got[1]:
-        return got
-    return respelt_numbers(numbers, got[0]), False
-
-
-def checked_numbers(numbers: list) -> tuple[bytes, bool] | None:
-    """orjson's text of `numbers` and whether json writes each of them alike (`numbers_text`,
-    without respelling the others); None when one is not a finite float."""
     if not set(map(type, numbers)) <= _FLOAT_OR_NONE or not math.isfinite(sum(filter(None, numbers))):
         return None
     text = orjson.dumps(numbers)
-    return text, not (b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text)))
+    if b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text)):  # json's spelling:
+        return _respelt(numbers, text), False  # repr's, of those few numbers
+    return text, True
 
 
-def spelt_otherwise(numbers: list) -> list[float]:
-    """The numbers (finite floats and None) that orjson writes otherwise than json, each once."""
-    a = np.abs(np.array(numbers, dtype=float))  # None: nan, spelt alike
+def spelt_otherwise(numbers: list) -> list[float] | None:
+    """The numbers (floats and None) that orjson writes otherwise than json, each once; None when
+    one is not finite. Checked in C, with no type checked and no text kept (`numbers_text` does
+    both): what is not a float goes through (orjson writes None, ints and text as json does, and
+    refuses the rest: numpy's numbers, arrays) or is refused here. A long list by numpy (a third
+    of orjson's time); a short one on orjson's text first (numpy's fixed cost is more)."""
+    if len(numbers) < 512:
+        try:
+            text = orjson.dumps(numbers)
+        except orjson.JSONEncodeError:
+            return None
+        if text.count(b"null") != numbers.count(None):  # orjson writes inf and nan as null
+            return None
+        if not (b"0.0000" in text or (b"e-" in text and _SPELT_OTHERWISE.search(text))):
+            return []
+    try:
+        a = np.array(numbers, dtype=float)  # None: nan
+    except (TypeError, ValueError):  # an array among them
+        return None
+    finite = np.isfinite(a)
+    if not finite.all() and np.count_nonzero(finite) != len(numbers) - numbers.count(None):
+        return None
+    np.abs(a, out=a)
     return list(dict.fromkeys(map(numbers.__getitem__, np.flatnonzero(_spelt_otherwise(a)).tolist())))
 
 
-def respelt_numbers(numbers: list, text: bytes) -> bytes:
+def _respelt(numbers: list, text: bytes) -> bytes:
     """orjson's `text` of `numbers` with the numbers in [1e-9, 1e-4) written by repr, as json
     writes them. Found by numpy and set in by index: a regex calling back to Python for each
     cost 3.8 µs a number (6.7 ms for a 528-node program's 1,732, most of a keystroke's body)."""
