@@ -32,7 +32,7 @@ import orjson
 from engine import Evaluation, Graph, views
 from engine.results import ACCUMULATE, LOCAL, SEED, TANGENT, VISIT, Forward, Reverse, Tangents
 
-from .encoding import RawJSON, dumps_orjson
+from .encoding import RawJSON
 
 #: A number's marker as orjson writes it (the group: the number's place in `numbers`).
 MARK = re.compile(rb'"\\u0000(\d+)"')
@@ -202,13 +202,11 @@ def marked(ev: Evaluation) -> Evaluation:
     return out
 
 
-def respelt(ev: Evaluation, otherwise: list[float]) -> tuple[Evaluation, Callable[[object], bytes | None]]:
-    """`ev` with each number of `otherwise` (those orjson spells otherwise than json) replaced
-    by a marker, and a writer of its parts: orjson's text with json's text of those numbers set
-    in for the markers. A body seen first with such numbers is so written by orjson (json takes
-    three times as long), with json's bytes."""
-    spell = {x: f"\0{k}" for k, x in enumerate(otherwise)}
-    texts = [repr(x).encode() for x in otherwise]
+def respelt(ev: Evaluation, otherwise: list[float]) -> Evaluation:
+    """`ev` with each number of `otherwise` (those orjson spells otherwise than json) replaced by
+    json's text of it, which orjson writes as it is: a body seen first with such numbers is
+    written by orjson (json takes three times as long), with json's bytes."""
+    spell = {x: orjson.Fragment(repr(x).encode()) for x in otherwise}
     get = spell.get
 
     def numbers(xs: list | None) -> list | None:
@@ -217,14 +215,6 @@ def respelt(ev: Evaluation, otherwise: list[float]) -> tuple[Evaluation, Callabl
     def steps(events: list[tuple] | None) -> list[tuple] | None:  # a step's numbers: its last one or two
         return None if events is None else [tuple(map(get, e, e)) if e[-1] in spell or e[-2] in spell
                                             else e for e in events]
-
-    def write(obj: object) -> bytes | None:
-        text = dumps_orjson(obj)
-        if text is None:
-            return None
-        pieces = MARK.split(text)
-        pieces[1::2] = [texts[int(k)] for k in pieces[1::2]]
-        return b"".join(pieces)
 
     fwd, rev, tan = ev.forward, ev.reverse, ev.tangent
     tangent = None if tan is None else Tangents(  # type: ignore[arg-type]
@@ -235,7 +225,10 @@ def respelt(ev: Evaluation, otherwise: list[float]) -> tuple[Evaluation, Callabl
                              numbers(rev.edge_contribution), steps(rev.events)),
                      tangent, ev.warnings, ev.requires_grad, ev.shown, ev.target)
     out.__dict__["names"] = ev.names  # a cached_property: the display names, made once
-    return out, write
+    return out
+
+
+views.AS_IS.add(orjson.Fragment)  # respelt's numbers, given to orjson as they are
 
 
 class Templates:

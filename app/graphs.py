@@ -276,15 +276,14 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
         return None
     write = dumps_json if otherwise else dumps_orjson
     labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
-    written, view, write_part = None, ev, dumps_orjson
-    if otherwise:  # the middle by orjson too, with json's spelling of those numbers set back
-        view, write_part = body_templates.respelt(ev, otherwise)
+    # the middle by orjson too, with json's text of those numbers set in
+    written, view = None, body_templates.respelt(ev, otherwise) if otherwise else ev
     try:
         if not otherwise and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
             body = dumps_orjson({**head, **body_templates.dicts(ev, labels, marks), **tail})
         else:
             written = ends(write)
-            middle = list(body_templates.middle(view, labels, marks, write_part))
+            middle = list(body_templates.middle(view, labels, marks, dumps_orjson))
             if None in written or None in middle:
                 return None
             body = b"".join([written[0][:-1], b",", *middle, b",", written[1][1:]])  # type: ignore[index, list-item]

@@ -87,13 +87,15 @@ def data(v: object, shown: int = SHOWN) -> object:
 
 
 def converter(shown: int):
-    """data() with its bound; nothing to do for a float, or for a str: a number's marker in a
-    body template (app.body_templates), which stands where the number will be written."""
-    return lambda v: v if v.__class__ is float or v.__class__ is str else data(v, shown)
+    """data() with its bound; nothing to do for a float or None, or for what a body's writer
+    sets in a number's place (`AS_IS`)."""
+    return lambda v: v if v.__class__ in AS_IS else data(v, shown)
 
 
-#: The types of numbers written as they are (str: a number's marker in a body template).
-_SCALAR = frozenset({float, str, type(None)})
+#: The types of numbers given as they are: floats and None, and what a body's writer sets in a
+#: number's place: str, a number's marker in a body template (app.body_templates); the app adds
+#: orjson's Fragment, a number already written.
+AS_IS: set[type] = {float, str, type(None)}
 
 
 def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
@@ -124,7 +126,7 @@ def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
             given.append(names[i])
     inputs = [[n[s] for s in args] for args in g.inputs]
     numbers = [vals, grads] if tans is None else [vals, grads, tans]
-    if all(set(map(type, xs)) <= _SCALAR for xs in numbers):  # floats (or markers): columns
+    if all(set(map(type, xs)) <= AS_IS for xs in numbers):  # floats (or markers): columns
         shape: list = []  # one empty list for all: nothing changes a node's dict once made
         out = [{"id": i, "name": name, "kind": kind, "op": op, "label": lab, "display": display,
                 "inputs": args, "value": v, "grad": gr if need else None, "shape": shape}
@@ -166,7 +168,7 @@ def edges(ev: Evaluation) -> list[dict]:
             edge.update(_jacobian(ev, e))
         return out
     # numbers: from the inputs, numbered as graph.edges (by target, then index), no Edge made
-    if not (set(map(type, local)) | set(map(type, contrib))) <= _SCALAR:
+    if not (set(map(type, local)) | set(map(type, contrib))) <= AS_IS:
         local, contrib = list(map(d, local)), list(map(d, contrib))
     n, e = ids("n", len(g)), ids("e", len(local))
     out, k = [], 0
@@ -250,7 +252,7 @@ def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple
     `numbers`) is a float or None, the hot path of a web response: no call per number."""
     if events is None:
         raise ValueError("run the pass with trace=True to record its events")
-    if all(set(map(type, xs)) <= _SCALAR for xs in numbers):
+    if all(set(map(type, xs)) <= AS_IS for xs in numbers):
         return events
     return [tuple(x if x.__class__ in (str, int, tuple) else data(x, shown) for x in ev) for ev in events]
 

@@ -119,7 +119,7 @@ def test_numbers_json_spells_otherwise_take_the_plain_way(fresh_templates):
 
 def test_a_first_sight_with_numbers_json_spells_otherwise_is_written_by_orjson(monkeypatch):
     """A text seen first whose numbers orjson would spell otherwise ("1e-5", "0.00001"): its
-    middle written by orjson with markers where those numbers go, json's text of each set back
+    middle written by orjson with json's text of each of those numbers given as it is
     (app.body_templates.respelt), the bytes json writes; on tangents too, and with the same
     number at many places."""
     used = []
