@@ -140,7 +140,9 @@ def spelt_otherwise(numbers: list) -> list[float] | None:
             return []
     try:
         a = np.array(numbers, dtype=float)  # None: nan
-    except (TypeError, ValueError):  # an array among them
+    except (TypeError, ValueError, OverflowError):  # arrays among them; an int past float64
+        return None
+    if a.shape != (len(numbers),):  # arrays all of one shape
         return None
     finite = np.isfinite(a)
     if not finite.all() and np.count_nonzero(finite) != len(numbers) - numbers.count(None):

@@ -276,9 +276,10 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
         return None
     write = dumps_json if otherwise else dumps_orjson
     labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
-    # the middle by orjson too, with json's text of those numbers set in
-    written, view = None, body_templates.respelt(ev, otherwise) if otherwise else ev
+    written = None
     try:
+        # the middle by orjson too, with json's text of those numbers set in
+        view = body_templates.respelt(ev, otherwise) if otherwise else ev
         if not otherwise and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
             body = dumps_orjson({**head, **body_templates.dicts(ev, labels, marks), **tail})
         else:

@@ -135,6 +135,16 @@ def test_a_first_sight_with_numbers_json_spells_otherwise_is_written_by_orjson(m
     assert len(used) == 3
 
 
+@pytest.mark.parametrize("point", [{"x": [0.5, 1e-5, 2.0], "y": 2.0}, {"x": [0.5, 1.5], "y": [3.0, 1e-6]}])
+def test_a_first_sight_of_tensors_is_the_plain_body(point):
+    """Arrays among a body's numbers (more of them than a short list): the plain way, or the
+    same bytes."""
+    text = " + ".join(f"sum(sin(x*{i}) * y)" for i in range(1, 40))
+    for kw in ({}, {"tangent": "y"}):
+        app.body_templates.TEMPLATES = Templates()
+        assert body(text, point, **kw) == body(text, point, fast=False, **kw)
+
+
 def test_the_trace_is_written_part_by_part(monkeypatch):
     """Each part of the trace (at most views.PART events as dicts) is written before the next is
     made, so a big body never holds every event's dict at once."""

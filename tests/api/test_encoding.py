@@ -230,7 +230,8 @@ def test_a_plain_body_takes_the_checked_way():
     ([1.0, math.inf], None), ([math.nan, None], None), ([None, -math.inf], None),
     ([1.0, np.array([1.0, 2.0])], None), ([np.float64(1.0)], None),
     ([0.5] * 600 + [None, 3e-6], [3e-6]), ([0.5] * 600 + [None, math.inf], None),
-    ([0.5] * 600 + [math.nan], None), ([1e308] * 600, []),
+    ([0.5] * 600 + [math.nan], None), ([1e308] * 600, []), ([np.ones(3)] * 600, None),
+    ([0.5] * 600 + [np.ones(3)], None), ([0.5] * 600 + [10 ** 400], None),
 ])
 def test_spelt_otherwise_finds_the_numbers_json_spells_otherwise(numbers, otherwise):
     """What a first sight's body checks (app.graphs.fast_body): every number finite, and which
