@@ -202,6 +202,35 @@ def marked(ev: Evaluation) -> Evaluation:
     return out
 
 
+def respelt(ev: Evaluation, otherwise: list[float]) -> Evaluation:
+    """`ev` with each number of `otherwise` (those orjson spells otherwise than json) replaced by
+    json's text of it, which orjson writes as it is: a body seen first with such numbers is
+    written by orjson (json takes three times as long), with json's bytes."""
+    spell = {x: orjson.Fragment(repr(x).encode()) for x in otherwise}
+    get = spell.get
+
+    def numbers(xs: list | None) -> list | None:
+        return None if xs is None else list(map(get, xs, xs))
+
+    def steps(events: list[tuple] | None) -> list[tuple] | None:  # a step's numbers: its last one or two
+        return None if events is None else [tuple(map(get, e, e)) if e[-1] in spell or e[-2] in spell
+                                            else e for e in events]
+
+    fwd, rev, tan = ev.forward, ev.reverse, ev.tangent
+    tangent = None if tan is None else Tangents(  # type: ignore[arg-type]
+        tan.direction, numbers(tan.tangents), tan.depends, numbers(tan.edge_local),  # type: ignore[arg-type]
+        numbers(tan.edge_term), steps(tan.events))
+    out = Evaluation(ev.graph, Forward(numbers(fwd.values), steps(fwd.events)),  # type: ignore[arg-type]
+                     Reverse(numbers(rev.grads), numbers(rev.edge_local),  # type: ignore[arg-type]
+                             numbers(rev.edge_contribution), steps(rev.events)),
+                     tangent, ev.warnings, ev.requires_grad, ev.shown, ev.target)
+    out.__dict__["names"] = ev.names  # a cached_property: the display names, made once
+    return out
+
+
+views.AS_IS.add(orjson.Fragment)  # respelt's numbers, given to orjson as they are
+
+
 class Templates:
     """Templates by structure key, at most `max_bytes` of them (least recently used dropped
     first); a key gets one when seen a second time. Safe to share between threads."""

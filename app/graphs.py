@@ -21,7 +21,7 @@ from engine.results import first_nonfinite
 from engine.views import data
 
 from . import body_templates
-from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text
+from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text, spelt_otherwise
 from .errors import APIError
 from .settings import Settings
 
@@ -249,36 +249,42 @@ def _tuple(xs: list | None) -> tuple | None:
 def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
               marks: dict[int, tuple[int, str, bool]], key: Hashable | None,
               kept: body_templates.Template | None, keep: tuple) -> bytes | None:
-    """The body as `dumps` writes it when every number is a finite float (else None): by orjson
-    when it writes each number as json does, by json otherwise; nodes, edges and trace from the
-    template `kept` when it fits, else written part by part (app.body_templates; a small body in one
-    orjson call). The second time a structure is seen its template is made, and kept when it
-    gives the bytes written the plain way, with `keep`: the graph as parsed (None when not
-    parsed from the text alone), the parser's warnings and the layout."""
-    got = numbers_text(body_templates.numbers(ev))
-    if got is None:
-        return None
-    text, alike = got
-    write = dumps_orjson if alike else dumps_json
+    """The body as `dumps` writes it when every number is finite (else None): by orjson, with
+    json's spelling of the numbers orjson spells otherwise set in (app.body_templates.respelt);
+    nodes, edges and trace from the template `kept` when it fits, else written part by part
+    (app.body_templates; a small body in one orjson call). Whatever else orjson writes as json
+    does, or cannot write (then None). The second time a structure is seen its template is
+    made, and kept when it gives the bytes written the plain way, with `keep`: the graph as
+    parsed (None when not parsed from the text alone), the parser's warnings and the layout."""
+    numbers = body_templates.numbers(ev)
 
-    def ends() -> tuple[bytes | None, bytes | None]:  # head and tail written apart
-        drawn = tail["layout"]
+    def ends(write: Callable[[object], bytes | None]) -> tuple[bytes | None, bytes | None]:
+        drawn = tail["layout"]  # head and tail written apart
         if isinstance(drawn, RawJSON):  # json: the layout's own text put in (orjson: a Fragment)
             rest = write({k: v for k, v in tail.items() if k != "layout"})
             return write(head), rest and b'{"layout":' + drawn.text + b"," + rest[1:]
         return write(head), write(tail)
 
     if kept is not None and kept.shape == body_templates.shape(ev):
-        written = ends()
-        return None if None in written else kept.fill(text, *written)  # type: ignore[arg-type]
+        got = numbers_text(numbers)
+        if got is None:
+            return None
+        written = ends(dumps_orjson if got[1] else dumps_json)
+        return None if None in written else kept.fill(got[0], *written)  # type: ignore[arg-type]
+    otherwise = spelt_otherwise(numbers)
+    if otherwise is None:
+        return None
+    write = dumps_json if otherwise else dumps_orjson
     labels = labels or [label(ev.graph, i) for i in range(len(ev.graph))]
     written = None
     try:
-        if alike and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
+        # the middle by orjson too, with json's text of those numbers set in
+        view = body_templates.respelt(ev, otherwise) if otherwise else ev
+        if not otherwise and len(ev.forward.values) + len(ev.reverse.events or ()) <= views.PART:
             body = dumps_orjson({**head, **body_templates.dicts(ev, labels, marks), **tail})
         else:
-            written = ends()
-            middle = list(body_templates.middle(ev, labels, marks, write))
+            written = ends(write)
+            middle = list(body_templates.middle(view, labels, marks, dumps_orjson))
             if None in written or None in middle:
                 return None
             body = b"".join([written[0][:-1], b",", *middle, b",", written[1][1:]])  # type: ignore[index, list-item]
@@ -287,9 +293,10 @@ def fast_body(head: dict, tail: dict, ev: Evaluation, labels: list[str] | None,
         return None
     if body is not None and key is not None and (
             kept is not None or body_templates.TEMPLATES.seen_before(key)):
-        written = written or ends()
+        got = numbers_text(numbers)  # the numbers' text, which a template's requests set in
+        written = written or ends(write)
         made = body_templates.template(ev, labels, marks, *keep)
-        if None not in written and made.fill(text, *written) == body:  # type: ignore[arg-type]
+        if got is not None and None not in written and made.fill(got[0], *written) == body:  # type: ignore[arg-type]
             body_templates.TEMPLATES.put(key, made)
         else:
             body_templates.TEMPLATES.drop(key)

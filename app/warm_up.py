@@ -1,12 +1,14 @@
 """What a server process does before it takes a request, so that the first graph, layout and
 symbolic answer are as fast as the tenth: Graphviz's WebAssembly compiled and a first layout run,
 a real graph body built and encoded, and the SymPy workers started, each having run a real job
-(symbolic_pool.worker). The app's lifespan awaits it; /readyz says ready afterwards."""
+(symbolic_pool.worker); then what start-up made is frozen for the garbage collector. The app's
+lifespan awaits it; /readyz says ready afterwards."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 import time
 
@@ -40,6 +42,10 @@ def warm_up(settings: Settings) -> dict[str, float]:
         t = time.perf_counter()
         POOL.warm()
         seconds["symbolic"] = time.perf_counter() - t
+    if not gc.get_freeze_count():  # once a process
+        # What start-up made (modules, the app: ~120,000 objects) lives as long as the process:
+        # frozen, the collector's full passes no longer walk it (a 953-node body 10 % faster).
+        gc.freeze()
     return seconds
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from .graph import CONSTANT, VARIABLE, Edge, Graph, ancestors, needs_grad
 from .jacobian import edge_jacobian
 from .names import label
-from .results import ACCUMULATE, EVALUATE, LOCAL, REDUCE, Forward, Reverse, Tangents
+from .results import ACCUMULATE, CONTRIBUTE, EVALUATE, LOCAL, REDUCE, TERM, Forward, Reverse, Tangents
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -53,6 +53,24 @@ def eid(e: int) -> str:
     return f"e{e}"
 
 
+#: Ids made once for every body (a graph's nodes' and edges' are wanted by its nodes, edges, trace
+#: and layout: 20 µs a use at 233 nodes), up to this many a kind: 0.25 MB each at most.
+KEPT_IDS = 4096
+_ids: dict[str, list[str]] = {"n": [], "e": []}
+
+
+def ids(prefix: str, count: int) -> list[str]:
+    """["n0", "n1", ...] (`prefix` "n" or "e"), `count` of them: a new list, from those made
+    before. The kept list is replaced, never grown in place: another thread may be reading it."""
+    kept = _ids[prefix]
+    if count > len(kept):
+        made = kept + [f"{prefix}{i}" for i in range(len(kept), count)]
+        if len(kept) < KEPT_IDS:
+            _ids[prefix] = made[:KEPT_IDS]
+        return made
+    return kept[:count]
+
+
 def data(v: object, shown: int = SHOWN) -> object:
     """A value as JSON-ready data: a float, nested lists, or a big array's summary."""
     if v is None or isinstance(v, float):
@@ -69,45 +87,64 @@ def data(v: object, shown: int = SHOWN) -> object:
 
 
 def converter(shown: int):
-    """data() with its bound; nothing to do for a float, or for a str: a number's marker in a
-    body template (app.body_templates), which stands where the number will be written."""
-    return lambda v: v if v.__class__ is float or v.__class__ is str else data(v, shown)
+    """data() with its bound; nothing to do for a float or None, or for what a body's writer
+    sets in a number's place (`AS_IS`)."""
+    return lambda v: v if v.__class__ in AS_IS else data(v, shown)
+
+
+#: The types of numbers given as they are: floats and None, and what a body's writer sets in a
+#: number's place: str, a number's marker in a body template (app.body_templates); the app adds
+#: orjson's Fragment, a number already written.
+AS_IS: set[type] = {float, str, type(None)}
 
 
 def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
     """Each node: id, given name, kind, op, label, display name, inputs, value, gradient (None
     where it needs none), shape; its aliases and tangent when it has them. (`labels`: each
     node's engine.names.label, when the caller has them.)"""
-    g, vals, grads, d = ev.graph, ev.forward.values, ev.reverse.grads, converter(ev.shown)
+    g, vals, grads = ev.graph, ev.forward.values, ev.reverse.grads
     needs = needs_grad(g, ev.requires_grad)
     if ev.target is not None:  # nodes the target does not depend on have no gradient
         needs = ancestors(g.inputs, (ev.target,), needs)
     tans = ev.tangent.tangents if ev.tangent is not None else None
-    ids = [nid(i) for i in range(len(g))]
+    n = ids("n", len(g))
     labels = [label(g, i) for i in range(len(g))] if labels is None else labels
-    names, leaf, ops, inputs, aliases = g.names, g.leaf, g.ops, g.inputs, g.aliases
-    out = []
-    add = out.append
-    for i, display in enumerate(ev.names):  # one dict display a node: most of the nodes' time
-        op, v = ops[i], vals[i]
-        if op is None:
-            kind = VARIABLE if leaf[i].__class__ is str else CONSTANT
-            op_name, name = kind, names[i] or (leaf[i] if kind == VARIABLE else None)
+    names, leaf, ops = g.names, g.leaf, g.ops
+    kinds, op_names, given = [], [], []
+    for i, op in enumerate(ops):
+        if op is not None:
+            kinds.append("op")
+            op_names.append(op.name)
+            given.append(names[i])
+        elif leaf[i].__class__ is str:
+            kinds.append(VARIABLE)
+            op_names.append(VARIABLE)
+            given.append(names[i] or leaf[i])
         else:
-            kind, op_name, name = "op", op.name, names[i]
-        if v.__class__ is float:
-            node = {"id": ids[i], "name": name, "kind": kind, "op": op_name, "label": labels[i],
-                    "display": display, "inputs": [ids[s] for s in inputs[i]], "value": v,
-                    "grad": d(grads[i]) if needs[i] else None, "shape": []}
-        else:
-            node = {"id": ids[i], "name": name, "kind": kind, "op": op_name, "label": labels[i],
-                    "display": display, "inputs": [ids[s] for s in inputs[i]], "value": d(v),
-                    "grad": d(grads[i]) if needs[i] else None, "shape": list(np.shape(v))}
-        if i in aliases:
-            node["aliases"] = list(aliases[i])
-        if tans is not None:
-            node["tangent"] = d(tans[i])
-        add(node)
+            kinds.append(CONSTANT)
+            op_names.append(CONSTANT)
+            given.append(names[i])
+    inputs = [[n[s] for s in args] for args in g.inputs]
+    numbers = [vals, grads] if tans is None else [vals, grads, tans]
+    if all(set(map(type, xs)) <= AS_IS for xs in numbers):  # floats (or markers): columns
+        shape: list = []  # one empty list for all: nothing changes a node's dict once made
+        out = [{"id": i, "name": name, "kind": kind, "op": op, "label": lab, "display": display,
+                "inputs": args, "value": v, "grad": gr if need else None, "shape": shape}
+               for i, name, kind, op, lab, display, args, v, gr, need
+               in zip(n, given, kinds, op_names, labels, ev.names, inputs, vals, grads, needs)]
+        tangent = tans
+    else:  # arrays: as data() writes them
+        d = converter(ev.shown)
+        out = [{"id": n[i], "name": given[i], "kind": kinds[i], "op": op_names[i], "label": labels[i],
+                "display": display, "inputs": inputs[i], "value": d(v),
+                "grad": d(grads[i]) if needs[i] else None, "shape": list(np.shape(v))}
+               for i, (display, v) in enumerate(zip(ev.names, vals))]
+        tangent = None if tans is None else list(map(d, tans))
+    for i, names_of in g.aliases.items():  # before the tangent, in each dict's order of keys
+        out[i]["aliases"] = list(names_of)
+    if tangent is not None:
+        for node, t in zip(out, tangent):
+            node["tangent"] = t
     return out
 
 
@@ -131,16 +168,17 @@ def edges(ev: Evaluation) -> list[dict]:
             edge.update(_jacobian(ev, e))
         return out
     # numbers: from the inputs, numbered as graph.edges (by target, then index), no Edge made
-    if not (set(map(type, local)) | set(map(type, contrib))) <= {float, type(None)}:
+    if not (set(map(type, local)) | set(map(type, contrib))) <= AS_IS:
         local, contrib = list(map(d, local)), list(map(d, contrib))
-    ids = [nid(i) for i in range(len(g))]
-    out, e = [], 0
+    n, e = ids("n", len(g)), ids("e", len(local))
+    out, k = [], 0
     add = out.append
     for t, args in enumerate(g.inputs):
-        for k, s in enumerate(args):
-            add({"id": f"e{e}", "source": ids[s], "target": ids[t], "index": k, "local": local[e],
-                 "contribution": contrib[e]})
-            e += 1
+        target = n[t]
+        for index, s in enumerate(args):
+            add({"id": e[k], "source": n[s], "target": target, "index": index, "local": local[k],
+                 "contribution": contrib[k]})
+            k += 1
     return out
 
 
@@ -214,7 +252,7 @@ def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple
     `numbers`) is a float or None, the hot path of a web response: no call per number."""
     if events is None:
         raise ValueError("run the pass with trace=True to record its events")
-    if all(set(map(type, xs)) <= {float, str, type(None)} for xs in numbers):  # str: a marker
+    if all(set(map(type, xs)) <= AS_IS for xs in numbers):
         return events
     return [tuple(x if x.__class__ in (str, int, tuple) else data(x, shown) for x in ev) for ev in events]
 
@@ -238,45 +276,43 @@ def tangent_events(tan: Tangents, shown: int = SHOWN) -> list[dict]:
 
 def forward_parts(fwd: Forward, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
     """forward_events, `size` events at a time (each list made when the previous is done with)."""
-    events, n = _plain(fwd.events, (fwd.values,), shown), [f"n{i}" for i in range(len(fwd.values))]
+    events, n = _plain(fwd.events, (fwd.values,), shown), ids("n", len(fwd.values))
     for a in range(0, len(events), size):
         yield [{"type": EVALUATE, "node": n[i], "value": v} for _, i, v in events[a:a + size]]
 
 
 def reverse_parts(rev: Reverse, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
     events = _plain(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)
-    return _dicts(events, len(rev.grads), len(rev.edge_local), "grad", "contribution", size)
+    return _dicts(events, len(rev.grads), len(rev.edge_local), "grad", CONTRIBUTE, "contribution", size)
 
 
 def tangent_parts(tan: Tangents, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
     events = _plain(tan.events, (tan.tangents, tan.edge_local, tan.edge_term), shown)
-    return _dicts(events, len(tan.tangents), len(tan.edge_local), "tangent", "term", size)
+    return _dicts(events, len(tan.tangents), len(tan.edge_local), "tangent", TERM, "term", size)
 
 
-def _dicts(events: list[tuple], nodes: int, edges: int, key: str, sent: str, size: int
+def _dicts(events: list[tuple], nodes: int, edges: int, key: str, send: str, sent: str, size: int
            ) -> Iterator[list[dict]]:
     """Events as dicts, `size` at a time: `key` names a node's number (grad, tangent), `sent`
-    what an edge sends (contribution, term)."""
-    n, e = [f"n{i}" for i in range(nodes)], [f"e{k}" for k in range(edges)]
+    what an edge sends (contribution, term) in events tagged `send` (CONTRIBUTE, TERM)."""
+    n, e = ids("n", nodes), ids("e", edges)
     for start in range(0, len(events), size):
         out: list[dict] = []
         add = out.append
-        for ev in events[start:start + size]:  # a dict display per tag: most of a big graph's response
+        for ev in events[start:start + size]:  # a dict a tag, the most frequent tested first
             tag = ev[0]
             if tag is LOCAL:
-                _, a, b, c, k, x = ev
-                add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], "index": k, "local": x})
+                add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]],
+                     "index": ev[4], "local": ev[5]})
+            elif tag is send:
+                add({"type": tag, "edge": e[ev[1]], "source": n[ev[2]], "target": n[ev[3]], sent: ev[4]})
             elif tag is ACCUMULATE:
-                _, a, b, x, y = ev
-                add({"type": tag, "edge": e[a], "node": n[b], "before": x, "grad": y})
-            elif len(ev) == 3:  # SEED, VISIT, TANGENT
-                add({"type": tag, "node": n[ev[1]], key: ev[2]})
+                add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "before": ev[3], "grad": ev[4]})
             elif tag is REDUCE:
                 add({"type": tag, "edge": e[ev[1]], "node": n[ev[2]], "axes": list(ev[3]),
                      "contribution": ev[4]})
-            else:  # CONTRIBUTE, TERM
-                _, a, b, c, x = ev
-                add({"type": tag, "edge": e[a], "source": n[b], "target": n[c], sent: x})
+            else:  # SEED, VISIT, TANGENT
+                add({"type": tag, "node": n[ev[1]], key: ev[2]})
         yield out
 
 

@@ -117,6 +117,34 @@ def test_numbers_json_spells_otherwise_take_the_plain_way(fresh_templates):
     assert b':1e-05,' in body(text, {"x": 1e-5, "y": 1.0})  # as json writes it
 
 
+def test_a_first_sight_with_numbers_json_spells_otherwise_is_written_by_orjson(monkeypatch):
+    """A text seen first whose numbers orjson would spell otherwise ("1e-5", "0.00001"): its
+    middle written by orjson with json's text of each of those numbers given as it is
+    (app.body_templates.respelt), the bytes json writes; on tangents too, and with the same
+    number at many places."""
+    used = []
+    real = app.body_templates.respelt
+    monkeypatch.setattr(app.body_templates, "respelt", lambda *a: used.append(1) or real(*a))
+    text = " + ".join(f"sin(x*{i})*y" for i in range(1, 40))
+    for point, kw in (({"x": 1e-5, "y": 3e-7}, {}), ({"x": 2e-6, "y": 0.5}, {"tangent": "x"}),
+                      ({"x": 1e-5, "y": 1.0}, {"with_layout": False})):
+        app.body_templates.TEMPLATES = Templates()
+        got = body(text, point, **kw)
+        assert got == body(text, point, fast=False, **kw)
+        assert b":1e-05," in got or b":2e-06," in got
+    assert len(used) == 3
+
+
+@pytest.mark.parametrize("point", [{"x": [0.5, 1e-5, 2.0], "y": 2.0}, {"x": [0.5, 1.5], "y": [3.0, 1e-6]}])
+def test_a_first_sight_of_tensors_is_the_plain_body(point):
+    """Arrays among a body's numbers (more of them than a short list): the plain way, or the
+    same bytes."""
+    text = " + ".join(f"sum(sin(x*{i}) * y)" for i in range(1, 40))
+    for kw in ({}, {"tangent": "y"}):
+        app.body_templates.TEMPLATES = Templates()
+        assert body(text, point, **kw) == body(text, point, fast=False, **kw)
+
+
 def test_the_trace_is_written_part_by_part(monkeypatch):
     """Each part of the trace (at most views.PART events as dicts) is written before the next is
     made, so a big body never holds every event's dict at once."""

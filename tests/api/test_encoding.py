@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import app.body_templates
 import app.graphs
-from app.encoding import RawJSON, dumps, dumps_orjson, numbers_text, orjson_alike
+from app.encoding import RawJSON, dumps, dumps_orjson, numbers_text, orjson_alike, spelt_otherwise
 from app.settings import Settings
 from engine import ExpressionError
 
@@ -215,10 +215,30 @@ def test_a_plain_body_takes_the_checked_way():
     ev = app.graphs.evaluate("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0})
     numbers = app.body_templates.numbers(ev)
     assert numbers_text(numbers) == (orjson.dumps(numbers), True)
+    assert spelt_otherwise(numbers) == []
     calls = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(app.graphs, "numbers_text", lambda xs: calls.append(1) or numbers_text(xs))
+        mp.setattr(app.graphs, "spelt_otherwise", lambda xs: calls.append(1) or spelt_otherwise(xs))
         mp.setattr(app.graphs, "dumps", lambda *a, **k: pytest.fail("the general way was taken"))
         app.graphs.response_body("(x^2 + 2x) * ln(y)", {"x": 1.0, "y": 2.0}, with_layout=False,
                                  settings=Settings(layout_warm_up=False))
     assert calls == [1]
+
+
+@pytest.mark.parametrize(("numbers", "otherwise"), [
+    ([0.5, None, -2.0, 1e300, 1e-10, 1e-4], []), ([1e-5, None, -3e-7, 1e-5, 0.5], [1e-5, -3e-7]),
+    ([1.0, math.inf], None), ([math.nan, None], None), ([None, -math.inf], None),
+    ([1.0, np.array([1.0, 2.0])], None), ([np.float64(1.0)], None),
+    ([0.5] * 600 + [None, 3e-6], [3e-6]), ([0.5] * 600 + [None, math.inf], None),
+    ([0.5] * 600 + [math.nan], None), ([1e308] * 600, []), ([np.ones(3)] * 600, None),
+    ([0.5] * 600 + [np.ones(3)], None), ([0.5] * 600 + [10 ** 400], None),
+])
+def test_spelt_otherwise_finds_the_numbers_json_spells_otherwise(numbers, otherwise):
+    """What a first sight's body checks (app.graphs.fast_body): every number finite, and which
+    ones orjson writes otherwise, each once (all of them: every float of every exponent)."""
+    assert spelt_otherwise(numbers) == otherwise
+
+
+def test_spelt_otherwise_finds_every_float_orjson_spells_otherwise():
+    xs = [x for x in floats_to_try() if math.isfinite(x)]
+    assert set(spelt_otherwise([*xs, None]) or ()) == {x for x in xs if orjson.dumps(x) != json_text(x)}
