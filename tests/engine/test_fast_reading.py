@@ -9,6 +9,7 @@ must decline (brackets, signs, copies, products, misspelt functions, reused name
 from __future__ import annotations
 
 import math
+import re
 import struct
 
 import pytest
@@ -19,6 +20,7 @@ from test_parser_equivalence import ERRORS, GRAPHS
 from engine import UNLIMITED, ExpressionError, Limits, evaluate, parser
 from engine.fast import reading
 from engine.fast.reading import read
+from engine.lexer import NAME_PATTERN
 
 
 def fields(graph, warnings) -> tuple:
@@ -200,6 +202,15 @@ def test_read_details():
     assert graph.names == [None, None, "a", "d"] and graph.aliases == {2: ["b"]}
     assert list(graph.where) == [-1, -1, 3, 20]  # the tokens of `*` and of `sin`
     assert warnings == ["'c' is assigned but the output does not use it"]
+
+
+def test_names_are_the_lexers_on_ascii():
+    """The reader's name pattern matches what the lexer's does on every ASCII character, first
+    and later in a name (and the reader takes ASCII text alone)."""
+    for code in range(128):
+        for text in (chr(code), "a" + chr(code)):
+            assert (re.fullmatch(reading.NAME, text, re.ASCII) is None) == (
+                re.fullmatch(NAME_PATTERN, text) is None), repr(text)
 
 
 @pytest.mark.parametrize("text", DECLINED)
