@@ -15,7 +15,6 @@ tests/engine/test_fast_reading.py holds it to "the parser's graph, field by fiel
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterator
 from itertools import chain
@@ -61,19 +60,10 @@ def read(source: str, limits: Limits) -> tuple[Graph, list[str]] | None:
     """The parser's graph of `source` and its warnings, or None for text not read here."""
     if not source.isascii() or "\r" in source:
         return None
-    # Two tuples a statement (its row, its inputs) start the cyclic collector every few hundred
-    # statements, and its passes over the growing graph free nothing (no cycle is made here;
-    # all else is freed by its count): 6-7 % of a read. Off while reading (a read is bounded by
-    # max_length), back as it was after.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
         return _read(source, limits)
     except _Decline:
         return None
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _statements(source: str, start: int) -> Iterator[list[tuple[str, ...]]]:
