@@ -106,23 +106,26 @@ def needs_grad(graph: Graph, wrt: Iterable[str] | None = None) -> bytearray:
     return graph.needs_grad if wrt is None else _depends(graph.inputs, graph.leaf, set(wrt))
 
 
-def _depends(inputs: list[tuple[int, ...]], leaf: list[object], wanted: set[str] | None) -> bytearray:
-    needs = bytearray(len(inputs))
-    for i, args in enumerate(inputs):
+def _depends(inputs: list[tuple[int, ...]], leaf: list[object], wanted: set[str] | None,
+             start: int = 0) -> bytearray:
+    """`needs_grad`'s sweep. Nodes before `start` are known to depend on a variable (every
+    variable wanted, and no constant before `start`: each such node's inputs come before it)."""
+    needs = bytearray(b"\x01") * len(inputs)  # cleared where not: most nodes need one
+    for i in range(start, len(inputs)):
+        args = inputs[i]
         if args:  # an op: its first and last inputs are all of them but for 3 or more
-            if needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args)):
-                needs[i] = 1
-        elif leaf[i].__class__ is str and (wanted is None or leaf[i] in wanted):
-            needs[i] = 1
+            if not (needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args))):
+                needs[i] = 0
+        elif not (leaf[i].__class__ is str and (wanted is None or leaf[i] in wanted)):
+            needs[i] = 0
     return needs
 
 
 def _variables_and_needs(inputs: list[tuple[int, ...]], leaf: list[object]
                          ) -> tuple[tuple[int, ...], bytearray]:
     """The variables' nodes, and `_depends` for all of them. The leaves are found by C's scan
-    for `()`, not a loop in Python; with no constant among them every node depends on some
-    variable (a node's inputs are made before it), and the loop runs only from the first constant
-    on: a graph of variables alone (a wide sum, a network's weights) pays nothing for it."""
+    for `()`, not a loop in Python, and the sweep starts at the first constant: a graph of
+    variables alone (a wide sum, a network's weights) pays nothing for it."""
     leaves, i = [], -1
     try:
         while True:
@@ -131,17 +134,8 @@ def _variables_and_needs(inputs: list[tuple[int, ...]], leaf: list[object]
     except ValueError:
         pass
     var_nodes = tuple(i for i in leaves if leaf[i].__class__ is str)
-    needs = bytearray(b"\x01") * len(inputs)
-    if len(var_nodes) < len(leaves):
-        start = next(i for i in leaves if leaf[i].__class__ is not str)
-        for i in range(start, len(inputs)):
-            args = inputs[i]
-            if args:
-                if not (needs[args[0]] or needs[args[-1]] or (len(args) > 2 and any(needs[s] for s in args))):
-                    needs[i] = 0
-            elif leaf[i].__class__ is not str:
-                needs[i] = 0
-    return var_nodes, needs
+    start = next((i for i in leaves if leaf[i].__class__ is not str), len(inputs))
+    return var_nodes, _depends(inputs, leaf, None, start)
 
 
 def ancestors(inputs: list[tuple[int, ...]], nodes: Collection[int], within: bytearray | None = None

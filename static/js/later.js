@@ -1,5 +1,5 @@
 // Work that can wait for the frame that shows a new graph: the panels beside the drawing (the
-// table, the reading under the field) are built just after it, so that a keystroke's graph is
+// table, the reading under the field) and the URL are made just after it, so that a keystroke's graph is
 // on screen before the rest of the page is laid out around it. A job is named: a newer job of
 // the same name replaces one still waiting. While any waits, <body data-later> is set (tests
 // wait for it to go).

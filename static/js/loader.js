@@ -19,7 +19,7 @@ export function graphLoader(session, player, { editor, variables, controls, url,
   let seq = 0;
   let controller = null;
   let renders = 0;
-  let history = null; // how the URL is to be written after the graph's frame
+  let urlMode = null; // how the URL is to be written after the graph's frame
 
   async function request(expression, values, opts = {}) {
     const mine = ++seq;
@@ -128,15 +128,15 @@ export function graphLoader(session, player, { editor, variables, controls, url,
     if (opts.step !== undefined) step = opts.step;
     else if (sameStructure && previousCount === timeline.events.length && previousStep < previousCount) step = previousStep;
     player.load(timeline.events.length, step);
-    // The URL after the graph's frame: writing a 500-node program's hash cost the keystroke
-    // 8 ms (a digit) to 33 ms (a new structure) before its graph showed. A history entry
+    // The URL after the graph's frame: writing it forces the new drawing's style and layout,
+    // 8 ms of a 500-node digit's build that the frame then does anyway. A history entry
     // waiting ("push") stays one when a newer answer comes first; "none" (a URL read back)
     // is never turned into one.
     const mode = opts.history ?? "replace";
-    history = history === "push" && mode !== "none" ? "push" : mode;
+    urlMode = urlMode === "push" && mode !== "none" ? "push" : mode;
     later("url", () => {
-      const m = history;
-      history = null;
+      const m = urlMode;
+      urlMode = null;
       url.write(m);
     });
     renders++;
