@@ -20,7 +20,7 @@ from engine.names import label
 from engine.results import first_nonfinite
 from engine.views import data
 
-from . import body_templates
+from . import body_templates, compact
 from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text, spelt_otherwise
 from .errors import APIError
 from .settings import Settings
@@ -157,13 +157,14 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
                   settings: Settings, requires_grad: list[str] | None = None,
                   derivative_of: str | None = None, target: str | None = None,
-                  expand: list[str] | None = None,
+                  expand: list[str] | None = None, body_format: str = "objects",
                   checkpoint: Callable[[], None] = lambda: None) -> bytes:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), encoded by app.encoding.dumps
     (numbers that are not finite as "inf", "-inf", "nan"). With `derivative_of`, the body of the
     backward pass of ∂f/∂x drawn as a graph of its own. `checkpoint` is called between the
     stages (app.heavy: it stops a request over its budget or whose client left). `expand` lists
-    composite nodes (ids of the graph as parsed) to draw as their unit functions."""
+    composite nodes (ids of the graph as parsed) to draw as their unit functions. `body_format`
+    "compact": the same answer with nodes, edges and trace as arrays (app.compact)."""
     backward, expanded, kept, key = None, None, None, None
     if derivative_of is not None:
         backward = derivative_graph(expression, values, derivative_of, settings)
@@ -228,6 +229,9 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                        for role, i in backward.origin]}}),
     }
     marks = composite_marks(graph, expanded)
+    if body_format == "compact":  # no template: written from the pass's own lists at once
+        return compact.body(head, tail, ev, labels or [label(graph, i) for i in range(len(graph))],
+                            marks)
     if FAST_BODY:  # most answers: every number a float that orjson writes as json does
         out = fast_body(head, tail, ev, labels, marks, key, kept,
                         (None if expanded else graph, parsed_warnings, drawn))

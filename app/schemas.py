@@ -89,6 +89,10 @@ class GraphRequest(BaseModel):
         None, max_length=1000, description="composite nodes to draw as their unit functions (σ as "
         "the lecture's logistic graph: negate, exp, +1, reciprocal), by their ids in the graph as "
         "parsed (a node's `composite.of`); the numbers agree either way")
+    format: Literal["objects", "compact"] = Field(
+        "objects", description="the answer's form: `objects` (a dict per node, edge and event) or "
+        "`compact` (the same answer, marked `\"format\": \"compact/1\"`, with nodes and edges "
+        "as columns and the trace as rows: see CompactGraphResponse)")
 
 
 class Composite(BaseModel):

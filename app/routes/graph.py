@@ -49,7 +49,8 @@ async def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_E
                                          tangent=body.tangent, with_layout=body.layout,
                                          settings=settings, requires_grad=body.requires_grad,
                                          derivative_of=body.derivative_of, target=body.target,
-                                         expand=body.expand, checkpoint=checkpoint))
+                                         expand=body.expand, body_format=body.format,
+                                         checkpoint=checkpoint))
 
     # In a worker thread (the event loop stays free), under graph_cpu_s; with its layout it is a
     # heavy request (admitted up to max_heavy_requests in flight, else 503).
