@@ -175,7 +175,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         key = (expression, _tuple(requires_grad), target, settings.shown_elements, settings.max_length,
                settings.max_nodes, settings.max_depth, settings.max_elements, settings.max_dims,
                settings.max_work, tangent if tangent is None or isinstance(tangent, str) else
-               tuple(tangent), _tuple(expand), with_layout and layout_cache(settings))  # the limits: parse's
+               tuple(tangent), _tuple(expand), with_layout and layout_cache(settings),  # the limits: parse's
+               body_format)  # a compact answer's entry keeps the parse alone (no template text)
         kept = body_templates.TEMPLATES.get(key)
     source = backward.graph if backward else expanded.graph if expanded else expression
     ev = None
@@ -184,6 +185,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
             ev, grads_wrt = evaluate_request(kept.graph, values, wrt=wrt, tangent=tangent,
                                              settings=settings, requires_grad=requires_grad, target=target)
             ev.warnings.extend(kept.warnings)
+            if kept.names is not None:  # the display names, made once for the structure
+                ev.__dict__["names"] = kept.names
         except ExpressionError:  # told as the text's own error, with its place
             ev = None
     if ev is None:
@@ -195,7 +198,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     checkpoint()
     shown = settings.shown_elements
     graph = ev.graph
-    labels = None if kept is not None else [label(graph, i) for i in range(len(graph))]
+    labels = (kept.labels if kept is not None and graph is kept.graph else None if kept is not None
+              else [label(graph, i) for i in range(len(graph))])
     warnings = warnings_of(ev, values)
     drawn = None
     if with_layout:
@@ -229,9 +233,14 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                        for role, i in backward.origin]}}),
     }
     marks = composite_marks(graph, expanded)
-    if body_format == "compact":  # no template: written from the pass's own lists at once
-        return compact.body(head, tail, ev, labels or [label(graph, i) for i in range(len(graph))],
-                            marks)
+    if body_format == "compact":  # no template text: written from the pass's own lists at once
+        labels = labels or [label(graph, i) for i in range(len(graph))]
+        out = compact.body(head, tail, ev, labels, marks)
+        if key is not None and kept is None and body_templates.TEMPLATES.seen_before(key):
+            # a structure seen again (a slider): its parse, labels, names and layout kept
+            body_templates.TEMPLATES.put(key, body_templates.parsed(
+                None if expanded else graph, parsed_warnings, drawn, labels, ev.names))
+        return out
     if FAST_BODY:  # most answers: every number a float that orjson writes as json does
         out = fast_body(head, tail, ev, labels, marks, key, kept,
                         (None if expanded else graph, parsed_warnings, drawn))

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from test_encoding import NUMBERS, expressions
 from test_graph_bytes import CASES, ENV
 
+import app.body_templates
 import app.graphs
 from app.compact import FORMAT, decode
 from app.schemas import CompactGraphResponse, GraphResponse
@@ -134,3 +135,27 @@ def test_a_random_expression_decodes_to_its_objects_body(text, x, y, with_tangen
     except ExpressionError:  # refused by the engine: nothing to encode
         return
     check(objects, body("compact"))
+
+
+@pytest.mark.parametrize("kw", [{}, {"tangent": "x"}, {"expand": ["n3"], "target": "b"}],
+                         ids=["plain", "tangent", "expand and target"])
+def test_a_structure_seen_again_keeps_its_parse_and_decodes_alike(monkeypatch, kw):
+    """From its second sight, a compact answer's structure keeps its parse, labels, display
+    names and layout (app.body_templates.parsed); later answers are parsed and laid out no
+    more, and still decode to the objects answer at their point."""
+    monkeypatch.setattr(app.body_templates, "TEMPLATES", app.body_templates.Templates())
+    text = "a = sigmoid(x*y); b = a*ln(y + 1); f = b + " + " + ".join(f"sin(x*{i})" for i in range(1, 9))
+
+    def answer(form: str, x: float) -> dict:
+        return _strict(app.graphs.response_body(text, {"x": x, "y": 2.0}, body_format=form,
+                                                settings=Settings(layout_warm_up=False), **kw))
+    for x in (0.5, 0.75):
+        answer("compact", x)
+    objects = answer("objects", 1.25)
+    kept = app.body_templates.TEMPLATES.get(next(iter(app.body_templates.TEMPLATES._items)))
+    assert kept.names is not None and (kept.graph is None) == ("expand" in kw)
+    if "expand" not in kw:  # (an expanded graph is made again from the text: labelled again)
+        monkeypatch.setattr("engine.evaluation.parse", lambda *a, **k: pytest.fail("parsed again"))
+        monkeypatch.setattr(app.graphs, "label", lambda *a, **k: pytest.fail("labelled again"))
+    monkeypatch.setattr(app.graphs, "layout_body", lambda *a, **k: pytest.fail("laid out again"))
+    check(objects, answer("compact", 1.25))
