@@ -42,15 +42,17 @@ def body(head: dict, tail: dict, ev: Evaluation, labels: list[str],
          marks: dict[int, tuple[int, str, bool]]) -> bytes:
     """The compact body: `head` and `tail` as in the objects body (app.graphs), nodes, edges and
     trace from engine.columns, composite marks (app.graphs.composite_marks) as a column."""
-    nodes = node_columns(ev, labels)
+    plain = _finite_floats(ev)  # then orjson writes them as they are (it writes null for inf, nan)
+    nodes = node_columns(ev, labels, plain or None)
     if marks:
         composite: list = [None] * len(nodes["kind"])
         for i, (of, op, is_expanded) in marks.items():
             composite[i] = {"of": f"n{of}", "op": op, "expanded": is_expanded}
         nodes["composite"] = composite
-    trace: dict[str, Any] = {"fields": EVENT_FIELDS, **trace_rows(ev)}
-    out = {"format": FORMAT, **head, "nodes": nodes, "edges": edge_columns(ev), "trace": trace, **tail}
-    if _finite_floats(ev):  # orjson writes them as they are (it would write null for inf, nan)
+    trace: dict[str, Any] = {"fields": EVENT_FIELDS, **trace_rows(ev, plain or None)}
+    out = {"format": FORMAT, **head, "nodes": nodes, "edges": edge_columns(ev, plain or None),
+           "trace": trace, **tail}
+    if plain:
         written = dumps_orjson(out)
         if written is not None:  # else a lone surrogate, an integer past 64 bits: json's way
             return written
@@ -59,8 +61,9 @@ def body(head: dict, tail: dict, ev: Evaluation, labels: list[str],
 
 def _finite_floats(ev: Evaluation) -> bool:
     """Whether every number of the answer is a finite float (or None), checked in C a list at a
-    time. The head's numbers and the backward pass's running sums come from these: a running
-    sum past float64 stays inf or nan to the end, so its node's gradient is not finite."""
+    time (once for the columns, rows and writer). The head's numbers and the backward pass's
+    running sums come from these: a running sum past float64 stays inf or nan to the end, so its
+    node's gradient is not finite."""
     fwd, rev, tan = ev.forward, ev.reverse, ev.tangent
     lists = [fwd.values, rev.grads, rev.edge_local, rev.edge_contribution]
     if tan is not None:

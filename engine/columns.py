@@ -49,13 +49,14 @@ def _plain_numbers(*lists: list | None) -> bool:
     return all(set(map(type, xs)) <= AS_IS for xs in lists if xs is not None)
 
 
-def node_columns(ev: Evaluation, labels: list[str]) -> dict[str, list]:
-    """The nodes as columns (the module's docstring). `labels`: each node's engine.names.label."""
+def node_columns(ev: Evaluation, labels: list[str], plain: bool | None = None) -> dict[str, list]:
+    """The nodes as columns (the module's docstring). `labels`: each node's engine.names.label;
+    `plain`: whether every number of `ev` is a float or None, when the caller knows."""
     g, vals, grads = ev.graph, ev.forward.values, ev.reverse.grads
     kinds, ops, given = kinds_ops_names(g)
     needs = has_grad(ev)
     tans = ev.tangent.tangents if ev.tangent is not None else None
-    if _plain_numbers(vals, grads, tans):  # the lists as they are: no call per number
+    if plain or (plain is None and _plain_numbers(vals, grads, tans)):  # as they are: no call a number
         value, tangent = vals, tans
         grad = [gr if need else None for gr, need in zip(grads, needs)]
         shape: list = [[]] * len(vals)
@@ -76,13 +77,13 @@ def node_columns(ev: Evaluation, labels: list[str]) -> dict[str, list]:
     return out
 
 
-def edge_columns(ev: Evaluation) -> dict[str, list]:
+def edge_columns(ev: Evaluation, plain: bool | None = None) -> dict[str, list]:
     """The edges as columns (the module's docstring): the pass's own lists for numbers; tensors'
     edges (a backward step and a Jacobian each) from engine.views' dicts, set in columns."""
     local, contrib = ev.reverse.edge_local, ev.reverse.edge_contribution
     if local is None or contrib is None:
         raise ValueError("evaluate with trace=True to record each edge's local derivative")
-    if not ev.tensors and _plain_numbers(local, contrib):
+    if not ev.tensors and (plain or (plain is None and _plain_numbers(local, contrib))):
         return {"local": local, "contribution": contrib}
     dicts = edges(ev)
     out = {key: [e[key] for e in dicts] for key in ("local", "contribution")}
@@ -95,9 +96,15 @@ def edge_columns(ev: Evaluation) -> dict[str, list]:
     return out
 
 
-def trace_rows(ev: Evaluation) -> dict[str, list[tuple]]:
+def trace_rows(ev: Evaluation, plain: bool | None = None) -> dict[str, list[tuple]]:
     """Each pass's events as rows: the recorded tuples themselves (arrays as data())."""
     fwd, rev, tan, shown = ev.forward, ev.reverse, ev.tangent, ev.shown
+    if plain:
+        out = {"forward": fwd.events, "backward": rev.events}
+        if tan is not None:
+            out["tangent"] = tan.events
+        if None not in out.values():
+            return out  # type: ignore[return-value]
     out = {"forward": plain_events(fwd.events, (fwd.values,), shown),
            "backward": plain_events(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)}
     if tan is not None:
