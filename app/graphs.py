@@ -198,8 +198,10 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     checkpoint()
     shown = settings.shown_elements
     graph = ev.graph
-    labels = (kept.labels if kept is not None and graph is kept.graph else None if kept is not None
-              else [label(graph, i) for i in range(len(graph))])
+    if kept is None:
+        labels = [label(graph, i) for i in range(len(graph))]
+    else:  # a template's text holds them; a compact answer's entry keeps them for its graph
+        labels = kept.labels if graph is kept.graph else None
     warnings = warnings_of(ev, values)
     drawn = None
     if with_layout:
