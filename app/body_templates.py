@@ -124,6 +124,8 @@ class Template:
     graph: Graph | None = None  # the text as parsed (None: not from the text alone)
     warnings: tuple[str, ...] = ()  # the parser's
     layout: RawJSON | None = None  # its JSON, when laid out
+    labels: list[str] | None = None  # a compact answer's entry (`parsed`): each node's label
+    names: list[str] | None = None  # and display name
 
     def fill(self, numbers: bytes, head: bytes, tail: bytes) -> bytes:
         """The body: `head` and `tail` (orjson's text of those keys of the body, each a dict)
@@ -151,6 +153,17 @@ def template(ev: Evaluation, labels: list[str], marks: dict[int, tuple[int, str,
             + (300 * len(graph) if graph is not None else 0))  # about a parsed graph's bytes a node
     return Template(text, itemgetter(*order) if order else None, len(order), shape(ev), size, graph,
                     tuple(warnings), layout)
+
+
+def parsed(graph: Graph | None, warnings: Iterable[str], layout: object, labels: list[str],
+           names: list[str]) -> Template:
+    """A compact answer's entry: no text (app.compact writes each answer from the passes' lists),
+    only what parsing and drawing the structure gave: the graph as parsed (None: not from the
+    text alone), the parser's warnings, the layout's JSON, each node's label and display name."""
+    layout = layout if isinstance(layout, RawJSON) else None
+    size = ((len(layout.text) if layout else 0) + 300 * len(labels) * (graph is not None)
+            + sum(map(len, labels)) + sum(map(len, names)) + 120 * len(labels))
+    return Template(b"", None, 0, (), size, graph, tuple(warnings), layout, labels, names)
 
 
 def _marks(xs: list | None, mark: list[str], base: int) -> list[str | None]:

@@ -20,7 +20,7 @@ from engine.names import label
 from engine.results import first_nonfinite
 from engine.views import data
 
-from . import body_templates
+from . import body_templates, compact
 from .encoding import RawJSON, dumps, dumps_json, dumps_orjson, numbers_text, spelt_otherwise
 from .errors import APIError
 from .settings import Settings
@@ -157,13 +157,14 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                   tangent: str | Mapping[str, float] | None = None, with_layout: bool = True,
                   settings: Settings, requires_grad: list[str] | None = None,
                   derivative_of: str | None = None, target: str | None = None,
-                  expand: list[str] | None = None,
+                  expand: list[str] | None = None, body_format: str = "objects",
                   checkpoint: Callable[[], None] = lambda: None) -> bytes:
     """The body of POST /api/v1/graph (and GET /api/v1/graph.json), encoded by app.encoding.dumps
     (numbers that are not finite as "inf", "-inf", "nan"). With `derivative_of`, the body of the
     backward pass of ∂f/∂x drawn as a graph of its own. `checkpoint` is called between the
     stages (app.heavy: it stops a request over its budget or whose client left). `expand` lists
-    composite nodes (ids of the graph as parsed) to draw as their unit functions."""
+    composite nodes (ids of the graph as parsed) to draw as their unit functions. `body_format`
+    "compact": the same answer with nodes, edges and trace as arrays (app.compact)."""
     backward, expanded, kept, key = None, None, None, None
     if derivative_of is not None:
         backward = derivative_graph(expression, values, derivative_of, settings)
@@ -174,7 +175,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
         key = (expression, _tuple(requires_grad), target, settings.shown_elements, settings.max_length,
                settings.max_nodes, settings.max_depth, settings.max_elements, settings.max_dims,
                settings.max_work, tangent if tangent is None or isinstance(tangent, str) else
-               tuple(tangent), _tuple(expand), with_layout and layout_cache(settings))  # the limits: parse's
+               tuple(tangent), _tuple(expand), with_layout and layout_cache(settings),  # the limits: parse's
+               body_format)  # a compact answer's entry keeps the parse alone (no template text)
         kept = body_templates.TEMPLATES.get(key)
     source = backward.graph if backward else expanded.graph if expanded else expression
     ev = None
@@ -183,6 +185,8 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
             ev, grads_wrt = evaluate_request(kept.graph, values, wrt=wrt, tangent=tangent,
                                              settings=settings, requires_grad=requires_grad, target=target)
             ev.warnings.extend(kept.warnings)
+            if kept.names is not None:  # the display names, made once for the structure
+                ev.__dict__["names"] = kept.names
         except ExpressionError:  # told as the text's own error, with its place
             ev = None
     if ev is None:
@@ -194,7 +198,10 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
     checkpoint()
     shown = settings.shown_elements
     graph = ev.graph
-    labels = None if kept is not None else [label(graph, i) for i in range(len(graph))]
+    if kept is None:
+        labels = [label(graph, i) for i in range(len(graph))]
+    else:  # a template's text holds them; a compact answer's entry keeps them for its graph
+        labels = kept.labels if graph is kept.graph else None
     warnings = warnings_of(ev, values)
     drawn = None
     if with_layout:
@@ -228,6 +235,14 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                        for role, i in backward.origin]}}),
     }
     marks = composite_marks(graph, expanded)
+    if body_format == "compact":  # no template text: written from the pass's own lists at once
+        labels = labels or [label(graph, i) for i in range(len(graph))]
+        out = compact.body(head, tail, ev, labels, marks)
+        if key is not None and kept is None and body_templates.TEMPLATES.seen_before(key):
+            # a structure seen again (a slider): its parse, labels, names and layout kept
+            body_templates.TEMPLATES.put(key, body_templates.parsed(
+                None if expanded else graph, parsed_warnings, drawn, labels, ev.names))
+        return out
     if FAST_BODY:  # most answers: every number a float that orjson writes as json does
         out = fast_body(head, tail, ev, labels, marks, key, kept,
                         (None if expanded else graph, parsed_warnings, drawn))

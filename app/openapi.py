@@ -22,6 +22,12 @@ backward and forward-mode passes as replayable events, and a Graphviz layout.
 field. In responses, a value that is not finite (`ln 0`, `1/0`) is the string `"inf"`, `"-inf"`
 or `"nan"`, everywhere a number may appear; `warnings` names the node where it first appeared.
 
+**Two forms of the graph.** `POST /api/v1/graph` answers with a dict per node, edge and event
+(`"format": "objects"`, the default) or, with `"format": "compact"`, the same answer marked
+`"format": "compact/1"` with nodes and edges as columns (node i is `n<i>`; edge k is the k-th
+input of `nodes.inputs`) and each pass's events as rows whose items `trace.fields` names
+(CompactGraphResponse). Decoded, it is exactly the objects answer.
+
 **Errors.** Every error, whatever its status (400, 404, 405, 413, 414, 415, 422), has one shape:
 `{{"detail": {{"code", "message", "line", "column", "text"}}}}`, plus `field` when a request field
 is at fault and `limit`, `maximum`, `actual` when a bound was exceeded. `line` is 1-based and

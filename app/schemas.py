@@ -56,6 +56,8 @@ GRAPH_EXAMPLES = {
     "neuron": {"summary": "the CS231n neuron, without layout",
                "value": {"expression": "1/(1+exp(-(w0*x0 + w1*x1 + w2)))",
                          "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}, "layout": False}},
+    "compact": {"summary": "the lecture, compact: nodes and edges as columns, the trace as rows",
+                "value": {**LECTURE, "format": "compact"}},
 }
 
 
@@ -89,6 +91,10 @@ class GraphRequest(BaseModel):
         None, max_length=1000, description="composite nodes to draw as their unit functions (σ as "
         "the lecture's logistic graph: negate, exp, +1, reciprocal), by their ids in the graph as "
         "parsed (a node's `composite.of`); the numbers agree either way")
+    format: Literal["objects", "compact"] = Field(
+        "objects", description="the answer's form: `objects` (a dict per node, edge and event) or "
+        "`compact` (the same answer, marked `\"format\": \"compact/1\"`, with nodes and edges "
+        "as columns and the trace as rows: see CompactGraphResponse)")
 
 
 class Composite(BaseModel):
@@ -311,6 +317,60 @@ class DerivativeOf(BaseModel):
     variable: str
     function: str = Field(description="f's expression")
     origin: list[NodeOrigin] = Field(description="per node of this graph, in order")
+
+
+class CompactNodes(BaseModel):
+    """The nodes as columns: node i ("n<i>") at place i of each list."""
+
+    name: list[str | None]
+    kind: list[Literal["var", "const", "op"]]
+    op: list[str]
+    label: list[str]
+    display: list[str]
+    inputs: list[list[int]] = Field(description="input node indices, in argument order")
+    value: list[Data]
+    grad: list[Data | None]
+    shape: list[list[int]]
+    tangent: list[Data | None] | None = Field(None, description="when a tangent was asked")
+    aliases: list[list[str] | None] | None = Field(None, description="when some node has aliases "
+                                                   "(null: this node has none)")
+    composite: list[Composite | None] | None = Field(None, description="when some node is a composite "
+                                                     "(null: this node is not)")
+
+
+class CompactEdges(BaseModel):
+    """The edges as columns: edge k ("e<k>") at place k of each list, the k-th (target, argument
+    index) in the order of `nodes.inputs` (its source, target and index)."""
+
+    local: list[Data | None]
+    contribution: list[Data | None]
+    backward: list[str | None] | None = Field(None, description="tensors: each edge's backward step")
+    jacobian: list[list[list[Number]] | None] | None = Field(None, description="tensors: small edges' "
+                                                             "Jacobians (null: none sent)")
+    grad_in: list[list[Number] | None] | None = None
+    product: list[list[Number] | None] | None = None
+
+
+class CompactTrace(BaseModel):
+    """Each pass's events as rows `[type, ...]`; a `node`, `source` or `target` item is a node
+    index, an `edge` item an edge index."""
+
+    fields: dict[str, dict[str, list[str]]] = Field(
+        description="per pass, per event type: the names of a row's items after its type")
+    forward: list[list[Any]]
+    backward: list[list[Any]]
+    tangent: list[list[Any]] | None = Field(None, description="when a tangent was asked")
+
+
+class CompactGraphResponse(GraphResponse):
+    """The answer with `"format": "compact"` asked: the same head and tail fields as the objects
+    answer, its nodes and edges as columns and its trace as rows (the README's API section; app.compact
+    decodes it back into the objects answer exactly)."""
+
+    format: Literal["compact/1"] = Field(description="this form and its version")
+    nodes: CompactNodes  # type: ignore[assignment]
+    edges: CompactEdges  # type: ignore[assignment]
+    trace: CompactTrace  # type: ignore[assignment]
 
 
 # --- POST /api/v1/parse ----------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The web response against the floor, in one process: building and encoding the body of
 POST /api/v1/graph (text in, bytes out: parsing, the passes with their trace, nodes, edges, the
 cached layout, JSON) per node, against a minimal tape's build + forward + backward of the same
-graph (issue 12, item 4: at most 10x).
+graph (issue 12, item 4: at most 10x). Both forms of the body: the objects body (the default)
+and the compact one (`format: "compact"`, app/compact.py: nodes and edges as columns, the trace
+as rows), each for the same text again and for a text seen first.
 
     python3 benchmarks/web.py [--rounds 7]                 # this tree
     python3 benchmarks/web.py --before 9a1d5f0 [--rounds 7]  # a git revision against this tree
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import math
 import os
@@ -204,10 +207,12 @@ def measure(rounds: int) -> dict[str, dict[str, float]]:
 
     settings = Settings(layout_warm_up=False)
     out: dict[str, dict[str, float]] = {}
+    # a tree before session 12 has no compact body
+    compact = "body_format" in inspect.signature(response_body).parameters
     for name, text, point in CASES:
-        def body(text=text, point=point) -> bytes:
-            b = response_body(text, point, settings=settings)
-            return b if isinstance(b, bytes) else dumps(b)  # before this session: a dict
+        def body(text=text, point=point, **kw) -> bytes:
+            b = response_body(text, point, settings=settings, **kw)
+            return b if isinstance(b, bytes) else dumps(b)  # before session 4: a dict
 
         ev = evaluate(text, point)
         graph = ev.graph
@@ -228,23 +233,34 @@ def measure(rounds: int) -> dict[str, dict[str, float]]:
                        "records tape": lambda p=prog, v=variables: records_tape(p, v),
                        "evaluate": lambda t=text, p=point: evaluate(t, p),
                        "body": body, "body first sight": first_sight}
+        sizes = {"objects bytes": len(body())}
+        if compact:
+            def compact_first(text=text, point=point, fresh=fresh) -> bytes:
+                return body(text + " " * (next(fresh) % 600), point, body_format="compact")
+
+            contestants |= {"compact": lambda b=body: b(body_format="compact"),
+                            "compact first sight": compact_first}
+            sizes["compact bytes"] = len(body(body_format="compact"))
         seen: dict[str, list[float]] = {k: [] for k in contestants}
         for _ in range(rounds):
             for key, fn in contestants.items():
                 seen[key].append(median_time(fn, runs))
-        out[name] = {k: statistics.median(v) for k, v in seen.items()} | {"nodes": len(graph)}
+        out[name] = {k: statistics.median(v) for k, v in seen.items()} | {"nodes": len(graph)} | sizes
     return out
 
 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     """Markdown, µs per node: each side's tapes, evaluate and body (the same text again: from its
     template where the tree keeps one) and the body of a text seen for the first time, each over
-    its tape (measured in the same process)."""
+    its tape (measured in the same process); then the same two for the compact body, and both
+    bodies' sizes."""
     sides = list(results)
     head = ["graph", "nodes"]
     for side in sides:
         head += [f"{side}: tape", "records tape", "evaluate", "body", "body / tape",
-                 "(body − evaluate) / tape", "first sight", "first sight / tape"]
+                 "(body − evaluate) / tape", "first sight", "first sight / tape",
+                 "compact", "compact / tape", "compact first sight", "compact first sight / tape",
+                 "kB objects / compact"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in results[sides[0]]:
         n = results[sides[0]][name]["nodes"]
@@ -253,8 +269,11 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
             r = results[side][name]
             row += [f"{r[k] / n * 1e6:.2f}" for k in ("tape", "records tape", "evaluate", "body")]
             row += [f"{r['body'] / r['tape']:.1f}x", f"{(r['body'] - r['evaluate']) / r['tape']:.1f}x"]
-            first = r.get("body first sight")
-            row += [f"{first / n * 1e6:.2f}", f"{first / r['tape']:.1f}x"] if first else ["", ""]
+            for key in ("body first sight", "compact", "compact first sight"):
+                t = r.get(key)
+                row += [f"{t / n * 1e6:.2f}", f"{t / r['tape']:.1f}x"] if t else ["", ""]
+            row += [f"{r['objects bytes'] / 1e3:.0f} / {r['compact bytes'] / 1e3:.0f}"
+                    if "compact bytes" in r else ""]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 

@@ -54,6 +54,10 @@ def expression_texts(graph: Graph) -> list[str]:
             text.append(label(graph, i))
             prec.append(ATOM)
             continue
+        if names[i]:  # named: it stands as its name, in its consumers and as its display name
+            text.append(names[i])
+            prec.append(ATOM)
+            continue
         args = []
         for s in inputs[i]:
             if names[s] and ops[s] is not None:

@@ -98,20 +98,12 @@ def converter(shown: int):
 AS_IS: set[type] = {float, str, type(None)}
 
 
-def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
-    """Each node: id, given name, kind, op, label, display name, inputs, value, gradient (None
-    where it needs none), shape; its aliases and tangent when it has them. (`labels`: each
-    node's engine.names.label, when the caller has them.)"""
-    g, vals, grads = ev.graph, ev.forward.values, ev.reverse.grads
-    needs = needs_grad(g, ev.requires_grad)
-    if ev.target is not None:  # nodes the target does not depend on have no gradient
-        needs = ancestors(g.inputs, (ev.target,), needs)
-    tans = ev.tangent.tangents if ev.tangent is not None else None
-    n = ids("n", len(g))
-    labels = [label(g, i) for i in range(len(g))] if labels is None else labels
-    names, leaf, ops = g.names, g.leaf, g.ops
+def kinds_ops_names(g: Graph) -> tuple[list[str], list[str], list[str | None]]:
+    """Each node's kind (op, var, const), op name (var and const for leaves) and given name (a
+    variable's own name when it was given none): the structure's part of `nodes`."""
+    names, leaf = g.names, g.leaf
     kinds, op_names, given = [], [], []
-    for i, op in enumerate(ops):
+    for i, op in enumerate(g.ops):
         if op is not None:
             kinds.append("op")
             op_names.append(op.name)
@@ -124,6 +116,28 @@ def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
             kinds.append(CONSTANT)
             op_names.append(CONSTANT)
             given.append(names[i])
+    return kinds, op_names, given
+
+
+def has_grad(ev: Evaluation) -> bytearray:
+    """1 for the nodes whose `grad` is sent: those that need one (requires_grad) and, with a
+    target, that the target depends on."""
+    needs = needs_grad(ev.graph, ev.requires_grad)
+    if ev.target is not None:  # nodes the target does not depend on have no gradient
+        needs = ancestors(ev.graph.inputs, (ev.target,), needs)
+    return needs
+
+
+def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
+    """Each node: id, given name, kind, op, label, display name, inputs, value, gradient (None
+    where it needs none), shape; its aliases and tangent when it has them. (`labels`: each
+    node's engine.names.label, when the caller has them.)"""
+    g, vals, grads = ev.graph, ev.forward.values, ev.reverse.grads
+    needs = has_grad(ev)
+    tans = ev.tangent.tangents if ev.tangent is not None else None
+    n = ids("n", len(g))
+    labels = [label(g, i) for i in range(len(g))] if labels is None else labels
+    kinds, op_names, given = kinds_ops_names(g)
     inputs = [[n[s] for s in args] for args in g.inputs]
     numbers = [vals, grads] if tans is None else [vals, grads, tans]
     if all(set(map(type, xs)) <= AS_IS for xs in numbers):  # floats (or markers): columns
@@ -247,7 +261,7 @@ def _first_bad(v: float | np.ndarray) -> float:
 
 # --- the trace: each pass's recorded steps as dicts (their form: the module's docstring) --------
 
-def _plain(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple]:
+def plain_events(events: list[tuple] | None, numbers: tuple, shown: int) -> list[tuple]:
     """The events with arrays as data(); as they are when every number of the pass (its lists
     `numbers`) is a float or None, the hot path of a web response: no call per number."""
     if events is None:
@@ -276,18 +290,18 @@ def tangent_events(tan: Tangents, shown: int = SHOWN) -> list[dict]:
 
 def forward_parts(fwd: Forward, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
     """forward_events, `size` events at a time (each list made when the previous is done with)."""
-    events, n = _plain(fwd.events, (fwd.values,), shown), ids("n", len(fwd.values))
+    events, n = plain_events(fwd.events, (fwd.values,), shown), ids("n", len(fwd.values))
     for a in range(0, len(events), size):
         yield [{"type": EVALUATE, "node": n[i], "value": v} for _, i, v in events[a:a + size]]
 
 
 def reverse_parts(rev: Reverse, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
-    events = _plain(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)
+    events = plain_events(rev.events, (rev.grads, rev.edge_local, rev.edge_contribution), shown)
     return _dicts(events, len(rev.grads), len(rev.edge_local), "grad", CONTRIBUTE, "contribution", size)
 
 
 def tangent_parts(tan: Tangents, shown: int = SHOWN, size: int = PART) -> Iterator[list[dict]]:
-    events = _plain(tan.events, (tan.tangents, tan.edge_local, tan.edge_term), shown)
+    events = plain_events(tan.events, (tan.tangents, tan.edge_local, tan.edge_term), shown)
     return _dicts(events, len(tan.tangents), len(tan.edge_local), "tangent", TERM, "term", size)
 
 

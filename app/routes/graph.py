@@ -10,14 +10,14 @@ from ..encoding import EncodedJSON
 from ..errors import error_responses
 from ..graphs import response_body
 from ..heavy import Budget, Checkpoint, admission, run
-from ..schemas import GRAPH_EXAMPLES, GraphRequest, GraphResponse
+from ..schemas import GRAPH_EXAMPLES, CompactGraphResponse, GraphRequest, GraphResponse
 from .deps import JSONRoute, SettingsDep
 
 router = APIRouter(tags=["graph"], route_class=JSONRoute)
 
 
-@router.post("/graph", response_model=GraphResponse, responses=error_responses(400, 413, 415, 422, 503),
-             summary="Evaluate and differentiate")
+@router.post("/graph", response_model=GraphResponse | CompactGraphResponse,
+             responses=error_responses(400, 413, 415, 422, 503), summary="Evaluate and differentiate")
 async def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_EXAMPLES)],
                      settings: SettingsDep, request: Request) -> EncodedJSON:
     """Parse the expression, run the forward pass (values), the reverse pass (adjoints, edge by
@@ -43,13 +43,19 @@ async def post_graph(body: Annotated[GraphRequest, Body(openapi_examples=GRAPH_E
       `derivative_of.origin` says, per node, which node or edge of f's graph it came from.
 
     Numbers that are not finite are the strings `"inf"`, `"-inf"`, `"nan"`.
+
+    With `format: "compact"`, the same answer marked `"format": "compact/1"`, with nodes and edges
+    as columns and each pass's events as rows (CompactGraphResponse): about half the bytes, written
+    faster; decoding it (node i is "n<i>", edge k the k-th input of `nodes.inputs`, a row's items
+    named by `trace.fields`) gives the objects answer exactly.
     """
     def work(checkpoint: Checkpoint) -> EncodedJSON:
         return EncodedJSON(response_body(body.expression, body.values, wrt=body.wrt,
                                          tangent=body.tangent, with_layout=body.layout,
                                          settings=settings, requires_grad=body.requires_grad,
                                          derivative_of=body.derivative_of, target=body.target,
-                                         expand=body.expand, checkpoint=checkpoint))
+                                         expand=body.expand, body_format=body.format,
+                                         checkpoint=checkpoint))
 
     # In a worker thread (the event loop stays free), under graph_cpu_s; with its layout it is a
     # heavy request (admitted up to max_heavy_requests in flight, else 503).

@@ -2,6 +2,8 @@
 // (/symbolic, /compare, /numeric, /paths, /check, /snippet), /jacobian and /jacobian/family.
 // Nothing here knows about the page; errors come back as ApiError with the server's detail.
 
+import { decodeGraph } from "./compact.js";
+
 const BASE = "/api/v1";
 
 /** The server's one error shape: {detail: {code, message, line, column, text}}. */
@@ -73,6 +75,15 @@ function postJson(path, payload, signal) {
 }
 
 /**
+ * POST /graph, the one place the page asks for a graph: in the compact form (nodes and edges as
+ * columns, the trace as rows: half the bytes, written by the server in about half the time on a
+ * text it has not seen) and decoded here into the objects answer the rest of the page reads.
+ */
+async function postGraph(payload, signal) {
+  return decodeGraph(await postJson("/graph", { ...payload, format: "compact" }, signal));
+}
+
+/**
  * The graph for `expression` at `values` (variable -> number), with its trace and layout.
  * The expression's variables come first from /parse: a new name gets `fallback(name)`, names
  * no longer in the expression are left out, and a forward-mode input that vanished with an
@@ -93,7 +104,7 @@ export async function fetchGraph(expression, values, { tangent = null, target = 
   // A chosen target the edited program no longer has: its default output instead.
   const known = [...names, ...(parsedBody.names ?? []), ...(parsedBody.outputs ?? [])];
   if (target && known.includes(target)) payload.target = target;
-  const graph = await postJson("/graph", payload, signal);
+  const graph = await postGraph(payload, signal);
   return { graph, values: used, parsed: parsedBody };
 }
 
@@ -128,7 +139,7 @@ export const fetchFamily = (inputs, outputs, signal) =>
 
 /** The backward pass of ∂f/∂`variable` as a graph of its own, with its layout and trace. */
 export const fetchDerivativeGraph = (expression, values, variable, signal) =>
-  postJson("/graph", { expression, values, derivative_of: variable }, signal);
+  postGraph({ expression, values, derivative_of: variable }, signal);
 
 export function fetchExamples(signal) {
   return request("/examples", { signal });

@@ -288,7 +288,7 @@ def test_health_docs_openapi_and_page(client):
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     spec = client.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
-    assert {"GraphRequest", "GraphResponse", "ErrorResponse"} <= set(schemas)
+    assert {"GraphRequest", "GraphResponse", "CompactGraphResponse", "ErrorResponse"} <= set(schemas)
     assert '"inf"' in spec["info"]["description"]
     post_op = spec["paths"]["/api/v1/graph"]["post"]
     assert {"200", "400", "413", "415", "422"} <= set(post_op["responses"])
@@ -296,7 +296,7 @@ def test_health_docs_openapi_and_page(client):
     GraphResponse.model_validate(example)
     assert example == post(client, expression="z = x*y", values={"x": 3, "y": 4})  # the real answer
     assert set(post_op["requestBody"]["content"]["application/json"]["examples"]) == {
-        "lecture", "named", "neuron"}
+        "lecture", "named", "neuron", "compact"}
     for name in ("GraphRequest", "ParseRequest", "NumericRequest", "CheckRequest"):
         assert schemas[name]["additionalProperties"] is False
     page = client.get("/")
