@@ -370,7 +370,7 @@ export class Renderer {
    * null puts the drawing back. The step's own classes are kept.
    */
   highlight(path) {
-    if (!this.svg) return;
+    if (!this.svg || (!path && !this._path)) return; // nothing lit: nothing to put back
     const edges = new Set(path?.edges ?? []);
     const nodes = new Set(path?.nodes ?? []);
     this._path = path ? { edges, nodes } : null;
