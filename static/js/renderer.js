@@ -31,7 +31,8 @@ const MANY = 150;
 export class Renderer {
   /**
    * @param container element the SVG goes into (it scrolls when the graph is large)
-   * @param hooks {onHover(id|null, element), onActivate(id), onEdge(id, element), onEdgeHover(id|null)}
+   * @param hooks {onHover(id|null, element), onActivate(id), onEdge(id, element), onEdgeHover(id|null),
+   *   onLegible(yes): the drawing's texts became legible at its zoom, or too small to read}
    */
   constructor(container, hooks = {}) {
     this.container = container;
@@ -140,7 +141,14 @@ export class Renderer {
     }
   }
 
+  _legible(yes) {
+    if (yes === this._isLegible) return;
+    this._isLegible = yes;
+    this.hooks.onLegible?.(yes);
+  }
+
   clear() {
+    this._legible(true);
     this.container.replaceChildren();
     this.svg = null;
     this.key = null;
@@ -253,6 +261,7 @@ export class Renderer {
     if (!this.svg) return;
     const far = zoom < LEGIBLE && this.nodeEls.size > MANY;
     this.svg.classList.toggle("far", far);
+    this._legible(!far);
     if (!far) this.withTexts();
   }
 

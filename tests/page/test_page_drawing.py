@@ -168,12 +168,14 @@ def test_a_large_drawing_too_small_to_read_gets_its_texts_when_zoomed_in(page):
     assert shown["zoom"] < 0.3 and page.p.evaluate(f"() => {FAR}")
     assert shown["nodes"] > 150 and shown["shapes"] == shown["nodes"] and shown["wires"] == shown["edges"]
     assert shown["texts"] == 0 and shown["pills"] == 0
+    assert page.p.is_visible("#zoom-hint")  # and the page says how to read them
     # Halfway through the backward pass, zoomed in: the texts are made and show that step.
     middle = (page.count() + page.p.evaluate("() => window.chainrule.app.timeline.forwardCount")) // 2
     page.p.evaluate(f"() => window.chainrule.player.seek({middle})")
     for _ in range(2):
         page.p.click("#zoom-in")
     page.wait_for(f"!{FAR}")
+    assert not page.p.is_visible("#zoom-hint")
     made = page.p.evaluate(TEXTS)
     # The same step reached by stepping with the texts there all along: the same texts, in the
     # same places.
@@ -185,6 +187,7 @@ def test_a_large_drawing_too_small_to_read_gets_its_texts_when_zoomed_in(page):
     # Zoomed out again: hidden (not laid out), still written as the steps go.
     page.p.click("#zoom-fit")
     page.wait_for(FAR)
+    assert page.p.is_visible("#zoom-hint")
     shown = "() => getComputedStyle(document.querySelector('.graph-svg .vlabel')).display"
     assert page.p.evaluate(shown) == "none"
     page.p.evaluate(f"() => window.chainrule.player.seek({page.count()})")
@@ -192,6 +195,8 @@ def test_a_large_drawing_too_small_to_read_gets_its_texts_when_zoomed_in(page):
 
 
 def test_a_drawing_too_small_to_read_is_exported_with_its_texts(page):
+    page.open(test_page.hash_for(test_page.NAMED, {"x": 1, "y": 2}))
+    assert not page.p.evaluate(f"() => {FAR}") and not page.p.is_visible("#zoom-hint")  # a small one
     page.open(test_page.hash_for(LARGE, {"x": 0.5, "y": 2}))
     assert page.p.evaluate(f"() => {FAR}")
     doc = page.p.evaluate("""async () => {
