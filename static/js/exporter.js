@@ -68,7 +68,9 @@ export async function downloadPng(renderer, filename = "chainrule.png") {
  */
 export function svgDocument(view, css) {
   if (!view?.svg) return null;
+  view.withTexts?.(); // a drawing shown too small to read has none yet; the file is read zoomed
   const clone = view.svg.cloneNode(true);
+  clone.classList.remove("far");
   clone.querySelector(".pulses")?.replaceChildren();
   for (const g of clone.querySelectorAll(".hover")) g.classList.remove("hover");
   for (const g of clone.querySelectorAll(".on-path")) g.classList.remove("on-path");

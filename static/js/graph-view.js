@@ -15,7 +15,7 @@ const FADE_MS = 350; // graph.css: .graph-svg .fade
  * `container`: the graph's box; `tooltip`: the details' box; `onEdge(id, element)`: an edge
  * of a tensor graph was opened (its Jacobian). Returns {renderer, details}.
  */
-export function graphView({ container, tooltip, player, session, onEdge }) {
+export function graphView({ container, tooltip, zoomHint, player, session, onEdge }) {
   const details = new Details(tooltip);
   const detailContext = () => ({
     model: session.model, snap: session.snap(player.step), functions: session.functions,
@@ -27,6 +27,10 @@ export function graphView({ container, tooltip, player, session, onEdge }) {
       const refs = renderer.nodeEls?.get(id);
       if (refs) details.show(id, refs[0].g, detailContext());
       session.emit("select", { id });
+    },
+    // A large graph fitted too small to read is drawn without its numbers: say how to see them.
+    onLegible: (yes) => {
+      if (zoomHint) zoomHint.hidden = yes;
     },
     onEdge: (id, el) => {
       details.hide();

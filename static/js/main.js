@@ -38,7 +38,7 @@ const player = new Player();
 
 const jacobian = new JacobianView($("jacobian"));
 const { renderer, details } = graphView({
-  container: $("graph"), tooltip: $("tooltip"), player, session,
+  container: $("graph"), tooltip: $("tooltip"), zoomHint: $("zoom-hint"), player, session,
   onEdge: (id, el) => jacobian.show(id, session.model, { f: session.f, full: session.full, opener: el }),
 });
 const table = tableView($("table"), player, session);

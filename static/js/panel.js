@@ -24,7 +24,7 @@ export function release() {
   if (holds) return;
   const waiting = [...held];
   held.clear();
-  for (const [fetcher, input] of waiting) fetcher._run(input);
+  for (const [fetcher, input] of waiting) fetcher.run(input);
 }
 
 export class Fetcher {
@@ -54,8 +54,8 @@ export class Fetcher {
     this.key = key;
     clearTimeout(this._timer);
     held.delete(this);
-    if (now) this._run(input);
-    else this._timer = setTimeout(() => (holds ? held.set(this, input) : this._run(input)), this.debounceMs);
+    if (now) this.run(input);
+    else this._timer = setTimeout(() => (holds ? held.set(this, input) : this.run(input)), this.debounceMs);
   }
 
   /** Draw the last answer again (a new language or number of digits), unless a newer input is
@@ -73,7 +73,8 @@ export class Fetcher {
     this.key = null;
   }
 
-  async _run(input, attempt = 0) {
+  /** Ask for `input` now (a question that waited, or one asked at once); `attempt`: 1 when asked again. */
+  async run(input, attempt = 0) {
     const seq = ++this._seq;
     this._controller?.abort();
     const controller = new AbortController();
@@ -85,7 +86,7 @@ export class Fetcher {
       if (seq !== this._seq) return;
       if (attempt === 0 && this.again(answer)) {
         this.busy(true);
-        this._timer = setTimeout(() => { if (seq === this._seq) this._run(input, 1); }, RETRY_MS);
+        this._timer = setTimeout(() => { if (seq === this._seq) this.run(input, 1); }, RETRY_MS);
         return;
       }
       this.answer = answer;

@@ -19,18 +19,27 @@ import { Zoom } from "./zoom.js";
 
 const STUB = 44; // the output's own outgoing arrow, which carries its value
 const SEEN_MIN = 220; // the flattest box the rows are fitted to (px high)
+// Numbers are written at 12-12.5 px and names at 12-16: below this zoom they are under 4 px on
+// screen, which no one reads. A large drawing (MANY nodes: thousands of texts) shown so small
+// has its shapes and wires only; its texts and pills are made (and placed) once it is zoomed
+// past this. A 500-node graph, fitted at 0.2, reached the screen in half the time
+// (benchmarks/README.md, session 12). A small one keeps its tiny texts: they cost little, and
+// its pills' colours and heatmaps still tell at a glance where the gradient has come.
+const LEGIBLE = 0.3;
+const MANY = 150;
 
 export class Renderer {
   /**
    * @param container element the SVG goes into (it scrolls when the graph is large)
-   * @param hooks {onHover(id|null, element), onActivate(id), onEdge(id, element), onEdgeHover(id|null)}
+   * @param hooks {onHover(id|null, element), onActivate(id), onEdge(id, element), onEdgeHover(id|null),
+   *   onLegible(yes): the drawing's texts became legible at its zoom, or too small to read}
    */
   constructor(container, hooks = {}) {
     this.container = container;
     this.hooks = hooks;
     this.svg = null;
     this.key = null;
-    this.view = new Zoom(container);
+    this.view = new Zoom(container, (zoom) => this._zoomed(zoom));
     this.pulses = new Pulse();
   }
 
@@ -102,8 +111,10 @@ export class Renderer {
     this._build();
     this.cache = new Map();
     // The room read above, before the new drawing went in: reading it again now would lay
-    // the whole new page out before its first frame.
+    // the whole new page out before its first frame. Fitted before it goes in, so that its
+    // texts, when legible at that zoom, are made while it is out of the page.
     this.view.attach(this.svg, this.size, room);
+    this.container.replaceChildren(this.svg);
     return true;
   }
 
@@ -119,18 +130,25 @@ export class Renderer {
       const text = n.kind === "var" ? n.name : n.label;
       const name = model.name(id);
       for (const r of refs) {
-        if (r.label.textContent !== text) r.label.textContent = text;
+        if (r.label && r.label.textContent !== text) r.label.textContent = text;
         if (r.g.dataset.name !== name) r.g.dataset.name = name;
-        if (r.tagEl && r.tag !== name) {
+        if (r.tag && r.tag !== name) {
           r.tag = name;
-          r.tagEl.textContent = name;
+          if (r.tagEl) r.tagEl.textContent = name;
           this._labelKey = null; // the numbers keep clear of names: placed again for the new width
         }
       }
     }
   }
 
+  _legible(yes) {
+    if (yes === this._isLegible) return;
+    this._isLegible = yes;
+    this.hooks.onLegible?.(yes);
+  }
+
   clear() {
+    this._legible(true);
     this.container.replaceChildren();
     this.svg = null;
     this.key = null;
@@ -177,10 +195,8 @@ export class Renderer {
       const pair = `${e.source}>${e.target}>${e.copy ?? 0}`;
       const sameValue = pairs.has(pair);
       pairs.add(pair);
-      // Placed by _placeLabels once the numbers' widths are known (they depend on the digits).
-      const v = el("text", { class: "vlabel fade" }, g);
-      const l = el("text", { class: "llabel fade" }, g);
-      this.edgeEls.set(id, { g, v, l, e, s: e.s, source: e.source, target: e.target, sameValue });
+      // Its numbers' texts are made by _buildTexts, placed by _placeLabels.
+      this.edgeEls.set(id, { g, v: null, l: null, e, s: e.s, source: e.source, target: e.target, sameValue });
     });
 
     this.nodeEls = new Map();
@@ -203,21 +219,10 @@ export class Renderer {
             rx: kind === "input" ? 9 : 3,
           }, g);
         }
-        const label = el("text", { class: "label", x: r1(b.x), y: r1(b.y) }, g);
-        label.textContent = kind === "input" ? n.name : n.label;
-        const heat = n.shape?.length ? this._tensorNode(g, label, n, b, kind) : null;
-        let tag = null;
-        let tagEl = null;
-        if (hasTag(model, n)) {
-          tag = model.name(n.id);
-          tagEl = el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g);
-          tagEl.textContent = tag;
-        }
-        const pill = el("g", { class: "pill grad fade" }, g);
-        const rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: PILL_H, rx: PILL_H / 2, width: 0 }, pill);
-        const text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5 + PILL_H / 2) }, pill);
-        const pillHeat = el("g", { class: "heatmap grad" }, pill);
-        refs.push({ g, label, pill, rect, text, pillHeat, heat, box: b, id: n.id, tag, tagEl, lines: null, place: null });
+        const heat = n.shape?.length && isList(n.value) ? { g: el("g", { class: "heatmap value" }, g), area: heatArea(b, kind) } : null;
+        // Its texts and pill are made by _buildTexts; `tag`: the name written above it.
+        refs.push({ g, kind, heat, box: b, id: n.id, tag: hasTag(model, n) ? model.name(n.id) : null, tagEl: null,
+          label: null, pill: null, rect: null, text: null, pillHeat: null, lines: null, place: null });
         g.addEventListener("pointerenter", () => this._hover(n.id, g));
         g.addEventListener("pointerleave", () => this._hover(null, g));
         g.addEventListener("focus", () => this._hover(n.id, g));
@@ -239,10 +244,7 @@ export class Renderer {
       const x0 = out.x + out.w / 2, x1 = x0 + STUB;
       el("path", { class: "wire", d: `M${r1(x0)},${r1(out.y)}L${r1(x1 - 7)},${r1(out.y)}` }, g);
       el("path", { class: "arrow", d: arrowHead([x1 - 7, out.y], [x1, out.y]) }, g);
-      const v = el("text", { class: "vlabel fade", x: r1(x0 + STUB / 2 + 4), y: r1(out.y - 7) }, g);
-      v.style.textAnchor = "start";
-      v.setAttribute("x", r1(x0 + 4));
-      this.outputEdge = { g, v };
+      this.outputEdge = { g, v: null, x: x0 + 4, y: out.y - 7 };
     } else {
       this.outputEdge = null;
     }
@@ -250,7 +252,63 @@ export class Renderer {
     this.svg = svg;
     this._path = null;
     this._labelKey = null;
-    this.container.replaceChildren(svg);
+    this.texts = false;
+    this._last = null;
+  }
+
+  /** Shown at `zoom`: too small to read, the texts are hidden; legible, they are made if not yet. */
+  _zoomed(zoom) {
+    if (!this.svg) return;
+    const far = zoom < LEGIBLE && this.nodeEls.size > MANY;
+    this.svg.classList.toggle("far", far);
+    this._legible(!far);
+    if (!far) this.withTexts();
+  }
+
+  /**
+   * Make the drawing's texts and pills if they are not yet (a drawing first shown too small to
+   * read has none), and write the last step shown into them. (The SVG and PNG exports call it.)
+   */
+  withTexts() {
+    if (!this.svg || this.texts) return;
+    this._buildTexts();
+    this.texts = true;
+    if (!this._last) return;
+    this.cache = new Map(); // every number and pill written anew, into the new elements
+    this._sig = new Map();
+    this.update(...this._last);
+  }
+
+  /** The texts of every edge and node (names, numbers, the names above), and the nodes' pills. */
+  _buildTexts() {
+    const { model } = this;
+    for (const r of this.edgeEls.values()) {
+      // Placed by _placeLabels once the numbers' widths are known (they depend on the digits).
+      r.v = el("text", { class: "vlabel fade" }, r.g);
+      r.l = el("text", { class: "llabel fade" }, r.g);
+    }
+    for (const refs of this.nodeEls.values()) {
+      for (const r of refs) {
+        const { g, box: b, kind } = r;
+        const n = model.nodes.get(r.id);
+        r.label = el("text", { class: "label", x: r1(b.x), y: r1(b.y) }, g);
+        r.label.textContent = kind === "input" ? n.name : n.label;
+        if (n.shape?.length) this._tensorLabel(r.label, n, b, kind);
+        if (r.tag) {
+          r.tagEl = el("text", { class: "tag", x: r1(b.x), y: r1(b.y - b.h / 2 - 6) }, g);
+          r.tagEl.textContent = r.tag;
+        }
+        r.pill = el("g", { class: "pill grad fade" }, g);
+        r.rect = el("rect", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5), height: PILL_H, rx: PILL_H / 2, width: 0 }, r.pill);
+        r.text = el("text", { x: r1(b.x), y: r1(b.y + b.h / 2 + 5 + PILL_H / 2) }, r.pill);
+        r.pillHeat = el("g", { class: "heatmap grad" }, r.pill);
+      }
+    }
+    const out = this.outputEdge;
+    if (out) {
+      out.v = el("text", { class: "vlabel fade", x: r1(out.x), y: r1(out.y) }, out.g);
+      out.v.style.textAnchor = "start";
+    }
   }
 
   /**
@@ -300,11 +358,11 @@ export class Renderer {
   }
 
   /**
-   * A tensor node: its name on the left with its shape ("2×3") under it, and room on the
-   * right for the heatmap of its value (when the server sends its elements). The node's box
-   * is the server's; everything stays inside it.
+   * A tensor node's name on the left with its shape ("2×3") under it, leaving room on the
+   * right for the heatmap of its value (when the server sends its elements: heatArea). The
+   * node's box is the server's; everything stays inside it.
    */
-  _tensorNode(g, label, n, b, kind) {
+  _tensorLabel(label, n, b, kind) {
     const ellipse = kind === "op";
     const cells = isList(n.value);
     const lx = cells ? b.x - b.w * (ellipse ? 0.2 : 0.22) : b.x;
@@ -313,12 +371,7 @@ export class Renderer {
     const room = cells ? b.w * (ellipse ? 0.34 : 0.42) : b.w * 0.8;
     const size = Math.min(16, (16 * room) / Math.max(1, measured(label.textContent, 16)));
     if (size < 16) label.style.fontSize = `${r1(Math.max(9, size))}px`;
-    el("text", { class: "shape-text", x: r1(lx), y: r1(b.y + 10) }, g).textContent = shapeText(n.shape);
-    if (!cells) return null;
-    const area = ellipse
-      ? { x0: b.x - 1, x1: b.x + b.w * 0.32, y0: b.y - b.h * 0.33, y1: b.y + b.h * 0.33 }
-      : { x0: b.x + 2, x1: b.x + b.w / 2 - 5, y0: b.y - b.h / 2 + 5, y1: b.y + b.h / 2 - 5 };
-    return { g: el("g", { class: "heatmap value" }, g), area };
+    el("text", { class: "shape-text", x: r1(lx), y: r1(b.y + 10) }, label.parentNode).textContent = shapeText(n.shape);
   }
 
   /**
@@ -326,7 +379,7 @@ export class Renderer {
    * null puts the drawing back. The step's own classes are kept.
    */
   highlight(path) {
-    if (!this.svg) return;
+    if (!this.svg || (!path && !this._path)) return; // nothing lit: nothing to put back
     const edges = new Set(path?.edges ?? []);
     const nodes = new Set(path?.nodes ?? []);
     this._path = path ? { edges, nodes } : null;
@@ -371,8 +424,11 @@ export class Renderer {
    * Show the step `snap` (from timeline.snapshot). `f` formats a number; `focus` is
    * {nodes, edges} of the current event; `phase` "forward" | "backward" | "tangent".
    */
-  update(snap, f, focus, { nodeLabel, edgeLabel, full = String, animate = false, tangentVar = "x", timeline = null } = {}) {
+  update(snap, f, focus, options = {}) {
     if (!this.svg) return;
+    this._last = [snap, f, focus, { ...options, animate: false }]; // written again when texts are made
+    const { nodeLabel, edgeLabel, full = String, animate = false, tangentVar = "x", timeline = null } = options;
+    const texts = this.texts;
     // Within one timeline a node's or edge's state is known by a few numbers (the same events
     // replayed give the same state): one whose numbers, focus and settings are as they were at
     // the last step is skipped, so that a step costs its few changes, not a walk of every
@@ -392,7 +448,7 @@ export class Renderer {
     let labelsChanged = false;
     // The digits, as the numbers show them, and the output's name in the inputs' pills.
     const labelKey = `${f(Math.PI)}|${f(-1 / 3)}|${out}`;
-    if (labelKey !== this._labelKey) {
+    if (texts && labelKey !== this._labelKey) {
       this._labelKey = labelKey;
       this._placeLabels(f);
       labelsChanged = true;
@@ -443,14 +499,16 @@ export class Renderer {
         this._set(`${k}.pending`, !computed, (v) => r.g.classList.toggle("pending", v));
         this._set(`${k}.current`, current, (v) => r.g.classList.toggle("current", v));
         const known = !!(pillText || pillGrid);
-        this._set(`${k}.pk`, pillKind, (v) => r.pill.setAttribute("class", `pill ${v} fade${known ? " known" : ""}`));
-        this._set(`${k}.pill`, pillKey, () => {
-          r.pill.classList.toggle("known", known);
-          r.pillText = pillText;
-          r.pillGrid = pillGrid;
-          r.place = null;
-          pillsChanged = true;
-        });
+        if (texts) {
+          this._set(`${k}.pk`, pillKind, (v) => r.pill.setAttribute("class", `pill ${v} fade${known ? " known" : ""}`));
+          this._set(`${k}.pill`, pillKey, () => {
+            r.pill.classList.toggle("known", known);
+            r.pillText = pillText;
+            r.pillGrid = pillGrid;
+            r.place = null;
+            pillsChanged = true;
+          });
+        }
         if (r.heat) this._set(`${k}.heat`, heatKey, (key) => this._drawValueHeat(r.heat, key ? st.value : null, full));
         r.current = current;
         if (copy === 0 && nodeLabel) this._set(`${k}.aria`, nodeLabel(id, st), (v) => r.g.setAttribute("aria-label", v));
@@ -467,16 +525,18 @@ export class Renderer {
       const local = est && est.local !== null ? brief(est.local, f) : est?.vjp ? "VJP" : "";
       if (edgeLabel && this.tensor) this._set(`${id}.aria`, edgeLabel(id), (v) => r.g.setAttribute("aria-label", v));
       const written = r.sameValue ? "" : value; // the edge beside it has it
-      this._set(`${id}.v`, written, (text) => {
-        r.v.textContent = text;
-        r.v.classList.toggle("known", !!text);
-        labelsChanged = true;
-      });
-      this._set(`${id}.l`, local, (text) => {
-        r.l.textContent = text;
-        r.l.classList.toggle("known", !!text);
-        labelsChanged = true;
-      });
+      if (texts) {
+        this._set(`${id}.v`, written, (text) => {
+          r.v.textContent = text;
+          r.v.classList.toggle("known", !!text);
+          labelsChanged = true;
+        });
+        this._set(`${id}.l`, local, (text) => {
+          r.l.textContent = text;
+          r.l.classList.toggle("known", !!text);
+          labelsChanged = true;
+        });
+      }
       let cls = "edge";
       if (!(src && src.value !== null)) cls += " pending";
       if (est && est.contribution !== null) cls += " carried";
@@ -487,14 +547,16 @@ export class Renderer {
     }
 
     // A sum pill keeps clear of the numbers on the edges too, so it moves when they change.
-    if (pillsChanged || (labelsChanged && this._sumShown)) this._sumShown = placePills(this.geo, this.nodeEls, this.edgeEls);
+    if (texts && (pillsChanged || (labelsChanged && this._sumShown))) this._sumShown = placePills(this.geo, this.nodeEls, this.edgeEls);
 
     if (this.outputEdge) {
       const st = snap.nodes.get(model.outputId);
       const value = st && st.value !== null ? `${out} = ${brief(st.value, f, 4)}` : "";
       this._set("out.v", value, (text) => {
-        this.outputEdge.v.textContent = text;
-        this.outputEdge.v.classList.toggle("known", !!text);
+        if (this.outputEdge.v) {
+          this.outputEdge.v.textContent = text;
+          this.outputEdge.v.classList.toggle("known", !!text);
+        }
         this.outputEdge.g.classList.toggle("pending", !text);
       });
     }
@@ -553,4 +615,11 @@ function layoutKey(layout) {
   for (const [id, b] of Object.entries(layout.nodes)) parts.push(id, b.x, b.y, b.width, b.height);
   for (const e of layout.edges) parts.push(e.points.length, e.points[0], e.points[e.points.length - 1]);
   return parts.join(",");
+}
+
+/** Where a tensor node's value is drawn as a heatmap, in its box (right of its name). */
+function heatArea(b, kind) {
+  return kind === "op"
+    ? { x0: b.x - 1, x1: b.x + b.w * 0.32, y0: b.y - b.h * 0.33, y1: b.y + b.h * 0.33 }
+    : { x0: b.x + 2, x1: b.x + b.w / 2 - 5, y0: b.y - b.h / 2 + 5, y1: b.y + b.h / 2 - 5 };
 }

@@ -9,9 +9,10 @@ import { r1 } from "./curves.js";
 const FIT_MIN = 0.2;
 
 export class Zoom {
-  /** `container`: the box the drawing scrolls in. */
-  constructor(container) {
+  /** `container`: the box the drawing scrolls in; `onZoom(zoom)`: told of every zoom applied. */
+  constructor(container, onZoom = null) {
     this.container = container;
+    this.onZoom = onZoom;
     this.svg = null;
     this.size = null; // {width, height} of the drawing, in its own units
     this.zoom = 1;
@@ -103,6 +104,7 @@ export class Zoom {
     if (!this.svg) return;
     this.svg.setAttribute("width", r1(this.size.width * this.zoom));
     this.svg.setAttribute("height", r1(this.size.height * this.zoom));
+    this.onZoom?.(this.zoom);
   }
 
   /**

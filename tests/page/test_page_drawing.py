@@ -6,6 +6,8 @@ what a scan of every box finds. The server, browser and tab helpers are test_pag
 
 from __future__ import annotations
 
+import re
+
 import test_page
 
 page = test_page.page
@@ -138,3 +140,72 @@ def test_box_index_finds_what_a_scan_of_every_box_finds(page):
         return bad;
     }""")
     assert mismatches == []
+
+
+# A 233-node sum (the issue's web example): fitted at the smallest zoom, its texts unreadable.
+LARGE = " + ".join(f"sin(x*{i} + y)*ln(y+{i})" for i in range(1, 30))
+# Every text of the drawing by what it belongs to, and where it is: what a step shows.
+TEXTS = """() => [...document.querySelectorAll('.graph-svg text')].map((t) => {
+    const owner = t.closest('.node, .edge');
+    return [owner.dataset.id ?? 'out', owner.dataset.copy ?? '', t.getAttribute('class') ?? '',
+            t.textContent, t.getAttribute('x'), t.getAttribute('y'),
+            t.closest('.pill')?.getAttribute('class') ?? ''];
+}).sort()"""
+FAR = "document.querySelector('.graph-svg').classList.contains('far')"
+
+
+def test_a_large_drawing_too_small_to_read_gets_its_texts_when_zoomed_in(page):
+    page.open(test_page.hash_for(LARGE, {"x": 0.5, "y": 2}))
+    page.blur()
+    shown = page.p.evaluate("""() => ({zoom: window.chainrule.renderer.zoom,
+        nodes: window.chainrule.app.model.graph.nodes.length,
+        edges: window.chainrule.app.model.graph.edges.length,
+        shapes: document.querySelectorAll('.graph-svg .node[data-copy="0"] .shape').length,
+        wires: document.querySelectorAll('.graph-svg .edge:not(.output-edge) .wire').length,
+        texts: document.querySelectorAll('.graph-svg text').length,
+        pills: document.querySelectorAll('.graph-svg .pill').length})""")
+    # Shapes and wires only: every node and edge, no text (12 px at 0.2 is under 3 px).
+    assert shown["zoom"] < 0.3 and page.p.evaluate(f"() => {FAR}")
+    assert shown["nodes"] > 150 and shown["shapes"] == shown["nodes"] and shown["wires"] == shown["edges"]
+    assert shown["texts"] == 0 and shown["pills"] == 0
+    assert page.p.is_visible("#zoom-hint")  # and the page says how to read them
+    # Halfway through the backward pass, zoomed in: the texts are made and show that step.
+    middle = (page.count() + page.p.evaluate("() => window.chainrule.app.timeline.forwardCount")) // 2
+    page.p.evaluate(f"() => window.chainrule.player.seek({middle})")
+    for _ in range(2):
+        page.p.click("#zoom-in")
+    page.wait_for(f"!{FAR}")
+    assert not page.p.is_visible("#zoom-hint")
+    made = page.p.evaluate(TEXTS)
+    # The same step reached by stepping with the texts there all along: the same texts, in the
+    # same places.
+    page.p.evaluate("() => window.chainrule.player.seek(0)")
+    page.p.evaluate(f"() => window.chainrule.player.seek({middle})")
+    assert page.p.evaluate(TEXTS) == made
+    known = [t for t in made if "known" in t[2] or "known" in t[6]]
+    assert len(known) > 300  # values and local derivatives on the edges, the gradients so far
+    # Zoomed out again: hidden (not laid out), still written as the steps go.
+    page.p.click("#zoom-fit")
+    page.wait_for(FAR)
+    assert page.p.is_visible("#zoom-hint")
+    shown = "() => getComputedStyle(document.querySelector('.graph-svg .vlabel')).display"
+    assert page.p.evaluate(shown) == "none"
+    page.p.evaluate(f"() => window.chainrule.player.seek({page.count()})")
+    assert page.p.evaluate(TEXTS) != made
+
+
+def test_a_drawing_too_small_to_read_is_exported_with_its_texts(page):
+    page.open(test_page.hash_for(test_page.NAMED, {"x": 1, "y": 2}))
+    assert not page.p.evaluate(f"() => {FAR}") and not page.p.is_visible("#zoom-hint")  # a small one
+    page.open(test_page.hash_for(LARGE, {"x": 0.5, "y": 2}))
+    assert page.p.evaluate(f"() => {FAR}")
+    doc = page.p.evaluate("""async () => {
+        const { svgDocument } = await import('/static/js/exporter.js');
+        return svgDocument(window.chainrule.renderer, '');
+    }""")
+    assert "far" not in re.search(r'<svg[^>]* class="([^"]*)"', doc).group(1).split()
+    assert doc.count('class="vlabel fade known"') > 200  # every value, written at the step shown
+    out = page.p.evaluate("() => window.chainrule.renderer.outputEdge.v.textContent")
+    assert out.startswith("f = ") and f">{out}</text>" in doc
+    # The page itself is as it was: too small to read, its texts made but not laid out.
+    assert page.p.evaluate(f"() => {FAR}")
