@@ -633,3 +633,23 @@ def test_pytorch_column_when_the_server_has_pytorch(page):
     cells = compare_cells(page)
     assert cells["w0"]["m-pytorch"] == cells["w0"]["m-reverse"] == "\u22120.19661"
     assert all(row["m-pytorch"] == row["m-reverse"] for row in cells.values())
+
+
+def test_a_long_paths_factors_and_where_line_name_only_what_is_shown(page):
+    """A path longer than nine edges shows its first and last three factors around "… k more";
+    the "where" line defines exactly the ids those factors and the route show (the hidden
+    middle's ids are neither named nor defined)."""
+    expression = "sin(" * 12 + "x^2 + 2x + 3x^3" + ")" * 12 + " * ln(y)"
+    page.open(hash_for(expression, {"x": 0.1, "y": 2}))
+    page.wait_for("document.querySelectorAll('#paths-panel .path').length === 3")
+    got = page.p.evaluate("""() => {
+        const all = (sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent);
+        return {names: all('#paths-panel .path .fname'), routes: all('#paths-panel .path .route'),
+                where: all('#paths-panel .paths-where .def b'),
+                more: all('#paths-panel .factor.more .fname')};
+    }""")
+    # x → x^2 → x^2 + 2x → n → 12 sines → f: 16 edges, 10 of them in "… 10 more …", on each path.
+    assert got["more"] == ["10 more factors"] * 3
+    assert len(got["names"]) == 3 * 7  # six factors and the "more" one, a path
+    shown = set(re.findall(r"\bn\d+\b", " ".join(got["names"] + got["routes"])))
+    assert got["where"] and set(got["where"]) == shown
