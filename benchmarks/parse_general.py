@@ -56,21 +56,16 @@ def measure() -> dict[str, float]:
 
     out: dict[str, float] = {}
     for name, text in TEXTS.items():
-        n = BATCH[name]
-        loc = Locator(text)
-        toks = [tokenize(text, loc) for _ in range(n)]  # a reading may change its tokens' lists
-
-        def readings(toks=toks, text=text, loc=loc):
+        n, loc = BATCH[name], Locator(text)
+        out[f"{name} parse"] = median_time(lambda t=text, n=n: [parser.parse(t) for _ in range(n)]) / n * 1e6
+        cut = median_time(lambda t=text, n=n, loc=loc: [tokenize(t, loc) for _ in range(n)])
+        out[f"{name} tokenize"] = cut / n * 1e6
+        times = []  # the reading after the tokens; each reading its own tokens, made untimed
+        for _ in range(31):
+            toks = [tokenize(text, loc) for _ in range(n)]
+            start = time.process_time()
             for t in toks:
                 parser.Reading(text, DEFAULT_LIMITS, loc, t).run()
-        out[f"{name} parse"] = median_time(lambda t=text, n=n: [parser.parse(t) for _ in range(n)]) / n * 1e6
-        out[f"{name} tokenize"] = median_time(lambda t=text, n=n, loc=loc: [tokenize(t, loc) for _ in range(n)]) / n * 1e6
-        # Each batch of readings needs fresh tokens: made outside the timing.
-        times = []
-        for _ in range(31):
-            toks[:] = [tokenize(text, loc) for _ in range(n)]
-            start = time.process_time()
-            readings()
             times.append(time.process_time() - start)
         out[f"{name} reading"] = statistics.median(times) / n * 1e6
         out[f"{name} nodes"] = len(parser.parse(text).graph)
@@ -107,7 +102,8 @@ def main() -> None:
         for side in sides:
             med = {part: statistics.median(run[f"{name} {part}"] for run in runs[side])
                    for part in ("parse", "tokenize", "reading", "nodes")}
-            print(f"{name:9} {med['nodes']:>5.0f} {side:6} | {med['parse']:>8.1f} ({med['parse'] / med['nodes']:>5.2f})"
+            per_node = med["parse"] / med["nodes"]
+            print(f"{name:9} {med['nodes']:>5.0f} {side:6} | {med['parse']:>8.1f} ({per_node:>5.2f})"
                   f" {med['tokenize']:>9.1f} {med['reading']:>9.1f}")
 
 
