@@ -207,19 +207,20 @@ class GraphBuilder:
             self._names += [None] * k
             self._where += Places("q", (-1,)) * k
 
-    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object
-             ) -> int:
+    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object,
+             at: int = -1) -> int:
         i = len(self.ops)  # this int object is the node's id wherever it is used
         if i == self.max_nodes:  # nodes come one at a time, so == is >=; never equal to None
             raise LimitExceeded(
                 f"the graph would have more than {self.max_nodes} nodes; simplify the expression",
                 code="limit_exceeded", limit="max_nodes", maximum=self.max_nodes, actual=i + 1)
-        self._level()
+        if len(self._leaf) != i:  # after `op`'s appends (a call saved a node when level)
+            self._level()
         self.ops.append(op)
         self.inputs.append(args)
         self._leaf.append(leaf)
         self._names.append(None)
-        self._where.append(-1)
+        self._where.append(at)
         shared[key] = i
         return i
 
@@ -277,14 +278,18 @@ class GraphBuilder:
         shared = self._share[op.name]
         found = shared.get(args)
         if found is None:
-            for k in op.static:  # an axis: a number, never something to differentiate
-                if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
-                    raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) "
-                                          "must be a constant integer such as 0 or 1", code="invalid_axis")
-            found = self._new(op, args, None, shared, args)
-        if at is not None and self.where[found] < 0:
+            if op.static:
+                self._check_axes(op, args)
+            return self._new(op, args, None, shared, args, -1 if at is None else at)
+        if at is not None and self.where[found] < 0:  # made without a place (a unary minus)
             self._where[found] = at
         return found
+
+    def _check_axes(self, op: Op, args: tuple[int, ...]) -> None:
+        for k in op.static:  # an axis: a number, never something to differentiate
+            if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
+                raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) "
+                                      "must be a constant integer such as 0 or 1", code="invalid_axis")
 
     def name(self, node: int, name: str) -> None:
         """Give `node` a name; a node named twice keeps the first and records the alias."""

@@ -66,7 +66,18 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     if len(source) >= FAST_LENGTH and (read := read_statements(source, limits)) is not None:
         return Parsed(read[0], source, read[1])
     loc = Locator(source)
-    return Reading(source, limits, loc, tokenize(source, loc)).run()
+    toks = tokenize(source, loc)
+    try:
+        return Reading(source, limits, loc, toks).run()
+    except ExpressionError:
+        if SEP not in toks.kinds:
+            raise
+        # New lines inside brackets are spaces, and a ';' there is the first error to report
+        # (`Reading.drop_inner_new_lines`): read again without them. Read first with them, as
+        # most text has none: a reading that ends well met no separator inside brackets (one
+        # there is an error, unclosed bracket or missing operand), so dropping would change
+        # nothing; a reading that fails is read again (at most twice the work, only then).
+        return Reading(source, limits, loc, toks, inner_new_lines=True).run()
 
 
 def compile(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
@@ -85,14 +96,17 @@ class _Frame:
 
 
 class Reading:
-    """One reading of the tokens. `kinds` and `texts` are the tokens read (all but the new lines
-    inside brackets), `index` their places among all the tokens; `i` is always a place in
-    `kinds`. Its messages (engine.parse_errors) read its places and text as typed."""
+    """One reading of the tokens. `kinds` and `texts` are the tokens read (all of them, or with
+    `inner_new_lines` all but the new lines inside brackets), `index` their places among all the
+    tokens; `i` is always a place in `kinds`. Its messages (engine.parse_errors) read its places
+    and text as typed."""
 
-    def __init__(self, source: str, limits: Limits, loc: Locator, toks: Tokens) -> None:
+    def __init__(self, source: str, limits: Limits, loc: Locator, toks: Tokens,
+                 inner_new_lines: bool = False) -> None:
         self.source, self.limits, self.loc, self.toks = source, limits, loc, toks
         self.kinds, self.texts, self.index = toks.kinds, toks.texts, range(len(toks))
-        self._drop_inner_new_lines()
+        if inner_new_lines:
+            self.drop_inner_new_lines()
         self.builder = GraphBuilder(limits.max_nodes)
         self.max_depth = sys.maxsize if limits.max_depth is None else limits.max_depth
         self.assigned: dict[str, int] = {}  # name -> its token
@@ -116,9 +130,10 @@ class Reading:
         shown = self.typed(i) if self.kinds[i] is not END else ""
         return self.loc.error(message, self.toks.pos(self.index[i]), shown or None, code, reason, **params)
 
-    def _drop_inner_new_lines(self) -> None:
+    def drop_inner_new_lines(self) -> None:
         """New lines inside brackets are spaces; a ';' there is an error (the first one
-        reported: in the language's order, brackets come before statements)."""
+        reported: in the language's order, brackets come before statements). `parse` asks for
+        this only when a reading without it failed (see there)."""
         if SEP not in self.kinds:  # one expression on one line: nothing to drop (a C-level scan)
             return
         index, depth = [], 0
