@@ -207,10 +207,29 @@ class Reading:
 
     # --- one expression: an operand, then an operator, in turn ------------------------------
     def _expression(self, i: int) -> tuple[int, int]:
-        """The node of the expression from token i, and the token that ends it."""
-        while i >= 0:
-            i = self._operator(self._operand(i))
-        return self.operands.pop(), ~i
+        """The node of the expression from token i, and the token that ends it. The usual
+        tokens are read in this loop, its lists at hand: a name met before, where an operand
+        comes, and a binary operator after it. `_operand` and `_operator` read all the others
+        (most of a long text's tokens are of those two: a method call and its attribute loads
+        fewer each)."""
+        kinds, texts, bound = self.kinds, self.texts, self.bound
+        operands, operators = self.operands, self.operators
+        while True:
+            if kinds[i] is NAME and (node := bound.get(texts[i])) is not None:
+                operands.append(node)  # a variable, a constant or an assigned name, met before
+                i += 1
+            else:
+                i = self._operand(i)
+            if kinds[i] is OP and (binary := BINARY.get(texts[i])) is not None:
+                op, prec, floor = binary
+                if operators[-1][0] >= floor:
+                    self._reduce(floor)
+                operators.append((prec, op, i))
+                i += 1
+            else:
+                i = self._operator(i)
+                if i < 0:
+                    return operands.pop(), ~i
 
     def _operand(self, i: int) -> int:
         """Signs and opening brackets, then a name or a number onto the operand stack; returns
