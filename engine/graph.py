@@ -168,8 +168,8 @@ class GraphBuilder:
         self.ops: list[Op | None] = []
         self.inputs: list[tuple[int, ...]] = []
         # leaf, names and where as properties: `op` appends to ops and inputs alone (three appends
-        # fewer: a sixth of a builder's node), and these three catch up with None, None and -1
-        # when next read or written (`_level`).
+        # fewer: a sixth of a builder's node), `node` to those and where, and the others catch up
+        # with None, None and -1 when next read or written (`_level`).
         self._leaf: list[object] = []
         self._names: list[str | None] = []
         self._where = Places("q")
@@ -200,12 +200,15 @@ class GraphBuilder:
         return self._where
 
     def _level(self) -> None:
-        """leaf, names and where as long as ops, in place (the reader holds their appends)."""
-        k = len(self.ops) - len(self._leaf)
-        if k:
+        """leaf, names and where as long as ops, in place (the reader holds their appends). leaf
+        and names are always as long as each other; where is between them and ops."""
+        n = len(self.ops)
+        if len(self._leaf) != n:
+            k = n - len(self._leaf)
             self._leaf += [None] * k
             self._names += [None] * k
-            self._where += Places("q", (-1,)) * k
+        if len(self._where) != n:
+            self._where += Places("q", (-1,)) * (n - len(self._where))
 
     def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object,
              at: int = -1) -> int:
@@ -280,8 +283,17 @@ class GraphBuilder:
         if found is None:
             if op.static:
                 self._check_axes(op, args)
-            return self._new(op, args, None, shared, args, -1 if at is None else at)
-        if at is not None and self.where[found] < 0:  # made without a place (a unary minus)
+            ops = self.ops
+            found = len(ops)
+            if found == self.max_nodes or len(self._where) != found:  # the limit; after `op`
+                return self._new(op, args, None, shared, args, -1 if at is None else at)
+            # As `_new`, with leaf and names left to `_level` (as `op` does): two appends and
+            # a call fewer for most nodes the parser makes.
+            ops.append(op)
+            self.inputs.append(args)
+            self._where.append(-1 if at is None else at)
+            shared[args] = found
+        elif at is not None and self.where[found] < 0:  # made without a place (a unary minus)
             self._where[found] = at
         return found
 
@@ -293,8 +305,9 @@ class GraphBuilder:
 
     def name(self, node: int, name: str) -> None:
         """Give `node` a name; a node named twice keeps the first and records the alias."""
-        if self.names[node] is None and not isinstance(self.leaf[node], str):
-            self.names[node] = name
+        self._level()
+        if self._names[node] is None and not isinstance(self._leaf[node], str):
+            self._names[node] = name
         else:
             self.aliases.setdefault(node, []).append(name)
 
