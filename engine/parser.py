@@ -209,9 +209,9 @@ class Reading:
     def _expression(self, i: int) -> tuple[int, int]:
         """The node of the expression from token i, and the token that ends it. The usual
         tokens are read in this loop, its lists at hand: a name met before, where an operand
-        comes, and a binary operator after it. `_operand` and `_operator` read all the others
-        (most of a long text's tokens are of those two: a method call and its attribute loads
-        fewer each)."""
+        comes, and closing brackets and a binary operator after it. `_operand` and `_operator`
+        read all the others (most of a long text's tokens are of those: a method call and its
+        attribute loads fewer each)."""
         kinds, texts, bound = self.kinds, self.texts, self.bound
         operands, operators = self.operands, self.operators
         while True:
@@ -220,6 +220,9 @@ class Reading:
                 i += 1
             else:
                 i = self._operand(i)
+            while kinds[i] is RPAREN:  # (ᵀ, which may come among them, goes to `_operator`)
+                self._close(i)
+                i += 1
             if kinds[i] is OP and (binary := BINARY.get(texts[i])) is not None:
                 op, prec, floor = binary
                 if operators[-1][0] >= floor:
@@ -324,12 +327,13 @@ class Reading:
 
     def _close(self, i: int) -> None:
         """The closing bracket at i: what is inside reduced, then the call if it is one."""
-        if self.operators[-1][0] >= 0:
+        operators = self.operators
+        if operators[-1][0] >= 0:
             self._reduce(0)
         if not self.frames:
             raise parse_errors.unmatched_closer(self, i)
         frame = self.frames.pop()
-        self.operators.pop()  # the frame's wall
+        operators.pop()  # the frame's wall
         # Only text typed other than canonically ([ ] { } among it) can mismatch.
         if self.toks.typed is not self.toks.texts and CLOSERS[self.typed(frame.opened_at)] != self.typed(i):
             raise parse_errors.mismatched_bracket(self, i, frame.opened_at)
@@ -337,8 +341,11 @@ class Reading:
             by_arity, n, operands = FUNCTIONS[frame.function], frame.n_args, self.operands
             if n not in by_arity:
                 raise parse_errors.argument_count(self, frame.function_at, frame.function, n)
-            node = self.builder.node(OPS[by_arity[n]], tuple(operands[-n:]), self.index[frame.function_at])
-            operands[-n:] = [node]
+            op, at = OPS[by_arity[n]], self.index[frame.function_at]
+            if n == 1:  # most calls: the argument's place on the stack becomes the call's
+                operands[-1] = self.builder.node(op, (operands[-1],), at)
+            else:
+                operands[-n:] = [self.builder.node(op, tuple(operands[-n:]), at)]
 
     def _name(self, name: str, i: int) -> int:
         """The node a name that is not a function's stands for, the first time it is met (the
