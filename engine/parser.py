@@ -168,6 +168,8 @@ class Reading:
             outputs = (*self.listed, output)
             output = max(outputs)
         graph = self.builder.build(output, prune=bool(self.assigned), outputs=outputs)
+        if len(graph) == len(self.builder.ops):  # nothing pruned: every name assigned is kept
+            return Parsed(graph, self.source, [])
         kept = {*graph.names, *chain.from_iterable(graph.aliases.values())}
         warnings = [parse_errors.unused_assignment(name) for name in self.assigned if name not in kept]
         return Parsed(graph, self.source, warnings)
