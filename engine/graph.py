@@ -217,7 +217,7 @@ class GraphBuilder:
             raise LimitExceeded(
                 f"the graph would have more than {self.max_nodes} nodes; simplify the expression",
                 code="limit_exceeded", limit="max_nodes", maximum=self.max_nodes, actual=i + 1)
-        if len(self._leaf) != i:  # after `op`'s appends (a call saved a node when level)
+        if len(self._leaf) != i:  # leaf and names lag after `op` and `node`: caught up first
             self._level()
         self.ops.append(op)
         self.inputs.append(args)
