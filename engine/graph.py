@@ -168,8 +168,8 @@ class GraphBuilder:
         self.ops: list[Op | None] = []
         self.inputs: list[tuple[int, ...]] = []
         # leaf, names and where as properties: `op` appends to ops and inputs alone (three appends
-        # fewer: a sixth of a builder's node), and these three catch up with None, None and -1
-        # when next read or written (`_level`).
+        # fewer: a sixth of a builder's node), `node` to those and where, and the others catch up
+        # with None, None and -1 when next read or written (`_level`).
         self._leaf: list[object] = []
         self._names: list[str | None] = []
         self._where = Places("q")
@@ -200,26 +200,30 @@ class GraphBuilder:
         return self._where
 
     def _level(self) -> None:
-        """leaf, names and where as long as ops, in place (the reader holds their appends)."""
-        k = len(self.ops) - len(self._leaf)
-        if k:
+        """leaf, names and where as long as ops, in place (the reader holds their appends). leaf
+        and names are always as long as each other; where is between them and ops."""
+        n = len(self.ops)
+        if len(self._leaf) != n:
+            k = n - len(self._leaf)
             self._leaf += [None] * k
             self._names += [None] * k
-            self._where += Places("q", (-1,)) * k
+        if len(self._where) != n:
+            self._where += Places("q", (-1,)) * (n - len(self._where))
 
-    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object
-             ) -> int:
+    def _new(self, op: Op | None, args: tuple[int, ...], leaf: object, shared: dict, key: object,
+             at: int = -1) -> int:
         i = len(self.ops)  # this int object is the node's id wherever it is used
         if i == self.max_nodes:  # nodes come one at a time, so == is >=; never equal to None
             raise LimitExceeded(
                 f"the graph would have more than {self.max_nodes} nodes; simplify the expression",
                 code="limit_exceeded", limit="max_nodes", maximum=self.max_nodes, actual=i + 1)
-        self._level()
+        if len(self._leaf) != i:  # leaf and names lag after `op` and `node`: caught up first
+            self._level()
         self.ops.append(op)
         self.inputs.append(args)
         self._leaf.append(leaf)
         self._names.append(None)
-        self._where.append(-1)
+        self._where.append(at)
         shared[key] = i
         return i
 
@@ -277,19 +281,33 @@ class GraphBuilder:
         shared = self._share[op.name]
         found = shared.get(args)
         if found is None:
-            for k in op.static:  # an axis: a number, never something to differentiate
-                if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
-                    raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) "
-                                          "must be a constant integer such as 0 or 1", code="invalid_axis")
-            found = self._new(op, args, None, shared, args)
-        if at is not None and self.where[found] < 0:
+            if op.static:
+                self._check_axes(op, args)
+            ops = self.ops
+            found = len(ops)
+            if found == self.max_nodes or len(self._where) != found:  # the limit; after `op`
+                return self._new(op, args, None, shared, args, -1 if at is None else at)
+            # As `_new`, with leaf and names left to `_level` (as `op` does): two appends and
+            # a call fewer for most nodes the parser makes.
+            ops.append(op)
+            self.inputs.append(args)
+            self._where.append(-1 if at is None else at)
+            shared[args] = found
+        elif at is not None and self.where[found] < 0:  # made without a place (a unary minus)
             self._where[found] = at
         return found
 
+    def _check_axes(self, op: Op, args: tuple[int, ...]) -> None:
+        for k in op.static:  # an axis: a number, never something to differentiate
+            if self.ops[args[k]] is not None or isinstance(self.leaf[args[k]], str):
+                raise ExpressionError(f"argument {k + 1} of {op.spelling or op.name} (an axis) "
+                                      "must be a constant integer such as 0 or 1", code="invalid_axis")
+
     def name(self, node: int, name: str) -> None:
         """Give `node` a name; a node named twice keeps the first and records the alias."""
-        if self.names[node] is None and not isinstance(self.leaf[node], str):
-            self.names[node] = name
+        self._level()
+        if self._names[node] is None and not isinstance(self._leaf[node], str):
+            self._names[node] = name
         else:
             self.aliases.setdefault(node, []).append(name)
 

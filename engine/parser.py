@@ -66,7 +66,18 @@ def parse(source: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     if len(source) >= FAST_LENGTH and (read := read_statements(source, limits)) is not None:
         return Parsed(read[0], source, read[1])
     loc = Locator(source)
-    return Reading(source, limits, loc, tokenize(source, loc)).run()
+    toks = tokenize(source, loc)
+    try:
+        return Reading(source, limits, loc, toks).run()
+    except ExpressionError:
+        if SEP not in toks.kinds:
+            raise
+        # New lines inside brackets are spaces, and a ';' there is the first error to report
+        # (`Reading.drop_inner_new_lines`): read again without them. Read first with them, as
+        # most text has none: a reading that ends well met no separator inside brackets (one
+        # there is an error, unclosed bracket or missing operand), so dropping would change
+        # nothing; a reading that fails is read again (at most twice the work, only then).
+        return Reading(source, limits, loc, toks, inner_new_lines=True).run()
 
 
 def compile(source: str, limits: Limits = DEFAULT_LIMITS) -> Graph:
@@ -85,14 +96,17 @@ class _Frame:
 
 
 class Reading:
-    """One reading of the tokens. `kinds` and `texts` are the tokens read (all but the new lines
-    inside brackets), `index` their places among all the tokens; `i` is always a place in
-    `kinds`. Its messages (engine.parse_errors) read its places and text as typed."""
+    """One reading of the tokens. `kinds` and `texts` are the tokens read (all of them, or with
+    `inner_new_lines` all but the new lines inside brackets), `index` their places among all the
+    tokens; `i` is always a place in `kinds`. Its messages (engine.parse_errors) read its places
+    and text as typed."""
 
-    def __init__(self, source: str, limits: Limits, loc: Locator, toks: Tokens) -> None:
+    def __init__(self, source: str, limits: Limits, loc: Locator, toks: Tokens,
+                 inner_new_lines: bool = False) -> None:
         self.source, self.limits, self.loc, self.toks = source, limits, loc, toks
         self.kinds, self.texts, self.index = toks.kinds, toks.texts, range(len(toks))
-        self._drop_inner_new_lines()
+        if inner_new_lines:
+            self.drop_inner_new_lines()
         self.builder = GraphBuilder(limits.max_nodes)
         self.max_depth = sys.maxsize if limits.max_depth is None else limits.max_depth
         self.assigned: dict[str, int] = {}  # name -> its token
@@ -116,9 +130,10 @@ class Reading:
         shown = self.typed(i) if self.kinds[i] is not END else ""
         return self.loc.error(message, self.toks.pos(self.index[i]), shown or None, code, reason, **params)
 
-    def _drop_inner_new_lines(self) -> None:
+    def drop_inner_new_lines(self) -> None:
         """New lines inside brackets are spaces; a ';' there is an error (the first one
-        reported: in the language's order, brackets come before statements)."""
+        reported: in the language's order, brackets come before statements). `parse` asks for
+        this only when a reading without it failed (see there)."""
         if SEP not in self.kinds:  # one expression on one line: nothing to drop (a C-level scan)
             return
         index, depth = [], 0
@@ -153,6 +168,8 @@ class Reading:
             outputs = (*self.listed, output)
             output = max(outputs)
         graph = self.builder.build(output, prune=bool(self.assigned), outputs=outputs)
+        if len(graph) == len(self.builder.ops):  # nothing pruned: every name assigned is kept
+            return Parsed(graph, self.source, [])
         kept = {*graph.names, *chain.from_iterable(graph.aliases.values())}
         warnings = [parse_errors.unused_assignment(name) for name in self.assigned if name not in kept]
         return Parsed(graph, self.source, warnings)
@@ -192,10 +209,32 @@ class Reading:
 
     # --- one expression: an operand, then an operator, in turn ------------------------------
     def _expression(self, i: int) -> tuple[int, int]:
-        """The node of the expression from token i, and the token that ends it."""
-        while i >= 0:
-            i = self._operator(self._operand(i))
-        return self.operands.pop(), ~i
+        """The node of the expression from token i, and the token that ends it. The usual
+        tokens are read in this loop, its lists at hand: a name met before, where an operand
+        comes, and closing brackets and a binary operator after it. `_operand` and `_operator`
+        read all the others (most of a long text's tokens are of those: a method call and its
+        attribute loads fewer each)."""
+        kinds, texts, bound = self.kinds, self.texts, self.bound
+        operands, operators = self.operands, self.operators
+        while True:
+            if kinds[i] is NAME and (node := bound.get(texts[i])) is not None:
+                operands.append(node)  # a variable, a constant or an assigned name, met before
+                i += 1
+            else:
+                i = self._operand(i)
+            while kinds[i] is RPAREN:  # (ᵀ, which may come among them, goes to `_operator`)
+                self._close(i)
+                i += 1
+            if kinds[i] is OP and (binary := BINARY.get(texts[i])) is not None:
+                op, prec, floor = binary
+                if operators[-1][0] >= floor:
+                    self._reduce(floor)
+                operators.append((prec, op, i))
+                i += 1
+            else:
+                i = self._operator(i)
+                if i < 0:
+                    return operands.pop(), ~i
 
     def _operand(self, i: int) -> int:
         """Signs and opening brackets, then a name or a number onto the operand stack; returns
@@ -290,12 +329,13 @@ class Reading:
 
     def _close(self, i: int) -> None:
         """The closing bracket at i: what is inside reduced, then the call if it is one."""
-        if self.operators[-1][0] >= 0:
+        operators = self.operators
+        if operators[-1][0] >= 0:
             self._reduce(0)
         if not self.frames:
             raise parse_errors.unmatched_closer(self, i)
         frame = self.frames.pop()
-        self.operators.pop()  # the frame's wall
+        operators.pop()  # the frame's wall
         # Only text typed other than canonically ([ ] { } among it) can mismatch.
         if self.toks.typed is not self.toks.texts and CLOSERS[self.typed(frame.opened_at)] != self.typed(i):
             raise parse_errors.mismatched_bracket(self, i, frame.opened_at)
@@ -303,8 +343,11 @@ class Reading:
             by_arity, n, operands = FUNCTIONS[frame.function], frame.n_args, self.operands
             if n not in by_arity:
                 raise parse_errors.argument_count(self, frame.function_at, frame.function, n)
-            node = self.builder.node(OPS[by_arity[n]], tuple(operands[-n:]), self.index[frame.function_at])
-            operands[-n:] = [node]
+            op, at = OPS[by_arity[n]], self.index[frame.function_at]
+            if n == 1:  # most calls: the argument's place on the stack becomes the call's
+                operands[-1] = self.builder.node(op, (operands[-1],), at)
+            else:
+                operands[-n:] = [self.builder.node(op, tuple(operands[-n:]), at)]
 
     def _name(self, name: str, i: int) -> int:
         """The node a name that is not a function's stands for, the first time it is met (the
