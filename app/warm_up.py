@@ -36,7 +36,9 @@ def warm_up(settings: Settings) -> dict[str, float]:
         graphviz_warm_up()
         seconds["graphviz"] = time.perf_counter() - start
         t = time.perf_counter()
-        response_body(EXPRESSION, {"x": 1.5, "y": 2.0}, wrt=["x"], tangent="x", settings=settings)  # encoded
+        for body_format in ("objects", "compact"):  # both written (the page asks for compact)
+            response_body(EXPRESSION, {"x": 1.5, "y": 2.0}, wrt=["x"], tangent="x", settings=settings,
+                          body_format=body_format)
         seconds["graph"] = time.perf_counter() - t
     if settings.symbolic_warm_up:
         t = time.perf_counter()
