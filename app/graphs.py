@@ -186,7 +186,7 @@ def response_body(expression: str, values: Mapping[str, object], *, wrt: list[st
                                              settings=settings, requires_grad=requires_grad, target=target)
             ev.warnings.extend(kept.warnings)
             if kept.names is not None:  # the display names, made once for the structure
-                ev.__dict__["names"] = kept.names
+                ev.names = kept.names  # (a cached_property: set, it is not made again)
         except ExpressionError:  # told as the text's own error, with its place
             ev = None
     if ev is None:
