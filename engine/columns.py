@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .results import ACCUMULATE, CONTRIBUTE, EVALUATE, LOCAL, REDUCE, SEED, TANGENT, TERM, VISIT
-from .views import AS_IS, converter, edges, has_grad, kinds_ops_names, plain_events
+from .views import as_is, converter, edges, has_grad, kinds_ops_names, plain_events
 
 if TYPE_CHECKING:
     from .evaluation import Evaluation
@@ -44,11 +44,6 @@ TENSOR_EDGE_FIELDS = ("backward",)
 JACOBIAN_FIELDS = ("jacobian", "grad_in", "product")
 
 
-def _plain_numbers(*lists: list | None) -> bool:
-    """Whether every number of these lists is a float or None (no array): written as they are."""
-    return all(set(map(type, xs)) <= AS_IS for xs in lists if xs is not None)
-
-
 def node_columns(ev: Evaluation, labels: list[str], plain: bool | None = None) -> dict[str, list]:
     """The nodes as columns (the module's docstring). `labels`: each node's engine.names.label;
     `plain`: whether every number of `ev` is a float or None, when the caller knows."""
@@ -56,7 +51,7 @@ def node_columns(ev: Evaluation, labels: list[str], plain: bool | None = None) -
     kinds, ops, given = kinds_ops_names(g)
     needs = has_grad(ev)
     tans = ev.tangent.tangents if ev.tangent is not None else None
-    if plain or (plain is None and _plain_numbers(vals, grads, tans)):  # as they are: no call a number
+    if plain or (plain is None and as_is(vals, grads, tans)):  # as they are: no call a number
         value, tangent = vals, tans
         grad = [gr if need else None for gr, need in zip(grads, needs)]
         shape: list = [[]] * len(vals)
@@ -83,7 +78,7 @@ def edge_columns(ev: Evaluation, plain: bool | None = None) -> dict[str, list]:
     local, contrib = ev.reverse.edge_local, ev.reverse.edge_contribution
     if local is None or contrib is None:
         raise ValueError("evaluate with trace=True to record each edge's local derivative")
-    if not ev.tensors and (plain or (plain is None and _plain_numbers(local, contrib))):
+    if not ev.tensors and (plain or (plain is None and as_is(local, contrib))):
         return {"local": local, "contribution": contrib}
     dicts = edges(ev)
     out = {key: [e[key] for e in dicts] for key in ("local", "contribution")}

@@ -98,6 +98,12 @@ def converter(shown: int):
 AS_IS: set[type] = {float, str, type(None)}
 
 
+def as_is(*lists: list | None) -> bool:
+    """Whether every number of these lists (None: no list) is given as it is (`AS_IS`): no array,
+    so no call a number. One C pass a list."""
+    return all(set(map(type, xs)) <= AS_IS for xs in lists if xs is not None)
+
+
 def kinds_ops_names(g: Graph) -> tuple[list[str], list[str], list[str | None]]:
     """Each node's kind (op, var, const), op name (var and const for leaves) and given name (a
     variable's own name when it was given none): the structure's part of `nodes`."""
@@ -140,7 +146,7 @@ def nodes(ev: Evaluation, labels: list[str] | None = None) -> list[dict]:
     kinds, op_names, given = kinds_ops_names(g)
     inputs = [[n[s] for s in args] for args in g.inputs]
     numbers = [vals, grads] if tans is None else [vals, grads, tans]
-    if all(set(map(type, xs)) <= AS_IS for xs in numbers):  # floats (or markers): columns
+    if as_is(*numbers):  # floats (or markers): columns
         shape: list = []  # one empty list for all: nothing changes a node's dict once made
         out = [{"id": i, "name": name, "kind": kind, "op": op, "label": lab, "display": display,
                 "inputs": args, "value": v, "grad": gr if need else None, "shape": shape}
@@ -182,7 +188,7 @@ def edges(ev: Evaluation) -> list[dict]:
             edge.update(_jacobian(ev, e))
         return out
     # numbers: from the inputs, numbered as graph.edges (by target, then index), no Edge made
-    if not (set(map(type, local)) | set(map(type, contrib))) <= AS_IS:
+    if not as_is(local, contrib):
         local, contrib = list(map(d, local)), list(map(d, contrib))
     n, e = ids("n", len(g)), ids("e", len(local))
     out, k = [], 0
@@ -266,7 +272,7 @@ def plain_events(events: list[tuple] | None, numbers: tuple, shown: int) -> list
     `numbers`) is a float or None, the hot path of a web response: no call per number."""
     if events is None:
         raise ValueError("run the pass with trace=True to record its events")
-    if all(set(map(type, xs)) <= AS_IS for xs in numbers):
+    if as_is(*numbers):
         return events
     return [tuple(x if x.__class__ in (str, int, tuple) else data(x, shown) for x in ev) for ev in events]
 
